@@ -35,13 +35,16 @@ class Settings(BaseSettings):
         "float32", description="Weights/activation dtype for vLLM; float32 is fastest on CPUs without native bf16."
     )
     max_model_len: int = Field(2048, description="Context window the server allocates per sequence.")
-    kv_cache_gb: float = Field(2.0, description="KV-cache size in GiB for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).")
+    kv_cache_gb: int = Field(2, description="KV-cache size in whole GiB for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).")
     max_num_seqs: int = Field(16, description="Most sequences vLLM batches together.")
     cpu_threads: int | None = Field(None, description="OpenMP threads for vLLM on CPU; default: all cores.")
     quantization: Literal["none", "bitsandbytes"] = Field(
         "none", description="bitsandbytes: load the model in 4-bit NF4 (GPU for vLLM; CPU too for --engine local)."
     )
     adapters: dict[str, Path] = Field(default_factory=dict, description="LoRA adapters to serve, by name.")
+    runtime_lora: bool = Field(
+        False, description="Let the running server load more adapters (POST /v1/load_lora_adapter); enables LoRA."
+    )
     max_lora_rank: int = Field(64, description="Largest LoRA rank the server accepts.")
     tensor_parallel_size: int = Field(1, description="GPUs to shard the model over (vLLM tensor parallelism).")
     startup_timeout_s: float = Field(900.0, description="How long to wait for the vLLM server to become healthy.")

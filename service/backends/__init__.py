@@ -1,0 +1,52 @@
+"""Chat backends: one interface, three implementations.
+
+A backend turns a list of chat messages and generation parameters into a stream of text chunks:
+`stream(messages, params) -> Iterator[str]`. Everything else (`complete`, the app, the CLI) builds on
+that one method. Implementations:
+- `OpenAIChatBackend` (`service.backends.openai_http`): any OpenAI-compatible server, e.g. vLLM;
+- `TransformersBackend` (`service.backends.local`): the model in this process, optional 4-bit and LoRA.
+The managed vLLM server itself lives in `service.vllm_server`; it is reached through the HTTP backend.
+"""
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TypedDict
+
+
+class ChatMessage(TypedDict):
+    role: str  # "system" | "user" | "assistant"
+    content: str
+
+
+@dataclass(frozen=True)
+class GenerationParams:
+    """How to generate. `model` selects a served LoRA adapter by name; None means the base model."""
+
+    max_tokens: int = 256
+    temperature: float = 0.7
+    top_p: float = 0.95
+    stop: tuple[str, ...] = ()
+    seed: int | None = None
+    model: str | None = None
+
+
+class ChatBackend(ABC):
+    """Streams answers from a chat model. `name` is the base model's served name."""
+
+    name: str = "model"
+
+    @abstractmethod
+    def stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+        """Yield the answer as text chunks, in order. Raises `AssistantError` subclasses on failure."""
+
+    def complete(self, messages: list[ChatMessage], params: GenerationParams = GenerationParams()) -> str:
+        """The whole answer as one string."""
+        return "".join(self.stream(messages, params))
+
+    def models(self) -> list[str]:
+        """Names a caller can pass as `GenerationParams.model`: the base model first, then adapters."""
+        return [self.name]
+
+    def close(self) -> None:
+        """Release connections or memory. Safe to call twice."""

