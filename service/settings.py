@@ -45,7 +45,7 @@ class Settings(BaseSettings):
     runtime_lora: bool = Field(
         False, description="Let the running server load more adapters (POST /v1/load_lora_adapter); enables LoRA."
     )
-    max_lora_rank: int = Field(64, description="Largest LoRA rank the server accepts.")
+    max_lora_rank: int = Field(32, description="Largest LoRA rank the server accepts (8, 16, 32, 64, ...).")
     tensor_parallel_size: int = Field(1, description="GPUs to shard the model over (vLLM tensor parallelism).")
     startup_timeout_s: float = Field(900.0, description="How long to wait for the vLLM server to become healthy.")
 

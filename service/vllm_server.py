@@ -48,7 +48,7 @@ class VLLMServerConfig:
     quantization: str = "none"
     adapters: dict[str, Path] = field(default_factory=dict)
     runtime_lora: bool = False
-    max_lora_rank: int = 64
+    max_lora_rank: int = 32
     tensor_parallel_size: int = 1
     startup_timeout_s: float = 900.0
     log_path: Path = Path("data/logs/vllm.log")

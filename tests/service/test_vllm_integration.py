@@ -1,0 +1,51 @@
+"""The real thing: vLLM serving the bundled model and a LoRA adapter, reached through our client."""
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from service.backends import GenerationParams
+from service.backends.openai_http import OpenAIChatBackend
+from service.vllm_server import load_lora_adapter
+
+pytestmark = pytest.mark.integration
+QUESTION = [{"role": "user", "content": "What is the capital of France?"}]
+GREEDY = GenerationParams(max_tokens=24, temperature=0.0)
+
+
+@pytest.fixture
+def backend(vllm_server):
+    backend = OpenAIChatBackend(vllm_server.base_url)
+    yield backend
+    backend.close()
+
+
+def test_lists_the_base_model_then_the_adapter(backend):
+    assert backend.models()[:2] == ["smollm2-135m-instruct", "tiny-support"]
+    assert backend.name == "smollm2-135m-instruct"
+
+
+def test_streams_a_real_answer_in_several_chunks(backend):
+    chunks = list(backend.stream(QUESTION, GREEDY))
+    assert len(chunks) >= 3
+    assert "Paris" in "".join(chunks)
+
+
+def test_adapter_answers_under_its_own_name_and_differently(backend):
+    base = backend.complete(QUESTION, GREEDY)
+    adapted = backend.complete(QUESTION, GenerationParams(max_tokens=24, temperature=0.0, model="tiny-support"))
+    assert adapted and adapted != base
+
+
+def test_adapter_loaded_at_runtime_is_served(vllm_server, backend, bundled_lora_adapter):
+    load_lora_adapter(vllm_server.base_url, "runtime-support", bundled_lora_adapter)
+    assert "runtime-support" in backend.models()
+    answer = backend.complete(QUESTION, GenerationParams(max_tokens=8, temperature=0.0, model="runtime-support"))
+    assert answer == backend.complete(QUESTION, GenerationParams(max_tokens=8, temperature=0.0, model="tiny-support"))
+
+
+def test_concurrent_streams_all_complete(backend):
+    prompts = [[{"role": "user", "content": f"Count from {n} to {n + 5}."}] for n in range(4)]
+    with ThreadPoolExecutor(4) as pool:
+        answers = list(pool.map(lambda m: backend.complete(m, GenerationParams(max_tokens=16, temperature=0.0)), prompts))
+    assert all(answers) and len(set(answers)) > 1

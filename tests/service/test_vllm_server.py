@@ -1,0 +1,142 @@
+"""Lifecycle of the managed server, with a stand-in process so it runs in seconds: readiness,
+start-up failure, busy port, and no process left behind (also when the parent is killed)."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from service.errors import BackendUnavailableError
+from service.models import ResolvedModel
+from service.vllm_server import VLLMServer, VLLMServerConfig
+from tests.conftest import REPO, free_port
+
+FAKE = Path(__file__).with_name("fake_vllm.py")
+
+
+@dataclass
+class FakeConfig(VLLMServerConfig):
+    mode: str = "ok"
+
+    def command(self) -> list[str]:
+        return [sys.executable, str(FAKE), str(self.port), self.mode, str(self.log_path.parent)]
+
+
+def fake_config(tmp_path: Path, mode: str = "ok", **kwargs) -> FakeConfig:
+    return FakeConfig(
+        model=ResolvedModel(str(tmp_path), "fake-model"),
+        port=free_port(),
+        log_path=tmp_path / "server.log",
+        startup_timeout_s=30,
+        mode=mode,
+        **kwargs,
+    )
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A zombie still answers kill(0); it holds no resources, and its parent will reap it.
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def wait_gone(pid: int, timeout_s: float = 10) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if not alive(pid):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_start_waits_until_ready_and_stop_ends_the_whole_process_group(tmp_path):
+    config = fake_config(tmp_path)
+    with VLLMServer(config, log=lambda m: None) as server:
+        assert server.served_models() == ["fake-model"]
+        leader = server.process.pid
+        engine = int((tmp_path / f"{config.port}.child").read_text())
+        assert alive(leader) and alive(engine)
+    assert wait_gone(leader) and wait_gone(engine)
+
+
+def test_start_up_failure_quotes_the_log_and_leaves_nothing(tmp_path):
+    server = VLLMServer(fake_config(tmp_path, mode="fail"), log=lambda m: None)
+    with pytest.raises(BackendUnavailableError, match=r"exited with code 3 while starting: ValueError: .*nonsense"):
+        server.start()
+    assert server.process is None
+
+
+def test_busy_port_is_refused_before_launching(tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        config = fake_config(tmp_path)
+        config.port = busy.getsockname()[1]
+        server = VLLMServer(config, log=lambda m: None)
+        with pytest.raises(BackendUnavailableError, match=f"Port {config.port} on 127.0.0.1 is already in use"):
+            server.start()
+        assert server.process is None
+
+
+def test_adapter_without_config_is_refused(tmp_path):
+    server = VLLMServer(fake_config(tmp_path, adapters={"support": tmp_path}), log=lambda m: None)
+    with pytest.raises(BackendUnavailableError, match="adapter 'support'.*no adapter_config.json"):
+        server.start()
+
+
+def test_server_dies_with_its_parent_even_on_sigkill(tmp_path):
+    """kill -9 of the process that started the server must not orphan it (PR_SET_PDEATHSIG)."""
+    port = free_port()
+    script = textwrap.dedent(
+        f"""
+        import sys, time
+        sys.path[:0] = [{str(REPO)!r}, {str(FAKE.parent.parent.parent)!r}]
+        from pathlib import Path
+        from tests.service.test_vllm_server import FakeConfig
+        from service.models import ResolvedModel
+        from service.vllm_server import VLLMServer
+        config = FakeConfig(model=ResolvedModel({str(tmp_path)!r}, "fake-model"), port={port},
+                            log_path=Path({str(tmp_path / "server.log")!r}), startup_timeout_s=30)
+        server = VLLMServer(config, log=lambda m: None)
+        server.start()
+        print(server.process.pid, flush=True)
+        time.sleep(600)
+        """
+    )
+    parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        leader = int(parent.stdout.readline())
+        assert alive(leader)
+    finally:
+        parent.send_signal(signal.SIGKILL)
+        parent.wait()
+    assert wait_gone(leader), "the server outlived its parent"
+    # The fake's own child is not covered by PDEATHSIG; real vLLM ends its engine on SIGTERM.
+    engine = int((tmp_path / f"{port}.child").read_text())
+    os.kill(engine, signal.SIGKILL)
+
+
+def test_command_carries_quantization_lora_and_parallelism():
+    config = VLLMServerConfig(
+        model=ResolvedModel("Qwen/Qwen2.5-7B-Instruct", "Qwen/Qwen2.5-7B-Instruct"),
+        quantization="bitsandbytes",
+        adapters={"support": Path("/adapters/support")},
+        tensor_parallel_size=2,
+    )
+    cmd = " ".join(config.command())
+    assert "--model Qwen/Qwen2.5-7B-Instruct" in cmd
+    assert "--quantization bitsandbytes" in cmd
+    assert "--enable-lora --max-lora-rank 32 --lora-modules support=/adapters/support" in cmd
+    assert "--tensor-parallel-size 2" in cmd
+    env = config.environment()
+    assert env["VLLM_CPU_KVCACHE_SPACE"] == "2"
+    assert env.get("HF_HUB_OFFLINE") == os.environ.get("HF_HUB_OFFLINE")  # a hub id may need the hub
