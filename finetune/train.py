@@ -222,7 +222,15 @@ def load_base(args: TrainArgs, log: Callable[[str], None]):
     except OSError as e:
         raise FinetuneError(f"Could not load the base model {resolved.source}: {e}; check --base.") from e
     if args.load_in_4bit:
+        import bitsandbytes as bnb
         from peft import prepare_model_for_kbit_training
+
+        # On CPUs with AVX512-BF16, bitsandbytes repacks 4-bit weights for fast inference on the first
+        # no-grad forward (our "before" evaluation) and keeps them so; the repacked kernel has no backward,
+        # so later training steps would get no gradient through the base layers. Keep the trainable layout.
+        for module in model.modules():
+            if isinstance(module, bnb.nn.Linear4bit):
+                module.support_avx512bf16_for_cpu = False
 
         # Gradient checkpointing saves GPU memory but costs ~2x time on CPU, where memory is not the limit.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=device == "cuda")
@@ -284,7 +292,7 @@ def build_trainer(args: TrainArgs, model, tokenizer, train_set: list[Conversatio
         task_type="CAUSAL_LM",
     )
     as_dataset = lambda items: Dataset.from_list([{"messages": c.messages} for c in items])  # noqa: E731
-    return SFTTrainer(
+    trainer = SFTTrainer(
         model=model,
         args=config,
         train_dataset=as_dataset(train_set),
@@ -292,3 +300,10 @@ def build_trainer(args: TrainArgs, model, tokenizer, train_set: list[Conversatio
         processing_class=tokenizer,
         peft_config=lora,
     )
+    # TRL drops conversations whose agent turns were all cut off by truncation.
+    if len(trainer.train_dataset) == 0 or len(trainer.eval_dataset) == 0:
+        raise FinetuneError(
+            f"--max-length {args.max_length} is too short: the system prompt and customer turns fill it before any "
+            "agent reply; raise --max-length (e.g. 512)."
+        )
+    return trainer
