@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--dtype", help="vLLM dtype (default: float32, fastest on CPUs without bf16).")
     common.add_argument("--max-model-len", type=int, help="Context window in tokens (default: 2048).")
     common.add_argument("--kv-cache-gb", type=int, help="KV cache for vLLM on CPU, in GiB (default: 2).")
-    common.add_argument("--cpu-threads", type=int, help="OpenMP threads (default: all cores).")
+    common.add_argument("--cpu-threads", type=int, help="Torch threads for --engine local (default: all cores).")
     common.add_argument("--quantization", choices=["none", "bitsandbytes"], help="bitsandbytes = 4-bit NF4.")
     common.add_argument(
         "--adapter", action="append", type=_adapter, metavar="NAME=PATH", help="Serve a LoRA adapter (repeatable)."

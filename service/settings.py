@@ -37,7 +37,10 @@ class Settings(BaseSettings):
     max_model_len: int = Field(2048, description="Context window the server allocates per sequence.")
     kv_cache_gb: int = Field(2, description="KV-cache size in whole GiB for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).")
     max_num_seqs: int = Field(16, description="Most sequences vLLM batches together.")
-    cpu_threads: int | None = Field(None, description="OpenMP threads for vLLM on CPU; default: all cores.")
+    cpu_threads: int | None = Field(None, description="Torch threads for the in-process engine; default: all cores.")
+    vllm_reserved_cpus: int | None = Field(
+        None, description="Cores vLLM on CPU keeps free for its scheduler and API server; the rest run the model."
+    )
     quantization: Literal["none", "bitsandbytes"] = Field(
         "none", description="bitsandbytes: load the model in 4-bit NF4 (GPU for vLLM; CPU too for --engine local)."
     )

@@ -44,7 +44,7 @@ class VLLMServerConfig:
     max_model_len: int = 2048
     max_num_seqs: int = 16
     kv_cache_gb: int = 2
-    cpu_threads: int | None = None
+    reserved_cpus: int | None = None
     quantization: str = "none"
     adapters: dict[str, Path] = field(default_factory=dict)
     runtime_lora: bool = False
@@ -64,7 +64,7 @@ class VLLMServerConfig:
             max_model_len=settings.max_model_len,
             max_num_seqs=settings.max_num_seqs,
             kv_cache_gb=settings.kv_cache_gb,
-            cpu_threads=settings.cpu_threads,
+            reserved_cpus=settings.vllm_reserved_cpus,
             quantization=settings.quantization,
             adapters=dict(settings.adapters),
             runtime_lora=settings.runtime_lora,
@@ -103,8 +103,8 @@ class VLLMServerConfig:
     def environment(self) -> dict[str, str]:
         env = dict(os.environ)
         env["VLLM_CPU_KVCACHE_SPACE"] = str(self.kv_cache_gb)
-        if self.cpu_threads:
-            env["OMP_NUM_THREADS"] = str(self.cpu_threads)
+        if self.reserved_cpus is not None:
+            env["VLLM_CPU_NUM_OF_RESERVED_CPU"] = str(self.reserved_cpus)
         if self.model.is_local:
             env["HF_HUB_OFFLINE"] = "1"  # a local checkpoint never needs the hub; don't let vLLM try
         if self.runtime_lora:

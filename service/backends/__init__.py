@@ -24,6 +24,7 @@ class GenerationParams:
     """How to generate. `model` selects a served LoRA adapter by name; None means the base model."""
 
     max_tokens: int = 256
+    min_tokens: int = 0  # generate at least this many tokens (ignores end-of-text before); for benchmarks
     temperature: float = 0.7
     top_p: float = 0.95
     stop: tuple[str, ...] = ()

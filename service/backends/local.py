@@ -86,6 +86,7 @@ class TransformersBackend(ChatBackend):
             **inputs,
             streamer=streamer,
             max_new_tokens=params.max_tokens,
+            min_new_tokens=params.min_tokens or None,
             do_sample=sampling,
             temperature=params.temperature if sampling else None,
             top_p=params.top_p if sampling else None,

@@ -65,6 +65,8 @@ class OpenAIChatBackend(ChatBackend):
         }
         if params.stop:
             payload["stop"] = list(params.stop)
+        if params.min_tokens:
+            payload["min_tokens"] = params.min_tokens  # a vLLM extension, so only sent when asked for
         if params.seed is not None:
             payload["seed"] = params.seed
         url = f"{self.base_url}/chat/completions"

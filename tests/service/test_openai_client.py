@@ -26,11 +26,11 @@ def client(url: str, **kwargs) -> OpenAIChatBackend:
 
 def test_streams_chunks_in_order_and_sends_the_parameters(server):
     backend = client(server.base_url)
-    params = GenerationParams(max_tokens=7, temperature=0.0, stop=("\n",), seed=3, model="support")
+    params = GenerationParams(max_tokens=7, min_tokens=2, temperature=0.0, stop=("\n",), seed=3, model="support")
     assert list(backend.stream(MESSAGES, params)) == ["Hel", "lo", " world"]
     sent = server.requests[-1]
     assert sent["model"] == "support" and sent["stream"] is True
-    assert (sent["max_tokens"], sent["temperature"], sent["stop"], sent["seed"]) == (7, 0.0, ["\n"], 3)
+    assert (sent["max_tokens"], sent["min_tokens"], sent["temperature"], sent["stop"], sent["seed"]) == (7, 2, 0.0, ["\n"], 3)
 
 
 def test_lists_base_models_before_adapters_and_defaults_to_the_base(server):
