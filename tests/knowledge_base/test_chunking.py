@@ -1,0 +1,56 @@
+"""Chunks respect structure, stay within the token budget and overlap."""
+
+from knowledge_base.chunking import Chunker, simple_token_spans
+from knowledge_base.documents import Document, Section
+
+
+def ntok(text: str) -> int:
+    return len(simple_token_spans(text))
+
+
+def prose(*sections: tuple[str, list[str]]) -> Document:
+    return Document("d.md", "Doc", "/x/d.md", [Section(h, p) for h, p in sections])
+
+
+def test_chunks_never_cross_sections_and_keep_citation_fields():
+    doc = prose(("A", ["alpha one.", "alpha two."]), ("B", ["beta one."]))
+    chunks = Chunker(size=50, overlap=10).chunks(doc)
+    assert [(c.heading, c.text) for c in chunks] == [("A", "alpha one.\n\nalpha two."), ("B", "beta one.")]
+    assert [c.position for c in chunks] == [0, 1]
+    assert all(c.doc_id == "d.md" and c.source == "/x/d.md" and c.title == "Doc" for c in chunks)
+    assert chunks[0].embed_texts == ["Doc: A\nalpha one.\n\nalpha two."]
+
+
+def test_long_text_is_split_within_budget_with_overlap():
+    sentences = [f"Sentence number {i} talks about topic {i}." for i in range(60)]
+    doc = prose(("", [" ".join(sentences)]))
+    chunks = Chunker(size=40, overlap=12).chunks(doc)
+    assert len(chunks) > 3
+    assert all(ntok(c.text) <= 40 for c in chunks)
+    for prev, nxt in zip(chunks, chunks[1:]):
+        last_sentence = prev.text.split(". ")[-1]
+        assert last_sentence.rstrip(".") in nxt.text  # the boundary sentence appears in both
+    # Nothing is lost: every sentence appears in some chunk.
+    assert all(any(s in c.text for c in chunks) for s in sentences)
+
+
+def test_a_sentence_longer_than_a_chunk_is_cut_into_token_windows():
+    words = " ".join(f"w{i}" for i in range(100))
+    chunks = Chunker(size=30, overlap=5).chunks(prose(("", [words])))
+    assert all(ntok(c.text) <= 30 for c in chunks)
+    assert chunks[0].text.startswith("w0 ") and chunks[-1].text.endswith("w99")
+    assert chunks[1].text.split()[0] == "w25"  # a window starts `size - overlap` tokens later
+
+
+def test_chinese_is_counted_per_character():
+    text = "退款将在收到退货后十四天内退回原支付方式。" * 10
+    chunks = Chunker(size=50, overlap=10).chunks(prose(("", [text])))
+    assert len(chunks) >= 4 and all(ntok(c.text) <= 50 for c in chunks)
+
+
+def test_faq_entry_is_one_chunk_with_question_and_answer_vectors():
+    doc = Document("f1", "How?", "/x/faq.jsonl", question="How?", answers=["Like this.", "Or that."])
+    [chunk] = Chunker(size=16, overlap=4).chunks(doc)
+    assert chunk.text == "How?\n\nLike this.\n\nOr that."
+    assert chunk.embed_texts == ["How?", chunk.text]
+    assert chunk.chunk_id == "f1#0"

@@ -1,0 +1,185 @@
+"""The knowledge base end to end with the real MiniLM model: ingest, search, update, remove, reopen."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from knowledge_base import KBSettings, KnowledgeBase, KnowledgeBaseError, ManifestMismatchError
+from knowledge_base.errors import KnowledgeBaseNotFoundError
+
+from .conftest import SUPPORT_FAQ, make_docx, make_pdf, write_jsonl
+
+
+@pytest.fixture
+def docs(tmp_path):
+    d = tmp_path / "docs"
+    d.mkdir()
+    write_jsonl(d / "faq.jsonl", SUPPORT_FAQ)
+    (d / "router.md").write_text(
+        "# Router manual\n\n## Factory reset\n\nHold the reset button on the back for ten seconds until the lights blink.\n\n"
+        "## Wi-Fi channels\n\nChoose channel 1, 6 or 11 to avoid interference from neighbours.\n", encoding="utf-8")
+    (d / "warranty.pdf").write_bytes(make_pdf(["The warranty covers manufacturing defects for two years."], "Warranty"))
+    make_docx(d / "returns.docx", "Returns", {"Policy": ["Unused items can be returned within 30 days of delivery."]})
+    (d / "hours.html").write_text("<h1>Opening hours</h1><p>Our phone line is open Monday to Friday, 9am to 5pm.</p>")
+    return d
+
+
+def test_ingest_then_search_finds_the_right_passage(open_kb, docs):
+    kb = open_kb()
+    report = kb.ingest([docs])
+    assert (report.added, report.updated, report.skipped, report.failed) == (9, 0, 0, [])
+    cases = {
+        "I forgot my password": "pw-reset",
+        "how do I factory reset the router": "router.md",
+        "is a broken device covered by warranty": "warranty.pdf",
+        "can I send back an item I did not use": "returns.docx",
+        "when can I call you": "hours.html",
+        "parcel delivery duration": "shipping-time",
+    }
+    for query, doc_id in cases.items():
+        hits = kb.search(query, k=3)
+        assert hits[0].doc_id == doc_id, (query, [h.doc_id for h in hits])
+    hit = kb.search("factory reset router", k=1)[0]
+    assert hit.heading == "Router manual > Factory reset" and hit.source.endswith("router.md")
+    assert hit.chunk_id == f"router.md#{hit.position}" and "reset button" in hit.text
+
+
+def test_modes_rank_and_score(open_kb, docs):
+    kb = open_kb()
+    kb.ingest([docs])
+    for mode in ("dense", "lexical", "hybrid"):
+        hits = kb.search("refund for my order", k=4, mode=mode)
+        assert hits[0].doc_id == "refund", mode
+        assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+    assert kb.search("refund", k=2, mode="dense")[0].lexical_score is None
+    assert kb.search("refund", k=2, mode="lexical")[0].dense_score is None
+
+
+def test_relevance_threshold_separates_answerable_questions(open_kb, docs):
+    kb = open_kb()
+    kb.ingest([docs])
+    assert kb.relevance_threshold == KBSettings().relevance_threshold
+    assert kb.is_relevant(kb.search("How can I reset my password?"))
+    assert not kb.is_relevant(kb.search("What is the boiling point of tungsten in kelvin?"))
+    assert not kb.is_relevant([])
+
+
+def test_reingest_skips_unchanged_and_replaces_exactly_the_changed(open_kb, docs):
+    kb = open_kb()
+    kb.ingest([docs])
+    before = {c["doc_id"] + str(c["position"]): c["text"] for c in kb._snap.chunks}
+    again = kb.ingest([docs])
+    assert (again.added, again.updated, again.skipped, again.chunks) == (0, 0, 9, 0)
+
+    # Change one FAQ entry, drop another, add a new one; touch the Markdown file.
+    faq = [dict(r) for r in SUPPORT_FAQ if r["id"] != "delete-account"]
+    faq[0]["answer"] = "Use the 'Forgot password' link on the sign-in page."
+    faq.append({"id": "gift-card", "question": "Do you sell gift cards?", "answer": "Yes, from 10 to 200 euros."})
+    write_jsonl(docs / "faq.jsonl", faq)
+    (docs / "router.md").write_text("# Router manual\n\n## Factory reset\n\nPress reset for 30 seconds.\n")
+    report = kb.ingest([docs])
+    assert (report.added, report.updated, report.removed) == (1, 2, 1)
+    assert report.skipped == 3 + 3  # unchanged FAQ entries + the three unchanged files
+    ids = {d.doc_id for d in kb.documents()}
+    assert "delete-account" not in ids and "gift-card" in ids
+    after = {c["doc_id"] + str(c["position"]): c["text"] for c in kb._snap.chunks}
+    unchanged = {k: v for k, v in before.items() if not k.startswith(("pw-reset", "router.md", "delete-account"))}
+    assert all(after[k] == v for k, v in unchanged.items())
+    assert [c["text"] for c in kb._snap.chunks if c["doc_id"] == "router.md"] == ["Press reset for 30 seconds."]
+    assert kb.search("forgot password link", k=1)[0].text.endswith("on the sign-in page.")
+    # Vectors and chunks stay aligned: each chunk's own text is its nearest neighbour.
+    assert len(kb._snap.vectors) == len(kb._snap.labels)
+    assert set(kb._snap.labels.tolist()) == set(range(len(kb._snap.chunks)))
+
+
+def test_remove_and_reopen(open_kb, docs, embedder, settings):
+    kb = open_kb()
+    kb.ingest([docs])
+    kb.remove("refund")
+    with pytest.raises(KnowledgeBaseError, match="No document 'nope'"):
+        kb.remove("nope")
+    reopened = KnowledgeBase.open(settings.kb_dir, settings, embedder=embedder)
+    assert {d.doc_id for d in reopened.documents()} == {d.doc_id for d in kb.documents()}
+    assert "refund" not in {d.doc_id for d in reopened.documents()}
+    a = [(h.chunk_id, round(h.score, 5)) for h in kb.search("warranty defects", k=3)]
+    b = [(h.chunk_id, round(h.score, 5)) for h in reopened.search("warranty defects", k=3)]
+    assert a == b
+
+
+def test_open_missing_without_create_is_a_clear_error(tmp_path, settings):
+    with pytest.raises(KnowledgeBaseNotFoundError, match="ingest"):
+        KnowledgeBase.open(tmp_path / "nothing", settings)
+
+
+def test_manifest_mismatch_is_an_error_not_garbage(open_kb, docs, settings):
+    kb = open_kb()
+    kb.ingest([docs / "faq.jsonl"])
+    other = settings.model_copy(update={"embedding_model": "some/other-model"})
+    with pytest.raises(ManifestMismatchError, match="all-MiniLM-L6-v2"):
+        KnowledgeBase.open(settings.kb_dir, other)
+    # A tampered dimension is caught as well.
+    gen = kb._store.current_generation()
+    manifest = json.loads((gen / "manifest.json").read_text())
+    manifest["dimension"] = 768
+    (gen / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(KnowledgeBaseError, match="inconsistent"):
+        KnowledgeBase.open(settings.kb_dir, settings)
+
+
+def test_bad_files_fail_alone_and_the_rest_is_ingested(open_kb, docs, settings):
+    (docs / "empty.md").write_bytes(b"")
+    (docs / "binary.md").write_bytes(bytes(range(256)) * 4)
+    (docs / "corrupt.pdf").write_bytes(b"%PDF-1.7\n1 0 obj garbage")
+    (docs / "huge.txt").write_bytes(b"word " * (300 * 1024))  # 1.5 MB, over the 1 MB limit below
+    kb = open_kb(max_file_mb=1.0)
+    report = kb.ingest([docs, docs / "missing.md"])
+    failed = {p.split("/")[-1]: reason for p, reason in report.failed}
+    assert set(failed) == {"empty.md", "binary.md", "corrupt.pdf", "huge.txt", "missing.md"}
+    assert all("\n" not in r for r in failed.values())
+    assert report.added == 9
+    assert len(kb.search("password", k=20)) == len(kb._snap.chunks)
+
+
+def test_hnsw_index_option_finds_the_same_top_hit(open_kb, docs, settings, embedder):
+    kb = open_kb(index_type="hnsw")
+    kb.ingest([docs])
+    import faiss
+
+    assert isinstance(faiss.downcast_index(kb._vectors().index), faiss.IndexHNSWFlat)
+    flat = KnowledgeBase.open(settings.kb_dir, settings.model_copy(update={"index_type": "flat"}), embedder=embedder)
+    for q in ("reset password", "warranty", "opening hours"):
+        assert kb.search(q, k=1, mode="dense")[0].chunk_id == flat.search(q, k=1, mode="dense")[0].chunk_id
+
+
+def test_chinese_documents_and_queries(open_kb, tmp_path):
+    faq = write_jsonl(tmp_path / "zh.jsonl", [
+        {"id": "zh-password", "question": "忘记密码怎么办？", "answer": "在登录页面点击“忘记密码”，按照邮件中的链接重置密码。"},
+        {"id": "zh-refund", "question": "如何申请退款？", "answer": "在订单页面选择退货退款，商品寄回后十四天内退款到原支付账户。"},
+        {"id": "zh-shipping", "question": "发货需要多长时间？", "answer": "普通快递三到五个工作日送达，加急快递次日送达。"},
+        {"id": "zh-invoice", "question": "可以开发票吗？", "answer": "可以，在订单详情中申请电子发票，发票会发送到您的邮箱。"},
+    ])
+    (tmp_path / "guide.md").write_text("# 路由器说明书\n\n## 恢复出厂设置\n\n按住背面的复位按钮十秒钟，直到指示灯闪烁。\n", encoding="utf-8")
+    kb = open_kb()
+    kb.ingest([faq, tmp_path / "guide.md"])
+    cases = {
+        "我的密码忘了，登录不上": "zh-password",
+        "我想退货，钱什么时候退回来": "zh-refund",
+        "快递几天能到": "zh-shipping",
+        "怎么开电子发票": "zh-invoice",
+        "路由器怎么恢复出厂设置": "guide.md",
+    }
+    for query, doc_id in cases.items():
+        hits = kb.search(query, k=3)
+        assert hits[0].doc_id == doc_id, (query, [h.doc_id for h in hits])
+        assert kb.is_relevant(hits), query
+
+
+def test_embeddings_are_unit_length_and_deterministic(embedder):
+    a = embedder.embed(["hello world", "你好"], batch_size=1)
+    b = embedder.embed(["hello world", "你好"], batch_size=2)
+    assert a.shape == (2, embedder.dimension)
+    np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(a, b, atol=1e-5)

@@ -1,0 +1,132 @@
+"""Each loader yields the right documents, and each bad file fails with a one-line reason."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+
+from knowledge_base.errors import DocumentLoadError
+from knowledge_base.loaders import load_file
+
+from .conftest import make_docx, make_pdf, write_jsonl
+
+MB = 2**20
+
+
+def load(path: Path, max_bytes: int = 50 * MB):
+    return load_file(path, path.parent, max_bytes)
+
+
+def test_markdown_sections_follow_headings(tmp_path):
+    p = tmp_path / "guide.md"
+    p.write_text("# Billing guide\n\nIntro text.\n\n## Refunds\n\nRefunds take 14 days.\n\n### Cards\n\nCard refunds.\n"
+                 "```\n# not a heading\n```\n", encoding="utf-8")
+    [doc] = load(p)
+    assert doc.doc_id == "guide.md" and doc.title == "Billing guide"
+    headings = [s.heading for s in doc.sections]
+    assert headings == ["Billing guide", "Billing guide > Refunds", "Billing guide > Refunds > Cards"]
+    assert "# not a heading" in doc.sections[-1].paragraphs[-1]
+
+
+def test_doc_id_is_relative_to_the_ingested_folder(tmp_path):
+    (tmp_path / "sub").mkdir()
+    p = tmp_path / "sub" / "a.txt"
+    p.write_text("Para one.\n\nPara two.", encoding="utf-8")
+    [doc] = load_file(p, tmp_path, MB)
+    assert doc.doc_id == "sub/a.txt"
+    assert doc.sections[0].paragraphs == ["Para one.", "Para two."]
+
+
+def test_html_drops_scripts_and_keeps_headings(tmp_path):
+    p = tmp_path / "page.html"
+    p.write_text("<html><head><title>Help</title><script>var secret=1;</script></head><body>"
+                 "<h1>Shipping</h1><p>Parcels ship <b>daily</b>.</p><ul><li>Express next day</li></ul></body></html>")
+    [doc] = load(p)
+    assert doc.title == "Help"
+    assert doc.sections[0].heading == "Shipping"
+    assert doc.sections[0].paragraphs == ["Parcels ship daily .", "Express next day"] or \
+        doc.sections[0].paragraphs == ["Parcels ship daily.", "Express next day"]
+    assert "secret" not in doc.text()
+
+
+def test_pdf_pages_become_sections(tmp_path):
+    p = tmp_path / "policy.pdf"
+    p.write_bytes(make_pdf(["Refunds take fourteen days.", "Warranty lasts two years."], title="Policy"))
+    [doc] = load(p)
+    assert doc.title == "Policy"
+    assert [s.heading for s in doc.sections] == ["page 1", "page 2"]
+    assert "Warranty lasts two years." in doc.text()
+
+
+def test_docx_headings_and_paragraphs(tmp_path):
+    p = tmp_path / "manual.docx"
+    make_docx(p, "Router manual", {"Setup": ["Plug in the cable."], "Reset": ["Hold the button for 10 seconds."]})
+    [doc] = load(p)
+    assert doc.title == "Router manual"
+    assert [s.heading for s in doc.sections] == ["Router manual > Setup", "Router manual > Reset"]
+    assert doc.sections[1].paragraphs == ["Hold the button for 10 seconds."]
+
+
+def test_faq_jsonl_uses_ids_and_answer_lists(tmp_path):
+    p = write_jsonl(tmp_path / "faq.jsonl", [
+        {"id": "x1", "question": "Q one?", "answers": ["A.", "B."]},
+        {"question": "Q two?", "answer": "C."},
+    ])
+    docs = load(p)
+    assert [d.doc_id for d in docs] == ["x1", "faq.jsonl#2"]
+    assert docs[0].answers == ["A.", "B."] and docs[0].is_faq
+
+
+def test_faq_csv(tmp_path):
+    p = tmp_path / "faq.csv"
+    p.write_text('id,question,answer\nq1,"How, exactly?","Like this."\nq2,Why?,"[""one"", ""two""]"\n')
+    docs = load(p)
+    assert [(d.doc_id, d.question) for d in docs] == [("q1", "How, exactly?"), ("q2", "Why?")]
+    assert docs[1].answers == ["one", "two"]
+
+
+@pytest.mark.parametrize(
+    "name, content, reason",
+    [
+        ("empty.md", b"", "empty"),
+        ("binary.md", bytes(range(256)) * 10, "binary"),
+        ("bad.pdf", b"%PDF-1.4\nthis is not really a pdf\n%%EOF", "not a readable PDF"),
+        ("bad.docx", b"PK\x03\x04 broken zip", "not a readable DOCX"),
+        ("bad.jsonl", b'{"question": "q", "answer": "a"}\nnot json\n', "line 2 is not valid JSON"),
+        ("cols.csv", b"title,body\nx,y\n", "row 1 needs"),
+        ("blank.txt", b"   \n\n  \n", "no text"),
+        ("notes.xyz", b"hello", "unsupported file type"),
+    ],
+)
+def test_bad_files_fail_with_one_line_reason(tmp_path, name, content, reason):
+    p = tmp_path / name
+    p.write_bytes(content)
+    with pytest.raises(DocumentLoadError) as e:
+        load(p)
+    message = str(e.value)
+    assert reason in message and "\n" not in message and name in message
+
+
+def test_encrypted_pdf_fails_with_reason(tmp_path):
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for page in PdfReader(io.BytesIO(make_pdf(["Secret page."]))).pages:
+        writer.add_page(page)
+    writer.encrypt("s3cret")
+    out = io.BytesIO()
+    writer.write(out)
+    p = tmp_path / "locked.pdf"
+    p.write_bytes(out.getvalue())
+    with pytest.raises(DocumentLoadError, match="encrypted"):
+        load(p)
+
+
+def test_huge_file_is_refused_before_reading(tmp_path):
+    p = tmp_path / "huge.txt"
+    with open(p, "wb") as f:
+        f.truncate(3 * MB)  # sparse: the size check must not need to read it
+    with pytest.raises(DocumentLoadError, match="larger than the 2 MB limit"):
+        load(p, max_bytes=2 * MB)
