@@ -1,0 +1,587 @@
+"""The assistant: retrieve, prompt, stream. One object per app, shared by every session (it holds no
+conversation; callers pass the history in).
+
+    assistant = Assistant(backend, kb, AssistantSettings(company="Voltway"), glossary=Glossary.load(path))
+    reply = assistant.chat("How long do I have to return an item?", history=[])
+    reply.sources                      # [Source(title, snippet, source, ...)], known before the first chunk
+    for chunk in reply: print(chunk, end="")
+    reply.status, reply.text           # "answer" | "no_answer" | "rejected" | "error", the whole text
+
+Contract:
+- Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
+  short follow-up) go into a delimited data block in the last user message; the system prompt is
+  `customer_service_system_prompt`, the one fine-tuning trains with. When the knowledge base finds nothing
+  relevant (`retriever.is_relevant`), the reply says so and offers a person, without calling the model.
+- History is trimmed by tokens, oldest turns first, so that the prompt plus `max_tokens` fit the context
+  window; when even the question with its passages is too long, the lowest-ranked passages go first.
+- Input longer than `max_input_chars` is rejected with a clear message: no retrieval, no model call.
+- Iterating a `Reply` never raises: a backend or retrieval error ends it with a friendly sentence
+  (`status == "error"`), never a traceback.
+- Translation detects Chinese/English by script (or takes the source language given) and tells the model
+  which glossary terms to keep and how to render glossary pairs; `Reply.glossary_missing` lists kept terms
+  the output lost. Content generation (reply e-mail, product description, social post, FAQ entry, with a
+  tone) is grounded in passages retrieved for the brief.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from service import prompts
+from service.backends import ChatBackend, ChatMessage, GenerationParams
+from service.errors import AssistantError
+
+log = logging.getLogger(__name__)
+
+Status = Literal["answer", "no_answer", "rejected", "error"]
+TokenCounter = Callable[[str], int]
+
+LANGUAGES = {
+    "en": "English",
+    "zh": "Chinese (Simplified)",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "ja": "Japanese",
+}
+CONTENT_KINDS = tuple(prompts.CONTENT_TASKS)
+CONTENT_TONES = tuple(prompts.CONTENT_TONES)
+_BRIEF_LABELS = {
+    "reply_email": "Customer message",
+    "product_description": "Product",
+    "social_post": "Topic",
+    "faq_entry": "Topic",
+}
+
+
+class AssistantSettings(BaseSettings):
+    """What the assistant and the app need beyond the model server's `Settings` (same env prefix)."""
+
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", protected_namespaces=(), extra="ignore")
+
+    company: str = Field("our company", description="Company name the prompts speak for.")
+    max_input_chars: int = Field(2000, ge=1, description="Longest message accepted; longer ones never reach the model.")
+    max_model_len: int = Field(2048, ge=256, description="The model's context window in tokens (prompt + answer).")
+    top_k: int = Field(4, ge=0, description="Passages retrieved per question.")
+    max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
+    snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
+    max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")
+    temperature: float = Field(0.3, ge=0.0, le=2.0, description="Default sampling temperature.")
+    glossary: Path | None = Field(None, description="JSON glossary ({terms: [...], pairs: [{en, zh}]}) for translation.")
+    admin_user: str | None = Field(None, description="With admin_password: the login the knowledge-base tab requires.")
+    admin_password: str | None = Field(None, description="With admin_user: the password the knowledge-base tab requires.")
+    concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
+    queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
+
+
+# ----- retrieval seam --------------------------------------------------------------------------------
+
+
+class PassageLike(Protocol):
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    score: float
+
+
+class Retriever(Protocol):
+    """What the assistant needs from a knowledge base (`knowledge_base.KnowledgeBase` is one)."""
+
+    def search(self, query: str, k: int = 5) -> list: ...
+
+    def is_relevant(self, hits: list) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage as the UI and the API show it."""
+
+    number: int
+    title: str
+    snippet: str
+    source: str
+    doc_id: str
+    heading: str = ""
+    score: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number, "title": self.title, "heading": self.heading, "snippet": self.snippet,
+            "source": self.source, "doc_id": self.doc_id, "score": round(self.score, 4),
+        }
+
+
+def source_label(path: str) -> str:
+    """Where a passage comes from, for display: the file name (and FAQ row) without the local folders."""
+    return Path(path).name if path else ""
+
+
+def _snippet(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def to_sources(hits: Sequence, snippet_chars: int) -> list[Source]:
+    return [
+        Source(
+            number=i,
+            title=h.title,
+            snippet=_snippet(h.text, snippet_chars),
+            source=source_label(h.source),
+            doc_id=h.doc_id,
+            heading=getattr(h, "heading", "") or "",
+            score=float(h.score),
+        )
+        for i, h in enumerate(hits, 1)
+    ]
+
+
+# ----- language, tokens, glossary ----------------------------------------------------------------------
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """'zh', 'ja' or 'en' by script: Chinese when Han characters are at least a fifth of the letters."""
+    han, kana, latin = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_LATIN.findall(text))
+    if kana and kana + han >= 0.2 * (kana + han + latin / 4):
+        return "ja"
+    # A Han character carries about a word's worth of meaning; compare against Latin words, not letters.
+    if han and han >= 0.2 * (han + latin / 4):
+        return "zh"
+    return "en"
+
+
+def approx_tokens(text: str) -> int:
+    """A conservative token estimate when the model's tokenizer is not at hand: one per CJK character,
+    one per 3.5 other characters (English BPE averages about 4)."""
+    cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
+    return cjk + math.ceil((len(text) - cjk) / 3.5)
+
+
+def tokenizer_counter(tokenizer) -> TokenCounter:
+    """A `TokenCounter` from a Hugging Face tokenizer."""
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
+
+
+@dataclass
+class Glossary:
+    """Terms kept unchanged in translation, and en/zh pairs rendered one fixed way."""
+
+    terms: list[str] = field(default_factory=list)
+    pairs: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None) -> "Glossary":
+        if path is None or not Path(path).is_file():
+            return cls()
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls([str(t) for t in data.get("terms", [])], [dict(p) for p in data.get("pairs", [])])
+        except (ValueError, AttributeError, TypeError) as e:
+            raise AssistantError(
+                f"The glossary {path} is not valid JSON of the form {{\"terms\": [...], \"pairs\": [{{\"en\": ..., \"zh\": ...}}]}}; fix or remove it."
+            ) from e
+
+    def terms_in(self, text: str) -> list[str]:
+        """Terms that occur in `text`, longest first, without those contained in a longer one found."""
+        found: list[str] = []
+        for term in sorted(self.terms, key=len, reverse=True):
+            if term in text and not any(term in longer for longer in found):
+                found.append(term)
+        return found
+
+    def pairs_in(self, text: str, source: str, target: str) -> list[tuple[str, str]]:
+        if source == target or source not in ("en", "zh") or target not in ("en", "zh"):
+            return []
+        lowered = text.lower()
+        return [(p[source], p[target]) for p in self.pairs if p.get(source) and p.get(target) and p[source].lower() in lowered]
+
+
+# ----- the reply -------------------------------------------------------------------------------------
+
+
+FRIENDLY_ERROR = "Sorry, I could not answer just now: {reason} Please try again in a moment."
+UNEXPECTED_ERROR = "something went wrong on our side."
+
+
+class Reply:
+    """One streamed reply. Iterate it for text chunks (once); it never raises.
+
+    `sources` are known before the first chunk; `text`, `status` and `timings` are final after the
+    iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
+    """
+
+    def __init__(
+        self,
+        status: Status,
+        *,
+        sources: list[Source] | None = None,
+        chunks: Iterator[str] | None = None,
+        text: str = "",
+        started: float | None = None,
+        retrieval_s: float = 0.0,
+        on_done: Callable[["Reply"], None] | None = None,
+    ):
+        self.status: Status = status
+        self.sources = sources or []
+        self.error: str | None = None
+        self.glossary_missing: list[str] = []
+        self.messages: list[ChatMessage] = []
+        self._chunks = chunks
+        self._fixed = text
+        self.text = ""
+        self._started = started if started is not None else time.perf_counter()
+        self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "total_s": None}
+        self._on_done = on_done
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            if self._chunks is None:
+                self._mark_first()
+                self.text = self._fixed
+                yield self._fixed
+                return
+            try:
+                for chunk in self._chunks:
+                    if not chunk:
+                        continue
+                    self._mark_first()
+                    self.text += chunk
+                    yield chunk
+            except AssistantError as e:
+                yield self._fail(str(e))
+            except Exception as e:  # noqa: BLE001 - a user never sees a traceback; the log keeps it
+                log.exception("unexpected error while streaming a reply")
+                yield self._fail(UNEXPECTED_ERROR, e)
+            else:
+                if not self.text.strip():
+                    yield self._fail("the model returned an empty answer.")
+        finally:
+            self.timings["total_s"] = time.perf_counter() - self._started
+            if self._on_done is not None and self.status != "error":
+                self._on_done(self)
+
+    def _mark_first(self) -> None:
+        if self.timings["first_token_s"] is None:
+            self.timings["first_token_s"] = time.perf_counter() - self._started
+
+    def _fail(self, reason: str, exc: Exception | None = None) -> str:
+        self._mark_first()
+        self.status = "error"
+        self.error = reason
+        message = FRIENDLY_ERROR.format(reason=reason.rstrip(".") + ".")
+        prefix = "\n\n" if self.text else ""
+        self.text += prefix + message
+        return prefix + message
+
+    def collect(self) -> str:
+        """Consume the stream; the whole text."""
+        for _ in self:
+            pass
+        return self.text
+
+
+def rejected_reply(message: str) -> Reply:
+    return Reply("rejected", text=message)
+
+
+# ----- the assistant ---------------------------------------------------------------------------------
+
+
+class Assistant:
+    def __init__(
+        self,
+        backend: ChatBackend,
+        retriever: Retriever | None,
+        settings: AssistantSettings | None = None,
+        *,
+        glossary: Glossary | None = None,
+        count_tokens: TokenCounter = approx_tokens,
+    ):
+        self.backend = backend
+        self.retriever = retriever
+        self.settings = settings or AssistantSettings()
+        self.glossary = glossary or Glossary()
+        self.count_tokens = count_tokens
+
+    # --- shared pieces ---
+
+    def params(self, **overrides) -> GenerationParams:
+        """Generation parameters: the settings' defaults, overridden by non-None keyword arguments."""
+        values = {"max_tokens": self.settings.max_tokens, "temperature": self.settings.temperature}
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return GenerationParams(**values)
+
+    def check_input(self, text: str, what: str = "message") -> str | None:
+        """The message to show when `text` cannot be sent to the model, else None."""
+        if not text or not text.strip():
+            return f"Please type a {what} first."
+        limit = self.settings.max_input_chars
+        if len(text) > limit:
+            return (
+                f"Your {what} is {len(text):,} characters long; the limit is {limit:,}. "
+                "Please shorten it or split it into several messages."
+            )
+        return None
+
+    def retrieve(self, query: str, k: int | None = None) -> tuple[list, bool]:
+        """(hits, relevant); no retriever or k == 0 means nothing relevant."""
+        k = self.settings.top_k if k is None else k
+        if self.retriever is None or k <= 0:
+            return [], False
+        hits = list(self.retriever.search(query, k=k))
+        return hits, bool(hits) and bool(self.retriever.is_relevant(hits))
+
+    def search(self, query: str, k: int | None = None) -> list[Source]:
+        """Passages for `query`, best first, as sources (for the /search endpoint)."""
+        hits, _ = self.retrieve(query, k)
+        return to_sources(hits, self.settings.snippet_chars)
+
+    def passages_block(self, hits: Sequence) -> str:
+        parts = []
+        for i, h in enumerate(hits, 1):
+            heading = getattr(h, "heading", "") or ""
+            where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
+            text = h.text if len(h.text) <= self.settings.max_passage_chars else h.text[: self.settings.max_passage_chars] + "…"
+            parts.append(f"[{i}] {_defang(where)} (source: {source_label(h.source)})\n{_defang(text)}")
+        return "\n\n".join(parts)
+
+    def _stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
+        return self.backend.stream(messages, params)
+
+    def _budget(self, params: GenerationParams) -> int:
+        # A margin for the chat template's role markers and the estimate's error.
+        return self.settings.max_model_len - params.max_tokens - 32
+
+    def _fit(self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams):
+        """Drop the lowest-ranked passages until the question fits, then the oldest history turns."""
+        budget = self._budget(params)
+        cost = lambda m: self.count_tokens(m["content"]) + 4  # noqa: E731 - role markers per message
+        hits = list(hits)
+        user = make_user(hits)
+        fixed = self.count_tokens(system) + 4 + cost(user)
+        while fixed > budget and hits:
+            hits.pop()
+            user = make_user(hits)
+            fixed = self.count_tokens(system) + 4 + cost(user)
+        if fixed > budget:
+            return None, hits
+        kept: list[ChatMessage] = []
+        used = fixed
+        # Keep whole exchanges, newest first.
+        turns = _pairs(history)
+        for turn in reversed(turns):
+            turn_cost = sum(cost(m) for m in turn)
+            if used + turn_cost > budget:
+                break
+            kept[:0] = turn
+            used += turn_cost
+        return [{"role": "system", "content": system}, *kept, user], hits
+
+    # --- customer service ---
+
+    def chat(
+        self,
+        question: str,
+        history: list[ChatMessage] | None = None,
+        *,
+        k: int | None = None,
+        params: GenerationParams | None = None,
+    ) -> Reply:
+        started = time.perf_counter()
+        problem = self.check_input(question, "question")
+        if problem:
+            return rejected_reply(problem)
+        history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
+        params = params or self.params()
+        language = detect_language(question)
+        try:
+            hits, relevant = self.retrieve(self.retrieval_query(question, history), k)
+        except Exception as e:  # noqa: BLE001 - the knowledge base failing must not show a traceback
+            log.exception("retrieval failed")
+            return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
+        retrieval_s = time.perf_counter() - started
+        if not relevant:
+            return Reply(
+                "no_answer", text=prompts.NO_ANSWER.get(language, prompts.NO_ANSWER["en"]),
+                started=started, retrieval_s=retrieval_s,
+            )
+        system = prompts.customer_service_system_prompt(self.settings.company)
+
+        def make_user(used_hits):
+            return {
+                "role": "user",
+                "content": prompts.GROUNDED_QUESTION.format(
+                    passages=self.passages_block(used_hits), question=question,
+                    language_hint=prompts.ANSWER_IN.get(language, ""),
+                ),
+            }
+
+        messages, used = self._fit(system, history, make_user, hits, params)
+        if messages is None or not used:
+            return rejected_reply(
+                "That question is too long for the model's context window; please shorten it."
+            )
+        reply = Reply(
+            "answer", sources=to_sources(used, self.settings.snippet_chars),
+            chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
+        )
+        reply.messages = messages
+        return reply
+
+    def retrieval_query(self, question: str, history: list[ChatMessage]) -> str:
+        """The question, joined with the previous user turn when it is a short follow-up ("and in the EU?")."""
+        previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+        if previous is None:
+            return question
+        short = len(question) <= 30 if detect_language(question) in ("zh", "ja") else len(question.split()) <= 8
+        return f"{previous} {question}" if short else question
+
+    def ask(self, question: str, **kwargs) -> tuple[str, list[Source], Status]:
+        """One question, whole answer: (text, sources, status)."""
+        reply = self.chat(question, [], **kwargs)
+        text = reply.collect()
+        return text, reply.sources, reply.status
+
+    # --- translation ---
+
+    def translate(
+        self, text: str, target: str = "en", source: str = "auto", *, params: GenerationParams | None = None
+    ) -> Reply:
+        started = time.perf_counter()
+        problem = self.check_input(text, "text")
+        if problem:
+            return rejected_reply(problem)
+        if target not in LANGUAGES:
+            return rejected_reply(f"Unknown target language {target!r}; choose one of {', '.join(LANGUAGES)}.")
+        source = detect_language(text) if source in (None, "", "auto") else source
+        if source not in LANGUAGES:
+            return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
+        if source == target:
+            return Reply("answer", text=text, started=started)
+        keep = self.glossary.terms_in(text)
+        pairs = self.glossary.pairs_in(text, source, target)
+        system = prompts.TRANSLATION_SYSTEM_PROMPT.format(
+            company=self.settings.company, source=LANGUAGES[source], target=LANGUAGES[target]
+        )
+        notes = []
+        if keep:
+            notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
+        if pairs:
+            notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
+        user = f"{prompts.TEXT_OPEN}\n{_defang(text)}\n{prompts.TEXT_CLOSE}"
+        if notes:
+            user = " ".join(notes) + "\n\n" + user
+        params = params or self.params(temperature=0.0)
+        # A translation is about as long as its source; Chinese to English may double the token count.
+        needed = min(2 * self.count_tokens(text) + 16, self.settings.max_model_len // 2)
+        if params.max_tokens < needed:
+            params = dataclasses.replace(params, max_tokens=needed)
+        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
+
+        def check(reply: Reply) -> None:
+            reply.glossary_missing = [t for t in keep if t not in reply.text]
+
+        reply = Reply("answer", chunks=self._stream(messages, params), started=started, on_done=check)
+        reply.messages = messages
+        return reply
+
+    # --- content generation ---
+
+    def generate(
+        self,
+        kind: str,
+        brief: str,
+        tone: str = "friendly",
+        *,
+        k: int | None = None,
+        params: GenerationParams | None = None,
+    ) -> Reply:
+        started = time.perf_counter()
+        if kind not in prompts.CONTENT_TASKS:
+            return rejected_reply(f"Unknown content type {kind!r}; choose one of {', '.join(CONTENT_KINDS)}.")
+        if tone not in prompts.CONTENT_TONES:
+            return rejected_reply(f"Unknown tone {tone!r}; choose one of {', '.join(CONTENT_TONES)}.")
+        problem = self.check_input(brief, "brief")
+        if problem:
+            return rejected_reply(problem)
+        try:
+            hits, relevant = self.retrieve(brief, k)
+        except Exception as e:  # noqa: BLE001
+            log.exception("retrieval failed")
+            return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
+        retrieval_s = time.perf_counter() - started
+        hits = hits if relevant else []
+        language = detect_language(brief)
+        system = prompts.CONTENT_SYSTEM_PROMPT.format(company=self.settings.company)
+        task = prompts.CONTENT_TASKS[kind].format(company=self.settings.company)
+
+        def make_user(used_hits):
+            facts = (
+                prompts.CONTENT_FACTS.format(passages=self.passages_block(used_hits)) if used_hits else prompts.CONTENT_NO_FACTS
+            )
+            return {
+                "role": "user",
+                "content": prompts.CONTENT_REQUEST.format(
+                    facts=facts, task=task, tone=prompts.CONTENT_TONES[tone],
+                    language_hint=prompts.WRITE_IN.get(language, ""), label=_BRIEF_LABELS[kind], brief=_defang(brief),
+                ),
+            }
+
+        params = params or self.params()
+        messages, used = self._fit(system, [], make_user, hits, params)
+        if messages is None:
+            return rejected_reply("That brief is too long for the model's context window; please shorten it.")
+        reply = Reply(
+            "answer", sources=to_sources(used, self.settings.snippet_chars),
+            chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
+        )
+        reply.messages = messages
+        return reply
+
+
+def _pairs(history: list[ChatMessage]) -> list[list[ChatMessage]]:
+    """Group history into turns that start at a user message, so trimming never orphans an answer."""
+    turns: list[list[ChatMessage]] = []
+    for m in history:
+        if m["role"] == "user" or not turns:
+            turns.append([m])
+        else:
+            turns[-1].append(m)
+    return turns
+
+
+_DELIMITERS = re.compile(
+    "|".join(re.escape(d) for d in (prompts.PASSAGES_OPEN, prompts.PASSAGES_CLOSE, prompts.TEXT_OPEN, prompts.TEXT_CLOSE)),
+    re.IGNORECASE,
+)
+
+
+def _defang(text: str) -> str:
+    """Remove our block delimiters from data, so a document cannot close the block it sits in."""
+    return _DELIMITERS.sub("", text)
+
+
+def _retrieval_error(e: Exception) -> AssistantError:
+    return AssistantError(f"the knowledge base could not be searched ({type(e).__name__}: {e}).")
+
+
+def _raise(error: Exception) -> Iterator[str]:
+    raise error
+    yield  # pragma: no cover - makes this a generator that raises when iterated
