@@ -1,0 +1,130 @@
+"""Fixtures for the app tests: the Gradio app on a free port with scripted collaborators (fast), and with
+the real knowledge base built from samples/kb and a real vLLM server (integration)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from tests.app.fakes import FakeBackend, FakeRetriever
+from tests.conftest import REPO, free_port
+
+
+class HashEmbedder:
+    """A tiny deterministic bag-of-words embedder, so knowledge-base admin tests need no model."""
+
+    name = "hash-64"
+    dimension = 64
+
+    def embed(self, texts, batch_size=32, progress=False):
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"\w+", text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+    def embed_batch(self, texts):
+        return self.embed(texts)
+
+    def token_spans(self, text):
+        return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+@pytest.fixture
+def hash_kb(tmp_path):
+    from knowledge_base import KBSettings, KnowledgeBase
+
+    settings = KBSettings(kb_dir=tmp_path / "kb", embedding_model=HashEmbedder.name)
+    return KnowledgeBase.open(settings.kb_dir, settings, create=True, embedder=HashEmbedder())
+
+
+class LiveApp:
+    def __init__(self, demo, url):
+        self.demo, self.url = demo, url
+
+    def client(self):
+        from gradio_client import Client
+
+        return Client(self.url, verbose=False)
+
+
+def start_app(assistant, kb=None, settings=None, concurrency=4, **kwargs) -> LiveApp:
+    from app import build_app, launch
+
+    demo = build_app(assistant, kb, settings, **kwargs)
+    _, url, _ = launch(demo, assistant.settings if settings is None else settings, concurrency,
+                       host="127.0.0.1", port=free_port(), block=False)
+    return LiveApp(demo, url)
+
+
+ADMIN = ("admin", "s3cret-pass")
+
+
+@pytest.fixture(scope="module")
+def fake_app(tmp_path_factory):
+    """The app with a scripted backend and retriever, a hash-embedded KB for the admin tab, and an admin
+    login configured. `fake_app.backend` is the FakeBackend (its queue is emptied between tests)."""
+    from knowledge_base import KBSettings, KnowledgeBase
+    from service.assistant import Assistant, AssistantSettings, Glossary
+
+    kb_settings = KBSettings(kb_dir=tmp_path_factory.mktemp("admin") / "kb", embedding_model=HashEmbedder.name)
+    kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings, create=True, embedder=HashEmbedder())
+    settings = AssistantSettings(company="Voltway", max_input_chars=500, admin_user=ADMIN[0], admin_password=ADMIN[1])
+    backend = FakeBackend()
+    glossary = Glossary.load(REPO / "samples" / "glossary.json")
+    assistant = Assistant(backend, FakeRetriever(), settings, glossary=glossary)
+    live = start_app(assistant, kb, settings)
+    live.backend, live.kb = backend, kb
+    yield live
+    live.demo.close()
+
+
+@pytest.fixture
+def app(fake_app):
+    fake_app.backend.queue.clear()
+    fake_app.backend.requests.clear()
+    return fake_app
+
+
+@pytest.fixture(scope="session")
+def sample_kb(tmp_path_factory):
+    """The real knowledge base (MiniLM + BM25) built once from samples/kb."""
+    from app import open_knowledge_base
+
+    kb_dir = tmp_path_factory.mktemp("sample-kb") / "kb"
+    return open_knowledge_base(kb_dir, samples=True)
+
+
+@pytest.fixture(scope="session")
+def real_app(sample_kb, vllm_server, bundled_model):
+    """The app as `make run` builds it: sample KB, glossary, the bundled model served by vLLM."""
+    from transformers import AutoTokenizer
+
+    from app import SAMPLE_GLOSSARY
+    from service.assistant import Assistant, AssistantSettings, Glossary, tokenizer_counter
+    from service.backends.openai_http import OpenAIChatBackend
+
+    backend = OpenAIChatBackend(vllm_server.base_url, model=bundled_model.name)
+    settings = AssistantSettings(company="Voltway", max_tokens=96)
+    count = tokenizer_counter(AutoTokenizer.from_pretrained(bundled_model.source))
+    assistant = Assistant(backend, sample_kb, settings, glossary=Glossary.load(SAMPLE_GLOSSARY), count_tokens=count)
+    live = start_app(assistant, sample_kb, settings, concurrency=8)
+    yield live
+    live.demo.close()
+    backend.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts():
+    path = REPO / "artifacts"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+def copy_sample(tmp_path, name):
+    return shutil.copy(REPO / "samples" / "kb" / name, tmp_path / name)

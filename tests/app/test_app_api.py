@@ -1,0 +1,114 @@
+"""The app's named endpoints through gradio_client against a live app with scripted collaborators."""
+
+import pytest
+from gradio_client import handle_file
+
+from app import render_reply, safe, sources_markdown
+from service.assistant import Source
+from service.errors import BackendUnavailableError
+from tests.app.conftest import ADMIN
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:Warning:gradio.queueing")
+
+ENDPOINTS = {"/ask", "/chat", "/translate", "/generate", "/search", "/kb_login", "/kb_list", "/kb_upload", "/kb_remove"}
+
+
+def test_named_endpoints_are_listed(app):
+    named = app.client().view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert ENDPOINTS <= set(named)
+
+
+def test_ask_returns_the_answer_and_its_sources(app):
+    answer, sources = app.client().predict("How long do I have to return an item?", api_name="/ask")
+    assert answer == "Returns are free within 30 days [1]."
+    assert sources[0]["title"] == "Returns and refunds" and sources[0]["source"] == "returns.md"
+    assert {"number", "title", "snippet", "source", "doc_id", "score"} <= set(sources[0])
+
+
+def test_chat_streams_and_uses_the_history(app):
+    app.backend.enqueue("Yes, returns are free.")
+    history = [{"role": "user", "content": "Can I return headphones?"}, {"role": "assistant", "content": "Yes, within 30 days."}]
+    job = app.client().submit("Is it free?", history, api_name="/chat")
+    steps = [text for text, _ in job]
+    assert len(steps) >= 2 and steps[0] != steps[-1]  # arrived in several pieces
+    text, sources = job.result()
+    assert text == "Yes, returns are free." and sources
+    messages = app.backend.requests[-1][0]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+
+
+def test_translate_keeps_glossary_terms_in_the_prompt(app):
+    app.backend.enqueue("您的 Voltway Aria X2 可以退款。")
+    out = app.client().predict("Your Voltway Aria X2 can be refunded.", "zh", "auto", api_name="/translate")
+    assert out == "您的 Voltway Aria X2 可以退款。"
+    user = app.backend.requests[-1][0][-1]["content"]
+    assert "Voltway Aria X2" in user.split("<text>")[0] and "退款" in user
+
+
+def test_generate_drafts_from_retrieved_facts(app):
+    app.backend.enqueue("Dear customer, returns are free within 30 days.")
+    text, sources = app.client().predict("reply_email", "Is returning my order free?", "empathetic", api_name="/generate")
+    assert text.startswith("Dear customer") and sources[0]["doc_id"] == "returns.md"
+    assert "<passages>" in app.backend.requests[-1][0][-1]["content"]
+
+
+def test_search_returns_ranked_passages(app):
+    hits = app.client().predict("returns", 1, api_name="/search")
+    assert [h["doc_id"] for h in hits] == ["returns.md"] and app.backend.requests == []
+
+
+def test_too_long_input_is_refused_before_the_model(app):
+    answer, sources = app.client().predict("x" * 501, api_name="/ask")
+    assert "limit is 500" in answer and sources == [] and app.backend.requests == []
+
+
+def test_backend_error_is_a_friendly_message_not_a_traceback(app):
+    app.backend.enqueue(BackendUnavailableError("Cannot reach the model server at http://127.0.0.1:9; start it."))
+    answer, _ = app.client().predict("How do returns work?", api_name="/ask")
+    assert answer.startswith("Sorry, I could not answer just now") and "Cannot reach the model server" in answer
+
+
+def test_knowledge_base_endpoints_require_the_admin_login(app, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    client = app.client()
+    with pytest.raises(AppError, match="Log in as an administrator"):
+        client.predict(api_name="/kb_list")
+    message = login(client, "admin", "wrong")
+    assert "Wrong" in message
+    with pytest.raises(AppError, match="Log in"):
+        client.predict([handle_file(str(REPO / "samples" / "kb" / "trade-in.md"))], api_name="/kb_upload")
+    assert app.kb.documents() == []
+    # Another session that logs in can manage the knowledge base; the first one still cannot.
+    admin = app.client()
+    message = login(admin, *ADMIN)
+    assert "Logged in" in message
+    status, table = admin.predict(
+        [handle_file(str(REPO / "samples" / "kb" / "trade-in.md")), handle_file(str(REPO / "samples" / "kb" / "faq.csv"))],
+        api_name="/kb_upload",
+    )
+    assert "Ingested 2 file(s)" in status and "failed 0" in status
+    ids = [row[0] for row in table["data"]]
+    assert "trade-in.md" in ids and len(ids) > 30  # the FAQ table holds one document per row
+    status, table = admin.predict("trade-in.md", api_name="/kb_remove")
+    assert "Removed" in status and "trade-in.md" not in [row[0] for row in table["data"]]
+    assert "trade-in.md" not in [d.doc_id for d in app.kb.documents()]
+    with pytest.raises(AppError, match="No document"):
+        admin.predict("no-such-doc", api_name="/kb_remove")
+    with pytest.raises(AppError, match="Log in"):
+        client.predict("faq-returns-cost", api_name="/kb_remove")
+
+
+def test_model_output_is_rendered_inert():
+    evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+    rendered = render_reply(evil, [Source(1, "<b>T</b>", "<script>x</script>", "a.md", "a")])
+    assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered
+    assert "&lt;img src=x" in rendered and "**Sources**" in sources_markdown([Source(1, "T", "s", "a.md", "a")])
+    assert safe("a < b & c") == "a &lt; b &amp; c"
+
+
+def login(client, user, password) -> str:
+    """The status message of /kb_login (the session state it sets stays on the server)."""
+    result = client.predict(user, password, api_name="/kb_login")
+    return next(r for r in (result if isinstance(result, (list, tuple)) else [result]) if isinstance(r, str))
