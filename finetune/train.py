@@ -74,6 +74,11 @@ class TrainArgs:
 
 def train(args: TrainArgs, log: Callable[[str], None] | None = None) -> dict:
     """Run the whole pipeline (see the module docstring); returns the metrics written to metrics.json."""
+    return run(args, log)[0]
+
+
+def run(args: TrainArgs, log: Callable[[str], None] | None = None):
+    """`train`, also returning the trainer (its model holds the base and the trained adapter) for inspection."""
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     output = Path(args.output)
     _validate(args)
@@ -145,7 +150,7 @@ def train(args: TrainArgs, log: Callable[[str], None] | None = None) -> dict:
     save_loss_curve(trainer.state.log_history, eval_before, output / "loss_curve.png")
     write_report(output / "report.md", metrics, samples, loaded.problems, _json_args(args))
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-    return metrics
+    return metrics, trainer
 
 
 def _validate(args: TrainArgs) -> None:
@@ -240,8 +245,13 @@ def load_base(args: TrainArgs, log: Callable[[str], None]):
     return model, tokenizer, inference_template, resolved.source
 
 
-def build_trainer(args: TrainArgs, model, tokenizer, train_set: list[Conversation], eval_set: list[Conversation]):
-    """TRL's SFTTrainer with a fresh LoRA adapter; assistant-only loss; precision chosen by device."""
+def build_trainer(
+    args: TrainArgs, model, tokenizer, train_set: list[Conversation], eval_set: list[Conversation], *, lora: bool = True
+):
+    """TRL's SFTTrainer with a fresh LoRA adapter; assistant-only loss; precision chosen by device.
+
+    `lora=False` trains every weight instead (full fine-tuning), for `bench/finetune.py` to compare against.
+    """
     from datasets import Dataset
     from peft import LoraConfig
     from trl import SFTConfig, SFTTrainer
@@ -284,7 +294,7 @@ def build_trainer(args: TrainArgs, model, tokenizer, train_set: list[Conversatio
         dataloader_num_workers=0,
         save_only_model=False,
     )
-    lora = LoraConfig(
+    lora_config = LoraConfig(
         r=args.lora_r,
         lora_alpha=args.lora_alpha,
         lora_dropout=args.lora_dropout,
@@ -298,7 +308,7 @@ def build_trainer(args: TrainArgs, model, tokenizer, train_set: list[Conversatio
         train_dataset=as_dataset(train_set),
         eval_dataset=as_dataset(eval_set),
         processing_class=tokenizer,
-        peft_config=lora,
+        peft_config=lora_config if lora else None,
     )
     # TRL drops conversations whose agent turns were all cut off by truncation.
     if len(trainer.train_dataset) == 0 or len(trainer.eval_dataset) == 0:
