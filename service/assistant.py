@@ -498,7 +498,9 @@ class Assistant:
         def check(reply: Reply) -> None:
             reply.glossary_missing = [t for t in keep if t not in reply.text]
 
-        reply = Reply("answer", chunks=self._stream(messages, params), started=started, on_done=check)
+        # Small models often echo the <text> delimiters around their translation; those never reach the user.
+        chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
+        reply = Reply("answer", chunks=chunks, started=started, on_done=check)
         reply.messages = messages
         return reply
 
@@ -554,6 +556,34 @@ class Assistant:
         )
         reply.messages = messages
         return reply
+
+
+def strip_markers(chunks: Iterator[str], markers: Sequence[str]) -> Iterator[str]:
+    """The stream without any of `markers`, even when one is split across chunks; leading whitespace
+    left by a removed marker is dropped too."""
+    buffer, started = "", False
+    longest = max(len(m) for m in markers)
+    for chunk in chunks:
+        buffer += chunk
+        for m in markers:
+            buffer = buffer.replace(m, "")
+        # Hold back a tail that could be the start of a marker.
+        hold = 0
+        for n in range(1, min(longest, len(buffer)) + 1):
+            if any(m.startswith(buffer[-n:]) for m in markers):
+                hold = n
+        out, buffer = buffer[: len(buffer) - hold], buffer[len(buffer) - hold :]
+        # Trailing whitespace waits for what follows: it goes if a closing marker ends the text.
+        stripped = out.rstrip()
+        out, buffer = stripped, out[len(stripped):] + buffer
+        if not started:
+            out = out.lstrip()
+            started = bool(out)
+        if out:
+            yield out
+    tail = buffer if started else buffer.lstrip()
+    if tail:
+        yield tail.rstrip()
 
 
 def _pairs(history: list[ChatMessage]) -> list[list[ChatMessage]]:

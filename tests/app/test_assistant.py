@@ -245,3 +245,12 @@ def test_timings_are_recorded():
     reply.collect()
     t = reply.timings
     assert 0 <= t["retrieval_s"] <= t["first_token_s"] <= t["total_s"] and t["first_token_s"] >= 0.02
+
+
+def test_echoed_text_delimiters_are_removed_from_a_translation_even_across_chunks():
+    from service.assistant import strip_markers
+
+    chunks = ["<te", "xt>\n你好", "，世界 <", "3 </t", "ext>"]
+    assert "".join(strip_markers(iter(chunks), ("<text>", "</text>"))) == "你好，世界 <3"
+    assistant, backend, _ = make(backend=FakeBackend().enqueue("<text> Bonjour </text>"))
+    assert assistant.translate("Hello", target="fr").collect() == "Bonjour"

@@ -1,0 +1,47 @@
+"""The app with its real parts: the knowledge base built from samples/kb (MiniLM + BM25) and the bundled
+model served by a real vLLM server, called through gradio_client like any client would."""
+
+import pytest
+
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:Warning:gradio.queueing"),
+]
+
+
+def test_ask_answers_a_knowledge_base_question_with_its_sources(real_app):
+    answer, sources = real_app.client().predict("How many days do I have to return an item?", api_name="/ask")
+    assert answer.strip() and not answer.startswith("Sorry")
+    files = [s["source"] for s in sources]
+    assert any("return" in f or f == "faq.csv" for f in files), files
+    assert all(s["snippet"] and s["title"] for s in sources)
+
+
+def test_an_unrelated_question_gets_i_dont_know_and_a_handoff(real_app):
+    answer, sources = real_app.client().predict("Who won the football world cup in 1966?", api_name="/ask")
+    assert "don't know" in answer and "person" in answer and sources == []
+
+
+def test_chat_streams_a_follow_up_in_context(real_app):
+    client = real_app.client()
+    first, _ = client.predict("How do I reset my password?", [], api_name="/chat")
+    history = [{"role": "user", "content": "How do I reset my password?"}, {"role": "assistant", "content": first}]
+    job = client.submit("And if I lost my phone with two-step verification?", history, api_name="/chat")
+    steps = [text for text, _ in job]
+    text, sources = job.result()
+    assert len(set(steps)) >= 3 and text.strip() and not text.startswith("Sorry")
+    assert any("security" in s["source"] for s in sources), [s["source"] for s in sources]
+
+
+def test_search_finds_chinese_passages(real_app):
+    hits = real_app.client().predict("退货运费谁承担", 3, api_name="/search")
+    assert hits and any(h["source"].endswith("_zh.md") or h["source"].endswith("_zh.jsonl") for h in hits)
+
+
+def test_translate_and_generate_produce_text(real_app):
+    client = real_app.client()
+    zh = client.predict("Returns are free within 30 days.", "zh", "auto", api_name="/translate")
+    assert zh.strip() and not zh.startswith("Sorry")
+    text, sources = client.predict("faq_entry", "How long does standard delivery take in the UK?", "concise",
+                                   api_name="/generate")
+    assert text.strip() and not text.startswith("Sorry") and sources
