@@ -210,11 +210,15 @@ class KnowledgeBase:
         if lex_max > 0:
             candidates |= {int(r) for r in np.argsort(-lex)[:depth] if lex[r] > 0}
         per_chunk = self._vectors_by_chunk()
+        # The default embedding model is English-centred: for Chinese queries BM25 over jieba words
+        # and character bigrams is the reliable signal, so it gets a larger weight there.
+        cjk = sum(1 for ch in query if "\u3400" <= ch <= "\u9fff") > 0.3 * max(1, len(query.replace(" ", "")))
+        weight = self.settings.cjk_lexical_weight if cjk else self.settings.lexical_weight
         ranked = []
         for row in candidates:
             cos = float((per_chunk[row] @ qvec).max())
             lex_norm = float(lex[row]) / lex_max if lex_max > 0 else 0.0
-            ranked.append((row, cos + self.settings.lexical_weight * lex_norm, cos, float(lex[row])))
+            ranked.append((row, cos + weight * lex_norm, cos, float(lex[row])))
         ranked.sort(key=lambda t: -t[1])
         return ranked[:k]
 

@@ -43,6 +43,9 @@ class KBSettings(BaseSettings):
     lexical_weight: float = Field(
         0.05, ge=0.0, description="Weight of the max-normalised BM25 score added to the cosine score in hybrid mode."
     )
+    cjk_lexical_weight: float = Field(
+        1.0, ge=0.0, description="BM25 weight for mostly-Chinese queries, where an English embedding model is weak."
+    )
     relevance_threshold: float = Field(
         0.35, description="Best hit's cosine similarity below which the chat layer should say it has no good answer."
     )

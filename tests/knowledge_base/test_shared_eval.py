@@ -15,7 +15,7 @@ from knowledge_base.evaluation import evaluate, read_queries
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
 FLOORS = {
-    "stackfaq": {"recall@1": 0.95, "recall@5": 0.99, "mrr@10": 0.97},
+    "stackfaq": {"recall@1": 0.945, "recall@5": 0.99, "mrr@10": 0.965},
     "covidfaq": {"recall@1": 0.46, "recall@5": 0.92, "mrr@10": 0.65},
 }
 
