@@ -27,10 +27,14 @@ $(STAMP): pyproject.toml
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
 
+# The app at http://127.0.0.1:7860: builds data/kb from samples/kb on first run, starts vLLM on $(PORT).
 run: install
+	$(PY) app.py --port 7860 --llm-port $(PORT)
+
+serve: install
 	$(PY) -m service serve --port $(PORT)
 
-test: install
+test: install browser
 	$(PY) -m pytest
 
 test-fast: install
@@ -38,6 +42,9 @@ test-fast: install
 
 bench: install
 	$(PY) bench/generation.py
+	$(PY) bench/retrieval.py
+	$(PY) bench/finetune.py
+	$(PY) bench/e2e.py
 
 clean:
 	rm -rf $(VENV) data build *.egg-info

@@ -153,6 +153,9 @@ def main(argv: list[str] | None = None) -> int:
             four = aggregate_tokens_per_s(client, args.tokens, 4)
             eight = aggregate_tokens_per_s(client, args.tokens, 8)
             concurrency_rows.append((label, single, four, eight))
+            print(f"[{label}] raw {medians[raw.label]:.1f}, in-process {medians[local.label]:.1f}, "
+                  f"vLLM {medians[vllm.label]:.1f} tok/s; aggregate 1/4/8 streams: "
+                  f"{single:.1f}/{four:.1f}/{eight:.1f} tok/s", flush=True)
             client.close()
         finally:
             server.stop()
