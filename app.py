@@ -50,8 +50,9 @@ EXAMPLES = [
 
 
 def safe(text: str) -> str:
-    """Model or document text as inert Markdown: no HTML element from it reaches the page."""
-    return html.escape(text, quote=False)
+    """Model or document text as inert Markdown: no HTML element from it reaches the page, and no
+    Markdown image either (the browser would fetch its URL unasked: a way to leak the conversation)."""
+    return html.escape(text, quote=False).replace("![", "!\\[")
 
 
 def sources_markdown(sources: list[Source]) -> str:

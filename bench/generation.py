@@ -121,7 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=64, help="New tokens per request.")
     parser.add_argument("--rounds", type=int, default=5, help="Alternating rounds at batch 1.")
     parser.add_argument("--port", type=int, default=8031)
-    parser.add_argument("--sweep", action="store_true", help="Also compare the candidate vLLM CPU settings.")
+    parser.add_argument("--sweep", action="store_true", help="Compare the candidate vLLM CPU settings.")
+    parser.add_argument("--vllm-arg", action="append", default=[], help="Extra vLLM flag for the default run.")
     args = parser.parse_args(argv)
 
     settings = Settings()
@@ -133,7 +134,8 @@ def main(argv: list[str] | None = None) -> int:
     bandwidth = measure_bandwidth_gbs()
     bytes_per_token = raw.weight_bytes_per_token()
 
-    candidates = SWEEP if args.sweep else [("default settings", {})]
+    extra = {"extra_args": tuple(args.vllm_arg)} if args.vllm_arg else {}
+    candidates = SWEEP if args.sweep else [(" ".join(["default settings", *args.vllm_arg]), extra)]
     rows, concurrency_rows = [], []
     for index, (label, overrides) in enumerate(candidates):
         server = start_vllm(settings, model, args.port + index, overrides)

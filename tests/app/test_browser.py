@@ -41,11 +41,15 @@ def test_browser_streamed_cited_answer_translation_and_draft(real_app, artifacts
 
 def test_browser_model_html_is_not_executed(fake_app, artifacts):
     fake_app.backend.queue.clear()
-    fake_app.backend.enqueue('Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> there')
+    fake_app.backend.enqueue(
+        'Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> there '
+        "![leak](http://127.0.0.1:9/leak.png)"
+    )
     with browser_page(fake_app.url) as page:
         final = ask(page, "How do returns work?", timeout_s=60)[-1]
         assert "Sources" in final and "onerror" in final  # shown as text
         time.sleep(0.5)
         assert page.evaluate("window.__xss") is None
         assert page.locator("#chatbot img[src='x'], #chatbot script").count() == 0
+        assert page.locator("#chatbot img[src*='leak.png']").count() == 0  # Markdown images stay text
         assert "Returns and refunds" in last_bot_text(page)

@@ -134,7 +134,7 @@ def test_command_carries_quantization_lora_and_parallelism():
     )
     cmd = " ".join(config.command())
     assert "--model Qwen/Qwen2.5-7B-Instruct" in cmd
-    assert "--quantization bitsandbytes" in cmd
+    assert "--quantization bitsandbytes" in cmd and "--async-scheduling" in cmd
     assert "--enable-lora --max-lora-rank 32 --lora-modules support=/adapters/support" in cmd
     assert "--tensor-parallel-size 2" in cmd
     env = config.environment()
