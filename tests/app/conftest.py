@@ -93,7 +93,7 @@ def app(fake_app):
 
 @pytest.fixture(scope="session")
 def sample_kb(tmp_path_factory):
-    """The real knowledge base (MiniLM + BM25) built once from samples/kb."""
+    """The real knowledge base (the default embedding model + BM25) built once from samples/kb."""
     from app import open_knowledge_base
 
     kb_dir = tmp_path_factory.mktemp("sample-kb") / "kb"

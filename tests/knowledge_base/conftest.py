@@ -10,21 +10,23 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+MINILM = "all-MiniLM-L6-v2"
 
 
 @pytest.fixture(scope="session")
 def embedder():
-    """The bundled all-MiniLM-L6-v2, loaded once (about 5-10 s on two cores)."""
+    """The bundled all-MiniLM-L6-v2, loaded once (about 5-10 s on two cores): the fast model keeps
+    these tests quick; `test_shared_eval.py` measures the default model."""
     from knowledge_base.embeddings import SentenceTransformerEmbedder
 
-    return SentenceTransformerEmbedder()
+    return SentenceTransformerEmbedder(MINILM)
 
 
 @pytest.fixture
 def settings(tmp_path):
     from knowledge_base import KBSettings
 
-    return KBSettings(kb_dir=tmp_path / "kb")
+    return KBSettings(kb_dir=tmp_path / "kb", embedding_model=MINILM)
 
 
 @pytest.fixture

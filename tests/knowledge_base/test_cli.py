@@ -18,6 +18,8 @@ from knowledge_base.__main__ import main
 
 from .conftest import SUPPORT_FAQ, write_jsonl
 
+from tests.knowledge_base.conftest import MINILM
+
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -25,6 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
 def kb_dir(tmp_path, embedder, monkeypatch):
     # Reuse the session's model instead of loading it again for each command.
     monkeypatch.setattr("knowledge_base.kb.build_embedder", lambda settings: embedder)
+    monkeypatch.setenv("ASSISTANT_KB_EMBEDDING_MODEL", MINILM)  # what the manifest records, as the embedder
     return tmp_path / "kb"
 
 

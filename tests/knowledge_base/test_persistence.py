@@ -74,7 +74,10 @@ def test_kill_9_mid_ingest_leaves_previous_index_loadable(open_kb, tmp_path, set
     for i in range(400):
         (bulk / f"note{i:03d}.txt").write_text(f"Note {i}. " + "Some support text about topic %d. " % i * 30)
 
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "ASSISTANT_KB_KB_DIR": str(settings.kb_dir)}
+    env = {
+        **os.environ, "HF_HUB_OFFLINE": "1",
+        "ASSISTANT_KB_KB_DIR": str(settings.kb_dir), "ASSISTANT_KB_EMBEDDING_MODEL": settings.embedding_model,
+    }
     proc = subprocess.Popen(
         [sys.executable, "-m", "knowledge_base", "ingest", str(bulk), "--progress"],
         cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
