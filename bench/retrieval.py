@@ -130,9 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     data = args.data if args.data.exists() else None
 
-    embedder = SentenceTransformerEmbedder()
+    model_name = KBSettings().embedding_model
+    embedder = SentenceTransformerEmbedder(model_name)
     rows = latency(embedder, query_texts(data), args.sizes, args.queries)
-    print(f"\nQuery latency, k={K}, {args.queries} queries, all-MiniLM-L6-v2 query embedding on CPU "
+    print(f"\nQuery latency, k={K}, {args.queries} queries, {model_name} query embedding on CPU "
           f"(total = embed + search)")
     print("| chunks | index | build s | search p50 / p95 ms | total p50 / p95 ms | recall@10 vs exact | speed-up vs numpy (search / total) |")
     print("|---:|---|---:|---:|---:|---:|---:|")
