@@ -1,4 +1,4 @@
-"""The app with its real parts: the knowledge base built from samples/kb (MiniLM + BM25) and the bundled
+"""The app with its real parts: the knowledge base built from samples/kb (default embedding model + BM25) and the bundled
 model served by a real vLLM server, called through gradio_client like any client would."""
 
 import pytest
@@ -45,3 +45,16 @@ def test_translate_and_generate_produce_text(real_app):
     text, sources = client.predict("faq_entry", "How long does standard delivery take in the UK?", "concise",
                                    api_name="/generate")
     assert text.strip() and not text.startswith("Sorry") and sources
+
+
+def test_model_selector_lists_the_base_model_and_the_served_adapter(real_app):
+    import httpx
+
+    config = httpx.get(f"{real_app.url.rstrip('/')}/config", timeout=30).json()
+    dropdowns = [c["props"] for c in config["components"] if c.get("type") == "dropdown"]
+    choices = [
+        [choice[0] if isinstance(choice, (list, tuple)) else choice for choice in props.get("choices", [])]
+        for props in dropdowns
+        if "Model" in str(props.get("label", ""))
+    ]
+    assert choices and choices[0][:2] == ["smollm2-135m-instruct", "tiny-support"], dropdowns
