@@ -17,7 +17,6 @@ import argparse
 import hmac
 import html
 import shutil
-import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -396,7 +395,9 @@ def main(argv: list[str] | None = None) -> int:
     from service.settings import Settings
 
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, lambda signum, frame: (_ for _ in ()).throw(SystemExit(128 + signum)))
+    from service.vllm_server import exit_on_sigterm
+
+    exit_on_sigterm()
     try:
         overrides = {"llm_url": args.llm_url, "engine": args.engine, "model": args.model, "port": args.llm_port}
         settings = Settings(**{k: v for k, v in overrides.items() if v is not None})

@@ -98,14 +98,11 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
-def _exit_on_sigterm(signum, frame):
-    # Turn SIGTERM into an exception so context managers stop the child server on the way out.
-    raise SystemExit(128 + signum)
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _exit_on_sigterm)
+    from service.vllm_server import exit_on_sigterm
+
+    exit_on_sigterm()
     try:
         settings = settings_from_args(args)
         if args.command == "serve":

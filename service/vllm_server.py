@@ -246,6 +246,16 @@ class VLLMServer:
         return [line for line in text.splitlines() if line.strip()]
 
 
+def exit_on_sigterm() -> None:
+    """Turn SIGTERM into SystemExit (call from the main thread), so that the `with VLLMServer(...)`
+    blocks on the way out stop the child server, as they do for Ctrl-C."""
+
+    def _raise(signum, frame):
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, _raise)
+
+
 def load_lora_adapter(base_url: str, name: str, path: Path, timeout_s: float = 120.0) -> None:
     """Load a LoRA adapter into a running vLLM server (needs `runtime_lora`); serve it as `name`."""
     response = httpx.post(

@@ -92,7 +92,9 @@ class TransformersBackend(ChatBackend):
             top_p=params.top_p if sampling else None,
             top_k=None,
             stopping_criteria=StoppingCriteriaList([_Cancelled()]),
-            pad_token_id=self.tokenizer.pad_token_id or self.tokenizer.eos_token_id,
+            pad_token_id=(
+                self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id
+            ),
         )
         if params.stop:
             generate_kwargs.update(stop_strings=list(params.stop), tokenizer=self.tokenizer)
