@@ -23,11 +23,11 @@ from pathlib import Path
 
 import gradio as gr
 
-from service.assistant import (
-    CONTENT_KINDS, CONTENT_TONES, LANGUAGES, Assistant, AssistantSettings, Glossary, Reply, Source, approx_tokens,
-)
+from service.assistant import CONTENT_KINDS, CONTENT_TONES, Assistant, AssistantSettings
+from service.language import LANGUAGES, Glossary, approx_tokens
 from service.backends import GenerationParams
 from service.errors import AssistantError
+from service.sources import Source
 
 REPO = Path(__file__).resolve().parent
 SAMPLE_KB = REPO / "samples" / "kb"
@@ -366,7 +366,7 @@ def token_counter(settings, log=print):
 
         model = resolve_model(settings.model, settings.data_dir, log=log)
         if model.is_local:
-            from service.assistant import tokenizer_counter
+            from service.language import tokenizer_counter
 
             return tokenizer_counter(AutoTokenizer.from_pretrained(model.source))
     except Exception as e:  # noqa: BLE001 - counting falls back to an estimate, never stops the app

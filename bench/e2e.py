@@ -96,7 +96,8 @@ def main(argv: list[str] | None = None) -> int:
     from gradio_client import Client
 
     from app import SAMPLE_GLOSSARY, build_app, launch, open_knowledge_base, token_counter
-    from service.assistant import Assistant, AssistantSettings, Glossary
+    from service.assistant import Assistant, AssistantSettings
+    from service.language import Glossary
     from service.engine import open_backend
     from service.settings import Settings
 

@@ -26,15 +26,11 @@ Contract:
 from __future__ import annotations
 
 import dataclasses
-import json
 import logging
-import math
 import re
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Literal, Protocol
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -42,20 +38,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from service import prompts
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError
+from service.language import LANGUAGES, Glossary, TokenCounter, approx_tokens, detect_language
+from service.reply import Reply, Status, rejected_reply, strip_markers
+from service.sources import Retriever, Source, source_label, to_sources
 
 log = logging.getLogger(__name__)
 
-Status = Literal["answer", "no_answer", "rejected", "error"]
-TokenCounter = Callable[[str], int]
-
-LANGUAGES = {
-    "en": "English",
-    "zh": "Chinese (Simplified)",
-    "fr": "French",
-    "de": "German",
-    "es": "Spanish",
-    "ja": "Japanese",
-}
 CONTENT_KINDS = tuple(prompts.CONTENT_TASKS)
 CONTENT_TONES = tuple(prompts.CONTENT_TONES)
 _BRIEF_LABELS = {
@@ -84,221 +72,6 @@ class AssistantSettings(BaseSettings):
     admin_password: str | None = Field(None, description="With admin_user: the password the knowledge-base tab requires.")
     concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
     queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
-
-
-# ----- retrieval seam --------------------------------------------------------------------------------
-
-
-class PassageLike(Protocol):
-    doc_id: str
-    title: str
-    source: str
-    text: str
-    score: float
-
-
-class Retriever(Protocol):
-    """What the assistant needs from a knowledge base (`knowledge_base.KnowledgeBase` is one)."""
-
-    def search(self, query: str, k: int = 5) -> list: ...
-
-    def is_relevant(self, hits: list) -> bool: ...
-
-
-@dataclass(frozen=True)
-class Source:
-    """A cited passage as the UI and the API show it."""
-
-    number: int
-    title: str
-    snippet: str
-    source: str
-    doc_id: str
-    heading: str = ""
-    score: float = 0.0
-
-    def as_dict(self) -> dict:
-        return {
-            "number": self.number, "title": self.title, "heading": self.heading, "snippet": self.snippet,
-            "source": self.source, "doc_id": self.doc_id, "score": round(self.score, 4),
-        }
-
-
-def source_label(path: str) -> str:
-    """Where a passage comes from, for display: the file name (and FAQ row) without the local folders."""
-    return Path(path).name if path else ""
-
-
-def _snippet(text: str, limit: int) -> str:
-    text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-
-
-def to_sources(hits: Sequence, snippet_chars: int) -> list[Source]:
-    return [
-        Source(
-            number=i,
-            title=h.title,
-            snippet=_snippet(h.text, snippet_chars),
-            source=source_label(h.source),
-            doc_id=h.doc_id,
-            heading=getattr(h, "heading", "") or "",
-            score=float(h.score),
-        )
-        for i, h in enumerate(hits, 1)
-    ]
-
-
-# ----- language, tokens, glossary ----------------------------------------------------------------------
-
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_KANA = re.compile(r"[\u3040-\u30ff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
-
-def detect_language(text: str) -> str:
-    """'zh', 'ja' or 'en' by script: Chinese when Han characters are at least a fifth of the letters."""
-    han, kana, latin = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_LATIN.findall(text))
-    if kana and kana + han >= 0.2 * (kana + han + latin / 4):
-        return "ja"
-    # A Han character carries about a word's worth of meaning; compare against Latin words, not letters.
-    if han and han >= 0.2 * (han + latin / 4):
-        return "zh"
-    return "en"
-
-
-def approx_tokens(text: str) -> int:
-    """A conservative token estimate when the model's tokenizer is not at hand: one per CJK character,
-    one per 3.5 other characters (English BPE averages about 4)."""
-    cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
-    return cjk + math.ceil((len(text) - cjk) / 3.5)
-
-
-def tokenizer_counter(tokenizer) -> TokenCounter:
-    """A `TokenCounter` from a Hugging Face tokenizer."""
-    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
-
-
-@dataclass
-class Glossary:
-    """Terms kept unchanged in translation, and en/zh pairs rendered one fixed way."""
-
-    terms: list[str] = field(default_factory=list)
-    pairs: list[dict[str, str]] = field(default_factory=list)
-
-    @classmethod
-    def load(cls, path: Path | None) -> "Glossary":
-        if path is None or not Path(path).is_file():
-            return cls()
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls([str(t) for t in data.get("terms", [])], [dict(p) for p in data.get("pairs", [])])
-        except (ValueError, AttributeError, TypeError) as e:
-            raise AssistantError(
-                f"The glossary {path} is not valid JSON of the form {{\"terms\": [...], \"pairs\": [{{\"en\": ..., \"zh\": ...}}]}}; fix or remove it."
-            ) from e
-
-    def terms_in(self, text: str) -> list[str]:
-        """Terms that occur in `text`, longest first, without those contained in a longer one found."""
-        found: list[str] = []
-        for term in sorted(self.terms, key=len, reverse=True):
-            if term in text and not any(term in longer for longer in found):
-                found.append(term)
-        return found
-
-    def pairs_in(self, text: str, source: str, target: str) -> list[tuple[str, str]]:
-        if source == target or source not in ("en", "zh") or target not in ("en", "zh"):
-            return []
-        lowered = text.lower()
-        return [(p[source], p[target]) for p in self.pairs if p.get(source) and p.get(target) and p[source].lower() in lowered]
-
-
-# ----- the reply -------------------------------------------------------------------------------------
-
-
-FRIENDLY_ERROR = "Sorry, I could not answer just now: {reason} Please try again in a moment."
-UNEXPECTED_ERROR = "something went wrong on our side."
-
-
-class Reply:
-    """One streamed reply. Iterate it for text chunks (once); it never raises.
-
-    `sources` are known before the first chunk; `text`, `status` and `timings` are final after the
-    iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
-    """
-
-    def __init__(
-        self,
-        status: Status,
-        *,
-        sources: list[Source] | None = None,
-        chunks: Iterator[str] | None = None,
-        text: str = "",
-        started: float | None = None,
-        retrieval_s: float = 0.0,
-        on_done: Callable[["Reply"], None] | None = None,
-    ):
-        self.status: Status = status
-        self.sources = sources or []
-        self.error: str | None = None
-        self.glossary_missing: list[str] = []
-        self.messages: list[ChatMessage] = []
-        self._chunks = chunks
-        self._fixed = text
-        self.text = ""
-        self._started = started if started is not None else time.perf_counter()
-        self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "total_s": None}
-        self._on_done = on_done
-
-    def __iter__(self) -> Iterator[str]:
-        try:
-            if self._chunks is None:
-                self._mark_first()
-                self.text = self._fixed
-                yield self._fixed
-                return
-            try:
-                for chunk in self._chunks:
-                    if not chunk:
-                        continue
-                    self._mark_first()
-                    self.text += chunk
-                    yield chunk
-            except AssistantError as e:
-                yield self._fail(str(e))
-            except Exception as e:  # noqa: BLE001 - a user never sees a traceback; the log keeps it
-                log.exception("unexpected error while streaming a reply")
-                yield self._fail(UNEXPECTED_ERROR, e)
-            else:
-                if not self.text.strip():
-                    yield self._fail("the model returned an empty answer.")
-        finally:
-            self.timings["total_s"] = time.perf_counter() - self._started
-            if self._on_done is not None and self.status != "error":
-                self._on_done(self)
-
-    def _mark_first(self) -> None:
-        if self.timings["first_token_s"] is None:
-            self.timings["first_token_s"] = time.perf_counter() - self._started
-
-    def _fail(self, reason: str, exc: Exception | None = None) -> str:
-        self._mark_first()
-        self.status = "error"
-        self.error = reason
-        message = FRIENDLY_ERROR.format(reason=reason.rstrip(".") + ".")
-        prefix = "\n\n" if self.text else ""
-        self.text += prefix + message
-        return prefix + message
-
-    def collect(self) -> str:
-        """Consume the stream; the whole text."""
-        for _ in self:
-            pass
-        return self.text
-
-
-def rejected_reply(message: str) -> Reply:
-    return Reply("rejected", text=message)
 
 
 # ----- the assistant ---------------------------------------------------------------------------------
@@ -556,34 +329,6 @@ class Assistant:
         )
         reply.messages = messages
         return reply
-
-
-def strip_markers(chunks: Iterator[str], markers: Sequence[str]) -> Iterator[str]:
-    """The stream without any of `markers`, even when one is split across chunks; leading whitespace
-    left by a removed marker is dropped too."""
-    buffer, started = "", False
-    longest = max(len(m) for m in markers)
-    for chunk in chunks:
-        buffer += chunk
-        for m in markers:
-            buffer = buffer.replace(m, "")
-        # Hold back a tail that could be the start of a marker.
-        hold = 0
-        for n in range(1, min(longest, len(buffer)) + 1):
-            if any(m.startswith(buffer[-n:]) for m in markers):
-                hold = n
-        out, buffer = buffer[: len(buffer) - hold], buffer[len(buffer) - hold :]
-        # Trailing whitespace waits for what follows: it goes if a closing marker ends the text.
-        stripped = out.rstrip()
-        out, buffer = stripped, out[len(stripped):] + buffer
-        if not started:
-            out = out.lstrip()
-            started = bool(out)
-        if out:
-            yield out
-    tail = buffer if started else buffer.lstrip()
-    if tail:
-        yield tail.rstrip()
 
 
 def _pairs(history: list[ChatMessage]) -> list[list[ChatMessage]]:

@@ -70,7 +70,8 @@ def fake_app(tmp_path_factory):
     """The app with a scripted backend and retriever, a hash-embedded KB for the admin tab, and an admin
     login configured. `fake_app.backend` is the FakeBackend (its queue is emptied between tests)."""
     from knowledge_base import KBSettings, KnowledgeBase
-    from service.assistant import Assistant, AssistantSettings, Glossary
+    from service.assistant import Assistant, AssistantSettings
+    from service.language import Glossary
 
     kb_settings = KBSettings(kb_dir=tmp_path_factory.mktemp("admin") / "kb", embedding_model=HashEmbedder.name)
     kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings, create=True, embedder=HashEmbedder())
@@ -106,7 +107,8 @@ def real_app(sample_kb, vllm_server, bundled_model):
     from transformers import AutoTokenizer
 
     from app import SAMPLE_GLOSSARY
-    from service.assistant import Assistant, AssistantSettings, Glossary, tokenizer_counter
+    from service.assistant import Assistant, AssistantSettings
+    from service.language import Glossary, tokenizer_counter
     from service.backends.openai_http import OpenAIChatBackend
 
     backend = OpenAIChatBackend(vllm_server.base_url, model=bundled_model.name)

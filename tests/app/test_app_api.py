@@ -4,7 +4,7 @@ import pytest
 from gradio_client import handle_file
 
 from app import render_reply, safe, sources_markdown
-from service.assistant import Source
+from service.sources import Source
 from service.errors import BackendUnavailableError
 from tests.app.conftest import ADMIN
 from tests.conftest import REPO

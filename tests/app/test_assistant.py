@@ -3,9 +3,8 @@ history trimming, input limits, errors, translation and content generation."""
 
 import pytest
 
-from service.assistant import (
-    Assistant, AssistantSettings, Glossary, approx_tokens, detect_language,
-)
+from service.assistant import Assistant, AssistantSettings
+from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
 from service.errors import BackendTimeoutError, BackendUnavailableError
 from service.prompts import customer_service_system_prompt
@@ -248,7 +247,7 @@ def test_timings_are_recorded():
 
 
 def test_echoed_text_delimiters_are_removed_from_a_translation_even_across_chunks():
-    from service.assistant import strip_markers
+    from service.reply import strip_markers
 
     chunks = ["<te", "xt>\n你好", "，世界 <", "3 </t", "ext>"]
     assert "".join(strip_markers(iter(chunks), ("<text>", "</text>"))) == "你好，世界 <3"

@@ -1,0 +1,90 @@
+"""Text measures the assistant needs: which language a text is in, how many tokens it is, and the
+translation glossary.
+
+Contract: `detect_language` decides by script ("zh", "ja" or "en"), so it needs no model; token counts are
+either the model tokenizer's (`tokenizer_counter`) or a conservative estimate (`approx_tokens`) that
+over-counts rather than under-counts, so prompts built with it still fit the context window.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from service.errors import AssistantError
+
+TokenCounter = Callable[[str], int]
+
+LANGUAGES = {
+    "en": "English",
+    "zh": "Chinese (Simplified)",
+    "fr": "French",
+    "de": "German",
+    "es": "Spanish",
+    "ja": "Japanese",
+}
+
+_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_KANA = re.compile(r"[\u3040-\u30ff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def detect_language(text: str) -> str:
+    """'zh', 'ja' or 'en' by script: Chinese when Han characters are at least a fifth of the letters."""
+    han, kana, latin = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_LATIN.findall(text))
+    if kana and kana + han >= 0.2 * (kana + han + latin / 4):
+        return "ja"
+    # A Han character carries about a word's worth of meaning; compare against Latin words, not letters.
+    if han and han >= 0.2 * (han + latin / 4):
+        return "zh"
+    return "en"
+
+
+def approx_tokens(text: str) -> int:
+    """A conservative token estimate when the model's tokenizer is not at hand: one per CJK character,
+    one per 3.5 other characters (English BPE averages about 4)."""
+    cjk = len(_HAN.findall(text)) + len(_KANA.findall(text))
+    return cjk + math.ceil((len(text) - cjk) / 3.5)
+
+
+def tokenizer_counter(tokenizer) -> TokenCounter:
+    """A `TokenCounter` from a Hugging Face tokenizer."""
+    return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
+
+
+@dataclass
+class Glossary:
+    """Terms kept unchanged in translation, and en/zh pairs rendered one fixed way."""
+
+    terms: list[str] = field(default_factory=list)
+    pairs: list[dict[str, str]] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path | None) -> "Glossary":
+        if path is None or not Path(path).is_file():
+            return cls()
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            return cls([str(t) for t in data.get("terms", [])], [dict(p) for p in data.get("pairs", [])])
+        except (ValueError, AttributeError, TypeError) as e:
+            raise AssistantError(
+                f"The glossary {path} is not valid JSON of the form {{\"terms\": [...], \"pairs\": [{{\"en\": ..., \"zh\": ...}}]}}; fix or remove it."
+            ) from e
+
+    def terms_in(self, text: str) -> list[str]:
+        """Terms that occur in `text`, longest first, without those contained in a longer one found."""
+        found: list[str] = []
+        for term in sorted(self.terms, key=len, reverse=True):
+            if term in text and not any(term in longer for longer in found):
+                found.append(term)
+        return found
+
+    def pairs_in(self, text: str, source: str, target: str) -> list[tuple[str, str]]:
+        if source == target or source not in ("en", "zh") or target not in ("en", "zh"):
+            return []
+        lowered = text.lower()
+        return [(p[source], p[target]) for p in self.pairs if p.get(source) and p.get(target) and p[source].lower() in lowered]

@@ -1,0 +1,74 @@
+"""Retrieved passages as the assistant uses and the app cites them.
+
+Contract: a `Retriever` (the knowledge base) returns passages best first and judges whether the best
+is relevant enough to answer from; `to_sources` numbers them from 1, in that order, with a short
+whitespace-collapsed snippet and the file name (not the local folders) of where each comes from.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+
+class PassageLike(Protocol):
+    doc_id: str
+    title: str
+    source: str
+    text: str
+    score: float
+
+
+class Retriever(Protocol):
+    """What the assistant needs from a knowledge base (`knowledge_base.KnowledgeBase` is one)."""
+
+    def search(self, query: str, k: int = 5) -> list: ...
+
+    def is_relevant(self, hits: list) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Source:
+    """A cited passage as the UI and the API show it."""
+
+    number: int
+    title: str
+    snippet: str
+    source: str
+    doc_id: str
+    heading: str = ""
+    score: float = 0.0
+
+    def as_dict(self) -> dict:
+        return {
+            "number": self.number, "title": self.title, "heading": self.heading, "snippet": self.snippet,
+            "source": self.source, "doc_id": self.doc_id, "score": round(self.score, 4),
+        }
+
+
+def source_label(path: str) -> str:
+    """Where a passage comes from, for display: the file name (and FAQ row) without the local folders."""
+    return Path(path).name if path else ""
+
+
+def _snippet(text: str, limit: int) -> str:
+    text = re.sub(r"\s+", " ", text).strip()
+    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+
+
+def to_sources(hits: Sequence, snippet_chars: int) -> list[Source]:
+    return [
+        Source(
+            number=i,
+            title=h.title,
+            snippet=_snippet(h.text, snippet_chars),
+            source=source_label(h.source),
+            doc_id=h.doc_id,
+            heading=getattr(h, "heading", "") or "",
+            score=float(h.score),
+        )
+        for i, h in enumerate(hits, 1)
+    ]
