@@ -61,6 +61,10 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--target-modules", nargs="+", default=list(_DEFAULTS.target_modules), help=_HELP["target_modules"]
     )
+    train.add_argument(
+        "--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false",
+        help="Keep activations instead of recomputing them: about 30%% faster, much more memory.",
+    )
     train.add_argument("--eval-steps", type=int, help=_HELP["eval_steps"])
     train.add_argument("--save-steps", type=int, default=_DEFAULTS.save_steps, help=_HELP["save_steps"])
     train.add_argument("--logging-steps", type=int, help=_HELP["logging_steps"])
