@@ -197,10 +197,11 @@ def device_setup() -> tuple[str, "object"]:
 def load_base(args: TrainArgs, log: Callable[[str], None]):
     """The base model (LoRA not yet applied), its tokenizer with the training template, and the inference template."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoTokenizer
 
     from finetune.template import training_chat_template
     from service.errors import ModelNotFoundError
+    from service.loading import load_causal_lm
     from service.models import resolve_model
 
     try:
@@ -216,20 +217,9 @@ def load_base(args: TrainArgs, log: Callable[[str], None]):
     tokenizer.chat_template = training_chat_template(tokenizer)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
-    kwargs: dict = {"dtype": dtype}
-    if args.load_in_4bit:
-        from transformers import BitsAndBytesConfig
-
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_use_double_quant=True,
-            bnb_4bit_compute_dtype=dtype,
-        )
-        kwargs["device_map"] = {"": 0} if device == "cuda" else "cpu"
     log(f"Loading {resolved.source} on {device}{' in 4-bit NF4' if args.load_in_4bit else ''}...")
     try:
-        model = AutoModelForCausalLM.from_pretrained(resolved.source, **kwargs)
+        model = load_causal_lm(resolved.source, dtype, load_in_4bit=args.load_in_4bit)
     except OSError as e:
         raise FinetuneError(f"Could not load the base model {resolved.source}: {e}; check --base.") from e
     if args.load_in_4bit:
@@ -299,6 +289,7 @@ def build_trainer(
         disable_tqdm=not args.progress,
         include_num_input_tokens_seen="non_padding",
         dataloader_num_workers=0,
+        dataloader_pin_memory=device == "cuda",
         save_only_model=False,
     )
     lora_config = LoraConfig(

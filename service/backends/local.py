@@ -13,6 +13,7 @@ from pathlib import Path
 
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError, ModelNotFoundError
+from service.loading import load_causal_lm
 from service.models import ResolvedModel
 
 
@@ -27,24 +28,13 @@ class TransformersBackend(ChatBackend):
         threads: int | None = None,
     ):
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoTokenizer
 
         if threads:
             torch.set_num_threads(threads)
         self.name = model.name
         self.tokenizer = AutoTokenizer.from_pretrained(model.source)
-        load_kwargs: dict = {"dtype": getattr(torch, dtype)}
-        if quantization == "bitsandbytes":
-            from transformers import BitsAndBytesConfig
-
-            load_kwargs["quantization_config"] = BitsAndBytesConfig(
-                load_in_4bit=True,
-                bnb_4bit_quant_type="nf4",
-                bnb_4bit_use_double_quant=True,
-                bnb_4bit_compute_dtype=getattr(torch, dtype),
-            )
-            load_kwargs["device_map"] = "cuda" if torch.cuda.is_available() else "cpu"
-        self.model = AutoModelForCausalLM.from_pretrained(model.source, **load_kwargs)
+        self.model = load_causal_lm(model.source, getattr(torch, dtype), load_in_4bit=quantization == "bitsandbytes")
         self.adapter_names: list[str] = []
         for adapter_name, path in (adapters or {}).items():
             self._load_adapter(adapter_name, Path(path))

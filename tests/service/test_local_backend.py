@@ -73,3 +73,28 @@ def test_four_bit_nf4_loading_generates(tiny_chat_model):
     backend = TransformersBackend(ResolvedModel(str(tiny_chat_model), "tiny"), quantization="bitsandbytes")
     assert "Linear4bit" in type(backend.model.model.layers[0].self_attn.q_proj).__name__
     assert backend.complete(MESSAGES, GenerationParams(max_tokens=4, temperature=0.0))
+
+
+def test_four_bit_loading_on_cpu_lets_go_of_the_mapped_checkpoint(tiny_chat_model, tmp_path):
+    """The full-precision checkpoint stays mapped (and resident) only while it is being quantised."""
+    import gc
+    import shutil
+
+    import torch
+
+    from service.loading import load_causal_lm
+
+    own_copy = shutil.copytree(tiny_chat_model, tmp_path / "model")  # no other test maps this file
+    checkpoint = str((own_copy / "model.safetensors").resolve())
+
+    def mapped() -> bool:
+        gc.collect()
+        return any(checkpoint in line for line in open("/proc/self/maps"))
+
+    full = load_causal_lm(str(own_copy), torch.float32)
+    assert mapped(), "a full-precision model is a view of the mapped file (the check can see a mapping)"
+    del full
+    assert not mapped()
+    model = load_causal_lm(str(own_copy), torch.float32, load_in_4bit=True)
+    assert not mapped()
+    assert model.get_input_embeddings().weight is model.get_output_embeddings().weight or not model.config.tie_word_embeddings
