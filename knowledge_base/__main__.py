@@ -30,7 +30,10 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--kb", type=Path, help="knowledge-base folder (default: ASSISTANT_KB_KB_DIR or data/kb)")
     common.add_argument("--embedding-model", help="embedding model (must match the one the index was built with)")
-    common.add_argument("--index-type", choices=["flat", "hnsw"], help="flat (exact) or hnsw (approximate)")
+    common.add_argument(
+        "--index-type", choices=["auto", "flat", "hnsw"],
+        help="auto (exact for small bases, HNSW for large ones; the default), flat (exact) or hnsw (approximate)",
+    )
     common.add_argument("--retrieval", choices=["hybrid", "dense", "lexical"], help="retrieval mode for search/eval")
     sub = parser.add_subparsers(dest="command", required=True)
 

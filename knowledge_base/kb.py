@@ -31,7 +31,7 @@ from .lexical import LexicalIndex
 from .loaders import parse_file, read_checked
 from .settings import KBSettings
 from .store import Snapshot, Store
-from .vector_index import VectorIndex, build_faiss_index
+from .vector_index import VectorIndex, build_faiss_index, concrete_index_type
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -241,9 +241,10 @@ class KnowledgeBase:
         if self._vector_index is None:
             snap = self._snap
             index = snap.index
-            if index is None or snap.manifest.get("index_type") != self.settings.index_type:
+            wanted = concrete_index_type(self.settings, len(snap.vectors))
+            if index is None or snap.manifest.get("index_type") != wanted:
                 index = build_faiss_index(snap.vectors, self.settings)
-            elif self.settings.index_type == "hnsw":
+            elif wanted == "hnsw":
                 index.hnsw.efSearch = self.settings.hnsw_ef_search
             self._vector_index = VectorIndex(index, snap.labels, len(snap.chunks))
         return self._vector_index
@@ -266,7 +267,8 @@ class KnowledgeBase:
         """Add new, replace changed, skip unchanged documents from files and folders; commit once.
 
         A changed file replaces exactly its own documents' chunks; documents that disappeared
-        from a re-ingested file are removed. Unreadable files are listed in `report.failed`.
+        from a re-ingested file are removed; a document may move to another file. Unreadable files, and a
+        file with a document id that another file of the same run holds, are listed in `report.failed`.
         """
         from tqdm import tqdm
 
@@ -279,6 +281,7 @@ class KnowledgeBase:
         replaced: set[str] = set()
         new_docs: list[tuple[Document, list[Chunk]]] = []
         new_sources: dict[str, dict] = {}
+        claimed: dict[str, Path] = {}  # doc_id -> the file of this run it came from
         for path, root in tqdm(files, desc="reading", unit="file", disable=not progress, leave=False):
             source = str(path.resolve())
             try:
@@ -286,6 +289,7 @@ class KnowledgeBase:
                 file_hash = hashlib.sha256(data).hexdigest()
                 if snap.sources.get(source, {}).get("hash") == file_hash:
                     report.skipped += len(snap.sources[source]["doc_ids"])
+                    claimed.update((doc_id, path) for doc_id in snap.sources[source]["doc_ids"])
                     continue
                 docs = parse_file(path, data, root)
                 chunks = {d.doc_id: chunker.chunks(d) for d in docs}
@@ -295,6 +299,13 @@ class KnowledgeBase:
             except Exception as e:  # noqa: BLE001 - one bad file must not stop the run
                 report.failed.append((str(path), f"{path}: could not be processed ({type(e).__name__}: {e})."))
                 continue
+            clash = next((d.doc_id for d in docs if claimed.get(d.doc_id, path) != path), None)
+            if clash is not None:
+                report.failed.append((str(path), (
+                    f"{path}: document id {clash!r} is also in {claimed[clash]}; ids must be unique across files."
+                )))
+                continue
+            claimed.update((d.doc_id, path) for d in docs)
             for d in docs:
                 d.source = source
                 for c in chunks[d.doc_id]:
@@ -371,7 +382,7 @@ class KnowledgeBase:
         manifest.update(
             embedding_model=self.settings.embedding_model if self._embedder is None else self._embedder.name,
             dimension=int(all_vectors.shape[1]),
-            index_type=self.settings.index_type,
+            index_type=concrete_index_type(self.settings, len(all_vectors)),
             chunk_tokens=self.settings.chunk_tokens,
             chunk_overlap=self.settings.chunk_overlap,
         )

@@ -3,7 +3,8 @@
 Contract: the index holds unit vectors, each labelled with the chunk row it represents (a chunk
 may have several). `search(queries, k)` returns, per query, chunk rows with the best cosine of
 any of their vectors, best first. `flat` is exact inner product; `hnsw` is approximate and meant
-for large bases. The index is always (re)built from the stored vectors, so the on-disk vectors are
+for large bases; `auto` (the default) is `flat` up to `exact_search_max_vectors` and `hnsw` above,
+resolved by `concrete_index_type` from the number of vectors. The index is always (re)built from the stored vectors, so the on-disk vectors are
 the source of truth and a changed index type needs no re-embedding.
 """
 
@@ -14,11 +15,18 @@ import numpy as np
 from .settings import KBSettings
 
 
+def concrete_index_type(settings: KBSettings, n_vectors: int) -> str:
+    """"flat" or "hnsw": the index a base of `n_vectors` vectors gets under `settings`."""
+    if settings.index_type != "auto":
+        return settings.index_type
+    return "flat" if n_vectors <= settings.exact_search_max_vectors else "hnsw"
+
+
 def build_faiss_index(vectors: np.ndarray, settings: KBSettings):
     import faiss
 
     dim = vectors.shape[1]
-    match settings.index_type:
+    match concrete_index_type(settings, len(vectors)):
         case "flat":
             index = faiss.IndexFlatIP(dim)
         case "hnsw":

@@ -109,6 +109,17 @@ def test_remove_and_reopen(open_kb, docs, embedder, settings):
     assert a == b
 
 
+def test_an_id_used_by_two_files_in_one_run_fails_the_second_and_keeps_the_first(open_kb, docs, tmp_path):
+    kb = open_kb()
+    kb.ingest([docs])
+    other = write_jsonl(tmp_path / "other.jsonl", [{"id": "refund", "question": "Refunds?", "answer": "Never."}])
+    report = kb.ingest([docs / "faq.jsonl", other])
+    assert [path for path, _ in report.failed] == [str(other)]
+    assert "'refund'" in report.failed[0][1] and "unique" in report.failed[0][1]
+    refund = [h for h in kb.search("refund", k=10) if h.doc_id == "refund"]
+    assert refund and "Never." not in refund[0].text
+
+
 def test_open_missing_without_create_is_a_clear_error(tmp_path, settings):
     with pytest.raises(KnowledgeBaseNotFoundError, match="ingest"):
         KnowledgeBase.open(tmp_path / "nothing", settings)
@@ -152,6 +163,21 @@ def test_hnsw_index_option_finds_the_same_top_hit(open_kb, docs, settings, embed
     flat = KnowledgeBase.open(settings.kb_dir, settings.model_copy(update={"index_type": "flat"}), embedder=embedder)
     for q in ("reset password", "warranty", "opening hours"):
         assert kb.search(q, k=1, mode="dense")[0].chunk_id == flat.search(q, k=1, mode="dense")[0].chunk_id
+
+
+def test_auto_index_is_exact_for_small_bases_and_hnsw_above_the_limit(open_kb, docs, settings, embedder):
+    import faiss
+
+    kb = open_kb()  # index_type "auto" is the default
+    kb.ingest([docs])
+    assert isinstance(faiss.downcast_index(kb._vectors().index), faiss.IndexFlatIP)
+    assert kb._snap.manifest["index_type"] == "flat"
+
+    # The same stored base reopened with a limit below its size switches to HNSW without re-embedding.
+    small_limit = settings.model_copy(update={"exact_search_max_vectors": 2})
+    reopened = KnowledgeBase.open(settings.kb_dir, small_limit, embedder=embedder)
+    assert isinstance(faiss.downcast_index(reopened._vectors().index), faiss.IndexHNSWFlat)
+    assert reopened.search("reset password", k=1)[0].chunk_id == kb.search("reset password", k=1)[0].chunk_id
 
 
 def test_chinese_documents_and_queries(open_kb, tmp_path):
