@@ -26,6 +26,9 @@ $(STAMP): pyproject.toml
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -q && apt-get install -y -q chromium; }
+	@# A CJK font, so Chinese answers render as text (not boxes) in the browser and its screenshots.
+	@fc-list :lang=zh 2>/dev/null | grep -q . || { apt-get update -q && apt-get install -y -q fonts-wqy-zenhei; } \
+		|| echo "warning: no CJK font installed; Chinese text will show as boxes in the browser tests' screenshots."
 
 # The app at http://127.0.0.1:7860: builds data/kb from samples/kb on first run, starts vLLM on $(PORT).
 run: install
@@ -43,6 +46,7 @@ test-fast: install
 bench: install
 	$(PY) bench/generation.py
 	$(PY) bench/retrieval.py
+	$(PY) bench/relevance.py
 	$(PY) bench/finetune.py
 	$(PY) bench/e2e.py
 
