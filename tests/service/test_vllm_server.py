@@ -140,3 +140,17 @@ def test_command_carries_quantization_lora_and_parallelism():
     env = config.environment()
     assert env["VLLM_CPU_KVCACHE_SPACE"] == "2"
     assert env.get("HF_HUB_OFFLINE") == os.environ.get("HF_HUB_OFFLINE")  # a hub id may need the hub
+
+
+def test_cpu_build_uses_the_compile_cache_that_reloads(monkeypatch):
+    from service import vllm_server
+
+    monkeypatch.delenv("VLLM_USE_AOT_COMPILE", raising=False)
+    config = VLLMServerConfig(model=ResolvedModel("org/model", "org/model"))
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
+    assert config.environment()["VLLM_USE_AOT_COMPILE"] == "0"
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: False)
+    assert "VLLM_USE_AOT_COMPILE" not in config.environment()
+    monkeypatch.setenv("VLLM_USE_AOT_COMPILE", "1")  # the user's choice wins
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
+    assert config.environment()["VLLM_USE_AOT_COMPILE"] == "1"
