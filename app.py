@@ -90,14 +90,33 @@ def build_app(
 
     # --- API functions (typed: gradio derives the endpoints from the hints) ---
 
-    def ask(question: str) -> tuple[str, list[dict]]:
-        """Answer one customer question from the knowledge base; returns (answer, sources)."""
-        text, sources, _ = assistant.ask(question)
+    def api_params(model: str | None, temperature: float | None, max_tokens: int | None) -> GenerationParams:
+        if model and model not in models:
+            raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(models)}.")
+        return assistant.params(
+            model=None if not model or model == models[0] else model,
+            temperature=None if temperature is None else float(temperature),
+            max_tokens=None if max_tokens is None else int(max_tokens),
+        )
+
+    def ask(
+        question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
+        k: int | None = None,
+    ) -> tuple[str, list[dict]]:
+        """Answer one customer question from the knowledge base; returns (answer, sources). Optional: `model`
+        (the base model or a served LoRA adapter), `temperature`, `max_tokens`, `k` (passages retrieved)."""
+        params = api_params(model, temperature, max_tokens)
+        text, sources, _ = assistant.ask(question, k=None if k is None else int(k), params=params)
         return text, [s.as_dict() for s in sources]
 
-    def chat(message: str, history: list[dict] | None = None) -> Iterator[tuple[str, list[dict]]]:
-        """Multi-turn: `history` is [{role: user|assistant, content}, ...]; streams (answer so far, sources)."""
-        reply = assistant.chat(message, _clean_history(history))
+    def chat(
+        message: str, history: list[dict] | None = None, model: str | None = None, temperature: float | None = None,
+        max_tokens: int | None = None, k: int | None = None,
+    ) -> Iterator[tuple[str, list[dict]]]:
+        """Multi-turn: `history` is [{role: user|assistant, content}, ...]; streams (answer so far, sources).
+        The optional arguments are those of /ask."""
+        params = api_params(model, temperature, max_tokens)
+        reply = assistant.chat(message, _clean_history(history), k=None if k is None else int(k), params=params)
         sources = [s.as_dict() for s in reply.sources]
         for _ in reply:
             yield reply.text, sources

@@ -26,6 +26,26 @@ def test_ask_returns_the_answer_and_its_sources(app):
     assert {"number", "title", "snippet", "source", "doc_id", "score"} <= set(sources[0])
 
 
+def test_ask_takes_the_model_generation_settings_and_k_over_the_api(app):
+    client = app.client()
+    client.predict("How long do I have to return an item?", model="support", temperature=0.0, max_tokens=17, k=1, api_name="/ask")
+    messages, params = app.backend.requests[-1]
+    assert (params.model, params.temperature, params.max_tokens) == ("support", 0.0, 17)
+    assert "Returns and refunds" in messages[-1]["content"] and "Warranty" not in messages[-1]["content"]  # k = 1
+    client.predict("How long do I have to return an item?", api_name="/ask")
+    messages, params = app.backend.requests[-1]
+    assert params.model is None and params.max_tokens == 256  # the defaults
+    assert "Warranty" in messages[-1]["content"]
+
+
+def test_an_unknown_model_over_the_api_is_a_clear_error(app):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError, match="Unknown model 'gpt-9'; choose one of fake-base, support"):
+        app.client().predict("Hello?", "gpt-9", api_name="/ask")
+    assert app.backend.requests == []
+
+
 def test_chat_streams_and_uses_the_history(app):
     app.backend.enqueue("Yes, returns are free.")
     history = [{"role": "user", "content": "Can I return headphones?"}, {"role": "assistant", "content": "Yes, within 30 days."}]
