@@ -85,12 +85,7 @@ def build_app(
     login_required = bool(settings.admin_user and settings.admin_password)
 
     def params(temperature, max_tokens, model) -> GenerationParams:
-        chosen = None if not model or model == models[0] else model
-        return assistant.params(temperature=float(temperature), max_tokens=int(max_tokens), model=chosen)
-
-    # --- API functions (typed: gradio derives the endpoints from the hints) ---
-
-    def api_params(model: str | None, temperature: float | None, max_tokens: int | None) -> GenerationParams:
+        """Generation parameters from the UI or an API call; None keeps the assistant's default."""
         if model and model not in models:
             raise gr.Error(f"Unknown model {model!r}; choose one of {', '.join(models)}.")
         return assistant.params(
@@ -99,14 +94,16 @@ def build_app(
             max_tokens=None if max_tokens is None else int(max_tokens),
         )
 
+    # --- API functions (typed: gradio derives the endpoints from the hints) ---
+
     def ask(
         question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
         k: int | None = None,
     ) -> tuple[str, list[dict]]:
         """Answer one customer question from the knowledge base; returns (answer, sources). Optional: `model`
         (the base model or a served LoRA adapter), `temperature`, `max_tokens`, `k` (passages retrieved)."""
-        params = api_params(model, temperature, max_tokens)
-        text, sources, _ = assistant.ask(question, k=None if k is None else int(k), params=params)
+        k = None if k is None else int(k)
+        text, sources, _ = assistant.ask(question, k=k, params=params(temperature, max_tokens, model))
         return text, [s.as_dict() for s in sources]
 
     def chat(
@@ -115,8 +112,8 @@ def build_app(
     ) -> Iterator[tuple[str, list[dict]]]:
         """Multi-turn: `history` is [{role: user|assistant, content}, ...]; streams (answer so far, sources).
         The optional arguments are those of /ask."""
-        params = api_params(model, temperature, max_tokens)
-        reply = assistant.chat(message, _clean_history(history), k=None if k is None else int(k), params=params)
+        k = None if k is None else int(k)
+        reply = assistant.chat(message, _clean_history(history), k=k, params=params(temperature, max_tokens, model))
         sources = [s.as_dict() for s in reply.sources]
         for _ in reply:
             yield reply.text, sources

@@ -22,6 +22,7 @@ Targets (issue 4): LoRA peak memory <= 0.5x full fine-tuning, QLoRA below LoRA.
 """
 
 import argparse
+import ctypes
 import json
 import os
 import subprocess
@@ -59,21 +60,29 @@ def random_model_with_shape(shape: str, base: str, folder: Path) -> Path:
     return folder
 
 
-def heap_in_use() -> int | None:
-    """Bytes malloc has handed out and not had back (glibc only; None elsewhere)."""
-    import ctypes
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in (
+        "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
+    )]
 
-    class MallInfo2(ctypes.Structure):
-        _fields_ = [(name, ctypes.c_size_t) for name in (
-            "arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost"
-        )]
 
+def _glibc_mallinfo2():
     try:
         mallinfo2 = ctypes.CDLL("libc.so.6").mallinfo2
     except (OSError, AttributeError):
         return None
-    mallinfo2.restype = MallInfo2
-    info = mallinfo2()
+    mallinfo2.restype = _MallInfo2
+    return mallinfo2
+
+
+_MALLINFO2 = _glibc_mallinfo2()  # looked up once: the sampler calls heap_in_use every 10 ms
+
+
+def heap_in_use() -> int | None:
+    """Bytes malloc has handed out and not had back (glibc only; None elsewhere)."""
+    if _MALLINFO2 is None:
+        return None
+    info = _MALLINFO2()
     return info.uordblks + info.hblkhd  # in use in the heaps + large blocks mmapped on their own
 
 
@@ -123,7 +132,7 @@ def worker(variant: str, options: argparse.Namespace) -> dict:
         "trainable_params": trainable,
         "rss_after_load_mb": rss_loaded / 2**20,
         "peak_rss_training_mb": peak[0] / 2**20,
-        "peak_heap_mb": peak_heap[0] / 2**20 if heap_in_use() is not None else None,
+        "peak_heap_mb": peak_heap[0] / 2**20 if _MALLINFO2 is not None else None,
         "peak_rss_process_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # Linux: KiB
         "train_seconds": seconds,
         "tokens": int(trainer.state.num_input_tokens_seen),

@@ -4,8 +4,9 @@ Contract: the index holds unit vectors, each labelled with the chunk row it repr
 may have several). `search(queries, k)` returns, per query, chunk rows with the best cosine of
 any of their vectors, best first. `flat` is exact inner product; `hnsw` is approximate and meant
 for large bases; `auto` (the default) is `flat` up to `exact_search_max_vectors` and `hnsw` above,
-resolved by `concrete_index_type` from the number of vectors. The index is always (re)built from the stored vectors, so the on-disk vectors are
-the source of truth and a changed index type needs no re-embedding.
+resolved by `concrete_index_type` from the number of vectors. The index is always (re)built from the
+stored vectors, so the on-disk vectors are the source of truth and a changed index type needs no
+re-embedding.
 """
 
 from __future__ import annotations
