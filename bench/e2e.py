@@ -95,23 +95,22 @@ def main(argv: list[str] | None = None) -> int:
 
     from gradio_client import Client
 
-    from app import SAMPLE_GLOSSARY, build_app, launch, open_knowledge_base, token_counter
-    from service.assistant import Assistant, AssistantSettings
-    from service.language import Glossary
+    from app import build_app, launch
     from service.engine import open_backend
-    from service.settings import Settings
+    from service.handlers import Handlers
+    from service.settings import AppSettings, AssistantSettings, Settings
+    from service.startup import SAMPLE_GLOSSARY, build_assistant, open_knowledge_base
 
     settings = Settings(**{k: v for k, v in {"llm_url": args.llm_url, "port": args.llm_port}.items() if v is not None})
     kb = open_knowledge_base(args.kb)
     questions = load_questions(args.questions)
-    app_settings = AssistantSettings(company="Voltway", temperature=0.0, max_tokens=args.max_tokens, top_k=args.k,
-                                     max_model_len=settings.max_model_len)
+    answer_settings = AssistantSettings(company="Voltway", temperature=0.0, max_tokens=args.max_tokens, top_k=args.k,
+                                        glossary=SAMPLE_GLOSSARY)
     with contextlib.ExitStack() as stack:
         backend = stack.enter_context(open_backend(settings))
-        assistant = Assistant(backend, kb, app_settings, glossary=Glossary.load(SAMPLE_GLOSSARY),
-                              count_tokens=token_counter(settings))
-        demo = build_app(assistant, kb, app_settings)
-        _, url, _ = launch(demo, app_settings, 4, host="127.0.0.1", port=free_port(), block=False)
+        assistant = build_assistant(backend, kb, settings, answer_settings)
+        demo = build_app(Handlers(assistant, kb))
+        _, url, _ = launch(demo, AppSettings(), 4, host="127.0.0.1", port=free_port(), block=False)
         stack.callback(demo.close)
         client = Client(url, verbose=False)
         for q in questions[: args.warmup]:  # load the embedder, compile paths, open connections

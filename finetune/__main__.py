@@ -132,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"merged_dir": str(merged)}))
     except FinetuneError as e:
         print(f"Error: {e}", file=sys.stderr)
-        return 2
+        return 1
     except KeyboardInterrupt:
         print("Interrupted; run the same command again to resume from the last checkpoint.", file=sys.stderr)
         return 130

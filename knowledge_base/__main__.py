@@ -7,8 +7,9 @@
     .venv/bin/python -m knowledge_base eval --queries dev_queries.jsonl --kb data/kb [-k 5] [--compare]
 
 Settings come from `ASSISTANT_KB_*` environment variables (see settings.py); flags override them.
-Exit status: 0 on success, 1 when any file failed to ingest (the others are still committed),
-2 on a usage or knowledge-base error (printed as one sentence, no traceback).
+Exit status: 0 on success; 1 on a user error (a bad setting, a missing or mismatched knowledge base,
+printed as one sentence, no traceback) and when any file failed to ingest (the others are still
+committed); argparse's 2 for a malformed command line.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from .errors import KnowledgeBaseError
-from .settings import KBSettings
+from .settings import KBSettings, settings_error
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,15 +85,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
     except ValidationError as e:
-        first = e.errors()[0]
-        where = "--" + "-".join(str(x) for x in first["loc"]).replace("_", "-") if first["loc"] else "settings"
-        print(f"error: {where}: {first['msg']}", file=sys.stderr)
-        return 2
+        print(f"error: {settings_error(e)}", file=sys.stderr)
+        return 1
     try:
         return _run(args, settings)
     except KnowledgeBaseError as e:
         print(f"error: {e}", file=sys.stderr)
-        return 2
+        return 1
 
 
 def _run(args: argparse.Namespace, settings: KBSettings) -> int:
@@ -143,7 +142,7 @@ def _run(args: argparse.Namespace, settings: KBSettings) -> int:
                         result[mode] = evaluate(kb, queries, args.k, mode)
             print(json.dumps(result))
             return 0
-    return 2
+    raise AssertionError(f"unhandled command {args.command}")  # argparse only accepts the commands above
 
 
 if __name__ == "__main__":

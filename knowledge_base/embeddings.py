@@ -7,8 +7,10 @@ One abstract method per seam: `Embedder.embed_batch`; `embed` (batched, with pro
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,6 +21,9 @@ from .chunking import TokenSpans, simple_token_spans
 from .bundled_models import resolve
 from .errors import KnowledgeBaseError
 from .settings import DEFAULT_EMBEDDING_MODEL, KBSettings
+
+HASH_EMBEDDER = "hash"
+_WORDS = re.compile(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff]+")
 
 
 class Embedder(ABC):
@@ -54,6 +59,7 @@ class Embedder(ABC):
 
 class SentenceTransformerEmbedder(Embedder):
     def __init__(self, name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu", cache_dir: Path = Path("data/models")):
+        """`cache_dir` is where split bundled models are extracted (KBSettings.model_cache in the project)."""
         # Never reach for a model hub at run time: this machine has no network for it.
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -90,8 +96,32 @@ class SentenceTransformerEmbedder(Embedder):
         return [tuple(o) for o in enc["offset_mapping"]]
 
 
+class HashEmbedder(Embedder):
+    """A deterministic bag-of-words embedder with no model (`ASSISTANT_KB_EMBEDDING_MODEL=hash`).
+
+    Words (and single Han characters) are hashed into `dimension` buckets. It ranks by shared words
+    only: for development and for tests of the bookkeeping around the index (persistence, re-ingest,
+    CLI counts), never for answer quality.
+    """
+
+    name = HASH_EMBEDDER
+
+    def __init__(self, dimension: int = 64):
+        self.dimension = dimension
+
+    def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in _WORDS.findall(text.lower()):
+                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1
+        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+        return out
+
+
 def build_embedder(settings: KBSettings) -> Embedder:
+    if settings.embedding_model == HASH_EMBEDDER:
+        return HashEmbedder()
     return SentenceTransformerEmbedder(settings.embedding_model, settings.device, settings.model_cache)
 
 
-__all__ = ["Embedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]
+__all__ = ["Embedder", "HashEmbedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]

@@ -1,14 +1,15 @@
-"""One typed settings object for the knowledge base.
+"""One typed settings object for the knowledge base, and the one-sentence report of a bad setting.
 
 Every field can be set from the environment with the `ASSISTANT_KB_` prefix
-(e.g. `ASSISTANT_KB_INDEX_TYPE=hnsw`); CLI flags override it. Defaults are the configuration that
+(e.g. `ASSISTANT_KB_INDEX_TYPE=hnsw`); CLI flags override it. The folders default to places inside
+the project's data directory (`ASSISTANT_DATA_DIR`, default `data`). Defaults are the configuration that
 measured best on the shared FAQ evaluation sets (see README, "Knowledge base").
 """
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # mpnet met the retrieval targets on the shared FAQ sets where MiniLM did not (README, "Knowledge
@@ -19,13 +20,17 @@ DEFAULT_EMBEDDING_MODEL = "all-mpnet-base-v2"
 class KBSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="ASSISTANT_KB_", protected_namespaces=())
 
-    kb_dir: Path = Field(Path("data/kb"), description="Folder holding the index (--kb).")
+    data_dir: Path = Field(
+        Path("data"), validation_alias=AliasChoices("data_dir", "ASSISTANT_DATA_DIR"),
+        description="The project's data directory (ASSISTANT_DATA_DIR); the default home of the folders below.",
+    )
+    kb_dir: Path | None = Field(None, description="Folder holding the index (--kb); default: DATA_DIR/kb.")
     embedding_model: str = Field(
         DEFAULT_EMBEDDING_MODEL,
         description="all-mpnet-base-v2 or all-MiniLM-L6-v2 (bundled, offline), a local sentence-transformers directory, or a model id.",
     )
-    model_cache: Path = Field(
-        Path("data/models"), description="Where a bundled model that ships as split archives is extracted once."
+    model_cache: Path | None = Field(
+        None, description="Where a bundled model that ships as split archives is extracted once; default: DATA_DIR/models."
     )
     device: str = Field("cpu", description="torch device for the embedding model, e.g. cpu or cuda.")
     batch_size: int = Field(32, ge=1, description="Chunks embedded per batch during ingestion.")
@@ -63,9 +68,35 @@ class KBSettings(BaseSettings):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused (one-line failure).")
 
     @model_validator(mode="after")
+    def _folders_in_data_dir(self) -> "KBSettings":
+        if self.kb_dir is None:
+            self.kb_dir = self.data_dir / "kb"
+        if self.model_cache is None:
+            self.model_cache = self.data_dir / "models"
+        return self
+
+    @model_validator(mode="after")
     def _overlap_below_size(self) -> "KBSettings":
         if self.chunk_overlap >= self.chunk_tokens:
             raise ValueError(
                 f"--chunk-overlap ({self.chunk_overlap}) must be smaller than --chunk-tokens ({self.chunk_tokens})."
             )
         return self
+
+
+def settings_error(error: ValidationError, env_prefix: str = "ASSISTANT_KB_") -> str:
+    """One sentence for the first bad value: the environment variable and the flag it can come from.
+
+    Shared by every entry point of the project (the service passes its own prefix), so a bad
+    `ASSISTANT_PORT=eighty` reads the same in the app, the CLIs and fine-tuning.
+    """
+    first = error.errors()[0]
+    message = first["msg"].removeprefix("Value error, ").rstrip(".")
+    field_name = "_".join(str(x) for x in first["loc"]) if first["loc"] else ""
+    if not field_name:
+        return f"Invalid settings: {message}."
+    variable = field_name if field_name.isupper() else env_prefix + field_name.upper()
+    flag = "--" + field_name.lower().removeprefix(env_prefix.lower()).replace("_", "-")
+    value = first.get("input")
+    shown = f" (got {value!r})" if isinstance(value, (str, int, float)) else ""
+    return f"Invalid setting {variable} or {flag}{shown}: {message}."

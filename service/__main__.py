@@ -5,9 +5,14 @@
     .venv/bin/python -m service chat "How do I reset my password?"
     .venv/bin/python -m service chat --engine local "Hello"
     .venv/bin/python -m service chat --llm-url http://gpu-box:8000/v1 "Hello"
+    .venv/bin/python -m service ask --kb data/kb "How long do I have to return an item?"
+    .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb [--no-faq-direct] [--no-guard]
 
 `serve` runs vLLM's OpenAI-compatible server at http://HOST:PORT/v1 until Ctrl-C or SIGTERM and then
-stops it and all its processes. `chat` streams one answer to stdout from the configured backend.
+stops it and all its processes. `chat` streams one raw model answer to stdout from the configured backend.
+`ask` answers one customer question the way the app does (knowledge base, FAQ direct answers, grounding
+guard) and prints the answer, its sources and its status. `eval-answers` runs a QA file through that same
+path and prints, as its last line, one JSON object of accuracy and latency figures.
 Settings come from ASSISTANT_* environment variables (see service/settings.py); flags override them.
 """
 
@@ -16,9 +21,12 @@ import signal
 import sys
 from pathlib import Path
 
+from pydantic import ValidationError
+
+from knowledge_base import KnowledgeBaseError
 from service.backends import GenerationParams
 from service.errors import AssistantError
-from service.settings import Settings
+from service.settings import AssistantSettings, Settings, settings_error
 
 
 def _adapter(text: str) -> tuple[str, Path]:
@@ -49,13 +57,32 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("serve", parents=[common], help="Run the managed vLLM server until interrupted.")
     chat = commands.add_parser("chat", parents=[common], help="Stream one answer to MESSAGE.")
     chat.add_argument("message")
-    chat.add_argument("--engine", choices=["vllm", "local"], help="vllm (default) or local (in-process).")
+    chat.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local (in-process) or scripted.")
     chat.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
     chat.add_argument("--system", help="A system prompt.")
     chat.add_argument("--use-adapter", metavar="NAME", help="Answer with this served LoRA adapter.")
-    chat.add_argument("--max-tokens", type=int, default=256)
-    chat.add_argument("--temperature", type=float, default=0.7)
+    chat.add_argument("--max-tokens", type=int, help="Answer length (default: ASSISTANT_MAX_TOKENS or 256).")
+    chat.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE or 0.3).")
     chat.add_argument("--seed", type=int)
+
+    for name, help_text in (("ask", "Answer QUESTION from the knowledge base, as the app does."),
+                            ("eval-answers", "Answer every question of a QA file; print accuracy and latency.")):
+        command = commands.add_parser(name, parents=[common], help=help_text)
+        if name == "ask":
+            command.add_argument("question")
+        else:
+            command.add_argument("--qa", type=Path, required=True, help="JSON Lines of {id, lang, question, must, kind}.")
+            command.add_argument("--out", type=Path, help="Write one JSON line per question (answer, status, judgement).")
+        command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
+        command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
+        command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
+        command.add_argument("--use-adapter", metavar="NAME", help="Answer with this served LoRA adapter.")
+        command.add_argument("--company", help="Company the answers speak for (default: Voltway for the sample KB).")
+        command.add_argument("-k", type=int, help="Passages retrieved (default: ASSISTANT_TOP_K or 4).")
+        command.add_argument("--max-tokens", type=int, help="Answer length (default: ASSISTANT_MAX_TOKENS).")
+        command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
+        command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
+        command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
     return parser
 
 
@@ -88,8 +115,11 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.message}
     ]
+    defaults = AssistantSettings()
     params = GenerationParams(
-        max_tokens=args.max_tokens, temperature=args.temperature, seed=args.seed, model=args.use_adapter
+        max_tokens=defaults.max_tokens if args.max_tokens is None else args.max_tokens,
+        temperature=defaults.temperature if args.temperature is None else args.temperature,
+        seed=args.seed, model=args.use_adapter,
     )
     with open_backend(settings) as backend:
         for chunk in backend.stream(messages, params):
@@ -98,17 +128,54 @@ def chat(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
+    """`ask` and `eval-answers`: the app's answering path over the knowledge base in --kb."""
+    import json
+
+    from knowledge_base import KBSettings
+    from service.startup import assistant_session
+
+    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    answer_settings = AssistantSettings(**{k: v for k, v in {"company": args.company}.items() if v is not None})
+    with assistant_session(settings, kb_settings, answer_settings) as assistant:
+        params = assistant.params(max_tokens=args.max_tokens, temperature=args.temperature, model=args.use_adapter)
+        options = {"k": args.k, "params": params, "faq_direct": not args.no_faq_direct, "guard": not args.no_guard}
+        if args.command == "ask":
+            reply = assistant.chat(args.question, [], **options)
+            print(reply.collect())
+            for s in reply.sources:
+                print(f"[{s.number}] {s.title}{' › ' + s.heading if s.heading else ''} ({s.source})")
+            replaced = f" (replaced: unsupported {', '.join(reply.replaced)})" if reply.replaced else ""
+            print(f"status: {reply.status}{replaced}")
+            return 0
+        from service.evaluation import evaluate, load_qa
+
+        items = load_qa(args.qa)
+        summary, rows = evaluate(assistant, items, progress=lambda line: print(line, file=sys.stderr, flush=True), **options)
+        if args.out:
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+        print(json.dumps(summary, ensure_ascii=False), flush=True)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from service.vllm_server import exit_on_sigterm
+    from service.process import exit_on_sigterm
 
     exit_on_sigterm()
     try:
         settings = settings_from_args(args)
+    except ValidationError as e:
+        print(f"Error: {settings_error(e)}", file=sys.stderr)
+        return 1
+    try:
         if args.command == "serve":
             return serve(settings)
+        if args.command in ("ask", "eval-answers"):
+            return answer_questions(settings, args)
         return chat(settings, args)
-    except AssistantError as e:
+    except (AssistantError, KnowledgeBaseError) as e:
         print(f"\nError: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

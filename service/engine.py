@@ -4,7 +4,8 @@
 - `engine="vllm"` with `llm_url`: a client for that existing server;
 - `engine="vllm"` without: a managed vLLM server is started for the duration (and stopped after),
   unless `reuse_running` finds one of ours already answering on the configured port;
-- `engine="local"`: the model in this process.
+- `engine="local"`: the model in this process;
+- `engine="scripted"`: canned answers, no model (development and fast tests).
 """
 
 import contextlib
@@ -68,6 +69,11 @@ def open_backend(
             )
             with contextlib.closing(backend):
                 yield backend
+        case "scripted":
+            from service.backends.scripted import ScriptedBackend
+
+            log("Engine 'scripted': canned answers, no model.")
+            yield ScriptedBackend()
 
 
 def _serves_models(base_url: str) -> bool:

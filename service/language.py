@@ -56,6 +56,24 @@ def tokenizer_counter(tokenizer) -> TokenCounter:
     return lambda text: len(tokenizer.encode(text, add_special_tokens=False))
 
 
+def token_counter_for(settings, log: Callable[[str], None] = print) -> TokenCounter:
+    """The served model's tokenizer when it is a local checkpoint (`settings`: `service.settings.Settings`);
+    else, for a remote server or a model that cannot be read here, the conservative estimate."""
+    if settings.llm_url or settings.engine == "scripted":
+        return approx_tokens
+    try:
+        from transformers import AutoTokenizer
+
+        from service.models import resolve_model
+
+        model = resolve_model(settings.model, settings.data_dir, log=log)
+        if model.is_local:
+            return tokenizer_counter(AutoTokenizer.from_pretrained(model.source))
+    except Exception as e:  # noqa: BLE001 - counting falls back to an estimate, never stops the app
+        log(f"Counting tokens by estimate ({type(e).__name__}: {e}).")
+    return approx_tokens
+
+
 @dataclass
 class Glossary:
     """Terms kept unchanged in translation, and en/zh pairs rendered one fixed way."""

@@ -1,27 +1,41 @@
-"""One typed settings object for serving and chatting.
+"""Every setting of the service layer and the app, each value defined once.
 
-Every field can be set from the environment with the `ASSISTANT_` prefix
-(e.g. `ASSISTANT_MODEL=Qwen/Qwen2.5-1.5B-Instruct`) and is overridden by CLI flags.
-The defaults are the CPU settings that measured best in `bench/generation.py`.
+Three objects read the environment with the one prefix `ASSISTANT_`; each field belongs to exactly one:
+- `Settings`: the model and how it is served (vLLM server, in-process engine, client timeouts);
+- `AssistantSettings`: how questions are answered (company, retrieval depth, generation defaults);
+- `AppSettings`: the web app only (listening address, admin login, queue and concurrency).
+CLI flags override the environment. A bad value is reported as one sentence naming the variable and the
+flag (`settings_error`). The defaults are the CPU settings that measured best (README, "Performance").
 """
+
+from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from knowledge_base.settings import settings_error as _settings_error
+from service.models import BUNDLED_NAME
+
+ENV_PREFIX = "ASSISTANT_"
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", protected_namespaces=())
+    """The model and how it is served. `data_dir` holds converted models, knowledge bases, logs and the
+    conversation store; nothing else in the project hard-codes that folder."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, protected_namespaces=(), extra="ignore")
 
     model: str = Field(
-        "smollm2-135m-instruct",
-        description="The bundled model's name, a local checkpoint directory, or a Hugging Face model id.",
+        BUNDLED_NAME, description="A bundled model's name, a local checkpoint directory, or a Hugging Face model id."
     )
     data_dir: Path = Field(Path("data"), description="Where converted models, knowledge bases and logs live.")
-    engine: Literal["vllm", "local"] = Field(
-        "vllm", description="vllm: a managed vLLM server (or --llm-url); local: in-process transformers."
+    engine: Literal["vllm", "local", "scripted"] = Field(
+        "vllm",
+        description="vllm: a managed vLLM server (or --llm-url); local: in-process transformers; "
+        "scripted: canned answers, no model (development and fast tests).",
     )
     llm_url: str | None = Field(
         None, description="Base URL of an existing OpenAI-compatible server, e.g. http://host:8000/v1."
@@ -34,7 +48,7 @@ class Settings(BaseSettings):
     dtype: str = Field(
         "float32", description="Weights/activation dtype for vLLM; float32 is fastest on CPUs without native bf16."
     )
-    max_model_len: int = Field(2048, description="Context window the server allocates per sequence.")
+    max_model_len: int = Field(2048, ge=256, description="Context window in tokens (prompt + answer), server and prompts alike.")
     kv_cache_gb: int = Field(2, description="KV-cache size in whole GiB for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).")
     max_num_seqs: int = Field(16, description="Most sequences vLLM batches together.")
     async_scheduling: bool = Field(
@@ -60,3 +74,52 @@ class Settings(BaseSettings):
     first_token_timeout_s: float = Field(
         120.0, description="Seconds to wait for the first (and each next) chunk of a streamed answer."
     )
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+class AssistantSettings(BaseSettings):
+    """How questions are answered: the company the prompts speak for, retrieval depth, prompt sizes and the
+    generation defaults every scenario and the `chat` CLI start from."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, protected_namespaces=(), extra="ignore")
+
+    company: str = Field("our company", description="Company name the prompts speak for.")
+    max_input_chars: int = Field(2000, ge=1, description="Longest message accepted; longer ones never reach the model.")
+    top_k: int = Field(4, ge=0, description="Passages retrieved per question.")
+    max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
+    snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
+    max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")
+    temperature: float = Field(0.3, ge=0.0, le=2.0, description="Default sampling temperature.")
+    glossary: Path | None = Field(None, description="JSON glossary ({terms: [...], pairs: [{en, zh}]}) for translation.")
+    faq_direct: bool = Field(True, description="Answer with an FAQ entry's curated answer when the question matches it.")
+    faq_direct_threshold: float = Field(
+        0.90, ge=0.0, le=1.0,
+        description="Cosine similarity of the question to an FAQ entry's question above which its answer is given directly.",
+    )
+    guard: bool = Field(True, description="Check generated answers against their passages; replace those that fail.")
+    extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
+
+
+class AppSettings(BaseSettings):
+    """The web app only: where it listens, who may administer it, how many requests it takes at once."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, protected_namespaces=(), extra="ignore")
+
+    app_host: str = Field("127.0.0.1", description="Interface the app listens on.")
+    app_port: int = Field(7860, description="Port of the app.")
+    admin_user: str | None = Field(None, description="With admin_password: the login the admin tabs require.")
+    admin_password: SecretStr | None = Field(None, description="With admin_user: the password the admin tabs require.")
+    concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
+    queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
+
+    @property
+    def login_required(self) -> bool:
+        return bool(self.admin_user and self.admin_password and self.admin_password.get_secret_value())
+
+
+def settings_error(error: ValidationError) -> str:
+    """One sentence naming the ASSISTANT_ variable (and the flag) a bad value came from."""
+    return _settings_error(error, ENV_PREFIX)

@@ -53,7 +53,7 @@ class VLLMServerConfig:
     max_lora_rank: int = 32
     tensor_parallel_size: int = 1
     startup_timeout_s: float = 900.0
-    log_path: Path = Path("data/logs/vllm.log")
+    log_path: Path = Path("data/logs/vllm.log")  # from_settings puts it in the data directory
     extra_args: tuple[str, ...] = ()
 
     @classmethod
@@ -74,7 +74,7 @@ class VLLMServerConfig:
             max_lora_rank=settings.max_lora_rank,
             tensor_parallel_size=settings.tensor_parallel_size,
             startup_timeout_s=settings.startup_timeout_s,
-            log_path=settings.data_dir / "logs" / f"vllm-{settings.port}.log",
+            log_path=settings.logs_dir / f"vllm-{settings.port}.log",
         )
 
     @property
@@ -259,16 +259,6 @@ class VLLMServer:
         except OSError:
             return []
         return [line for line in text.splitlines() if line.strip()]
-
-
-def exit_on_sigterm() -> None:
-    """Turn SIGTERM into SystemExit (call from the main thread), so that the `with VLLMServer(...)`
-    blocks on the way out stop the child server, as they do for Ctrl-C."""
-
-    def _raise(signum, frame):
-        raise SystemExit(128 + signum)
-
-    signal.signal(signal.SIGTERM, _raise)
 
 
 def load_lora_adapter(base_url: str, name: str, path: Path, timeout_s: float = 120.0) -> None:

@@ -1,13 +1,8 @@
-"""Scripted stand-ins for the app's collaborators: a chat backend and a knowledge base."""
+"""A scripted stand-in for the knowledge base (the chat backend's is `service.backends.scripted`)."""
 
 from __future__ import annotations
 
-import threading
-import time
 from dataclasses import dataclass
-
-from service.backends import ChatBackend, GenerationParams
-from service.errors import AssistantError
 
 
 @dataclass
@@ -19,43 +14,12 @@ class FakePassage:
     score: float = 0.9
     heading: str = ""
     position: int = 0
+    question: str | None = None
+    question_score: float | None = None
 
-
-class FakeBackend(ChatBackend):
-    """Streams queued answers (or raises queued errors) chunk by chunk; records every request.
-
-    With nothing queued it echoes a default answer. `delay_s` sleeps before each chunk.
-    """
-
-    name = "fake-base"
-
-    def __init__(self, default: str = "Returns are free within 30 days [1].", delay_s: float = 0.0):
-        self.default = default
-        self.delay_s = delay_s
-        self.queue: list[str | Exception] = []
-        self.requests: list[tuple[list[dict], GenerationParams]] = []
-        self._lock = threading.Lock()
-
-    def enqueue(self, *answers: str | Exception) -> "FakeBackend":
-        self.queue.extend(answers)
-        return self
-
-    def models(self) -> list[str]:
-        return ["fake-base", "support"]
-
-    def stream(self, messages, params=GenerationParams()):
-        with self._lock:
-            self.requests.append((list(messages), params))
-            item = self.queue.pop(0) if self.queue else self.default
-        if isinstance(item, Exception):
-            raise item
-        words = item.split(" ")
-        for i, word in enumerate(words):
-            if self.delay_s:
-                time.sleep(self.delay_s)
-            if word == "<FAIL>":
-                raise AssistantError("The model server dropped the connection mid-answer.")
-            yield word if i == 0 else " " + word
+    @property
+    def answer(self) -> str:
+        return self.text[len(self.question):].strip() if self.question else self.text
 
 
 RETURNS = FakePassage(
@@ -67,6 +31,11 @@ WARRANTY = FakePassage(
     "warranty.md", "Warranty", "/kb/warranty.md", "Voltway products have a 2-year warranty; 3 years with VoltCare+.",
     score=0.6,
 )
+FAQ_RETURNS = FakePassage(
+    "faq-returns", "How long do I have to return an item?", "/kb/faq.csv",
+    "How long do I have to return an item?\n\nYou can return most items within 30 days of delivery. Returns are free.",
+    score=0.95, question="How long do I have to return an item?", question_score=0.93,
+)
 SHIPPING_ZH = FakePassage("shipping_zh.md", "配送说明", "/kb/shipping_zh.md", "标准快递一般 1-3 个工作日送达。", score=0.7)
 
 
@@ -74,11 +43,18 @@ class FakeRetriever:
     """Returns `hits` for every query (or those of the first keyword found); relevant when the best score
     reaches `threshold`. Records the queries."""
 
-    def __init__(self, hits=None, threshold: float = 0.5, by_keyword: dict | None = None):
+    def __init__(self, hits=None, threshold: float = 0.5, by_keyword: dict | None = None, vocabulary=()):
+        from knowledge_base.embeddings import HashEmbedder
+
         self.hits = [RETURNS, WARRANTY] if hits is None else hits
         self.threshold = threshold
         self.by_keyword = by_keyword or {}
         self.queries: list[tuple[str, int]] = []
+        self.vocabulary = set(vocabulary)
+        self._embedder = HashEmbedder(256)
+
+    def embed(self, texts):
+        return self._embedder.embed(list(texts))
 
     def search(self, query: str, k: int = 5):
         self.queries.append((query, k))
@@ -89,3 +65,15 @@ class FakeRetriever:
 
     def is_relevant(self, hits) -> bool:
         return bool(hits) and hits[0].score >= self.threshold
+
+
+ANSWER = "Returns are free within 30 days [1]."
+
+
+def scripted_backend(**kwargs):
+    """The package's scripted backend as these tests use it: a returns answer by default, one adapter."""
+    from service.backends.scripted import ScriptedBackend
+
+    kwargs.setdefault("default", ANSWER)
+    kwargs.setdefault("adapters", ("support",))
+    return ScriptedBackend(**kwargs)

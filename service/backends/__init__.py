@@ -4,18 +4,19 @@ A backend turns a list of chat messages and generation parameters into a stream 
 `stream(messages, params) -> Iterator[str]`. Everything else (`complete`, the app, the CLI) builds on
 that one method. Implementations:
 - `OpenAIChatBackend` (`service.backends.openai_http`): any OpenAI-compatible server, e.g. vLLM;
-- `TransformersBackend` (`service.backends.local`): the model in this process, optional 4-bit and LoRA.
+- `TransformersBackend` (`service.backends.local`): the model in this process, optional 4-bit and LoRA;
+- `ScriptedBackend` (`service.backends.scripted`): canned answers and no model, for development and tests.
 The managed vLLM server itself lives in `service.vllm_server`; it is reached through the HTTP backend.
 """
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import Literal, TypedDict
 
 
 class ChatMessage(TypedDict):
-    role: str  # "system" | "user" | "assistant"
+    role: Literal["system", "user", "assistant"]
     content: str
 
 

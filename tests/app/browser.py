@@ -30,7 +30,12 @@ def browser_page(url: str, width: int = 1280, height: int = 1100):
             browser.close()
 
 
-def last_bot_text(page) -> str:
+def last_bot_text(page, question: str | None = None) -> str:
+    """The text of the reply to `question` (the answer and its sources box), or of the last bot message."""
+    if question is not None:
+        text = page.locator("#chatbot").inner_text()
+        at = text.rfind(question)
+        return text[at + len(question):].strip() if at >= 0 else ""
     bots = page.locator("#chatbot .bot, #chatbot [data-testid='bot']")
     return bots.last.inner_text() if bots.count() else ""
 
@@ -42,12 +47,12 @@ def ask(page, question: str, timeout_s: float = 180) -> list[str]:
     states: list[str] = []
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        text = last_bot_text(page)
+        text = last_bot_text(page, question)
         if text and (not states or states[-1] != text):
             states.append(text)
         if "Sources" in text or "don't know" in text or "Sorry" in text:
             time.sleep(0.3)
-            states.append(last_bot_text(page))
+            states.append(last_bot_text(page, question))
             return states
         time.sleep(0.05)
     raise AssertionError(f"no complete answer within {timeout_s} s; last states: {states[-3:]}")

@@ -3,36 +3,13 @@ the real knowledge base built from samples/kb and a real vLLM server (integratio
 
 from __future__ import annotations
 
-import hashlib
-import re
 import shutil
 
-import numpy as np
 import pytest
 
-from tests.app.fakes import FakeBackend, FakeRetriever
+from knowledge_base.embeddings import HashEmbedder
 from tests.conftest import REPO, free_port
-
-
-class HashEmbedder:
-    """A tiny deterministic bag-of-words embedder, so knowledge-base admin tests need no model."""
-
-    name = "hash-64"
-    dimension = 64
-
-    def embed(self, texts, batch_size=32, progress=False):
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for i, text in enumerate(texts):
-            for word in re.findall(r"\w+", text.lower()):
-                out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dimension] += 1
-        out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
-        return out
-
-    def embed_batch(self, texts):
-        return self.embed(texts)
-
-    def token_spans(self, text):
-        return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+from tests.fakes import FakeRetriever, scripted_backend
 
 
 @pytest.fixture
@@ -53,12 +30,13 @@ class LiveApp:
         return Client(self.url, verbose=False)
 
 
-def start_app(assistant, kb=None, settings=None, concurrency=4, **kwargs) -> LiveApp:
+def start_app(assistant, kb=None, *, admin=None, concurrency=4, app_settings=None, **kwargs) -> LiveApp:
     from app import build_app, launch
+    from service.handlers import Handlers
+    from service.settings import AppSettings
 
-    demo = build_app(assistant, kb, settings, **kwargs)
-    _, url, _ = launch(demo, assistant.settings if settings is None else settings, concurrency,
-                       host="127.0.0.1", port=free_port(), block=False)
+    demo = build_app(Handlers(assistant, kb, admin=admin), **kwargs)
+    _, url, _ = launch(demo, app_settings or AppSettings(), concurrency, host="127.0.0.1", port=free_port(), block=False)
     return LiveApp(demo, url)
 
 
@@ -68,19 +46,22 @@ ADMIN = ("admin", "s3cret-pass")
 @pytest.fixture(scope="module")
 def fake_app(tmp_path_factory):
     """The app with a scripted backend and retriever, a hash-embedded KB for the admin tab, and an admin
-    login configured. `fake_app.backend` is the FakeBackend (its queue is emptied between tests)."""
+    login configured. `fake_app.backend` is the scripted backend (its queue is emptied between tests)."""
     from knowledge_base import KBSettings, KnowledgeBase
-    from service.assistant import Assistant, AssistantSettings
+    from service.assistant import Assistant
+    from service.handlers import AdminLogin
     from service.language import Glossary
+    from service.settings import AssistantSettings
 
     kb_settings = KBSettings(kb_dir=tmp_path_factory.mktemp("admin") / "kb", embedding_model=HashEmbedder.name)
     kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings, create=True, embedder=HashEmbedder())
-    settings = AssistantSettings(company="Voltway", max_input_chars=500, admin_user=ADMIN[0], admin_password=ADMIN[1])
-    backend = FakeBackend()
+    settings = AssistantSettings(company="Voltway", max_input_chars=500)
+    backend = scripted_backend()
     glossary = Glossary.load(REPO / "samples" / "glossary.json")
-    assistant = Assistant(backend, FakeRetriever(), settings, glossary=glossary)
-    live = start_app(assistant, kb, settings)
-    live.backend, live.kb = backend, kb
+    retriever = FakeRetriever()
+    assistant = Assistant(backend, retriever, settings, glossary=glossary)
+    live = start_app(assistant, kb, admin=AdminLogin(*ADMIN))
+    live.backend, live.kb, live.retriever, live.assistant = backend, kb, retriever, assistant
     yield live
     live.demo.close()
 
@@ -89,13 +70,14 @@ def fake_app(tmp_path_factory):
 def app(fake_app):
     fake_app.backend.queue.clear()
     fake_app.backend.requests.clear()
+    fake_app.retriever.by_keyword.clear()
     return fake_app
 
 
 @pytest.fixture(scope="session")
 def sample_kb(tmp_path_factory):
     """The real knowledge base (the default embedding model + BM25) built once from samples/kb."""
-    from app import open_knowledge_base
+    from service.startup import open_knowledge_base
 
     kb_dir = tmp_path_factory.mktemp("sample-kb") / "kb"
     return open_knowledge_base(kb_dir, samples=True)
@@ -106,8 +88,9 @@ def real_app(sample_kb, vllm_server, bundled_model):
     """The app as `make run` builds it: sample KB, glossary, the bundled model served by vLLM."""
     from transformers import AutoTokenizer
 
-    from app import SAMPLE_GLOSSARY
-    from service.assistant import Assistant, AssistantSettings
+    from service.assistant import Assistant
+    from service.settings import AssistantSettings
+    from service.startup import SAMPLE_GLOSSARY
     from service.language import Glossary, tokenizer_counter
     from service.backends.openai_http import OpenAIChatBackend
 
@@ -115,7 +98,7 @@ def real_app(sample_kb, vllm_server, bundled_model):
     settings = AssistantSettings(company="Voltway", max_tokens=96)
     count = tokenizer_counter(AutoTokenizer.from_pretrained(bundled_model.source))
     assistant = Assistant(backend, sample_kb, settings, glossary=Glossary.load(SAMPLE_GLOSSARY), count_tokens=count)
-    live = start_app(assistant, sample_kb, settings, concurrency=8)
+    live = start_app(assistant, sample_kb, concurrency=8)
     yield live
     live.demo.close()
     backend.close()

@@ -3,15 +3,18 @@
 import pytest
 from gradio_client import handle_file
 
-from app import render_reply, safe, sources_markdown
+from ui.render import render_reply, safe, sources_markdown
 from service.sources import Source
 from service.errors import BackendUnavailableError
 from tests.app.conftest import ADMIN
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:Warning:gradio.queueing")
+pytestmark = [
+    pytest.mark.slow,  # a live app
+    pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:Warning:gradio.queueing"),
+]
 
-ENDPOINTS = {"/ask", "/chat", "/translate", "/generate", "/search", "/kb_login", "/kb_list", "/kb_upload", "/kb_remove"}
+ENDPOINTS = {"/ask", "/answer", "/chat", "/translate", "/generate", "/search", "/kb_login", "/kb_list", "/kb_upload", "/kb_remove"}
 
 
 def test_named_endpoints_are_listed(app):
@@ -24,6 +27,27 @@ def test_ask_returns_the_answer_and_its_sources(app):
     assert answer == "Returns are free within 30 days [1]."
     assert sources[0]["title"] == "Returns and refunds" and sources[0]["source"] == "returns.md"
     assert {"number", "title", "snippet", "source", "doc_id", "score"} <= set(sources[0])
+
+
+def test_answer_says_what_kind_of_answer_it_is(app):
+    from tests.fakes import FAQ_RETURNS, RETURNS
+
+    client = app.client()
+    result = client.predict("Can I return my order?", api_name="/answer")
+    assert result["status"] == "generated" and result["text"] == "Returns are free within 30 days [1]."
+    assert result["sources"][0]["doc_id"] == "returns.md"
+    app.retriever.by_keyword["return an item"] = [FAQ_RETURNS, RETURNS]
+    result = client.predict("How long do I have to return an item?", api_name="/answer")
+    assert result["status"] == "faq" and result["text"].startswith("You can return most items within 30 days")
+    assert len(app.backend.requests) == 1  # the FAQ answer needed no model call
+    app.backend.enqueue("Returns are free within 3 days [1].")
+    result = client.predict("Can I return my order?", api_name="/answer")
+    assert result["status"] == "extractive" and "3 days" not in result["text"] and "30 days" in result["text"]
+    app.retriever.by_keyword["VoltCare"] = []
+    result = client.predict("Does VoltCare cover water damage?", api_name="/answer")
+    assert result["status"] == "no_answer" and "person" in result["text"] and result["sources"] == []
+    result = client.predict("x" * 501, api_name="/answer")
+    assert result["status"] == "rejected" and "limit is 500" in result["text"]
 
 
 def test_ask_takes_the_model_generation_settings_and_k_over_the_api(app):
@@ -41,7 +65,7 @@ def test_ask_takes_the_model_generation_settings_and_k_over_the_api(app):
 def test_an_unknown_model_over_the_api_is_a_clear_error(app):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="Unknown model 'gpt-9'; choose one of fake-base, support"):
+    with pytest.raises(AppError, match="Unknown model 'gpt-9'; choose one of scripted, support"):
         app.client().predict("Hello?", "gpt-9", api_name="/ask")
     assert app.backend.requests == []
 

@@ -39,7 +39,9 @@ def test_browser_streamed_cited_answer_translation_and_draft(real_app, artifacts
         page.screenshot(path=str(artifacts / "app-write.png"), full_page=True)
 
 
-def test_browser_model_html_is_not_executed(fake_app, artifacts):
+def test_browser_model_html_is_not_executed(fake_app, artifacts, monkeypatch):
+    # The grounding guard would replace this answer (its URL is in no passage): rendering is tested alone.
+    monkeypatch.setattr(fake_app.assistant, "settings", fake_app.assistant.settings.model_copy(update={"guard": False}))
     fake_app.backend.queue.clear()
     fake_app.backend.enqueue(
         'Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> there '
@@ -52,4 +54,28 @@ def test_browser_model_html_is_not_executed(fake_app, artifacts):
         assert page.evaluate("window.__xss") is None
         assert page.locator("#chatbot img[src='x'], #chatbot script").count() == 0
         assert page.locator("#chatbot img[src*='leak.png']").count() == 0  # Markdown images stay text
-        assert "Returns and refunds" in last_bot_text(page)
+        page.locator("#chatbot").get_by_text("Sources (2)").last.click()
+        page.wait_for_timeout(500)
+        assert "Returns and refunds" in last_bot_text(page, "How do returns work?")
+
+
+def test_browser_shows_the_answer_first_and_its_sources_collapsed_below(fake_app, artifacts):
+    """At a laptop's 1280x800: the question, the answer and the collapsed sources are all in view, in
+    that order; opening the sources shows each document once with its section."""
+    fake_app.backend.queue.clear()
+    with browser_page(fake_app.url, height=800) as page:
+        ask(page, "How do returns work?", timeout_s=60)
+        question = page.locator("#chatbot").get_by_text("How do returns work?").last
+        answer = page.locator("#chatbot").get_by_text("Returns are free within 30 days").last
+        sources = page.locator("#chatbot").get_by_text("Sources (2)").last
+        boxes = [el.bounding_box() for el in (question, answer, sources)]
+        page.screenshot(path=str(artifacts / "app-chat-layout.png"))
+        assert all(b is not None for b in boxes), boxes
+        assert boxes[0]["y"] < boxes[1]["y"] < boxes[2]["y"], boxes  # question, answer, then sources
+        assert all(0 <= b["y"] and b["y"] + b["height"] <= 800 for b in boxes), boxes  # all in view
+        snippet = page.locator("#chatbot").get_by_text("Refunds reach you within 5 working days")
+        assert snippet.count() == 0 or not snippet.first.is_visible()  # collapsed
+        sources.click()
+        page.wait_for_timeout(500)
+        opened = page.locator("#chatbot").inner_text()
+        assert "Returns and refunds › Returns" in opened and "Refunds reach you within 5 working days" in opened

@@ -11,6 +11,8 @@ from finetune.errors import FinetuneError
 from finetune.template import CHATML_TRAINING_TEMPLATE, training_chat_template
 from finetune.train import TrainArgs, build_trainer, load_base, train
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 # Only words of the tiny tokenizer's vocabulary, so the text is not all <unk>.
 ANSWERS = {
     "how can i reset my password": "please reset your password in your account",
@@ -192,14 +194,14 @@ def test_merge_writes_a_checkpoint_equal_to_base_plus_adapter(chats, tiny_chat_m
 
 
 def test_cli_reports_user_errors_in_one_sentence(tmp_path, capsys):
-    assert main(["train", "--data", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o")]) == 2
+    assert main(["train", "--data", str(tmp_path / "nope.jsonl"), "--output", str(tmp_path / "o")]) == 1
     err = capsys.readouterr().err.strip()
     assert err.splitlines()[-1].startswith("Error: The transcript file") and "Traceback" not in err
-    assert main(["merge", "--adapter", str(tmp_path), "--output", str(tmp_path / "m")]) == 2
+    assert main(["merge", "--adapter", str(tmp_path), "--output", str(tmp_path / "m")]) == 1
     assert "no adapter_config.json" in capsys.readouterr().err
     path = tmp_path / "one.jsonl"
     path.write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}))
-    assert main(["train", "--data", str(path), "--output", str(tmp_path / "o"), "--base", "not a model!"]) == 2
+    assert main(["train", "--data", str(path), "--output", str(tmp_path / "o"), "--base", "not a model!"]) == 1
     assert "at least 2" in capsys.readouterr().err
 
 

@@ -11,6 +11,8 @@ import pytest
 from knowledge_base.bundled_models import resolve
 from knowledge_base.errors import KnowledgeBaseError
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 
 def test_other_names_pass_through(tmp_path):
     assert resolve("/some/local/model", tmp_path) == "/some/local/model"

@@ -56,7 +56,7 @@ def test_ingest_search_list_remove_eval(kb_dir, tmp_path, capsys):
     assert listed == sorted(r["id"] for r in SUPPORT_FAQ)
 
     assert main(["remove", "refund", "--kb", str(kb_dir)]) == 0
-    assert main(["remove", "refund", "--kb", str(kb_dir)]) == 2
+    assert main(["remove", "refund", "--kb", str(kb_dir)]) == 1
     assert "No document 'refund'" in capsys.readouterr().err
 
     queries = write_jsonl(tmp_path / "q.jsonl", [
@@ -73,12 +73,12 @@ def test_ingest_search_list_remove_eval(kb_dir, tmp_path, capsys):
         assert result[mode]["recall@5"] <= 0.6667
 
 
-def test_user_errors_are_one_sentence_with_exit_2(kb_dir, tmp_path, capsys):
-    assert main(["search", "x", "--kb", str(tmp_path / "none")]) == 2
+def test_user_errors_are_one_sentence_with_exit_1(kb_dir, tmp_path, capsys, monkeypatch):
+    assert main(["search", "x", "--kb", str(tmp_path / "none")]) == 1
     err = capsys.readouterr().err
     assert err.startswith("error: No knowledge base in") and err.count("\n") == 1
 
-    assert main(["ingest", str(tmp_path), "--kb", str(kb_dir), "--chunk-tokens", "50", "--chunk-overlap", "60"]) == 2
+    assert main(["ingest", str(tmp_path), "--kb", str(kb_dir), "--chunk-tokens", "50", "--chunk-overlap", "60"]) == 1
     err = capsys.readouterr().err
     assert "--chunk-overlap (60) must be smaller than --chunk-tokens (50)" in err and err.count("\n") == 1
     bad = tmp_path / "bad.jsonl"
@@ -86,10 +86,16 @@ def test_user_errors_are_one_sentence_with_exit_2(kb_dir, tmp_path, capsys):
     write_jsonl(tmp_path / "faq.jsonl", SUPPORT_FAQ[:1])
     assert main(["ingest", str(tmp_path / "faq.jsonl"), "--kb", str(kb_dir)]) == 0
     capsys.readouterr()
-    assert main(["eval", "--queries", str(bad), "--kb", str(kb_dir)]) == 2
+    assert main(["eval", "--queries", str(bad), "--kb", str(kb_dir)]) == 1
     assert "line 1 is not valid JSON" in capsys.readouterr().err
 
+    monkeypatch.setenv("ASSISTANT_KB_BATCH_SIZE", "many")
+    assert main(["list", "--kb", str(kb_dir)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: Invalid setting ASSISTANT_KB_BATCH_SIZE or --batch-size (got 'many')") and err.count("\n") == 1
 
+
+@pytest.mark.slow
 def test_module_entry_point_runs(tmp_path):
     faq = write_jsonl(tmp_path / "faq.jsonl", SUPPORT_FAQ)
     env = {**os.environ, "HF_HUB_OFFLINE": "1"}

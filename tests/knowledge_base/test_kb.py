@@ -12,6 +12,8 @@ from knowledge_base.errors import KnowledgeBaseNotFoundError
 
 from .conftest import SUPPORT_FAQ, make_docx, make_pdf, write_jsonl
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 
 @pytest.fixture
 def docs(tmp_path):

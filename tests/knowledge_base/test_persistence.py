@@ -17,6 +17,8 @@ from knowledge_base import KnowledgeBase
 
 from .conftest import SUPPORT_FAQ, write_jsonl
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 REPO = Path(__file__).resolve().parents[2]
 
 

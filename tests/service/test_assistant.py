@@ -3,18 +3,20 @@ history trimming, input limits, errors, translation and content generation."""
 
 import pytest
 
-from service.assistant import Assistant, AssistantSettings
+from service.assistant import Assistant
+from service.settings import AssistantSettings
 from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
 from service.errors import BackendTimeoutError, BackendUnavailableError
 from service.prompts import customer_service_system_prompt
-from tests.app.fakes import RETURNS, SHIPPING_ZH, FakeBackend, FakePassage, FakeRetriever
+from tests.fakes import RETURNS, SHIPPING_ZH, FakePassage, FakeRetriever, scripted_backend
 
 
-def make(backend=None, retriever=None, **settings):
-    backend = backend or FakeBackend()
+def make(backend=None, retriever=None, context_window=2048, **settings):
+    backend = backend or scripted_backend()
     retriever = FakeRetriever() if retriever is None else retriever
-    return Assistant(backend, retriever, AssistantSettings(company="Voltway", **settings)), backend, retriever
+    assistant = Assistant(backend, retriever, AssistantSettings(company="Voltway", **settings), context_window=context_window)
+    return assistant, backend, retriever
 
 
 def test_answer_is_grounded_in_a_delimited_data_block_with_sources():
@@ -23,7 +25,7 @@ def test_answer_is_grounded_in_a_delimited_data_block_with_sources():
     assert [s.title for s in reply.sources] == ["Returns and refunds", "Warranty"]  # known before streaming
     chunks = list(reply)
     assert len(chunks) > 1 and "".join(chunks) == reply.text == "Returns are free within 30 days [1]."
-    assert reply.status == "answer"
+    assert reply.status == "generated"
     messages, _ = backend.requests[-1]
     assert messages[0] == {"role": "system", "content": customer_service_system_prompt("Voltway")}
     user = messages[-1]["content"]
@@ -79,7 +81,7 @@ def test_too_long_input_gets_a_clear_message_and_never_reaches_the_model_or_the_
     ],
 )
 def test_backend_errors_become_a_friendly_message(error, expected):
-    assistant, backend, _ = make(backend=FakeBackend().enqueue(error))
+    assistant, backend, _ = make(backend=scripted_backend().enqueue(error))
     reply = assistant.chat("How do returns work?")
     text = reply.collect()
     assert reply.status == "error" and text.startswith("Sorry, I could not answer just now") and expected in text
@@ -87,7 +89,7 @@ def test_backend_errors_become_a_friendly_message(error, expected):
 
 
 def test_an_error_mid_stream_keeps_the_partial_answer_and_adds_the_message():
-    assistant, _, _ = make(backend=FakeBackend().enqueue("Returns are <FAIL> free"))
+    assistant, _, _ = make(backend=scripted_backend().enqueue("Returns are <FAIL> free"))
     reply = assistant.chat("How do returns work?")
     text = reply.collect()
     assert text.startswith("Returns are") and "dropped the connection" in text and reply.status == "error"
@@ -121,7 +123,7 @@ def test_follow_ups_see_the_history_and_retrieve_with_the_previous_question():
 
 
 def test_history_is_trimmed_by_tokens_oldest_turns_first():
-    assistant, backend, _ = make(max_model_len=600, max_tokens=100)
+    assistant, backend, _ = make(context_window=600, max_tokens=100)
     history = []
     for i in range(20):
         history += [{"role": "user", "content": f"question {i} " + "word " * 30},
@@ -137,7 +139,7 @@ def test_history_is_trimmed_by_tokens_oldest_turns_first():
 
 def test_passages_are_dropped_lowest_first_when_the_question_alone_does_not_fit():
     long = [FakePassage(f"d{i}", f"Doc {i}", f"/kb/d{i}.md", "fact " * 150, score=0.9 - i / 100) for i in range(4)]
-    assistant, backend, _ = make(retriever=FakeRetriever(long), max_model_len=700, max_tokens=100)
+    assistant, backend, _ = make(retriever=FakeRetriever(long), context_window=700, max_tokens=100, guard=False)
     reply = assistant.chat("Tell me the facts")
     reply.collect()
     assert 0 < len(reply.sources) < 4 and reply.sources[0].title == "Doc 0"
@@ -162,7 +164,7 @@ GLOSSARY = Glossary(terms=["Voltway", "Voltway Aria X2", "VoltCare+"], pairs=[{"
 
 
 def test_translation_detects_the_source_and_keeps_glossary_terms():
-    backend = FakeBackend().enqueue("您的 Voltway Aria X2 可以在30天内申请退款。")
+    backend = scripted_backend().enqueue("您的 Voltway Aria X2 可以在30天内申请退款。")
     assistant = Assistant(backend, FakeRetriever(), AssistantSettings(company="Voltway"), glossary=GLOSSARY)
     reply = assistant.translate("You can get a refund for your Voltway Aria X2 within 30 days.", target="zh")
     assert reply.collect().startswith("您的 Voltway Aria X2") and reply.glossary_missing == []
@@ -175,7 +177,7 @@ def test_translation_detects_the_source_and_keeps_glossary_terms():
 
 
 def test_translation_reports_glossary_terms_the_model_lost():
-    backend = FakeBackend().enqueue("您的沃尔特耳机可以退款。")
+    backend = scripted_backend().enqueue("您的沃尔特耳机可以退款。")
     assistant = Assistant(backend, None, glossary=GLOSSARY)
     reply = assistant.translate("Your Voltway Aria X2 can be refunded.", target="zh", source="en")
     reply.collect()
@@ -200,7 +202,7 @@ def test_zh_to_en_translation_is_detected():
 def test_content_generation_is_grounded_in_retrieved_facts(kind):
     assistant, backend, retriever = make()
     reply = assistant.generate(kind, "Customer asks whether returns are free", tone="empathetic")
-    assert reply.collect() and reply.sources and reply.status == "answer"
+    assert reply.collect() and reply.sources and reply.status == "generated"
     messages = backend.requests[-1][0]
     user = messages[-1]["content"]
     assert "<passages>" in user and "within 30 days" in user and "empathetic" in user
@@ -235,11 +237,11 @@ def test_search_returns_sources_and_ask_returns_the_whole_answer():
     sources = assistant.search("returns", k=1)
     assert [s.doc_id for s in sources] == ["returns.md"] and sources[0].as_dict()["number"] == 1
     text, sources, status = assistant.ask("How do returns work?")
-    assert text == "Returns are free within 30 days [1]." and status == "answer" and sources[0] .title == RETURNS.title
+    assert text == "Returns are free within 30 days [1]." and status == "generated" and sources[0] .title == RETURNS.title
 
 
 def test_timings_are_recorded():
-    assistant, _, _ = make(backend=FakeBackend(delay_s=0.02))
+    assistant, _, _ = make(backend=scripted_backend(delay_s=0.02))
     reply = assistant.chat("How do returns work?")
     reply.collect()
     t = reply.timings
@@ -251,5 +253,5 @@ def test_echoed_text_delimiters_are_removed_from_a_translation_even_across_chunk
 
     chunks = ["<te", "xt>\n你好", "，世界 <", "3 </t", "ext>"]
     assert "".join(strip_markers(iter(chunks), ("<text>", "</text>"))) == "你好，世界 <3"
-    assistant, backend, _ = make(backend=FakeBackend().enqueue("<text> Bonjour </text>"))
+    assistant, backend, _ = make(backend=scripted_backend().enqueue("<text> Bonjour </text>"))
     assert assistant.translate("Hello", target="fr").collect() == "Bonjour"

@@ -41,6 +41,7 @@ def test_bad_adapter_flag_is_an_argument_error():
     assert result.returncode == 2 and "is not NAME=PATH" in result.stderr
 
 
+@pytest.mark.slow
 def test_chat_with_the_local_engine_streams_an_answer(tiny_chat_model):
     result = run_cli("chat", "--engine", "local", "--model", str(tiny_chat_model), "--max-tokens", "5", "hello")
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,8 @@ from service.errors import ModelNotFoundError
 from service.models import ResolvedModel
 from tests.tiny_models import save_random_lora
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 MESSAGES = [{"role": "user", "content": "hello how can i help"}]
 GREEDY = GenerationParams(max_tokens=12, temperature=0.0)
 

@@ -18,6 +18,8 @@ from service.models import ResolvedModel
 from service.vllm_server import VLLMServer, VLLMServerConfig
 from tests.conftest import REPO, free_port
 
+pytestmark = pytest.mark.slow  # real models, processes or training: over a second each
+
 FAKE = Path(__file__).with_name("fake_vllm.py")
 
 

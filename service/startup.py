@@ -1,0 +1,86 @@
+"""What the app needs before its first request: the knowledge base (the sample one on a first run), the
+defaults that go with the sample, the token counter of the served model, and the assistant built from them.
+
+    kb = open_knowledge_base(kb_dir, samples=True)
+    assistant = build_assistant(backend, kb, settings, assistant_settings)
+
+Contract: with `samples`, an empty knowledge base is built from `samples/kb` once; when the knowledge base
+is the sample one, the company defaults to Voltway and the translation glossary to the sample's, unless
+the user set them (environment or flags).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Callable
+
+from service.assistant import Assistant
+from service.backends import ChatBackend
+from service.language import Glossary, token_counter_for
+from service.settings import AssistantSettings, Settings
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE_KB = REPO / "samples" / "kb"
+SAMPLE_GLOSSARY = REPO / "samples" / "glossary.json"
+SAMPLE_COMPANY = "Voltway"
+
+
+def open_knowledge_base(kb_dir: Path, *, samples: bool = True, settings=None, log: Callable[[str], None] = print):
+    """Open the knowledge base in `kb_dir`; with `samples`, build it from samples/kb if there is none yet."""
+    from knowledge_base import KnowledgeBase
+
+    kb = KnowledgeBase.open(kb_dir, settings, create=True)
+    if samples and not kb.documents():
+        log(f"No knowledge base in {kb_dir} yet: building the sample one from {SAMPLE_KB} (about a minute)...")
+        report = kb.ingest([SAMPLE_KB], progress=True)
+        log(f"Sample knowledge base ready: {report.summary()}.")
+    return kb
+
+
+def is_sample_kb(kb) -> bool:
+    docs = kb.documents()
+    return bool(docs) and all(Path(d.source).resolve().is_relative_to(SAMPLE_KB) for d in docs[:5])
+
+
+def with_sample_defaults(assistant_settings: AssistantSettings, kb) -> AssistantSettings:
+    """The sample's company name and glossary, where the knowledge base is the sample and the user set neither."""
+    if kb is None or not is_sample_kb(kb):
+        return assistant_settings
+    updates = {}
+    if "company" not in assistant_settings.model_fields_set:
+        updates["company"] = SAMPLE_COMPANY
+    if assistant_settings.glossary is None:
+        updates["glossary"] = SAMPLE_GLOSSARY
+    return assistant_settings.model_copy(update=updates)
+
+
+def build_assistant(
+    backend: ChatBackend, kb, settings: Settings, assistant_settings: AssistantSettings, *, log=print
+) -> Assistant:
+    """The assistant for `backend` and `kb`, with the glossary and the served model's token counter."""
+    return Assistant(
+        backend, kb, assistant_settings,
+        glossary=Glossary.load(assistant_settings.glossary),
+        count_tokens=token_counter_for(settings, log=log),
+        context_window=settings.max_model_len,
+    )
+
+
+def _stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+@contextlib.contextmanager
+def assistant_session(settings: Settings, kb_settings, assistant_settings: AssistantSettings, *, log=_stderr) -> Iterator[Assistant]:
+    """An assistant over the existing knowledge base of `kb_settings` and the configured backend, for the
+    command line (`service ask`, `service eval-answers`); the backend is closed on the way out."""
+    from knowledge_base import KnowledgeBase
+    from service.engine import open_backend
+
+    kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings)
+    assistant_settings = with_sample_defaults(assistant_settings, kb)
+    with open_backend(settings, log=log) as backend:
+        yield build_assistant(backend, kb, settings, assistant_settings, log=log)

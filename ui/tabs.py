@@ -1,0 +1,64 @@
+"""The translation and writing tabs: one form each, streamed into a text box."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import gradio as gr
+
+from service.assistant import CONTENT_KINDS, CONTENT_TONES
+from service.handlers import Handlers
+from service.language import LANGUAGES
+from ui.chat import GenerationControls
+from ui.errors import shown
+from ui.render import sources_markdown
+
+KIND_LABELS = {
+    "reply_email": "Reply e-mail", "product_description": "Product description",
+    "social_post": "Social post", "faq_entry": "FAQ entry",
+}
+
+
+def translate_stream(handlers: Handlers, text, source, target, temperature, max_tokens, model):
+    reply = handlers.assistant.translate(text, target, source, params=handlers.params(temperature, max_tokens, model))
+    for _ in reply:
+        yield reply.text, ""
+    note = ""
+    if reply.glossary_missing:
+        note = "Check these glossary terms, the translation changed them: " + ", ".join(reply.glossary_missing)
+    yield reply.text, note
+
+
+def generate_stream(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k, model):
+    params = handlers.params(temperature, max_tokens, model)
+    reply = handlers.assistant.generate(kind, brief, tone, k=int(k), params=params)
+    for _ in reply:
+        yield reply.text, ""
+    yield reply.text, sources_markdown(reply.sources).lstrip() or "_No knowledge-base facts matched this brief._"
+
+
+def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:
+    max_chars = handlers.assistant.settings.max_input_chars
+    with gr.Row():
+        source = gr.Dropdown(["auto", *LANGUAGES], value="auto", label="From")
+        target = gr.Dropdown(list(LANGUAGES), value="zh", label="To")
+    text = gr.Textbox(lines=5, label="Text", max_length=max_chars, elem_id="translate-in")
+    button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
+    out = gr.Textbox(lines=5, label="Translation", elem_id="translate-out")
+    note = gr.Markdown()
+    run = shown(partial(translate_stream, handlers))
+    button.click(run, [text, source, target, controls.temperature, controls.max_tokens, controls.model], [out, note],
+                 api_visibility="private")
+
+
+def write_tab(handlers: Handlers, controls: GenerationControls) -> None:
+    max_chars = handlers.assistant.settings.max_input_chars
+    with gr.Row():
+        kind = gr.Dropdown([(KIND_LABELS[c], c) for c in CONTENT_KINDS], value="reply_email", label="Content")
+        tone = gr.Dropdown(list(CONTENT_TONES), value="friendly", label="Tone")
+    brief = gr.Textbox(lines=5, label="Customer message, product or topic", max_length=max_chars, elem_id="write-in")
+    button = gr.Button("Write", variant="primary", elem_id="write-btn")
+    out = gr.Textbox(lines=8, label="Draft", elem_id="write-out")
+    sources = gr.Markdown(elem_id="write-sources")
+    run = shown(partial(generate_stream, handlers))
+    button.click(run, [kind, brief, tone, *controls.inputs], [out, sources], api_visibility="private")
