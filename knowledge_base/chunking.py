@@ -76,6 +76,7 @@ class Chunker:
             # answer adds the words a user may use instead. The best of the two vectors counts.
             embed_texts=[question, text],
             lexical_text=text,
+            question=question,
         )
 
     def _units(self, paragraphs: list[str]) -> list[_Unit]:

@@ -66,6 +66,8 @@ class Chunk:
     text: str
     embed_texts: list[str]
     lexical_text: str
+    # FAQ entries: the curated question (its vector is the first of `embed_texts`); None for prose.
+    question: str | None = None
 
     @property
     def chunk_id(self) -> str:
@@ -91,6 +93,21 @@ class Passage:
     score: float
     dense_score: float | None = None
     lexical_score: float | None = None
+    # FAQ entries only: the curated question, and the cosine similarity of the query to that question
+    # alone (not to question + answer): the measure for answering with the curated answer directly.
+    question: str | None = None
+    question_score: float | None = None
+
+    @property
+    def is_faq(self) -> bool:
+        return self.question is not None
+
+    @property
+    def answer(self) -> str:
+        """An FAQ entry's curated answer (its text without the question); the whole text for prose."""
+        if self.question is not None and self.text.startswith(self.question):
+            return self.text[len(self.question):].strip()
+        return self.text
 
     def citation(self) -> str:
         where = f" > {self.heading}" if self.heading else ""

@@ -32,6 +32,7 @@ from .loaders import parse_file, read_checked
 from .settings import KBSettings
 from .store import Snapshot, Store
 from .vector_index import VectorIndex, build_faiss_index, concrete_index_type
+from .vocabulary import build_vocabulary
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -60,6 +61,12 @@ class DocumentInfo:
     title: str
     source: str
     chunks: int
+
+
+def _vocabulary_of(chunks: list[dict]) -> list[str]:
+    titles = {c["title"] for c in chunks}
+    headings = {c["heading"] for c in chunks if c["heading"]}
+    return sorted(build_vocabulary(titles, headings, [c["text"] for c in chunks]))
 
 
 def normalize_query(query: str) -> str:
@@ -155,6 +162,15 @@ class KnowledgeBase:
             return True
         return best.lexical_score is not None and best.lexical_score >= self.settings.lexical_relevance
 
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The base's own names (products, programmes, offers), built at ingest (`vocabulary.py`); the
+        grounding guard fails an answer that names one its passages do not."""
+        names = self._snap.manifest.get("vocabulary")
+        if names is None:  # a base written before the vocabulary was kept
+            names = self._snap.manifest["vocabulary"] = _vocabulary_of(self._snap.chunks)
+        return frozenset(names)
+
     def documents(self) -> list[DocumentInfo]:
         return [
             DocumentInfo(doc_id, d["title"], d["source"], d["chunks"]) for doc_id, d in sorted(self._snap.documents.items())
@@ -185,8 +201,13 @@ class KnowledgeBase:
                     ranked = self._hybrid(q, qvecs[i], k)
                 case _:
                     raise KnowledgeBaseError(f"Unknown retrieval mode {mode!r}; use hybrid, dense or lexical.")
-            results.append([self._passage(row, *scores) for row, *scores in ranked])
+            qvec = None if qvecs is None else qvecs[i]
+            results.append([self._passage(row, *scores, qvec=qvec) for row, *scores in ranked])
         return results
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors for `texts` from this base's embedding model (for comparing sentences to a question)."""
+        return self.embedder.embed([normalize_query(t) for t in texts], self.settings.batch_size)
 
     def _dense(self, qvec: np.ndarray, k: int) -> list[tuple[int, float, float | None, float | None]]:
         return [(row, s, s, None) for row, s in self._vectors().search(qvec, k)[0]]
@@ -222,8 +243,14 @@ class KnowledgeBase:
         ranked.sort(key=lambda t: -t[1])
         return ranked[:k]
 
-    def _passage(self, row: int, score: float, dense: float | None, lexical: float | None) -> Passage:
+    def _passage(
+        self, row: int, score: float, dense: float | None, lexical: float | None, *, qvec: np.ndarray | None = None
+    ) -> Passage:
         c = self._snap.chunks[row]
+        question = c.get("question")
+        question_score = None
+        if question is not None and qvec is not None:
+            question_score = float(self._vectors_by_chunk()[row][0] @ qvec)  # the question's own vector
         return Passage(
             doc_id=c["doc_id"],
             chunk_id=f"{c['doc_id']}#{c['position']}",
@@ -235,6 +262,8 @@ class KnowledgeBase:
             score=score,
             dense_score=dense,
             lexical_score=lexical,
+            question=question,
+            question_score=question_score,
         )
 
     def _vectors(self) -> VectorIndex:
@@ -335,6 +364,21 @@ class KnowledgeBase:
             self._commit(replaced, new_docs, vectors, new_sources)
         return report
 
+    def ingest_uploads(self, files: list[tuple[Path, str]], progress: bool = False) -> IngestReport:
+        """Store uploaded files in `<root>/uploads` under the uploader's file name (folders stripped), then
+        ingest them. An upload named like an earlier one replaces it: that is how an admin updates a
+        document, and its doc_id stays the same."""
+        import shutil
+
+        folder = self.root / "uploads"
+        folder.mkdir(parents=True, exist_ok=True)
+        copies = []
+        for path, name in files:
+            dest = folder / (Path(name).name or Path(path).name)
+            shutil.copyfile(path, dest)
+            copies.append(dest)
+        return self.ingest(copies, progress=progress)
+
     def remove(self, doc_id: str) -> None:
         """Remove one document and its chunks; raises `KnowledgeBaseError` for an unknown id."""
         if doc_id not in self._snap.documents:
@@ -370,7 +414,7 @@ class KnowledgeBase:
                 offset += n
                 chunks.append(
                     {"doc_id": c.doc_id, "position": c.position, "title": c.title, "source": c.source,
-                     "heading": c.heading, "text": c.text, "lexical_text": c.lexical_text}
+                     "heading": c.heading, "text": c.text, "lexical_text": c.lexical_text, "question": c.question}
                 )
         sources = {}
         for src, info in {**old.sources, **new_sources}.items():
@@ -385,6 +429,7 @@ class KnowledgeBase:
             index_type=concrete_index_type(self.settings, len(all_vectors)),
             chunk_tokens=self.settings.chunk_tokens,
             chunk_overlap=self.settings.chunk_overlap,
+            vocabulary=_vocabulary_of(chunks),
         )
         snap = Snapshot(
             manifest, documents, sources, chunks, all_vectors, np.concatenate(labels).astype(np.int64),

@@ -5,7 +5,7 @@ conversation; callers pass the history in).
     reply = assistant.chat("How long do I have to return an item?", history=[])
     reply.sources                      # [Source(title, snippet, source, ...)], known before the first chunk
     for chunk in reply: print(chunk, end="")
-    reply.status, reply.text           # "answer" | "no_answer" | "rejected" | "error", the whole text
+    reply.status, reply.text           # "faq" | "generated" | "extractive" | "no_answer" | "rejected" | "error"
 
 Contract:
 - Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
@@ -30,17 +30,17 @@ import logging
 import re
 import time
 from collections.abc import Iterator, Sequence
-from pathlib import Path
-
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from functools import partial
 
 from service import prompts
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError
 from service.language import LANGUAGES, Glossary, TokenCounter, approx_tokens, detect_language
+from service.extractive import extractive_answer
+from service.guard import GroundingGuard
 from service.reply import Reply, Status, rejected_reply, strip_markers
-from service.sources import Retriever, Source, source_label, to_sources
+from service.settings import AssistantSettings
+from service.sources import Retriever, Source, faq_match, passage_text, source_label, to_sources
 
 log = logging.getLogger(__name__)
 
@@ -54,30 +54,16 @@ _BRIEF_LABELS = {
 }
 
 
-class AssistantSettings(BaseSettings):
-    """What the assistant and the app need beyond the model server's `Settings` (same env prefix)."""
-
-    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", protected_namespaces=(), extra="ignore")
-
-    company: str = Field("our company", description="Company name the prompts speak for.")
-    max_input_chars: int = Field(2000, ge=1, description="Longest message accepted; longer ones never reach the model.")
-    max_model_len: int = Field(2048, ge=256, description="The model's context window in tokens (prompt + answer).")
-    top_k: int = Field(4, ge=0, description="Passages retrieved per question.")
-    max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
-    snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
-    max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")
-    temperature: float = Field(0.3, ge=0.0, le=2.0, description="Default sampling temperature.")
-    glossary: Path | None = Field(None, description="JSON glossary ({terms: [...], pairs: [{en, zh}]}) for translation.")
-    admin_user: str | None = Field(None, description="With admin_password: the login the knowledge-base tab requires.")
-    admin_password: str | None = Field(None, description="With admin_user: the password the knowledge-base tab requires.")
-    concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
-    queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
-
-
 # ----- the assistant ---------------------------------------------------------------------------------
 
 
 class Assistant:
+    """Answers customers, translates and drafts, for every session of the app at once.
+
+    Holds no conversation state: callers pass the history. `context_window` is the served model's
+    (prompt + answer, in tokens, counted with `count_tokens`); prompts are trimmed to fit it.
+    """
+
     def __init__(
         self,
         backend: ChatBackend,
@@ -86,12 +72,14 @@ class Assistant:
         *,
         glossary: Glossary | None = None,
         count_tokens: TokenCounter = approx_tokens,
+        context_window: int = 2048,
     ):
         self.backend = backend
         self.retriever = retriever
         self.settings = settings or AssistantSettings()
         self.glossary = glossary or Glossary()
         self.count_tokens = count_tokens
+        self.context_window = context_window
 
     # --- shared pieces ---
 
@@ -140,7 +128,7 @@ class Assistant:
 
     def _budget(self, params: GenerationParams) -> int:
         # A margin for the chat template's role markers and the estimate's error.
-        return self.settings.max_model_len - params.max_tokens - 32
+        return self.context_window - params.max_tokens - 32
 
     def _fit(self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams):
         """Drop the lowest-ranked passages until the question fits, then the oldest history turns."""
@@ -176,7 +164,13 @@ class Assistant:
         *,
         k: int | None = None,
         params: GenerationParams | None = None,
+        faq_direct: bool | None = None,
+        guard: bool | None = None,
     ) -> Reply:
+        """Answer a customer: an FAQ entry's curated answer when the question matches it closely
+        (`faq_direct`), else the model's answer from the passages, checked against them (`guard`) and
+        replaced by the passages' own sentences when it states something they do not; "I don't know,
+        shall I get a person?" when the knowledge base has nothing relevant. None: the settings decide."""
         started = time.perf_counter()
         problem = self.check_input(question, "question")
         if problem:
@@ -190,11 +184,15 @@ class Assistant:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
         retrieval_s = time.perf_counter() - started
-        if not relevant:
+        use_faq = self.settings.faq_direct if faq_direct is None else faq_direct
+        entry = faq_match(hits, language, self.settings.faq_direct_threshold) if use_faq else None
+        if entry is not None:
             return Reply(
-                "no_answer", text=prompts.NO_ANSWER.get(language, prompts.NO_ANSWER["en"]),
+                "faq", text=f"{entry.answer} [1]", sources=to_sources([entry], self.settings.snippet_chars),
                 started=started, retrieval_s=retrieval_s,
             )
+        if not relevant:
+            return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
         system = prompts.customer_service_system_prompt(self.settings.company)
 
         def make_user(used_hits):
@@ -211,12 +209,36 @@ class Assistant:
             return rejected_reply(
                 "That question is too long for the model's context window; please shorten it."
             )
+        sources = to_sources(used, self.settings.snippet_chars)
+        check = fallback = None
+        if self.settings.guard if guard is None else guard:
+            check = GroundingGuard([passage_text(h) for h in used], question, self.vocabulary)
+            fallback = partial(self._extractive, question, used, sources, language)
         reply = Reply(
-            "answer", sources=to_sources(used, self.settings.snippet_chars),
-            chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
+            "generated", sources=sources, chunks=self._stream(messages, params), started=started,
+            retrieval_s=retrieval_s, check=check, fallback=fallback,
         )
         reply.messages = messages
+        reply.passages = [passage_text(h) for h in used]
         return reply
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """The knowledge base's own names (products, programmes, offers) the guard checks answers for."""
+        return frozenset(getattr(self.retriever, "vocabulary", None) or ())
+
+    def _extractive(self, question: str, used: list, sources: list[Source], language: str):
+        """The fallback for a generated answer that failed its check: the passages' own best sentences."""
+        embed = getattr(self.retriever, "embed", None)
+        text = ""
+        if embed is not None:
+            text, _ = extractive_answer(
+                question, [passage_text(h, with_title=False) for h in used], embed,
+                max_sentences=self.settings.extractive_sentences,
+            )
+        if not text:
+            return "no_answer", no_answer_text(language), []
+        return "extractive", f"{prompts.EXTRACTIVE_LEAD.get(language, prompts.EXTRACTIVE_LEAD['en'])}{text}", sources
 
     def retrieval_query(self, question: str, history: list[ChatMessage]) -> str:
         """The question, joined with the previous user turn when it is a short follow-up ("and in the EU?")."""
@@ -247,7 +269,7 @@ class Assistant:
         if source not in LANGUAGES:
             return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
         if source == target:
-            return Reply("answer", text=text, started=started)
+            return Reply("generated", text=text, started=started)
         keep = self.glossary.terms_in(text)
         pairs = self.glossary.pairs_in(text, source, target)
         system = prompts.TRANSLATION_SYSTEM_PROMPT.format(
@@ -263,7 +285,7 @@ class Assistant:
             user = " ".join(notes) + "\n\n" + user
         params = params or self.params(temperature=0.0)
         # A translation is about as long as its source; Chinese to English may double the token count.
-        needed = min(2 * self.count_tokens(text) + 16, self.settings.max_model_len // 2)
+        needed = min(2 * self.count_tokens(text) + 16, self.context_window // 2)
         if params.max_tokens < needed:
             params = dataclasses.replace(params, max_tokens=needed)
         messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
@@ -273,7 +295,7 @@ class Assistant:
 
         # Small models often echo the <text> delimiters around their translation; those never reach the user.
         chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
-        reply = Reply("answer", chunks=chunks, started=started, on_done=check)
+        reply = Reply("generated", chunks=chunks, started=started, on_done=check)
         reply.messages = messages
         return reply
 
@@ -324,11 +346,15 @@ class Assistant:
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
         reply = Reply(
-            "answer", sources=to_sources(used, self.settings.snippet_chars),
+            "generated", sources=to_sources(used, self.settings.snippet_chars),
             chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
         )
         reply.messages = messages
         return reply
+
+
+def no_answer_text(language: str) -> str:
+    return prompts.NO_ANSWER.get(language, prompts.NO_ANSWER["en"])
 
 
 def _pairs(history: list[ChatMessage]) -> list[list[ChatMessage]]:

@@ -88,5 +88,11 @@ NO_ANSWER = {
     "zh": "抱歉，我在帮助中心里没有找到这个问题的答案，不想给您不准确的信息。需要我为您转接人工客服吗？",
 }
 
+# Before an extractive answer (the passages' own sentences, used when a generated answer failed its check).
+EXTRACTIVE_LEAD = {
+    "en": "Here is what our help centre says: ",
+    "zh": "帮助中心的相关说明：",
+}
+
 ANSWER_IN = {"zh": " Answer in Simplified Chinese.", "en": ""}
 WRITE_IN = {"zh": " Write in Simplified Chinese.", "en": ""}

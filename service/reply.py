@@ -1,7 +1,10 @@
 """One streamed reply: text chunks, the sources known before them, and how it ended.
 
 Contract: iterating a `Reply` never raises: a backend or retrieval error ends it with a friendly sentence
-and `status == "error"`; `strip_markers` removes the model's echo of our block delimiters from a stream.
+and `status == "error"`. Read `reply.text` for what to show: it is the whole text so far, and a reply whose
+generated answer failed its grounding check is *replaced* (the text shown so far is swapped for the
+checked fallback, `reply.replaced` lists what was unsupported), which no chunk sum can express.
+`strip_markers` removes the model's echo of our block delimiters from a stream.
 """
 
 from __future__ import annotations
@@ -9,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
-from typing import Literal
+from typing import Literal, Protocol
 
 from service.backends import ChatMessage
 from service.errors import AssistantError
@@ -17,18 +20,38 @@ from service.sources import Source
 
 log = logging.getLogger(__name__)
 
-Status = Literal["answer", "no_answer", "rejected", "error"]
-
+# faq: a curated FAQ answer, verbatim; generated: the model's answer (checked when a guard is on);
+# extractive: sentences of the passages, because the generated answer stated something they do not;
+# no_answer: the knowledge base does not answer it (a person is offered); rejected: input refused.
+Status = Literal["faq", "generated", "extractive", "no_answer", "handoff", "rejected", "error", "busy", "rate_limited"]
 
 FRIENDLY_ERROR = "Sorry, I could not answer just now: {reason} Please try again in a moment."
 UNEXPECTED_ERROR = "something went wrong on our side."
 
 
-class Reply:
-    """One streamed reply. Iterate it for text chunks (once); it never raises.
+class Fallback(Protocol):
+    """What replaces an answer that failed its check: (status, text, sources)."""
 
-    `sources` are known before the first chunk; `text`, `status` and `timings` are final after the
-    iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
+    def __call__(self) -> tuple[Status, str, list[Source]]: ...
+
+
+class StreamCheck(Protocol):
+    """Decides how much of a growing answer may be shown (see `service.guard.GroundingGuard`)."""
+
+    def releasable(self, text: str) -> int | None:
+        """Length of the prefix of `text` that may be shown now, or None when it states something unsupported."""
+
+    def final(self, text: str) -> list[str]:
+        """The unsupported items of the whole answer ([] when it may stand)."""
+
+
+class Reply:
+    """One streamed reply. Iterate it (once) for progress; it never raises.
+
+    `sources` are known before the first chunk; `text`, `status`, `replaced` and `timings` are final after
+    the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
+    With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
+    `fallback()` when it fails.
     """
 
     def __init__(
@@ -41,45 +64,98 @@ class Reply:
         started: float | None = None,
         retrieval_s: float = 0.0,
         on_done: Callable[["Reply"], None] | None = None,
+        check: StreamCheck | None = None,
+        fallback: Fallback | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
         self.error: str | None = None
         self.glossary_missing: list[str] = []
+        self.replaced: list[str] = []
         self.messages: list[ChatMessage] = []
+        self.passages: list[str] = []  # the passage texts a generated answer was given (for evaluation)
         self._chunks = chunks
         self._fixed = text
         self.text = ""
         self._started = started if started is not None else time.perf_counter()
         self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "total_s": None}
         self._on_done = on_done
+        self._check = check
+        self._fallback = fallback
 
     def __iter__(self) -> Iterator[str]:
         try:
             if self._chunks is None:
-                self._mark_first()
-                self.text = self._fixed
-                yield self._fixed
+                yield from self._fixed_text()
                 return
-            try:
-                for chunk in self._chunks:
-                    if not chunk:
-                        continue
-                    self._mark_first()
-                    self.text += chunk
-                    yield chunk
-            except AssistantError as e:
-                yield self._fail(str(e))
-            except Exception as e:  # noqa: BLE001 - a user never sees a traceback; the log keeps it
-                log.exception("unexpected error while streaming a reply")
-                yield self._fail(UNEXPECTED_ERROR, e)
-            else:
-                if not self.text.strip():
-                    yield self._fail("the model returned an empty answer.")
+            yield from self._stream()
         finally:
             self.timings["total_s"] = time.perf_counter() - self._started
             if self._on_done is not None and self.status != "error":
                 self._on_done(self)
+
+    def _fixed_text(self) -> Iterator[str]:
+        """A known text (FAQ answer, no-answer message), streamed word by word like a generated one."""
+        self._mark_first()
+        for i, word in enumerate(self._fixed.split(" ")):
+            chunk = word if i == 0 else " " + word
+            self.text += chunk
+            yield chunk
+
+    def _stream(self) -> Iterator[str]:
+        raw = ""
+        try:
+            for chunk in self._chunks:
+                if not chunk:
+                    continue
+                raw += chunk
+                shown = self._releasable(raw)
+                if shown is None:
+                    yield self._replace(self._check.final(raw) or ["an unsupported statement"])
+                    return
+                if shown > len(self.text):
+                    self._mark_first()
+                    delta, self.text = raw[len(self.text) : shown], raw[:shown]
+                    yield delta
+        except AssistantError as e:
+            yield self._settle(raw) + self._fail(str(e))
+            return
+        except Exception as e:  # noqa: BLE001 - a user never sees a traceback; the log keeps it
+            log.exception("unexpected error while streaming a reply")
+            yield self._settle(raw) + self._fail(UNEXPECTED_ERROR, e)
+            return
+        if not raw.strip():
+            yield self._fail("the model returned an empty answer.")
+            return
+        unsupported = self._check.final(raw) if self._check is not None else []
+        if unsupported:
+            yield self._replace(unsupported)
+            return
+        if len(raw) > len(self.text):
+            self._mark_first()
+            delta, self.text = raw[len(self.text) :], raw
+            yield delta
+
+    def _settle(self, raw: str) -> str:
+        """Before an error message: the held-back rest of a broken-off answer, when it passes its check."""
+        if len(raw) <= len(self.text) or (self._check is not None and self._check.final(raw)):
+            return ""
+        delta, self.text = raw[len(self.text) :], raw
+        return delta
+
+    def _releasable(self, raw: str) -> int | None:
+        return len(raw) if self._check is None else self._check.releasable(raw)
+
+    def _replace(self, unsupported: list[str]) -> str:
+        """Swap the answer for the checked fallback; returns the new text (the whole of it)."""
+        self._mark_first()
+        self.replaced = list(unsupported)
+        log.warning("answer replaced: unsupported %s", ", ".join(self.replaced))
+        if self._fallback is None:
+            self.status, self.text = "no_answer", ""
+            return ""
+        self.status, self.text, self.sources = self._fallback()
+        return self.text
 
     def _mark_first(self) -> None:
         if self.timings["first_token_s"] is None:

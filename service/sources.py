@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
+from service.language import detect_language
+
 
 class PassageLike(Protocol):
     doc_id: str
@@ -23,7 +25,11 @@ class PassageLike(Protocol):
 
 
 class Retriever(Protocol):
-    """What the assistant needs from a knowledge base (`knowledge_base.KnowledgeBase` is one)."""
+    """What the assistant needs from a knowledge base (`knowledge_base.KnowledgeBase` is one).
+
+    Optional: `embed(texts) -> unit vectors` (for extractive answers) and `vocabulary` (the base's own
+    names, for the grounding guard); without them those features do less, never fail.
+    """
 
     def search(self, query: str, k: int = 5) -> list: ...
 
@@ -47,6 +53,27 @@ class Source:
             "number": self.number, "title": self.title, "heading": self.heading, "snippet": self.snippet,
             "source": self.source, "doc_id": self.doc_id, "score": round(self.score, 4),
         }
+
+
+def passage_text(hit, *, with_title: bool = True) -> str:
+    """A hit's text as the guard and the extractive answer read it: with its title and heading, which
+    name the product or policy the text is about (an answer may name them)."""
+    if not with_title:
+        return hit.text
+    heading = getattr(hit, "heading", "") or ""
+    return "\n".join(part for part in (hit.title, heading, hit.text) if part)
+
+
+def faq_match(hits: Sequence, language: str, threshold: float):
+    """The best hit when it is an FAQ entry whose question the customer's question matches closely
+    (`question_score >= threshold`) and that is written in the customer's language; else None."""
+    if not hits:
+        return None
+    best = hits[0]
+    score = getattr(best, "question_score", None)
+    if score is None or score < threshold or not getattr(best, "question", None):
+        return None
+    return best if detect_language(best.question) == language else None
 
 
 def source_label(path: str) -> str:

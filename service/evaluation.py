@@ -1,0 +1,162 @@
+"""Answer evaluation: every question of a QA file through the app's own answering path, judged by the
+facts the answer must contain.
+
+    items = load_qa(Path("samples/qa_dev.jsonl"))
+    summary, rows = evaluate(assistant, items)
+    summary["correct"], summary["correct_zh"], summary["unanswerable_declined"], summary["by_status"]
+
+A QA line is `{"id", "lang", "question", "must": [["30", "thirty"], ["days"]], "kind": "fact" | "multi" |
+"unanswerable"}`. An answer is correct when every `must` group has one alternative in it (case-insensitive,
+whitespace collapsed); an unanswerable question is answered correctly by declining (status `no_answer` or
+`handoff`, or a generated answer that says it does not know) while offering a person.
+`unsupported_numbers` is the share of the answers that do not decline which state a number found in none
+of the passages the answer was given (for FAQ and extractive answers: the passages they quote).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from service.errors import AssistantError
+from service.grounding import Grounder
+
+KINDS = ("fact", "multi", "unanswerable")
+DECLINED_STATUSES = ("no_answer", "handoff")
+
+# A generated answer that declines says it does not know (or cannot find it) ...
+_DECLINES = re.compile(
+    r"\b(?:do(?:n['’]t| not)|can(?:['’]t|not)|could(?:n['’]t| not)|am not able to|unable to)\s+"
+    r"(?:know|find|answer|say|help with|see|confirm)\b|\bnot sure\b|\bno information\b|\bnot (?:mentioned|covered|"
+    r"included|listed|stated)\b|不知道|没有找到|找不到|无法(?:回答|确认|提供)|不确定|没有相关|未提及|没有提到",
+    re.IGNORECASE,
+)
+# ... and offers a person.
+_OFFERS_PERSON = re.compile(
+    r"\b(?:person|human|agent|colleague|support team|customer service team|team member)\b|人工|客服|专员",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class QAItem:
+    id: str
+    lang: str
+    question: str
+    must: list[list[str]]
+    kind: str
+
+
+def load_qa(path: Path) -> list[QAItem]:
+    """The QA items of a JSON Lines file; a malformed line is an `AssistantError` naming it."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise AssistantError(f"Cannot read the QA file {path} ({e.strerror}).") from e
+    items = []
+    for n, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+            item = QAItem(str(row["id"]), str(row["lang"]), str(row["question"]), [list(map(str, g)) for g in row["must"]], str(row["kind"]))
+        except (ValueError, KeyError, TypeError) as e:
+            raise AssistantError(
+                f"{path}: line {n} is not a QA item {{id, lang, question, must: [[...]], kind}} ({type(e).__name__}: {e})."
+            ) from e
+        if item.kind not in KINDS:
+            raise AssistantError(f"{path}: line {n} has kind {item.kind!r}; use one of {', '.join(KINDS)}.")
+        items.append(item)
+    if not items:
+        raise AssistantError(f"{path} holds no QA items.")
+    return items
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text.replace("**", "")).strip().lower()
+
+
+def has_facts(text: str, must: list[list[str]]) -> bool:
+    """Every group has one alternative in `text` (case-insensitive, whitespace collapsed)."""
+    answer = _norm(text)
+    return all(any(_norm(alt) in answer for alt in group) for group in must)
+
+
+def declines(text: str, status: str) -> bool:
+    """The answer says it does not know (or the app handed the question on)."""
+    return status in DECLINED_STATUSES or bool(_DECLINES.search(text))
+
+
+def judge(item: QAItem, text: str, status: str) -> bool:
+    if item.kind == "unanswerable":
+        return status in DECLINED_STATUSES or (declines(text, status) and bool(_OFFERS_PERSON.search(text)))
+    return status not in ("error", "rejected") and has_facts(text, item.must)
+
+
+def unsupported_numbers(text: str, passages: list[str]) -> list[str]:
+    """Numbers (amounts, durations, percentages, times) of `text` found in none of `passages`."""
+    return [c.text for c in Grounder(passages).check(text).unsupported if c.kind == "number"]
+
+
+def _percentile(values: list[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1], 3)
+
+
+def evaluate(
+    assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, k: int | None = None,
+    params=None, progress: Callable[[str], None] | None = None,
+) -> tuple[dict, list[dict]]:
+    """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item)."""
+    rows = []
+    items = list(items)
+    for n, item in enumerate(items, 1):
+        started = time.perf_counter()
+        reply = assistant.chat(item.question, [], k=k, params=params, faq_direct=faq_direct, guard=guard)
+        text = reply.collect()
+        declined = declines(text, reply.status)
+        row = {
+            **asdict(item), "answer": text, "status": reply.status, "correct": judge(item, text, reply.status),
+            "declined": declined, "replaced": reply.replaced,
+            "unsupported_numbers": [] if declined else unsupported_numbers(text, reply.passages),
+            "sources": [s.doc_id for s in reply.sources],
+            "ttft_s": reply.timings["first_token_s"], "latency_s": time.perf_counter() - started,
+        }
+        rows.append(row)
+        if progress:
+            mark = "ok " if row["correct"] else "NO "
+            progress(f"[{n}/{len(items)}] {mark}{row['status']:<10} {row['latency_s']:5.2f}s  {item.id}: {text[:90]!r}")
+    return summarize(rows), rows
+
+
+def summarize(rows: list[dict]) -> dict:
+    answerable = [r for r in rows if r["kind"] != "unanswerable"]
+    unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
+    answered = [r for r in rows if not r["declined"] and r["status"] not in ("error", "rejected")]
+
+    def share(selected: list[dict], key: str = "correct") -> float | None:
+        return round(sum(bool(r[key]) for r in selected) / len(selected), 3) if selected else None
+
+    ttfts = [r["ttft_s"] for r in rows if r["ttft_s"] is not None]
+    latencies = [r["latency_s"] for r in rows]
+    return {
+        "n": len(rows),
+        "correct": share(rows),
+        "correct_en": share([r for r in answerable if r["lang"] == "en"]),
+        "correct_zh": share([r for r in answerable if r["lang"] == "zh"]),
+        "unanswerable_declined": share(unanswerable),
+        "answerable_refused": share(answerable, "declined"),
+        "unsupported_numbers": round(sum(bool(r["unsupported_numbers"]) for r in answered) / len(answered), 3) if answered else None,
+        "by_status": dict(Counter(r["status"] for r in rows)),
+        "ttft_p50_s": _percentile(ttfts, 50), "ttft_p95_s": _percentile(ttfts, 95),
+        "latency_p50_s": _percentile(latencies, 50), "latency_p95_s": _percentile(latencies, 95),
+    }

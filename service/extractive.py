@@ -1,0 +1,180 @@
+"""Extractive answers: the passages' own sentences that best answer a question, with citations. The
+fallback when a generated answer states something its passages do not (see `service.grounding`).
+
+    text, used = extractive_answer("How long do refunds take?", passages, kb.embed)
+    # -> ("We inspect returns within 3 working days. Refunds take 3–5 working days. [1]", [1])
+
+Contract: `extractive_answer` embeds the question and every candidate sentence in one `embed` call
+(rows are unit vectors, so a dot product is the cosine), keeps at most `max_sentences` sentences whose
+similarity is at least `min_similarity`, and returns them in document order (passage order, then
+sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
+(n counts passages from 1), with the passage numbers used. A sentence ending in "?" is never quoted: in
+an FAQ passage ("question\n\nanswer") that is the question, not its answer. Only passages whose best
+sentence is within `PASSAGE_MARGIN` of the best sentence overall are quoted, so the answer comes from
+the passage that answers the question and not from a collage of passages that mention its words.
+Nothing clears the threshold: ("", []), and the caller says it does not know.
+
+`split_sentences` reads English and Chinese: a sentence ends at . ! ? followed by a space or the end
+of the line (not at "e.g." or "B.V.") and at 。！？； ; a bullet or numbered line is one sentence, a
+table row one sentence ("Standard: 2–4 working days; £3.99"); headings (Markdown, underlined,
+ALL CAPS or Title Case lines without a full stop) and table header rows are dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+Embed = Callable[[list[str]], np.ndarray]
+
+# A passage whose best sentence is this far below the best overall is about something else. Cosine
+# scales of sentence-embedding models put a paraphrase ~0.2 above a merely related sentence.
+PASSAGE_MARGIN = 0.1
+
+_ATX_HEADING = re.compile(r"^#{1,6}\s")
+_UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)*\|?\s*$")
+_BULLET = re.compile(r"^\s*(?:[-*•+]\s+|\d{1,2}[.)]\s+|[（(]\d{1,2}[)）]\s*|\d{1,2}、|[一二三四五六七八九十]{1,3}、)")
+_MARKUP = re.compile(r"\*\*|__|`|^>\s*")
+# The end of a sentence: . ! ? (and any closing quotes or brackets) before a space, or Chinese 。！？；
+_END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|[。！？；][”’」』）)]*")
+# A full stop that ends an abbreviation or initials, not a sentence: "e.g.", "B.V.", "No."
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:e\.g|i\.e|vs|approx|incl|No|Nr|Mr|Mrs|Ms|Dr|St|cf)|(?<![A-Za-z])[A-Z](?:\.[A-Z])*)\.$"
+)
+_NUMBERED_TITLE = re.compile(r"[一二三四五六七八九十]{1,3}、")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+_SMALL_WORDS = {
+    "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "from", "by", "with", "your", "our",
+    "my", "is", "are",
+}
+_QUESTION_END = re.compile(r"[?？][\"'”’)\]」』）*]*$")
+_CJK_END = re.compile(r"[\u3400-\u9fff。！？；：，、”’」』）]$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """The sentences of a passage, in order, with Markdown emphasis removed and headings dropped."""
+    lines = text.split("\n")
+    sentences: list[str] = []
+    for i, raw in enumerate(lines):
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        line = _MARKUP.sub("", raw).strip()
+        if not line or _ATX_HEADING.match(line):
+            continue
+        if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
+            sentences.append(_BULLET.sub("", line, count=1).strip())
+        elif _is_heading(line, nxt):
+            continue
+        elif line.startswith("|") or line.count("|") >= 2:
+            sentences.append(_table_row(line))
+        else:
+            sentences.extend(_split_line(line))
+    return [s for s in sentences if re.search(r"[^\W\d_]", s)]
+
+
+def _is_heading(line: str, next_line: str) -> bool:
+    if _UNDERLINE.match(line) or _TABLE_RULE.match(line):
+        return True
+    if _UNDERLINE.match(next_line) or _TABLE_RULE.match(next_line):
+        return True  # an underlined heading, or a table's header row
+    letters = re.sub(r"[^A-Za-z]", "", line)
+    if len(letters) >= 2 and letters.isupper() and not _HAN.search(line):
+        return True  # "BUYING A GIFT CARD", "WHEN WILL MY ORDER BE READY?"
+    if _END.search(line[-2:]) or line.endswith((":", "：", ",", "，", ";", "；")):
+        return False
+    if _NUMBERED_TITLE.match(line) or " > " in line:
+        return True  # "一、可回收的设备"; a heading path "Returns and Refunds > Exchanges"
+    if _HAN.search(line):
+        return False  # Chinese has no capitals: a Latin name in a line says nothing about headings
+    words = [w for w in re.findall(r"[A-Za-z][\w'’&+-]*", line)[1:] if w.lower() not in _SMALL_WORDS]
+    return len(words) >= 1 and all(w[0].isupper() for w in words) and len(line.split()) <= 10
+
+
+def _table_row(line: str) -> str:
+    cells = [c.strip() for c in line.strip().strip("|").split("|")]
+    cells = [c for c in cells if c and c not in ("-", "–")]
+    if len(cells) < 2:
+        return cells[0] if cells else ""
+    return f"{cells[0]}: {'; '.join(cells[1:])}"
+
+
+def _split_line(line: str) -> list[str]:
+    out, start = [], 0
+    for m in _END.finditer(line):
+        piece = line[start : m.end()].strip()
+        if m.group()[0] == "." and _ABBREVIATION.search(piece):
+            continue
+        if piece:
+            out.append(piece)
+        start = m.end()
+    rest = line[start:].strip()
+    return out + ([rest] if rest else [])
+
+
+def _is_question(sentence: str) -> bool:
+    return bool(_QUESTION_END.search(sentence))
+
+
+def _finished(sentence: str) -> str:
+    """A bullet or table cell read as prose ends with a full stop like the sentences around it."""
+    if _END.search(sentence[-3:]) and not sentence.endswith(("；", ";")):
+        return sentence
+    return sentence.rstrip("；;:：,，") + ("。" if _CJK_END.search(sentence) else ".")
+
+
+def _join(sentences: list[str]) -> str:
+    text = ""
+    for s in sentences:
+        text += s if not text or _CJK_END.search(text) else f" {s}"
+    return text
+
+
+def extractive_answer(
+    question: str,
+    passages: Sequence[str],
+    embed: Embed,
+    *,
+    max_sentences: int = 3,
+    min_similarity: float = 0.2,
+) -> tuple[str, list[int]]:
+    """The best sentences of `passages` for `question` with citations, and the passage numbers used
+    (from 1, in the order given); ("", []) when none reaches `min_similarity`."""
+    candidates: list[tuple[int, int, str]] = []  # passage index, sentence index, sentence
+    seen: set[str] = set()
+    for p, passage in enumerate(passages):
+        for s, sentence in enumerate(split_sentences(passage)):
+            norm = re.sub(r"\s+", " ", sentence).lower()
+            # A repeated sentence (the contact line of every article) is quoted at most once.
+            if not _is_question(sentence) and norm not in seen:
+                seen.add(norm)
+                candidates.append((p, s, sentence))
+    if not candidates or max_sentences < 1:
+        return "", []
+
+    vectors = np.asarray(embed([question] + [c[2] for c in candidates]), dtype=np.float32)
+    scores = vectors[1:] @ vectors[0]
+    best = float(scores.max())
+    if best < min_similarity:
+        return "", []
+    passage_best: dict[int, float] = {}
+    for (p, _, _), score in zip(candidates, scores):
+        passage_best[p] = max(passage_best.get(p, -1.0), float(score))
+    eligible = [
+        i for i, (p, _, _) in enumerate(candidates)
+        if scores[i] >= min_similarity and passage_best[p] >= best - PASSAGE_MARGIN
+    ]
+    chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
+
+    parts: list[str] = []
+    run: list[str] = []
+    used: list[int] = []
+    for k, i in enumerate(chosen):
+        p, _, sentence = candidates[i]
+        run.append(_finished(sentence))
+        if k + 1 == len(chosen) or candidates[chosen[k + 1]][0] != p:
+            parts.append(f"{_join(run)} [{p + 1}]")
+            used.append(p + 1)
+            run = []
+    return " ".join(parts), used

@@ -1,0 +1,65 @@
+"""The grounding guard as a stream check: how much of a growing answer may be shown, and whether the
+whole answer may stand.
+
+    guard = GroundingGuard(passage_texts, question, vocabulary)
+    guard.releasable("Returns are free within 30 da")   # -> a length: the text up to a safe point
+    guard.final("Returns take 3 days.")                 # -> ["3"]: the answer must be replaced
+
+Contract: text is released only up to the last word boundary (a space, or a Chinese character: Chinese has
+no spaces), never with a number at its end (it may still grow: "3" into "30", "3" into "3 days"), and never
+past the start of a claim not yet known to be supported, so nothing a customer sees on screen states an
+unsupported number, name, address or link. A claim counts as unsupported while streaming only once `settle_chars` of text follow
+it (a number may still be growing into a phone number or a longer amount); `final` checks everything.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from service.grounding import Grounder
+
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
+# A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
+_TRAILING_NUMBER = re.compile(
+    rf"(?:[^\s]*\d[^\s]*|[{_NUMERALS}]+|(?<![A-Za-z])(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)(?:-[a-z]+)?)\s*$",
+    re.IGNORECASE,
+)
+
+
+class GroundingGuard:
+    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = (), *, settle_chars: int = 12):
+        self._grounder = Grounder(passages, question=question, vocabulary=vocabulary)
+        self.settle_chars = settle_chars
+        self._checked_upto = 0
+        self._released = 0
+
+    def releasable(self, text: str) -> int | None:
+        cut = _last_boundary(text)
+        if cut <= self._checked_upto:
+            return self._released
+        self._checked_upto = cut
+        head = text[:cut]
+        release = cut
+        for claim in self._grounder.check(head).unsupported:
+            start = head.rfind(claim.text)
+            start = start if start >= 0 else 0
+            if cut - (start + len(claim.text)) >= self.settle_chars:
+                return None  # complete and unsupported: the answer must not stand
+            release = min(release, start)
+        self._released = max(self._released, release)
+        return self._released
+
+    def final(self, text: str) -> list[str]:
+        return [claim.text for claim in self._grounder.check(text).unsupported]
+
+
+def _last_boundary(text: str) -> int:
+    """Where the text may be cut now: after its last whole word, and before a number at its end."""
+    i = len(text)
+    while i > 0 and not (text[i - 1].isspace() or (_CJK.match(text[i - 1]) and text[i - 1] not in _NUMERALS)):
+        i -= 1
+    trailing = _TRAILING_NUMBER.search(text, 0, i)
+    return trailing.start() if trailing else i

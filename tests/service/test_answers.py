@@ -1,0 +1,139 @@
+"""Answers customers can trust, on a scripted backend and retriever: FAQ direct answers, the grounding
+guard that never lets an unsupported fact reach the screen, and its extractive fallback."""
+
+from service.assistant import Assistant
+from service.settings import AssistantSettings
+from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakePassage, FakeRetriever, scripted_backend
+
+
+def make(hits=None, answer=None, vocabulary=(), **settings):
+    backend = scripted_backend()
+    if answer is not None:
+        backend.enqueue(answer)
+    retriever = FakeRetriever(hits, vocabulary=vocabulary)
+    return Assistant(backend, retriever, AssistantSettings(company="Voltway", **settings)), backend
+
+
+def shown_texts(reply) -> list[str]:
+    """Everything the customer saw, in order: the reply's text after each step of the stream."""
+    return [reply.text for _ in reply]
+
+
+# --- FAQ direct answers ---
+
+
+def test_a_close_faq_match_is_answered_with_the_curated_answer_and_no_model_call():
+    assistant, backend = make([FAQ_RETURNS, RETURNS])
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert reply.status == "faq" and backend.requests == []
+    assert reply.text == "You can return most items within 30 days of delivery. Returns are free. [1]"
+    assert len(steps) > 3 and steps[-1] == reply.text  # streamed like a generated answer
+    assert [s.doc_id for s in reply.sources] == ["faq-returns"]
+
+
+def test_faq_direct_answers_can_be_switched_off_and_need_a_close_match():
+    assistant, backend = make([FAQ_RETURNS, RETURNS])
+    assert assistant.chat("How long do I have to return an item?", faq_direct=False).status == "generated"
+    loose = FakePassage(**{**FAQ_RETURNS.__dict__, "question_score": 0.6})
+    assistant, backend = make([loose, RETURNS])
+    reply = assistant.chat("Can I send back my headphones?")
+    reply.collect()
+    assert reply.status == "generated" and len(backend.requests) == 1
+
+
+def test_an_faq_entry_in_another_language_is_not_a_direct_answer():
+    assistant, _ = make([FAQ_RETURNS, RETURNS])
+    reply = assistant.chat("退货期限是多久？")
+    reply.collect()
+    assert reply.status != "faq"
+
+
+# --- the grounding guard ---
+
+
+def test_a_supported_answer_stands():
+    assistant, _ = make(answer="You can return any item within thirty days, for free [1].")
+    reply = assistant.chat("How long do I have to return an item?")
+    assert shown_texts(reply)[-1] == "You can return any item within thirty days, for free [1]."
+    assert reply.status == "generated" and reply.replaced == []
+
+
+def test_an_unsupported_number_never_reaches_the_screen_and_the_answer_is_replaced_by_the_passages():
+    assistant, _ = make(answer="You can return any item within 3 days of delivery, and refunds take 5 working days [1].")
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert not [s for s in steps if "3 days" in s]  # not even for a moment
+    assert reply.status == "extractive" and reply.replaced == ["3"]
+    assert "within 30 days of delivery" in reply.text and "[1]" in reply.text
+    assert reply.text.startswith("Here is what our help centre says: ")
+    assert [s.doc_id for s in reply.sources] == ["returns.md", "warranty.md"]  # the numbering of the citations
+
+
+def test_a_product_name_the_passages_never_mention_fails_the_answer():
+    answer = "Returns are free within 30 days, and VoltCare+ adds a year [1]."
+    assistant, _ = make([RETURNS], answer=answer, vocabulary={"VoltCare+"})
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["VoltCare+"]
+    assistant, _ = make([RETURNS, WARRANTY], answer=answer, vocabulary={"VoltCare+"})
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "generated"  # the warranty passage names VoltCare+
+
+
+def test_an_invented_contact_is_replaced():
+    assistant, _ = make(answer="Write to refunds@voltway-help.example and refunds reach you within 5 working days [1].")
+    reply = assistant.chat("When do refunds reach me?")
+    steps = shown_texts(reply)
+    assert reply.status == "extractive" and not [s for s in steps if "@" in s]
+
+
+def test_without_the_guard_the_model_answer_is_shown_as_it_is():
+    assistant, _ = make(answer="You can return any item within 3 days [1].")
+    reply = assistant.chat("How long do I have to return an item?", guard=False)
+    assert reply.collect() == "You can return any item within 3 days [1]." and reply.status == "generated"
+
+
+def test_when_no_passage_sentence_answers_the_fallback_is_the_honest_no_answer():
+    unrelated = FakePassage("x.md", "Gift cards", "/kb/x.md", "Gift cards are sold in stores.", score=0.9)
+    assistant, _ = make([unrelated], answer="Delivery takes 4 days [1].")
+    reply = assistant.chat("How long does delivery to Norway take?")
+    reply.collect()
+    assert reply.status == "no_answer" and "person" in reply.text and reply.sources == []
+
+
+def test_the_streamed_text_only_grows_until_a_replacement():
+    assistant, _ = make(answer="Returns are free within 30 days of delivery [1].")
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert all(b.startswith(a) for a, b in zip(steps, steps[1:])) and len(steps) > 3
+
+
+def test_a_number_at_the_end_of_the_stream_waits_for_its_unit():
+    assistant, _ = make([RETURNS, WARRANTY], answer="You can return any item within 3 days of delivery [1].")
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    # "3" alone is in a passage ("3 years"), "3 days" is not: "within 3" is never shown on its own either.
+    assert not [s for s in steps if s.rstrip().endswith("3")] and reply.status == "extractive"
+
+
+def test_chinese_answers_stream_without_spaces_and_hold_back_numbers():
+    passage = FakePassage("zh.md", "退货", "/kb/zh.md", "大部分商品自签收次日起 30 天内可申请无理由退货，运费由 Voltway 承担。")
+    assistant, _ = make([passage], answer="您可以在签收后 30 天内申请无理由退货，运费由 Voltway 承担。")
+    reply = assistant.chat("退货期限是多久？")
+    steps = shown_texts(reply)
+    assert reply.status == "generated" and steps[-1].endswith("承担。")
+    assert len(steps) > 2 and not [s for s in steps if s.rstrip().endswith("3")]
+
+
+def test_guard_release_points():
+    from service.guard import _last_boundary
+
+    assert _last_boundary("Returns are free within 3") == len("Returns are free within ")
+    assert _last_boundary("Returns are free within 30 ") == len("Returns are free within ")
+    assert _last_boundary("It costs £4.99 for") == len("It costs ")  # "for" may be "fortnight"
+    assert _last_boundary("It costs £4.99 for a") == len("It costs £4.99 for ")
+    assert _last_boundary("within thirty ") == len("within ")
+    assert _last_boundary("退货期为三") == len("退货期为")
+    assert _last_boundary("退货期为三十天") == len("退货期为三十天")

@@ -1,0 +1,154 @@
+"""Extractive answers: sentence splitting, which sentences are quoted, in what order, with which
+citations, and that all sentences are embedded in one call."""
+
+import re
+import zlib
+
+import numpy as np
+import pytest
+
+from service.extractive import PASSAGE_MARGIN, extractive_answer, split_sentences
+
+_STOP = {"a", "an", "the", "to", "of", "and", "or", "is", "are", "do", "does", "i", "my", "you", "your", "in",
+         "on", "for", "it", "be", "can", "how", "what", "when", "with", "we", "if", "much", "long", "will"}
+
+
+class BagOfWords:
+    """A deterministic stand-in for a sentence-embedding model: words (and Chinese characters) hashed into
+    256 dimensions, L2-normalised. Records each call."""
+
+    def __init__(self):
+        self.calls: list[list[str]] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(list(texts))
+        out = np.zeros((len(texts), 256), dtype=np.float32)
+        for i, text in enumerate(texts):
+            for word in re.findall(r"[a-z0-9£€]+|[\u4e00-\u9fff]", text.lower()):
+                if word not in _STOP:
+                    out[i, zlib.crc32(word.encode()) % 256] += 1.0
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1, norms)
+
+
+class Scripted:
+    """An embedder whose cosine similarity to the question is set per sentence (the question is [1, 0])."""
+
+    def __init__(self, similarity: dict[str, float]):
+        self.similarity = similarity
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        sims = [1.0] + [self.similarity.get(t, 0.0) for t in texts[1:]]
+        return np.array([[s, np.sqrt(1 - s * s)] for s in sims], dtype=np.float32)
+
+
+RETURNS = (
+    "You can return most products within 30 days of delivery. Returns are free.\n\n"
+    "Refunds take 3–5 working days to cards and 1–2 working days to PayPal."
+)
+DELIVERY = (
+    "Standard delivery costs £3.99 and is free on orders of £50 or more.\n\n"
+    "Express delivery costs £7.99 if you order by 16:00."
+)
+WARRANTY_FAQ = "How long is the warranty on Voltway products?\n\nVoltway-branded products have a 2-year warranty from delivery."
+
+
+# -- split_sentences --------------------------------------------------------------------------------
+
+
+def test_split_sentences_english_and_chinese():
+    text = "Returns are free. Opened products, e.g. headphones, are accepted! Is it free? Yes.\n退货免费。质检需要 3 天；退款即时到账！"
+    assert split_sentences(text) == [
+        "Returns are free.", "Opened products, e.g. headphones, are accepted!", "Is it free?", "Yes.",
+        "退货免费。", "质检需要 3 天；", "退款即时到账！",
+    ]
+
+
+def test_split_sentences_keeps_decimals_addresses_and_initials_inside_sentences():
+    text = "Use a 3.5 mm cable or visit voltway.example/help. Voltway Europe B.V. runs the EU store."
+    assert split_sentences(text) == [
+        "Use a 3.5 mm cable or visit voltway.example/help.", "Voltway Europe B.V. runs the EU store."
+    ]
+
+
+def test_split_sentences_bullets_are_sentences_and_headings_are_dropped():
+    text = (
+        "# Repairs\n## Costs\nGift Cards and Store Credit\n===========\nBUYING A GIFT CARD\n"
+        "Returns and Refunds > Exchanges\n一、可回收的设备\n"
+        "- **Within the 2-year warranty:** free. Shipping both ways is included\n"
+        "1. Go to My Account > Orders\n2) Choose a reason\n - 支付宝：1–3 个工作日\n"
+        "| Option | Fee |\n|---|---|\n| Standard | £3.99 |\n| Express | £7.99 |"
+    )
+    assert split_sentences(text) == [
+        "Within the 2-year warranty: free. Shipping both ways is included",
+        "Go to My Account > Orders", "Choose a reason", "支付宝：1–3 个工作日",
+        "Standard: £3.99", "Express: £7.99",
+    ]
+
+
+# -- extractive_answer -------------------------------------------------------------------------------
+
+
+def test_the_sentence_that_answers_is_quoted_with_its_passage_number():
+    embed = BagOfWords()
+    text, used = extractive_answer("How much does Express delivery cost?", [RETURNS, DELIVERY], embed, max_sentences=1)
+    assert (text, used) == ("Express delivery costs £7.99 if you order by 16:00. [2]", [2])
+
+
+def test_sentences_keep_document_order_with_one_citation_per_run():
+    sims = {"A one.": 0.5, "B two.": 0.3, "C three.": 0.6, "D four.": 0.55, "E five.": 0.1}
+    passages = ["A one. B two. C three.", "D four. E five."]
+    text, used = extractive_answer("question", passages, Scripted(sims), max_sentences=3)
+    # The best three are C, D, A; they are quoted in document order, one citation after each run.
+    assert (text, used) == ("A one. C three. [1] D four. [2]", [1, 2])
+
+
+def test_only_passages_close_to_the_best_are_quoted():
+    passages = ["A one. B two.", "C three."]
+    near = {"A one.": 0.7, "B two.": 0.3, "C three.": 0.7 - PASSAGE_MARGIN + 0.01}
+    far = {**near, "C three.": 0.7 - PASSAGE_MARGIN - 0.05}
+    assert extractive_answer("q", passages, Scripted(near)) == ("A one. B two. [1] C three. [2]", [1, 2])
+    # C clears min_similarity but its passage is about something else: B of the best passage is quoted.
+    assert extractive_answer("q", passages, Scripted(far)) == ("A one. B two. [1]", [1])
+
+
+def test_the_faq_question_line_is_never_quoted():
+    embed = BagOfWords()
+    question = "How long is the warranty on Voltway products?"
+    text, used = extractive_answer(question, [WARRANTY_FAQ], embed)
+    assert (text, used) == ("Voltway-branded products have a 2-year warranty from delivery. [1]", [1])
+    assert question not in embed.calls[0][1:]
+
+
+def test_nothing_similar_enough_gives_no_answer():
+    assert extractive_answer("Can I pay with bitcoin?", [RETURNS, DELIVERY], BagOfWords()) == ("", [])
+    assert extractive_answer("q", ["A one."], Scripted({"A one.": 0.19}), min_similarity=0.2) == ("", [])
+    assert extractive_answer("q", [], BagOfWords()) == ("", [])
+
+
+def test_all_sentences_are_embedded_in_one_call():
+    embed = BagOfWords()
+    extractive_answer("How long do refunds take?", [RETURNS, DELIVERY, WARRANTY_FAQ], embed)
+    assert len(embed.calls) == 1
+    question, *sentences = embed.calls[0]
+    assert question == "How long do refunds take?"
+    assert len(sentences) == 6  # every sentence but the FAQ's question
+
+
+def test_at_most_max_sentences_and_bullets_read_as_sentences():
+    passage = "- Battery: up to 40 hours with ANC on\n- Fast charging: 10 minutes give 5 hours\n- Weight: 250 g"
+    sims = {"Battery: up to 40 hours with ANC on": 0.8, "Fast charging: 10 minutes give 5 hours": 0.6, "Weight: 250 g": 0.5}
+    text, used = extractive_answer("q", [passage], Scripted(sims), max_sentences=2)
+    assert (text, used) == ("Battery: up to 40 hours with ANC on. Fast charging: 10 minutes give 5 hours. [1]", [1])
+
+
+def test_chinese_sentences_are_joined_without_spaces():
+    passage = "中国站大部分商品自签收次日起 30 天内可申请无理由退货。退货运费由 Voltway 承担。商品需配件齐全。"
+    text, used = extractive_answer("退货运费由谁承担？", [passage], BagOfWords(), max_sentences=2)
+    assert (text, used) == ("中国站大部分商品自签收次日起 30 天内可申请无理由退货。退货运费由 Voltway 承担。 [1]", [1])
+
+
+@pytest.mark.parametrize("passages", [["Same sentence. Other."], ["Same sentence.", "Same sentence."]])
+def test_a_repeated_sentence_is_quoted_once(passages):
+    text, _ = extractive_answer("q", passages, Scripted({"Same sentence.": 0.9, "Other.": 0.1}))
+    assert text == "Same sentence. [1]"
