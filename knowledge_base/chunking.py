@@ -14,11 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .documents import Chunk, Document
+from .text import HAN_RANGES
 
 # Gives the character spans of a text's tokens (no special tokens); its length is the token count.
 TokenSpans = Callable[[str], list[tuple[int, int]]]
 
-_SIMPLE_TOKEN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|\w+|[^\w\s]")
+# One token per Han character; the U+4DC0-4DFF symbols between its ranges are one token each as punctuation.
+_SIMPLE_TOKEN = re.compile(rf"[{HAN_RANGES}]|\w+|[^\w\s]")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])")
 
 

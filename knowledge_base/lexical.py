@@ -15,7 +15,9 @@ import unicodedata
 
 import numpy as np
 
-_CJK_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
+from .text import HAN_RANGES
+
+_CJK_RUN = re.compile(f"[{HAN_RANGES}]+")
 _WORD = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?")
 _STOP = frozenset(
     """a an and are as at be been but by can could do does did for from had has have how i if in into is it

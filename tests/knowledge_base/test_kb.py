@@ -92,9 +92,12 @@ def test_reingest_skips_unchanged_and_replaces_exactly_the_changed(open_kb, docs
     assert all(after[k] == v for k, v in unchanged.items())
     assert [c["text"] for c in kb._snap.chunks if c["doc_id"] == "router.md"] == ["Press reset for 30 seconds."]
     assert kb.search("forgot password link", k=1)[0].text.endswith("on the sign-in page.")
-    # Vectors and chunks stay aligned: each chunk's own text is its nearest neighbour.
-    assert len(kb._snap.vectors) == len(kb._snap.labels)
-    assert set(kb._snap.labels.tolist()) == set(range(len(kb._snap.chunks)))
+    # Vectors and chunks stay aligned after the replace and the removal: each chunk's own embedded
+    # text (its `lexical_text` is one of them) finds that chunk as its nearest neighbour.
+    chunks = kb._snap.chunks
+    nearest = kb.search_many([c["lexical_text"] for c in chunks], k=1, mode="dense")
+    assert [hits[0].chunk_id for hits in nearest] == [f"{c['doc_id']}#{c['position']}" for c in chunks]
+    assert all(hits[0].dense_score > 0.95 for hits in nearest)
 
 
 def test_remove_and_reopen(open_kb, docs, embedder, settings):
@@ -161,7 +164,7 @@ def test_hnsw_index_option_finds_the_same_top_hit(open_kb, docs, settings, embed
     kb.ingest([docs])
     import faiss
 
-    assert isinstance(faiss.downcast_index(kb._vectors().index), faiss.IndexHNSWFlat)
+    assert isinstance(faiss.downcast_index(kb._retrieval.vector_index().index), faiss.IndexHNSWFlat)
     flat = KnowledgeBase.open(settings.kb_dir, settings.model_copy(update={"index_type": "flat"}), embedder=embedder)
     for q in ("reset password", "warranty", "opening hours"):
         assert kb.search(q, k=1, mode="dense")[0].chunk_id == flat.search(q, k=1, mode="dense")[0].chunk_id
@@ -172,13 +175,13 @@ def test_auto_index_is_exact_for_small_bases_and_hnsw_above_the_limit(open_kb, d
 
     kb = open_kb()  # index_type "auto" is the default
     kb.ingest([docs])
-    assert isinstance(faiss.downcast_index(kb._vectors().index), faiss.IndexFlatIP)
+    assert isinstance(faiss.downcast_index(kb._retrieval.vector_index().index), faiss.IndexFlatIP)
     assert kb._snap.manifest["index_type"] == "flat"
 
     # The same stored base reopened with a limit below its size switches to HNSW without re-embedding.
     small_limit = settings.model_copy(update={"exact_search_max_vectors": 2})
     reopened = KnowledgeBase.open(settings.kb_dir, small_limit, embedder=embedder)
-    assert isinstance(faiss.downcast_index(reopened._vectors().index), faiss.IndexHNSWFlat)
+    assert isinstance(faiss.downcast_index(reopened._retrieval.vector_index().index), faiss.IndexHNSWFlat)
     assert reopened.search("reset password", k=1)[0].chunk_id == kb.search("reset password", k=1)[0].chunk_id
 
 

@@ -1,0 +1,20 @@
+"""The one rule for which characters are Chinese (Han) and when a text is mostly Chinese.
+
+Contract: `HAN_RANGES` is the character-class body of the CJK Unified Ideographs, Extension A and the
+Compatibility Ideographs (no Kana, no punctuation, no full-width forms: callers that need those add
+them); `HAN` matches one such character. `is_mostly_cjk(text, threshold)` is true when Han characters
+are more than `threshold` of the text's characters, spaces not counted. Chunking, BM25, retrieval and
+the service's language detection all use these, so they agree on what Chinese text is.
+"""
+
+from __future__ import annotations
+
+import re
+
+HAN_RANGES = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN = re.compile(f"[{HAN_RANGES}]")
+
+
+def is_mostly_cjk(text: str, threshold: float) -> bool:
+    """True when more than `threshold` (0 to 1) of `text`'s non-space characters are Han."""
+    return len(HAN.findall(text)) > threshold * max(1, len(text.replace(" ", "")))
