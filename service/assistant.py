@@ -40,7 +40,7 @@ from service.extractive import extractive_answer
 from service.guard import GroundingGuard
 from service.reply import Reply, Status, rejected_reply, strip_markers
 from service.settings import AssistantSettings
-from service.sources import Retriever, Source, faq_match, passage_text, source_label, to_sources
+from service.sources import Retriever, Source, faq_match, passage_text, to_sources
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,8 @@ class Assistant:
             heading = getattr(h, "heading", "") or ""
             where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
             text = h.text if len(h.text) <= self.settings.max_passage_chars else h.text[: self.settings.max_passage_chars] + "…"
-            parts.append(f"[{i}] {_defang(where)} (source: {source_label(h.source)})\n{_defang(text)}")
+            # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
+            parts.append(f"[{i}] {_defang(where)}\n{_defang(text)}")
         return "\n\n".join(parts)
 
     def _stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
@@ -187,12 +188,23 @@ class Assistant:
         use_faq = self.settings.faq_direct if faq_direct is None else faq_direct
         entry = faq_match(hits, language, self.settings.faq_direct_threshold) if use_faq else None
         if entry is not None:
-            return Reply(
+            reply = Reply(
                 "faq", text=f"{entry.answer} [1]", sources=to_sources([entry], self.settings.snippet_chars),
                 started=started, retrieval_s=retrieval_s,
             )
+            reply.passages = [passage_text(entry)]
+            return reply
         if not relevant:
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
+        use_guard = self.settings.guard if guard is None else guard
+        return self._generated(question, history, hits, params, language, use_guard, started, retrieval_s)
+
+    def _generated(
+        self, question: str, history: list[ChatMessage], hits: list, params: GenerationParams, language: str,
+        guard: bool, started: float, retrieval_s: float,
+    ) -> Reply:
+        """The model's answer from the passages that fit the context window; with `guard`, checked as it
+        streams and replaced by the passages' own sentences when it states something they do not."""
         system = prompts.customer_service_system_prompt(self.settings.company)
 
         def make_user(used_hits):
@@ -206,20 +218,18 @@ class Assistant:
 
         messages, used = self._fit(system, history, make_user, hits, params)
         if messages is None or not used:
-            return rejected_reply(
-                "That question is too long for the model's context window; please shorten it."
-            )
+            return rejected_reply("That question is too long for the model's context window; please shorten it.")
         sources = to_sources(used, self.settings.snippet_chars)
+        passages = [passage_text(h) for h in used]
         check = fallback = None
-        if self.settings.guard if guard is None else guard:
-            check = GroundingGuard([passage_text(h) for h in used], question, self.vocabulary)
+        if guard:
+            check = GroundingGuard(passages, question, self.vocabulary)
             fallback = partial(self._extractive, question, used, sources, language)
         reply = Reply(
             "generated", sources=sources, chunks=self._stream(messages, params), started=started,
             retrieval_s=retrieval_s, check=check, fallback=fallback,
         )
-        reply.messages = messages
-        reply.passages = [passage_text(h) for h in used]
+        reply.messages, reply.passages = messages, passages
         return reply
 
     @property

@@ -111,6 +111,7 @@ class Reply:
                 raw += chunk
                 shown = self._releasable(raw)
                 if shown is None:
+                    _close(self._chunks)  # stop the generation upstream: its answer will not be used
                     yield self._replace(self._check.final(raw) or ["an unsupported statement"])
                     return
                 if shown > len(self.text):
@@ -175,6 +176,15 @@ class Reply:
         for _ in self:
             pass
         return self.text
+
+
+def _close(chunks) -> None:
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        try:
+            close()
+        except Exception:  # noqa: BLE001 - closing is best effort; the reply is already decided
+            log.debug("closing an abandoned stream failed", exc_info=True)
 
 
 def rejected_reply(message: str) -> Reply:

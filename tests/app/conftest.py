@@ -99,6 +99,7 @@ def real_app(sample_kb, vllm_server, bundled_model):
     count = tokenizer_counter(AutoTokenizer.from_pretrained(bundled_model.source))
     assistant = Assistant(backend, sample_kb, settings, glossary=Glossary.load(SAMPLE_GLOSSARY), count_tokens=count)
     live = start_app(assistant, sample_kb, concurrency=8)
+    live.assistant = assistant
     yield live
     live.demo.close()
     backend.close()

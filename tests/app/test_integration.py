@@ -58,3 +58,29 @@ def test_model_selector_lists_the_base_model_and_the_served_adapter(real_app):
         if "Model" in str(props.get("label", ""))
     ]
     assert choices and choices[0][:2] == ["smollm2-135m-instruct", "tiny-support"], dropdowns
+
+
+def test_answer_statuses_from_the_real_knowledge_base_and_model(real_app):
+    client = real_app.client()
+    faq = client.predict("How long do I have to return an item?", api_name="/answer")
+    assert faq["status"] == "faq" and "30 days" in faq["text"] and faq["sources"][0]["source"].startswith("faq.csv")
+    unknown = client.predict("Who won the football world cup in 1966?", api_name="/answer")
+    assert unknown["status"] == "no_answer" and unknown["sources"] == []
+    asked = client.predict("my parcel says delivered but its not here what do i do", api_name="/answer")
+    assert asked["status"] in ("faq", "generated", "extractive", "no_answer") and asked["text"].strip()
+
+
+def test_with_the_guard_no_answer_states_a_number_its_passages_do_not(real_app):
+    """The guarantee the grounding guard gives, whatever the model: the dev questions' answers state no
+    number, amount or duration that neither the passages they were given nor the customer stated."""
+    from service.evaluation import evaluate, load_qa
+    from tests.conftest import REPO
+
+    items = [i for i in load_qa(REPO / "samples" / "qa_dev.jsonl") if i.kind != "unanswerable"][::6]
+    summary, rows = evaluate(real_app.assistant, items, faq_direct=False)
+    assert summary["n"] == len(items) >= 8
+    # The metric counts numbers missing from the passages; the guard also lets the customer's own numbers through.
+    invented = [(r["id"], n) for r in rows for n in r["unsupported_numbers"] if n not in r["question"]]
+    assert invented == [], invented
+    assert {"correct", "correct_en", "correct_zh", "unanswerable_declined", "answerable_refused", "by_status",
+            "ttft_p50_s", "ttft_p95_s", "latency_p50_s", "latency_p95_s"} <= set(summary)

@@ -1,0 +1,62 @@
+"""Answer evaluation: QA files, judging, and the summary, on a scripted backend and retriever."""
+
+import json
+
+import pytest
+
+from service.assistant import Assistant
+from service.errors import AssistantError
+from service.evaluation import QAItem, evaluate, judge, load_qa
+from service.settings import AssistantSettings
+from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakeRetriever, scripted_backend
+
+FACT = QAItem("en-returns", "en", "can i send stuff back", [["30", "thirty"], ["days"]], "fact")
+UNKNOWN = QAItem("en-unans", "en", "do you price match?", [], "unanswerable")
+
+
+def test_a_fact_is_right_when_every_group_has_an_alternative():
+    assert judge(FACT, "You have thirty  Days to return it.", "generated")
+    assert not judge(FACT, "You have 30 weeks.", "generated")
+    assert not judge(FACT, "Sorry, I could not answer just now: 30 days", "error")
+
+
+def test_an_unanswerable_question_is_right_when_declined_with_a_person_offered():
+    assert judge(UNKNOWN, "I'm sorry, I don't know.", "no_answer")
+    assert judge(UNKNOWN, "I don't know that; shall I hand you to a person on our team?", "generated")
+    assert judge(UNKNOWN, "抱歉，我不知道，需要为您转接人工客服吗？", "generated")
+    assert not judge(UNKNOWN, "I don't know.", "generated")  # no person offered
+    assert not judge(UNKNOWN, "Yes, we match any price.", "generated")
+
+
+def test_qa_files_are_read_with_one_sentence_errors(tmp_path):
+    good = tmp_path / "qa.jsonl"
+    good.write_text(json.dumps({"id": "a", "lang": "en", "question": "q", "must": [["x"]], "kind": "fact"}) + "\n\n")
+    assert load_qa(good) == [QAItem("a", "en", "q", [["x"]], "fact")]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": "a"}\n')
+    with pytest.raises(AssistantError, match="line 1 is not a QA item"):
+        load_qa(bad)
+    bad.write_text(json.dumps({"id": "a", "lang": "en", "question": "q", "must": [], "kind": "trivia"}) + "\n")
+    with pytest.raises(AssistantError, match="kind 'trivia'"):
+        load_qa(bad)
+
+
+def test_evaluate_runs_the_app_path_and_summarises():
+    retriever = FakeRetriever(by_keyword={"return an item": [FAQ_RETURNS, RETURNS], "price": [WARRANTY]}, threshold=0.7)
+    backend = scripted_backend().enqueue("Returns take 3 days [1].")
+    assistant = Assistant(backend, retriever, AssistantSettings(company="Voltway"))
+    items = [
+        QAItem("faq", "en", "How long do I have to return an item?", [["30"]], "fact"),
+        QAItem("guarded", "en", "can I return any item for free?", [["30"]], "fact"),
+        QAItem("unknown", "en", "do you price match?", [], "unanswerable"),
+    ]
+    summary, rows = evaluate(assistant, items)
+    assert [r["status"] for r in rows] == ["faq", "extractive", "no_answer"]
+    assert [r["correct"] for r in rows] == [True, True, True] and rows[1]["replaced"] == ["3"]
+    assert summary["correct"] == 1.0 and summary["unanswerable_declined"] == 1.0 and summary["unsupported_numbers"] == 0.0
+    assert summary["by_status"] == {"faq": 1, "extractive": 1, "no_answer": 1} and summary["correct_zh"] is None
+
+    backend.enqueue("Returns take 3 days [1].")
+    summary, rows = evaluate(assistant, items[1:2], guard=False)
+    assert rows[0]["status"] == "generated" and rows[0]["unsupported_numbers"] == ["3"]
+    assert summary["correct"] == 0.0 and summary["unsupported_numbers"] == 1.0
