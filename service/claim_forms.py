@@ -48,7 +48,7 @@ _WORD_VALUES = {
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 CN_BIG = {"万": 10**4, "亿": 10**8}
-_CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
+CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿"
 
 
 def number(text: str, multiplier: int = 1) -> str:
@@ -163,7 +163,7 @@ PHONE = re.compile(
     r"|(?=[\d+])(?<![A-Za-z0-9.,:/\-+])\+?\d{7,15}(?![A-Za-z0-9%:/]|[.,]\d)"
 )
 PERCENT = re.compile(rf"(?=\d)(?<![A-Za-z0-9.,])({_NUM})\s?(?:%|％|percent\b|per\s+cent\b)", re.I)
-PERCENT_ZH = re.compile(rf"百分之\s*(\d+(?:\.\d+)?|[{_CN_NUMERAL}]+)")
+PERCENT_ZH = re.compile(rf"百分之\s*(\d+(?:\.\d+)?|[{CN_NUMERAL}]+)")
 AMOUNT_BEFORE = re.compile(
     rf"(?=[$£€¥￥A-Z])(US\$|HK\$|\$|£|€|¥|￥|(?<![A-Za-z])(?:GBP|EUR|USD|CNY|RMB)(?![A-Za-z]))"
     rf"\s?({_NUM_SPACED})(?:\s?(万|亿))?"
@@ -200,7 +200,7 @@ NUMBER_WORDS = re.compile(
 )
 AFTER_PERCENT = re.compile(r"\s*(?:%|percent\b|per\s+cent\b)", re.I)
 AFTER_CURRENCY = re.compile(r"\s*(pounds?|euros?|dollars?|yuan)\b", re.I)
-ZH_NUMBER = re.compile(rf"(?<!第)[{_CN_NUMERAL}]+")
+ZH_NUMBER = re.compile(rf"(?<!第)[{CN_NUMERAL}]+")
 # Groups: a unit of time (a lone "月" is not one: "三月" is March), money, any other measure word.
 ZH_MEASURE = re.compile(
     r"\s*(?:(个(?:工作日|小时|钟头|月|星期|礼拜)|工作日|小时|钟头|星期|礼拜|天|日|周|年|秒|分钟)|(元|块钱|块)"
@@ -228,7 +228,7 @@ _TIME_UNITS = {
     "year": (r"years?|yrs?", r"年(?![级代])"),
 }
 _GAP = r"[^\S\n]*"
-_ANY_NUMBER = rf"(?:{_NUM}|{_WORDS_THOUSAND}|{_WORDS_HUNDRED}|{_WORDS_SMALL}|[{_CN_NUMERAL}]+)"
+_ANY_NUMBER = rf"(?:{_NUM}|{_WORDS_THOUSAND}|{_WORDS_HUNDRED}|{_WORDS_SMALL}|[{CN_NUMERAL}]+)"
 # What makes the number before it a duration: the other end of a range ("-5", " to five", "至5"), the
 # number again in brackets ("thirty (30) days"), a "+", a hyphen ("30-day"), a word like "more", then
 # the unit (its class names the group).

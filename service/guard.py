@@ -17,10 +17,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.grounding import Grounder
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
-_NUMERALS = "零〇一二两三四五六七八九十百千万亿"
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
 _TRAILING_NUMBER = re.compile(
     rf"(?:[^\s]*\d[^\s]*|[{_NUMERALS}]+|(?<![A-Za-z])(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|"

@@ -83,9 +83,8 @@ class Handlers:
         base does not cover it; a person is offered), rejected (the input was refused), error. The optional
         arguments are those of /ask."""
         params = self.params(temperature, max_tokens, model)
-        reply = self.assistant.chat(question, [], k=_int_or_none(k), params=params)
-        text = reply.collect()
-        return {"text": text, "sources": [s.as_dict() for s in reply.sources], "status": reply.status}
+        text, sources, status = self.assistant.ask(question, k=_int_or_none(k), params=params)
+        return {"text": text, "sources": [s.as_dict() for s in sources], "status": status}
 
     def chat(
         self, message: str, history: list[dict] | None = None, model: str | None = None,

@@ -65,11 +65,9 @@ def bot_turn(handlers: Handlers, question: str, chatbot: list, history: list, te
         return
     params = handlers.params(temperature, max_tokens, model)
     reply = handlers.assistant.chat(question, history, k=int(k), params=params)
-    shown_so_far = chatbot
     for _ in reply:
         # reply.text, not a sum of chunks: an answer that failed its check is replaced as a whole.
-        shown_so_far = chatbot + [{"role": "assistant", "content": safe(reply.text)}]
-        yield shown_so_far, history
+        yield chatbot + [{"role": "assistant", "content": safe(reply.text)}], history
     if reply.status in ANSWERED:
         history = history + [{"role": "user", "content": question}, {"role": "assistant", "content": reply.text}]
     yield chatbot + answer_messages(reply.text, reply.sources, reply.status), history

@@ -46,10 +46,6 @@ def sources_markdown(sources: list[Source]) -> str:
     return "\n\n---\n**Sources**\n\n" + footnotes(sources)
 
 
-def render_reply(text: str, sources: list[Source]) -> str:
-    return safe(text) + sources_markdown(sources)
-
-
 def answer_messages(text: str, sources: list[Source], status: str) -> list[dict]:
     """The chat messages of one finished reply: the answer (with what kind of answer it is, where that
     matters), then its sources in a collapsed box titled with their count."""

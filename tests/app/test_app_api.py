@@ -3,7 +3,7 @@
 import pytest
 from gradio_client import handle_file
 
-from ui.render import render_reply, safe, sources_markdown
+from ui.render import answer_messages, safe, sources_markdown
 from service.sources import Source
 from service.errors import BackendUnavailableError
 from tests.app.conftest import ADMIN
@@ -146,7 +146,8 @@ def test_knowledge_base_endpoints_require_the_admin_login(app, tmp_path):
 
 def test_model_output_is_rendered_inert():
     evil = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
-    rendered = render_reply(evil, [Source(1, "<b>T</b>", "<script>x</script>", "a.md", "a")])
+    messages = answer_messages(evil, [Source(1, "<b>T</b>", "<script>x</script>", "a.md", "a")], "generated")
+    rendered = "\n".join(m["content"] for m in messages)
     assert "<img" not in rendered and "<script" not in rendered and "<b>" not in rendered
     assert "&lt;img src=x" in rendered and "**Sources**" in sources_markdown([Source(1, "T", "s", "a.md", "a")])
     assert safe("a < b & c") == "a &lt; b &amp; c"
