@@ -82,9 +82,17 @@ def _norm(text: str) -> str:
 
 
 def has_facts(text: str, must: list[list[str]]) -> bool:
-    """Every group has one alternative in `text` (case-insensitive, whitespace collapsed)."""
+    """Every group has one alternative in `text` (case-insensitive, whitespace collapsed); a number in an
+    alternative matches whole numbers only ("5 分钟" is not in "15 分钟", "3 days" not in "13 days")."""
     answer = _norm(text)
-    return all(any(_norm(alt) in answer for alt in group) for group in must)
+    return all(any(_alternative(alt).search(answer) for alt in group) for group in must)
+
+
+def _alternative(alt: str) -> re.Pattern:
+    core = re.escape(_norm(alt))
+    before = r"(?<![\d.,])" if alt[:1].isdigit() else ""
+    after = r"(?![\d])" if alt[-1:].isdigit() else ""
+    return re.compile(before + core + after)
 
 
 def declines(text: str, status: str) -> bool:

@@ -18,6 +18,9 @@ def test_a_fact_is_right_when_every_group_has_an_alternative():
     assert judge(FACT, "You have thirty  Days to return it.", "generated")
     assert not judge(FACT, "You have 30 weeks.", "generated")
     assert not judge(FACT, "Sorry, I could not answer just now: 30 days", "error")
+    assert not judge(FACT, "You have 130 days.", "generated") and not judge(FACT, "You have 300 days.", "generated")
+    five_minutes = QAItem("zh-code", "zh", "验证码多久过期", [["5 分钟", "5分钟"]], "fact")
+    assert judge(five_minutes, "验证码 5 分钟内有效。", "generated") and not judge(five_minutes, "锁定 15 分钟。", "generated")
 
 
 def test_an_unanswerable_question_is_right_when_declined_with_a_person_offered():
