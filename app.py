@@ -7,8 +7,10 @@
 
 `build_app(handlers, app_settings)` lays out the tabs (`ui/`) over `service.handlers.Handlers`; `main()`
 builds the settings, knowledge base, backend and assistant, and launches. Named API endpoints
-(gradio_client): /ask, /answer (with the answer's status), /chat (streaming), /translate, /generate, /search, and, behind the admin login when
-ASSISTANT_ADMIN_USER and ASSISTANT_ADMIN_PASSWORD are set, /kb_login, /kb_list, /kb_upload, /kb_remove.
+(gradio_client): /ask, /answer (with the answer's status), /chat (streaming), /translate, /generate, /search, the
+support loop's /feedback, /handoff and /messages, and, behind the admin login when ASSISTANT_ADMIN_USER and
+ASSISTANT_ADMIN_PASSWORD are set, /kb_login, /kb_list, /kb_upload, /kb_remove. The agent console tab takes the
+agents of ASSISTANT_AGENTS (or the admin).
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from service.handlers import AdminLogin, Handlers
 from service.settings import AppSettings
 from ui.admin import kb_tab
 from ui.chat import chat_tab, generation_controls
+from ui.console import console_tab
+from ui.dashboard import dashboard_tab
 from ui.errors import shown
 from ui.tabs import translate_tab, write_tab
 
@@ -42,12 +46,19 @@ def build_app(handlers: Handlers, *, title: str = "Helpdesk Assistant") -> gr.Bl
                 write_tab(handlers, controls)
             with gr.Tab("Knowledge base", id="kb"):
                 kb_tab(handlers, demo)
+            with gr.Tab("Agent console", id="console"):
+                console_tab(handlers)
+            with gr.Tab("Dashboard", id="dashboard"):
+                dashboard_tab(handlers)
         gr.api(shown(handlers.ask), api_name="ask")
         gr.api(shown(handlers.answer), api_name="answer")
         gr.api(shown(handlers.chat), api_name="chat")
         gr.api(shown(handlers.translate), api_name="translate")
         gr.api(shown(handlers.generate), api_name="generate")
         gr.api(shown(handlers.search), api_name="search", concurrency_limit=None)
+        gr.api(shown(handlers.feedback), api_name="feedback", concurrency_limit=None)
+        gr.api(shown(handlers.handoff), api_name="handoff", concurrency_limit=None)
+        gr.api(shown(handlers.messages), api_name="messages", concurrency_limit=None)
     return demo
 
 
@@ -98,6 +109,8 @@ def main(argv: list[str] | None = None) -> int:
     from service.process import exit_on_sigterm
     from service.settings import AssistantSettings, Settings, settings_error
     from service.startup import build_assistant, is_sample_kb, open_knowledge_base, with_sample_defaults
+    from support.desk import SupportDesk
+    from support.store import ConversationStore
 
     args = build_parser().parse_args(argv)
     exit_on_sigterm()
@@ -116,7 +129,9 @@ def main(argv: list[str] | None = None) -> int:
         title = f"{assistant_settings.company} assistant" if is_sample_kb(kb) else "Helpdesk Assistant"
         with open_backend(settings) as backend:
             assistant = build_assistant(backend, kb, settings, assistant_settings)
-            handlers = Handlers(assistant, kb, admin=admin_login(app_settings))
+            desk = SupportDesk(assistant, ConversationStore.open(settings.store_url), model_name=settings.model)
+            agents = {name: secret.get_secret_value() for name, secret in app_settings.agents.items()}
+            handlers = Handlers(assistant, kb, desk=desk, admin=admin_login(app_settings), agents=agents)
             concurrency = app_settings.concurrency or (1 if settings.engine == "local" else settings.max_num_seqs)
             demo = build_app(handlers, title=title)
             host, port = app_settings.app_host, app_settings.app_port

@@ -7,12 +7,18 @@
     .venv/bin/python -m service chat --llm-url http://gpu-box:8000/v1 "Hello"
     .venv/bin/python -m service ask --kb data/kb "How long do I have to return an item?"
     .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb [--no-faq-direct] [--no-guard]
+    .venv/bin/python -m service purge --before 2026-01-01
+    .venv/bin/python -m service gaps --since 2026-11-01
+    .venv/bin/python -m service export --since 2026-11-01 [--rating up] [--corrected] --output out/support.jsonl
 
 `serve` runs vLLM's OpenAI-compatible server at http://HOST:PORT/v1 until Ctrl-C or SIGTERM and then
 stops it and all its processes. `chat` streams one raw model answer to stdout from the configured backend.
 `ask` answers one customer question the way the app does (knowledge base, FAQ direct answers, grounding
 guard) and prints the answer, its sources and its status. `eval-answers` runs a QA file through that same
-path and prints, as its last line, one JSON object of accuracy and latency figures.
+path and prints, as its last line, one JSON object of accuracy and latency figures. `purge` deletes the stored
+conversations last active before a date (privacy requests, retention); `export` writes them as chat JSONL for
+`python -m finetune train` (corrections applied, thumbs-down answers dropped, personal data redacted). `gaps`
+prints the knowledge-gap report: unanswered and thumbed-down questions grouped by meaning, newest first.
 Settings come from ASSISTANT_* environment variables (see service/settings.py); flags override them.
 """
 
@@ -73,6 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             command.add_argument("--qa", type=Path, required=True, help="JSON Lines of {id, lang, question, must, kind}.")
             command.add_argument("--out", type=Path, help="Write one JSON line per question (answer, status, judgement).")
+            command.add_argument("--workers", type=int, default=1,
+                                 help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
         command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
         command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
         command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
@@ -83,7 +91,78 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
         command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
         command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
+    purge = commands.add_parser("purge", help="Delete stored conversations last active before a date.")
+    purge.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD", help="UTC midnight of this day.")
+    purge.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
+    gaps = commands.add_parser("gaps", help="Questions the knowledge base does not answer well, grouped by meaning.")
+    gaps.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="Only signals since this day.")
+    gaps.add_argument("--kb", type=Path, help="Knowledge base whose embedder groups the questions (default: DATA_DIR/kb).")
+    gaps.add_argument("--json", action="store_true", help="One JSON object per group instead of a table.")
+    gaps.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
+    export = commands.add_parser("export", help="Write stored conversations as training data (chat JSONL).")
+    export.add_argument("--output", type=Path, required=True, help="The JSON Lines file to write.")
+    export.add_argument("--since", type=_date, metavar="YYYY-MM-DD", help="Only conversations active since this day.")
+    export.add_argument("--rating", choices=["up"], help="Only answers the customer rated up (or corrected).")
+    export.add_argument("--corrected", action="store_true", help="Only answers a person corrected.")
+    export.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
     return parser
+
+
+def _date(text: str):
+    from datetime import UTC, datetime
+
+    try:
+        return datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date like 2026-01-31") from None
+
+
+def purge(settings: Settings, before) -> int:
+    from support.store import ConversationStore
+
+    store = ConversationStore.open(settings.store_url)
+    deleted = store.purge(before)
+    store.close()
+    print(f"Deleted {deleted} conversation(s) last active before {before:%Y-%m-%d} (with their turns, feedback and tickets).")
+    return 0
+
+
+def gaps(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from knowledge_base import KBSettings, KnowledgeBase
+    from support.gaps import knowledge_gaps
+    from support.store import ConversationStore
+
+    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings)
+    store = ConversationStore.open(settings.store_url)
+    found = knowledge_gaps(store, kb.embed, since=args.since)
+    store.close()
+    for gap in found:
+        if args.json:
+            print(json.dumps(gap.as_dict(), ensure_ascii=False))
+            continue
+        reasons = ", ".join(f"{reason} {n}" for reason, n in gap.reasons.most_common())
+        print(f"{gap.count:4d}  {gap.last_asked:%Y-%m-%d %H:%M}  {gap.question}  ({reasons})")
+        for example in gap.examples:
+            if example != gap.question:
+                print(f"{'':24}also: {example}")
+    if not found and not args.json:
+        print("No knowledge gaps: every question was answered and none was rated down.")
+    return 0
+
+
+def export(settings: Settings, args: argparse.Namespace) -> int:
+    from support.export import export_conversations
+    from support.store import ConversationStore
+
+    store = ConversationStore.open(settings.store_url)
+    count = export_conversations(store, args.output, since=args.since, rating=args.rating, corrected=args.corrected)
+    store.close()
+    print(f"Wrote {count} conversation(s) to {args.output}; train on it with: "
+          f".venv/bin/python -m finetune train --data {args.output} --output out/adapter")
+    return 0
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -151,7 +230,9 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
         from service.evaluation import evaluate, load_qa
 
         items = load_qa(args.qa)
-        summary, rows = evaluate(assistant, items, progress=lambda line: print(line, file=sys.stderr, flush=True), **options)
+        summary, rows = evaluate(
+            assistant, items, workers=args.workers, progress=lambda line: print(line, file=sys.stderr, flush=True), **options
+        )
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
@@ -172,6 +253,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return serve(settings)
+        if args.command == "purge":
+            return purge(settings, args.before)
+        if args.command == "export":
+            return export(settings, args)
+        if args.command == "gaps":
+            return gaps(settings, args)
         if args.command in ("ask", "eval-answers"):
             return answer_questions(settings, args)
         return chat(settings, args)

@@ -1,13 +1,15 @@
 """What the app's API endpoints and admin buttons do, as plain methods (no Gradio): the seam between the
 UI and the service, tested directly.
 
-    handlers = Handlers(assistant, kb, models=backend.models(), admin=AdminLogin("admin", secret))
+    handlers = Handlers(assistant, kb, desk=SupportDesk(assistant, store), models=backend.models(),
+                        admin=AdminLogin("admin", secret))
     text, sources = handlers.ask("How long do I have to return an item?")
 
 Contract: arguments arrive as an API caller or the UI sends them (strings, None for "the default");
 results are plain JSON-able values; a caller's mistake raises `InputError` with one sentence, which the UI
 shows as it is. Admin methods take `authed` (the session's login state) and refuse without it when a
-login is configured.
+login is configured. Every customer-service turn (/ask, /answer, /chat and the UI's chat) is stored by the
+support desk before its request ends; `conversation_id` continues a stored conversation.
 """
 
 from __future__ import annotations
@@ -20,6 +22,11 @@ from pathlib import Path
 from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
 from service.errors import AssistantError
+from support.corrections import save_faq_entry
+from support.desk import SupportDesk
+from support.gaps import knowledge_gaps
+from support.metrics import support_metrics
+from support.store import ConversationStore
 
 
 class InputError(AssistantError):
@@ -41,9 +48,15 @@ class AdminLogin:
 class Handlers:
     """The app's operations over one assistant and (optionally) its knowledge base."""
 
-    def __init__(self, assistant: Assistant, kb=None, *, models: list[str] | None = None, admin: AdminLogin | None = None):
+    def __init__(
+        self, assistant: Assistant, kb=None, *, desk: SupportDesk | None = None, models: list[str] | None = None,
+        admin: AdminLogin | None = None, agents: dict[str, str] | None = None,
+    ):
         self.assistant = assistant
         self.kb = kb
+        self.agents = [AdminLogin(name, password) for name, password in (agents or {}).items()]
+        # The app passes its desk (over the configured store); tests and tools get a throwaway store.
+        self.desk = desk or SupportDesk(assistant, ConversationStore.temporary())
         self.models = models or _served_models(assistant)
         self.admin = admin
 
@@ -65,38 +78,77 @@ class Handlers:
 
     def ask(
         self, question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-        k: int | None = None,
+        k: int | None = None, conversation_id: str | None = None,
     ) -> tuple[str, list[dict]]:
         """Answer one customer question from the knowledge base; returns (answer, sources). Optional: `model`
-        (the base model or a served LoRA adapter), `temperature`, `max_tokens`, `k` (passages retrieved)."""
-        params = self.params(temperature, max_tokens, model)
-        text, sources, _ = self.assistant.ask(question, k=_int_or_none(k), params=params)
-        return text, [s.as_dict() for s in sources]
+        (the base model or a served LoRA adapter), `temperature`, `max_tokens`, `k` (passages retrieved),
+        `conversation_id` (continue a stored conversation; none starts a new one)."""
+        turn = self._customer_turn(question, conversation_id, None, model, temperature, max_tokens, k, "ask")
+        turn.collect()
+        return turn.text, [s.as_dict() for s in turn.sources]
 
     def answer(
         self, question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-        k: int | None = None,
+        k: int | None = None, conversation_id: str | None = None,
     ) -> dict:
-        """Answer one customer question; returns {text, sources, status}. `status` says what the text is:
-        faq (a curated FAQ answer), generated (the model's, checked against its sources), extractive (the
-        sources' own sentences: the model's answer stated something they do not), no_answer (the knowledge
-        base does not cover it; a person is offered), rejected (the input was refused), error. The optional
-        arguments are those of /ask."""
-        params = self.params(temperature, max_tokens, model)
-        text, sources, status = self.assistant.ask(question, k=_int_or_none(k), params=params)
-        return {"text": text, "sources": [s.as_dict() for s in sources], "status": status}
+        """Answer one customer question; returns {text, sources, status, conversation_id, turn}. `status` says
+        what the text is: faq (a curated FAQ answer), generated (the model's, checked against its sources),
+        extractive (the sources' own sentences: the model's answer stated something they do not), no_answer
+        (the knowledge base does not cover it; a person is offered), handoff (a person will reply: see
+        /messages), rejected (the input was refused), error. With `conversation_id` the stored conversation is
+        the context; without, a new one starts (its id is returned). The other optional arguments are those
+        of /ask."""
+        turn = self._customer_turn(question, conversation_id, None, model, temperature, max_tokens, k, "answer")
+        turn.collect()
+        return {"text": turn.text, "sources": [s.as_dict() for s in turn.sources], "status": turn.status,
+                "conversation_id": turn.conversation_id, "turn": turn.turn}
 
     def chat(
         self, message: str, history: list[dict] | None = None, model: str | None = None,
         temperature: float | None = None, max_tokens: int | None = None, k: int | None = None,
+        conversation_id: str | None = None,
     ) -> Iterator[tuple[str, list[dict]]]:
         """Multi-turn: `history` is [{role: user|assistant, content}, ...]; streams (answer so far, sources).
-        The optional arguments are those of /ask."""
+        With `conversation_id`, the stored conversation is used instead of `history`. The optional arguments
+        are those of /ask."""
+        turn = self._customer_turn(message, conversation_id, history, model, temperature, max_tokens, k, "chat")
+        sources = [s.as_dict() for s in turn.sources]
+        for text in turn:
+            yield text, sources
+
+    def customer_turn(self, message: str, *, conversation_id: str | None, history, params: GenerationParams,
+                      k: int | None, channel: str = "api", scenario: str = "chat"):
+        """The UI's and the endpoints' one way into the desk (stored, with handoff)."""
+        return self.desk.answer(message, conversation_id=conversation_id or None, history=history, channel=channel,
+                                scenario=scenario, k=k, params=params)
+
+    def _customer_turn(self, message, conversation_id, history, model, temperature, max_tokens, k, scenario):
         params = self.params(temperature, max_tokens, model)
-        reply = self.assistant.chat(message, clean_history(history), k=_int_or_none(k), params=params)
-        sources = [s.as_dict() for s in reply.sources]
-        for _ in reply:
-            yield reply.text, sources
+        # With a conversation id the stored conversation is the context, whatever history was sent.
+        history = None if conversation_id else clean_history(history)
+        return self.customer_turn(message, conversation_id=conversation_id, history=history,
+                                  params=params, k=_int_or_none(k), scenario=scenario)
+
+    # --- the support loop: feedback, handoff, messages ---
+
+    def feedback(self, conversation_id: str, turn: int, rating: str, reason: str | None = None,
+                 correction: str | None = None) -> dict:
+        """Rate an answer: `rating` up or down; on a thumbs-down optionally `reason` (wrong, incomplete,
+        not_relevant, outdated, other) and `correction` ("the right answer is ..."). Returns {"ok": true}."""
+        self.desk.store.add_feedback(conversation_id, _int_or_none(turn) or 0, rating, reason or None, correction)
+        return {"ok": True}
+
+    def handoff(self, conversation_id: str, reason: str = "") -> dict:
+        """Hand the conversation to a person; returns {ticket_id, conversation_id, status, message}. The
+        person's replies arrive through /messages."""
+        result = self.desk.handoff(conversation_id, reason).as_dict()
+        result.pop("turn")
+        return result
+
+    def messages(self, conversation_id: str, after_turn: int = 0) -> list[dict]:
+        """The conversation's turns after `after_turn`, agents' replies included: [{turn, time, author,
+        question, answer, status, sources}]."""
+        return [t.as_dict() for t in self.desk.store.turns(conversation_id, _int_or_none(after_turn) or 0)]
 
     def translate(self, text: str, target: str = "en", source: str = "auto") -> str:
         """Translate `text` into `target` (en, zh, fr, de, es, ja); `source` is auto-detected unless given."""
@@ -114,6 +166,65 @@ class Handlers:
         if problem:
             raise InputError(problem)
         return [s.as_dict() for s in self.assistant.search(query, int(k))]
+
+    # --- the agent console (always behind a login: transcripts are customers' data) ---
+
+    def agent_login(self, user: str, password: str) -> str | None:
+        """The agent's name when (user, password) is an agent's or the admin's login, else None."""
+        logins = self.agents + ([self.admin] if self.admin else [])
+        matches = [login.user for login in logins if login.check(user, password)]  # check every one: constant time
+        return matches[0] if matches else None
+
+    def require_agent(self, agent: str | None) -> str:
+        if not self.agents and self.admin is None:
+            raise InputError("The agent console needs logins: set ASSISTANT_AGENTS (or the admin login) and restart.")
+        if not agent:
+            raise InputError("Log in as an agent first.")
+        return agent
+
+    def console_tickets(self, agent: str | None) -> list[list]:
+        """Open tickets, oldest first: [ticket, opened (UTC), reason, the customer's last message, turns]."""
+        self.require_agent(agent)
+        rows = []
+        for ticket in self.desk.store.tickets("open"):
+            turns = self.desk.store.turns(ticket.conversation_id)
+            last = next((t.question for t in reversed(turns) if t.question), "")
+            rows.append([ticket.id, ticket.created_at.strftime("%Y-%m-%d %H:%M"), ticket.reason, last[:120], len(turns)])
+        return rows
+
+    def console_transcript(self, ticket_id, agent: str | None) -> list[dict]:
+        """The ticket's whole conversation, turn by turn (question, answer, status, sources, and the
+        customer's feedback on it, if any)."""
+        self.require_agent(agent)
+        ticket = self.desk.store.ticket(_ticket_id(ticket_id))
+        rated = self.desk.store.feedback_for(ticket.conversation_id)
+        return [{**t.as_dict(), "feedback": rated.get(t.turn)} for t in self.desk.store.turns(ticket.conversation_id)]
+
+    def console_gaps(self, agent: str | None, since=None) -> list[dict]:
+        """The knowledge-gap report (support.gaps): [{question, count, examples, reasons, last_asked}], newest first."""
+        self.require_agent(agent)
+        embed = getattr(self.assistant.retriever, "embed", None)
+        if embed is None:
+            raise InputError("The knowledge-gap report needs a knowledge base to group questions by meaning.")
+        return [g.as_dict() for g in knowledge_gaps(self.desk.store, embed, since=since)]
+
+    def dashboard(self, agent: str | None, since=None) -> dict:
+        """The dashboard's figures (support.metrics): daily conversations, deflection, thumbs, latency, ..."""
+        self.require_agent(agent)
+        return support_metrics(self.desk.store, since)
+
+    def console_save_faq(self, question: str, answer: str, agent: str | None) -> str:
+        """Save a person's answer as an FAQ entry of the knowledge base (the next customer asking gets it as a
+        direct answer); returns a one-line confirmation."""
+        doc_id = save_faq_entry(self.kb, question, answer, author=self.require_agent(agent))
+        return f"Saved as FAQ entry {doc_id}; customers asking this now get that answer directly."
+
+    def console_reply(self, ticket_id, text: str, agent: str | None) -> int:
+        """Send the agent's reply into the customer's chat; returns its turn."""
+        return self.desk.agent_reply(_ticket_id(ticket_id), self.require_agent(agent), text)
+
+    def console_close(self, ticket_id, agent: str | None) -> None:
+        self.desk.close_ticket(_ticket_id(ticket_id), self.require_agent(agent))
 
     # --- knowledge-base admin ---
 
@@ -162,6 +273,13 @@ def clean_history(history) -> list[ChatMessage]:
         else:
             raise InputError("history must be a list of {role, content} messages.")
     return out
+
+
+def _ticket_id(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise InputError("Choose a ticket first.") from None
 
 
 def _int_or_none(value) -> int | None:

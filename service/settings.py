@@ -75,9 +75,19 @@ class Settings(BaseSettings):
         120.0, description="Seconds to wait for the first (and each next) chunk of a streamed answer."
     )
 
+    db_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the conversation store, e.g. postgresql+psycopg://user:pw@host/db for several "
+        "app replicas; default: SQLite at DATA_DIR/conversations.sqlite3.",
+    )
+
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def store_url(self) -> str:
+        return self.db_url or f"sqlite:///{self.data_dir / 'conversations.sqlite3'}"
 
 
 class AssistantSettings(BaseSettings):
@@ -101,6 +111,11 @@ class AssistantSettings(BaseSettings):
     )
     guard: bool = Field(True, description="Check generated answers against their passages; replace those that fail.")
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
+    extractive_min_similarity: float = Field(
+        0.45, ge=-1, le=1,
+        description="Least cosine similarity of a passage sentence to the question for the extractive answer to quote it "
+        "(bench/extractive.py); below it the assistant says it does not know.",
+    )
 
 
 class AppSettings(BaseSettings):
@@ -112,6 +127,10 @@ class AppSettings(BaseSettings):
     app_port: int = Field(7860, description="Port of the app.")
     admin_user: str | None = Field(None, description="With admin_password: the login the admin tabs require.")
     admin_password: SecretStr | None = Field(None, description="With admin_user: the password the admin tabs require.")
+    agents: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description='Support agents\' logins for the agent console, as JSON: {"alice": "password", ...} (the admin may log in too).',
+    )
     concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
     queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
 

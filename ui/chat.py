@@ -1,4 +1,5 @@
-"""The customer-service tab: a streaming chat whose every answer ends with its numbered sources."""
+"""The customer-service tab: a streaming chat whose every answer ends with its numbered sources, rated with
+thumbs up/down, handed to a person on request; agents' replies appear without reloading the page."""
 
 from __future__ import annotations
 
@@ -8,11 +9,14 @@ from functools import partial
 import gradio as gr
 
 from service.handlers import Handlers
+from support.desk import ANSWERED
+from support.store import REASONS
 from ui.errors import shown
 from ui.render import answer_messages, safe
 
-# Replies that become part of the conversation the model sees next turn.
-ANSWERED = ("faq", "generated", "extractive", "no_answer")
+REASON_LABELS = {"wrong": "Wrong", "incomplete": "Incomplete", "not_relevant": "Not relevant", "outdated": "Outdated",
+                 "other": "Other"}
+AGENT_POLL_S = 3.0
 
 EXAMPLES = [
     "How long do I have to return an item?",
@@ -58,19 +62,65 @@ def add_user_turn(message: str, chatbot: list):
     return "", chatbot + [{"role": "user", "content": safe(message)}], message
 
 
-def bot_turn(handlers: Handlers, question: str, chatbot: list, history: list, temperature, max_tokens, k, model):
-    """Stream the answer into the chat, then append its sources; the model's history keeps the plain text."""
+def bot_turn(handlers: Handlers, question: str, chatbot: list, history: list, conversation: str, answers: dict,
+             temperature, max_tokens, k, model):
+    """Stream the answer into the chat, then append its sources; the turn is stored (a conversation starts
+    with the first one). Yields (chatbot, history, conversation, answers: {message index: turn}, seen turn)."""
     if not question:
-        yield chatbot, history
+        yield chatbot, history, conversation, answers, gr.skip()
         return
     params = handlers.params(temperature, max_tokens, model)
-    reply = handlers.assistant.chat(question, history, k=int(k), params=params)
-    for _ in reply:
-        # reply.text, not a sum of chunks: an answer that failed its check is replaced as a whole.
-        yield chatbot + [{"role": "assistant", "content": safe(reply.text)}], history
-    if reply.status in ANSWERED:
-        history = history + [{"role": "user", "content": question}, {"role": "assistant", "content": reply.text}]
-    yield chatbot + answer_messages(reply.text, reply.sources, reply.status), history
+    turn = handlers.customer_turn(question, conversation_id=conversation, history=history, params=params, k=int(k),
+                                  channel="ui")
+    conversation = turn.conversation_id
+    for text in turn:
+        # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.
+        yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip()
+    if turn.status in ANSWERED:
+        history = history + [{"role": "user", "content": question}, {"role": "assistant", "content": turn.text}]
+    shown_messages = answer_messages(turn.text, turn.sources, turn.status)
+    answers = {**answers, **{str(len(chatbot) + i): turn.turn for i in range(len(shown_messages))}}
+    yield chatbot + shown_messages, history, conversation, answers, turn.turn
+
+
+def rate(handlers: Handlers, conversation: str, answers: dict, data: gr.LikeData):
+    """Thumbs up or down under an answer; a thumbs-down opens the reason panel. Returns (panel, rated turn)."""
+    turn = answers.get(str(data.index[0] if isinstance(data.index, (list, tuple)) else data.index))
+    if not conversation or turn is None:
+        return gr.update(visible=False), None
+    liked = data.liked is True or data.liked == "Like"
+    handlers.feedback(conversation, turn, "up" if liked else "down")
+    return gr.update(visible=not liked), turn
+
+
+def send_reason(handlers: Handlers, conversation: str, turn, reason: str | None, correction: str):
+    """The thumbs-down's reason and correction (the latest feedback on a turn is the one that counts)."""
+    if conversation and turn:
+        handlers.feedback(conversation, turn, "down", reason or "other", correction)
+    return gr.update(visible=False), "", None, "Thanks, your feedback helps us improve."
+
+
+def ask_for_person(handlers: Handlers, conversation: str, chatbot: list, history: list):
+    """The "Talk to a person" button: a ticket, and the customer is told a person will reply here."""
+    if not conversation:
+        return chatbot, gr.update(visible=False), gr.skip(), "Ask your question first; then a person can take over."
+    result = handlers.desk.handoff(conversation, "thumbs down", kind="thumbs_down")
+    return chatbot + [{"role": "assistant", "content": safe(result.message)}], gr.update(visible=False), result.turn, ""
+
+
+def agent_messages(handlers: Handlers, conversation: str, seen, chatbot: list, history: list):
+    """Agents' replies stored after the last turn this page shows: appended to the chat (polled by a timer)."""
+    if not conversation or seen is None:
+        return gr.skip(), gr.skip(), gr.skip()
+    new = handlers.desk.store.turns(conversation, int(seen))
+    if not new:
+        return gr.skip(), gr.skip(), gr.skip()
+    for t in new:
+        if t.author.startswith("agent"):
+            name = t.author.partition(":")[2] or "support team"
+            chatbot = chatbot + [{"role": "assistant", "content": f"**{safe(name)} (support team):** {safe(t.answer)}"}]
+            history = history + [{"role": "assistant", "content": t.answer}]
+    return chatbot, history, new[-1].turn
 
 
 def drop_last_exchange(chatbot: list, history: list, last_question: str):
@@ -94,6 +144,10 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     )
     history = gr.State([])
     last_question = gr.State("")
+    conversation = gr.State("")
+    answers = gr.State({})  # chatbot message index -> stored turn, for the thumbs
+    seen = gr.State(None)  # the last stored turn this page shows
+    rated = gr.State(None)
     with gr.Row():
         message = gr.Textbox(
             placeholder="Ask a question about orders, delivery, returns, warranty…",
@@ -103,14 +157,34 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     with gr.Row():
         regen = gr.Button("Regenerate", size="sm", elem_id="regenerate")
         clear = gr.Button("Clear", size="sm", elem_id="clear")
+    with gr.Group(visible=False, elem_id="feedback-panel") as panel:
+        reason = gr.Radio([(label, key) for key, label in REASON_LABELS.items() if key in REASONS],
+                          label="Sorry about that. What was wrong?", elem_id="feedback-reason")
+        correction = gr.Textbox(label="The right answer is… (optional)", lines=2, elem_id="feedback-correction")
+        with gr.Row():
+            send_feedback = gr.Button("Send feedback", size="sm", elem_id="feedback-send")
+            person = gr.Button("Talk to a person", size="sm", elem_id="talk-to-person")
+    notice = gr.Markdown("", elem_id="feedback-notice")
     gr.Examples(EXAMPLES, inputs=message)
 
     answer = shown(partial(bot_turn, handlers))
-    answer_inputs = [last_question, chatbot, history, *controls.inputs]
+    answer_inputs = [last_question, chatbot, history, conversation, answers, *controls.inputs]
+    answer_outputs = [chatbot, history, conversation, answers, seen]
     for trigger in (message.submit, send.click):
         trigger(add_user_turn, [message, chatbot], [message, chatbot, last_question], api_visibility="private").then(
-            answer, answer_inputs, [chatbot, history], api_visibility="private"
+            answer, answer_inputs, answer_outputs, api_visibility="private"
         )
     regen.click(drop_last_exchange, [chatbot, history, last_question], [chatbot, history, last_question],
-                api_visibility="private").then(answer, answer_inputs, [chatbot, history], api_visibility="private")
-    clear.click(lambda: ([], [], ""), None, [chatbot, history, last_question], api_visibility="private")
+                api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
+    clear.click(lambda: ([], [], "", "", {}, None), None, [chatbot, history, last_question, conversation, answers, seen],
+                api_visibility="private")
+    def on_like(conversation: str, answers: dict, data: gr.LikeData):  # Gradio passes LikeData by this annotation
+        return rate(handlers, conversation, answers, data)
+
+    chatbot.like(shown(on_like), [conversation, answers], [panel, rated], api_visibility="private")
+    send_feedback.click(shown(partial(send_reason, handlers)), [conversation, rated, reason, correction],
+                        [panel, correction, rated, notice], api_visibility="private")
+    person.click(shown(partial(ask_for_person, handlers)), [conversation, chatbot, history],
+                 [chatbot, panel, seen, notice], api_visibility="private")
+    gr.Timer(AGENT_POLL_S).tick(partial(agent_messages, handlers), [conversation, seen, chatbot, history],
+                                [chatbot, history, seen], api_visibility="private", show_progress="hidden")

@@ -21,8 +21,8 @@ def hash_kb(tmp_path):
 
 
 class LiveApp:
-    def __init__(self, demo, url):
-        self.demo, self.url = demo, url
+    def __init__(self, demo, url, handlers=None):
+        self.demo, self.url, self.handlers = demo, url, handlers
 
     def client(self):
         from gradio_client import Client
@@ -30,14 +30,18 @@ class LiveApp:
         return Client(self.url, verbose=False)
 
 
-def start_app(assistant, kb=None, *, admin=None, concurrency=4, app_settings=None, **kwargs) -> LiveApp:
+def start_app(assistant, kb=None, *, admin=None, agents=None, concurrency=4, app_settings=None, **kwargs) -> LiveApp:
     from app import build_app, launch
     from service.handlers import Handlers
     from service.settings import AppSettings
 
-    demo = build_app(Handlers(assistant, kb, admin=admin), **kwargs)
+    handlers = Handlers(assistant, kb, admin=admin, agents=agents)
+    demo = build_app(handlers, **kwargs)
     _, url, _ = launch(demo, app_settings or AppSettings(), concurrency, host="127.0.0.1", port=free_port(), block=False)
-    return LiveApp(demo, url)
+    return LiveApp(demo, url, handlers)
+
+
+AGENTS = {"alice": "alice-pass"}
 
 
 ADMIN = ("admin", "s3cret-pass")
@@ -55,12 +59,13 @@ def fake_app(tmp_path_factory):
 
     kb_settings = KBSettings(kb_dir=tmp_path_factory.mktemp("admin") / "kb", embedding_model=HashEmbedder.name)
     kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings, create=True, embedder=HashEmbedder())
-    settings = AssistantSettings(company="Voltway", max_input_chars=500)
+    # The hashed-word embedder's cosines run lower than a sentence model's: a lower extractive bar.
+    settings = AssistantSettings(company="Voltway", max_input_chars=500, extractive_min_similarity=0.2)
     backend = scripted_backend()
     glossary = Glossary.load(REPO / "samples" / "glossary.json")
     retriever = FakeRetriever()
     assistant = Assistant(backend, retriever, settings, glossary=glossary)
-    live = start_app(assistant, kb, admin=AdminLogin(*ADMIN))
+    live = start_app(assistant, kb, admin=AdminLogin(*ADMIN), agents=AGENTS)
     live.backend, live.kb, live.retriever, live.assistant = backend, kb, retriever, assistant
     yield live
     live.demo.close()

@@ -14,7 +14,8 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore::DeprecationWarning", "ignore:.*:Warning:gradio.queueing"),
 ]
 
-ENDPOINTS = {"/ask", "/answer", "/chat", "/translate", "/generate", "/search", "/kb_login", "/kb_list", "/kb_upload", "/kb_remove"}
+ENDPOINTS = {"/ask", "/answer", "/chat", "/translate", "/generate", "/search", "/feedback", "/handoff", "/messages",
+             "/kb_login", "/kb_list", "/kb_upload", "/kb_remove"}
 
 
 def test_named_endpoints_are_listed(app):

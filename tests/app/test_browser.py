@@ -82,3 +82,43 @@ def test_browser_shows_the_answer_first_and_its_sources_collapsed_below(fake_app
         page.wait_for_timeout(500)
         opened = page.locator("#chatbot").inner_text()
         assert "Returns and refunds › Returns" in opened and "Refunds reach you within 5 working days" in opened
+
+
+def test_browser_support_loop_thumbs_down_handoff_and_agent_reply(fake_app, artifacts):
+    """A customer rates an answer down with a reason and a correction, asks for a person, and sees the
+    agent's reply appear in the open page without reloading it."""
+    fake_app.backend.queue.clear()
+    store = fake_app.handlers.desk.store
+    with browser_page(fake_app.url) as page:
+        ask(page, "How do returns work?", timeout_s=60)
+        page.get_by_role("button", name="Dislike").last.click()
+        page.wait_for_selector("#feedback-panel", state="visible", timeout=10_000)
+        page.get_by_label("Wrong").check()
+        page.fill("#feedback-correction textarea", "Returns are free within 30 days of delivery.")
+        page.click("#feedback-send")
+        page.wait_for_function("document.querySelector('#feedback-notice').innerText.includes('Thanks')", timeout=10_000)
+        assert store.tickets() == []  # a thumbs-down alone hands nothing over
+        rated = _latest_feedback(store)
+        assert rated["rating"] == "down" and rated["reason"] == "wrong"
+        assert rated["correction"] == "Returns are free within 30 days of delivery."
+
+        page.get_by_role("button", name="Dislike").last.click()
+        page.wait_for_selector("#talk-to-person", state="visible", timeout=10_000)
+        page.click("#talk-to-person")
+        page.locator("#chatbot").get_by_text("a person will reply here shortly").wait_for(timeout=10_000)
+        ticket = store.tickets()[-1]
+        assert ticket.reason == "thumbs_down"
+        fake_app.handlers.console_reply(ticket.id, "Hello, this is Alice: your refund is on its way.", "alice")
+        page.locator("#chatbot").get_by_text("your refund is on its way").wait_for(timeout=15_000)
+        assert "alice (support team)" in page.locator("#chatbot").inner_text()
+        page.screenshot(path=str(artifacts / "app-agent-reply.png"), full_page=True)
+        fake_app.handlers.console_close(ticket.id, "alice")
+
+
+def _latest_feedback(store) -> dict:
+    import sqlalchemy as sa
+
+    from support.store import feedback
+
+    with store.engine.connect() as conn:
+        return dict(conn.execute(sa.select(feedback).order_by(feedback.c.id.desc()).limit(1)).mappings().first())

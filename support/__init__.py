@@ -1,0 +1,1 @@
+"""The support loop: stored conversations, feedback, handoff to a person and agents' replies."""

@@ -1,0 +1,185 @@
+"""The support desk: customers' conversations through the assistant, every turn stored, handoff to a person,
+and agents' replies.
+
+    desk = SupportDesk(assistant, store, model_name="qwen2.5-coder-1.5b-instruct")
+    turn = desk.answer("can i return my headphones", channel="api")
+    for text in turn: ...                       # the answer so far, as it streams
+    turn.conversation_id, turn.turn, turn.status
+
+Contract:
+- A customer turn is stored (one transaction) when its stream ends, before the caller's request ends; its
+  `turn` number is known from then on. Rejected and failed turns are stored too.
+- With a `conversation_id` and no `history`, the model sees the stored conversation (agents' replies
+  included); an unknown id is a `StoreError`. Without an id, a new conversation starts.
+- The conversation goes to a person (a ticket, status `handoff`) when the customer asks for one, or after
+  `NO_ANSWER_LIMIT` "don't know" answers in a row, or when `handoff()` is called (the API, a thumbs-down).
+  While its ticket is open the bot does not answer: each message is stored and acknowledged, and the agent
+  replies with `agent_reply()`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+
+from service.assistant import Assistant
+from service.backends import ChatMessage, GenerationParams
+from service.language import detect_language
+from service.reply import Reply
+from support.handoff import (
+    HANDOFF_TEXT,
+    NO_ANSWER_HANDOFF_TEXT,
+    NO_ANSWER_LIMIT,
+    WAITING_TEXT,
+    asks_for_person,
+    text_for,
+)
+from support.store import ConversationStore, StoreError, Ticket, TurnRecord
+
+log = logging.getLogger(__name__)
+
+# Answers that become part of the conversation the model sees next turn.
+ANSWERED = ("faq", "generated", "extractive", "no_answer")
+
+
+@dataclass(frozen=True)
+class Handoff:
+    ticket_id: int
+    conversation_id: str
+    status: str
+    message: str
+    turn: int
+
+    def as_dict(self) -> dict:
+        return {"ticket_id": self.ticket_id, "conversation_id": self.conversation_id, "status": self.status,
+                "message": self.message, "turn": self.turn}
+
+
+class SupportDesk:
+    """The assistant's answers as stored conversations, with a way to a person."""
+
+    def __init__(self, assistant: Assistant, store: ConversationStore, *, model_name: str = "default"):
+        self.assistant = assistant
+        self.store = store
+        self.model_name = model_name
+
+    def answer(
+        self, question: str, *, conversation_id: str | None = None, history: list[ChatMessage] | None = None,
+        channel: str = "api", scenario: str = "chat", k: int | None = None, params: GenerationParams | None = None,
+    ) -> CustomerTurn:
+        """Answer the customer's next message (not yet streamed: iterate the result)."""
+        if conversation_id:
+            self.store.require(conversation_id)
+            if history is None:
+                history = self.store.history(conversation_id, ANSWERED)
+        else:
+            conversation_id = self.store.new_conversation(channel)
+        language = detect_language(question or "")
+        problem = self.assistant.check_input(question, "question")
+        if problem:
+            reply = Reply("rejected", text=problem)
+        elif self.store.open_ticket_of(conversation_id) is not None:
+            reply = Reply("handoff", text=text_for(WAITING_TEXT, language))
+        elif asks_for_person(question):
+            self.store.open_ticket(conversation_id, "requested", note=question)
+            reply = Reply("handoff", text=text_for(HANDOFF_TEXT, language))
+        else:
+            reply = self.assistant.chat(question, history or [], k=k, params=params)
+        model = params.model if params is not None and params.model else self.model_name
+        return CustomerTurn(self, conversation_id, question, reply, channel=channel, scenario=scenario,
+                            language=language, model=model)
+
+    def handoff(self, conversation_id: str, reason: str = "", *, kind: str = "requested") -> Handoff:
+        """Give the conversation to a person: a ticket (the open one, if there is one) and a stored turn
+        telling the customer so."""
+        self.store.require(conversation_id)
+        ticket = self.store.open_ticket(conversation_id, kind, note=(reason or "").strip())
+        language = self._language_of(conversation_id)
+        message = text_for(HANDOFF_TEXT, language)
+        turn = self.store.add_turn(conversation_id, TurnRecord(
+            channel=self._channel_of(conversation_id), scenario="handoff", answer=message, status="handoff",
+            language=language,
+        ))
+        return Handoff(ticket.id, conversation_id, "handoff", message, turn)
+
+    def agent_reply(self, ticket_id: int, agent: str, text: str) -> int:
+        """Store an agent's message in the ticket's conversation (the customer's page shows it); its turn."""
+        text = (text or "").strip()
+        if not text:
+            raise StoreError("Type a reply first.")
+        ticket = self.store.ticket(ticket_id)
+        return self.store.add_turn(ticket.conversation_id, TurnRecord(
+            channel=self._channel_of(ticket.conversation_id), scenario="agent", author=f"agent:{agent}",
+            answer=text, status="agent", language=detect_language(text),
+        ))
+
+    def close_ticket(self, ticket_id: int, agent: str) -> Ticket:
+        """Close the ticket; the bot answers the conversation again."""
+        return self.store.close_ticket(ticket_id, agent)
+
+    def _channel_of(self, conversation_id: str) -> str:
+        turns = self.store.turns(conversation_id)
+        return turns[0].channel if turns else "api"
+
+    def _language_of(self, conversation_id: str) -> str:
+        languages = [t.language for t in self.store.turns(conversation_id) if t.question and t.language]
+        return languages[-1] if languages else "en"
+
+
+class CustomerTurn:
+    """One customer message and its answer. Iterate it once: yields the answer so far; when it ends the turn
+    is stored and `turn`, `status`, `text` and `sources` are final."""
+
+    def __init__(self, desk: SupportDesk, conversation_id: str, question: str, reply: Reply, *, channel: str,
+                 scenario: str, language: str, model: str):
+        self.desk, self.conversation_id, self.question, self.reply = desk, conversation_id, question, reply
+        self.channel, self.scenario, self.language, self.model = channel, scenario, language, model
+        self.turn: int | None = None
+        self.text, self.status = "", reply.status
+
+    @property
+    def sources(self):
+        return self.reply.sources
+
+    def __iter__(self) -> Iterator[str]:
+        for _ in self.reply:
+            self.text = self.reply.text
+            yield self.text
+        self.text, self.status = self.reply.text, self.reply.status
+        if self.status == "no_answer" and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
+            self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
+            self.text, self.status = text_for(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
+            yield self.text
+        self.turn = self._store()
+
+    def collect(self) -> str:
+        for _ in self:
+            pass
+        return self.text
+
+    def _no_answers_before(self) -> int:
+        count = 0
+        for status in self.desk.store.recent_statuses(self.conversation_id, NO_ANSWER_LIMIT - 1):
+            if status != "no_answer":
+                break
+            count += 1
+        return count
+
+    def _store(self) -> int:
+        reply, count = self.reply, self.desk.assistant.count_tokens
+        record = TurnRecord(
+            channel=self.channel, scenario=self.scenario, question=self.question, answer=self.text, status=self.status,
+            language=self.language, model=self.model,
+            sources=[{"doc_id": s.doc_id, "title": s.title, "heading": s.heading, "score": round(s.score, 4)} for s in reply.sources],
+            latency_s=reply.timings["total_s"], ttft_s=reply.timings["first_token_s"],
+            prompt_tokens=sum(count(m["content"]) for m in reply.messages) if reply.messages else None,
+            answer_tokens=count(self.text) if reply.messages else None,
+        )
+        try:
+            return self.desk.store.add_turn(self.conversation_id, record)
+        except sa.exc.SQLAlchemyError as e:
+            log.exception("storing a turn failed")
+            raise StoreError(f"The answer was given but could not be saved ({type(e).__name__}); please try again.") from e
