@@ -245,6 +245,7 @@ class Assistant:
             text, _ = extractive_answer(
                 question, [passage_text(h, with_title=False) for h in used], embed,
                 max_sentences=self.settings.extractive_sentences,
+                min_similarity=self.settings.extractive_min_similarity,
             )
         if not text:
             return "no_answer", no_answer_text(language), []

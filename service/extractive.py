@@ -6,7 +6,8 @@ fallback when a generated answer states something its passages do not (see `serv
 
 Contract: `extractive_answer` embeds the question and every candidate sentence in one `embed` call
 (rows are unit vectors, so a dot product is the cosine), keeps at most `max_sentences` sentences whose
-similarity is at least `min_similarity`, and returns them in document order (passage order, then
+similarity is at least `min_similarity` (0.45: calibrated with `bench/extractive.py`), never a sentence that is
+a cut-off part of another candidate, and returns them in document order (passage order, then
 sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
 (n counts passages from 1), with the passage numbers used. A sentence ending in "?" is never quoted: in
 an FAQ passage ("question\n\nanswer") that is the question, not its answer. Only passages whose best
@@ -131,13 +132,23 @@ def _join(sentences: list[str]) -> str:
     return text
 
 
+def _without_fragments(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    """Drop a sentence whose text lies inside a longer candidate: overlapping chunks cut a sentence at a chunk
+    edge, and quoting both the sentence and its cut-off half repeats it."""
+    norms = [re.sub(r"\s+", " ", c[2]).lower().strip(" .。") for c in candidates]
+    return [
+        c for i, c in enumerate(candidates)
+        if not any(j != i and len(norms[j]) > len(norms[i]) and norms[i] in norms[j] for j in range(len(norms)))
+    ]
+
+
 def extractive_answer(
     question: str,
     passages: Sequence[str],
     embed: Embed,
     *,
     max_sentences: int = 3,
-    min_similarity: float = 0.2,
+    min_similarity: float = 0.45,
 ) -> tuple[str, list[int]]:
     """The best sentences of `passages` for `question` with citations, and the passage numbers used
     (from 1, in the order given); ("", []) when none reaches `min_similarity`."""
@@ -150,6 +161,7 @@ def extractive_answer(
             if not _is_question(sentence) and norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
+    candidates = _without_fragments(candidates)
     if not candidates or max_sentences < 1:
         return "", []
 
