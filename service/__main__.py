@@ -7,6 +7,7 @@
     .venv/bin/python -m service chat --llm-url http://gpu-box:8000/v1 "Hello"
     .venv/bin/python -m service ask --kb data/kb "How long do I have to return an item?"
     .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb [--no-faq-direct] [--no-guard]
+    .venv/bin/python -m service promote --adapter out/support-v2/adapter --name support-v2 --qa samples/qa_dev.jsonl
     .venv/bin/python -m service purge --before 2026-01-01
     .venv/bin/python -m service gaps --since 2026-11-01
     .venv/bin/python -m service export --since 2026-11-01 [--rating up] [--corrected] --output out/support.jsonl
@@ -19,6 +20,8 @@ path and prints, as its last line, one JSON object of accuracy and latency figur
 conversations last active before a date (privacy requests, retention); `export` writes them as chat JSONL for
 `python -m finetune train` (corrections applied, thumbs-down answers dropped, personal data redacted). `gaps`
 prints the knowledge-gap report: unanswered and thumbed-down questions grouped by meaning, newest first.
+`promote` evaluates an adapter against the current model on a QA file and serves it from then on only if it
+is not worse (exit code 1 when it is refused).
 Settings come from ASSISTANT_* environment variables (see service/settings.py); flags override them.
 """
 
@@ -91,6 +94,18 @@ def build_parser() -> argparse.ArgumentParser:
         command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
         command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
         command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
+    promote = commands.add_parser("promote", help="Serve an adapter if it answers a QA file at least as well.")
+    promote.add_argument("--adapter", dest="adapter_dir", type=Path, required=True,
+                         help="The PEFT adapter folder (python -m finetune train writes OUTPUT/adapter).")
+    promote.add_argument("--name", required=True, help="The name the adapter is served under.")
+    promote.add_argument("--model", help="The base model (default: ASSISTANT_MODEL or the bundled one).")
+    promote.add_argument("--data-dir", type=Path, help="Data directory (default: ASSISTANT_DATA_DIR or data).")
+    promote.add_argument("--port", type=int, help="Port of the managed vLLM server promote starts (default: 8011).")
+    promote.add_argument("--qa", type=Path, required=True, help="JSON Lines of {id, lang, question, must, kind}.")
+    promote.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
+    promote.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
+    promote.add_argument("--llm-url", help="An existing server that already serves the adapter under --name.")
+    promote.add_argument("--workers", type=int, default=1, help="Questions in flight at once (default 1).")
     purge = commands.add_parser("purge", help="Delete stored conversations last active before a date.")
     purge.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD", help="UTC midnight of this day.")
     purge.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
@@ -125,6 +140,44 @@ def purge(settings: Settings, before) -> int:
     store.close()
     print(f"Deleted {deleted} conversation(s) last active before {before:%Y-%m-%d} (with their turns, feedback and tickets).")
     return 0
+
+
+def promote(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from knowledge_base import KBSettings
+    from service.adapters import add_served_adapter, load_into_running_server
+    from service.evaluation import evaluate, load_qa
+    from service.startup import assistant_session
+    from support.promotion import promotion_verdict
+
+    if not (args.adapter_dir / "adapter_config.json").is_file():
+        raise AssistantError(f"{args.adapter_dir} has no adapter_config.json; pass the adapter folder finetune wrote.")
+    items = load_qa(args.qa)
+    serving = settings.model_copy(update={"adapters": {**settings.adapters, args.name: args.adapter_dir}})
+    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    with assistant_session(serving, kb_settings, AssistantSettings()) as assistant:
+        served = assistant.backend.models()
+        if args.name not in served:
+            raise AssistantError(
+                f"The model server serves {', '.join(served)}, not {args.name!r}: give --llm-url a server started with "
+                f"--adapter {args.name}=PATH, or a free --port for promote to start its own."
+            )
+        base, _ = evaluate(assistant, items, params=assistant.params(), workers=args.workers)
+        adapted, _ = evaluate(assistant, items, params=assistant.params(model=args.name), workers=args.workers)
+    verdict = promotion_verdict(base, adapted)
+    loaded = False
+    if verdict.promoted:
+        add_served_adapter(settings.data_dir, args.name, args.adapter_dir)
+        running = settings.llm_url or f"http://{settings.host}:{settings.port}/v1"
+        loaded = settings.engine == "vllm" and load_into_running_server(running, args.name, args.adapter_dir, settings.api_key)
+    keys = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "unsupported_numbers")
+    print(json.dumps({
+        "promoted": verdict.promoted, "reason": verdict.reason, "name": args.name,
+        "current": {k: base.get(k) for k in keys}, "adapter": {k: adapted.get(k) for k in keys},
+        "loaded_into_running_server": loaded,
+    }, ensure_ascii=False))
+    return 0 if verdict.promoted else 1
 
 
 def gaps(settings: Settings, args: argparse.Namespace) -> int:
@@ -259,6 +312,8 @@ def main(argv: list[str] | None = None) -> int:
             return export(settings, args)
         if args.command == "gaps":
             return gaps(settings, args)
+        if args.command == "promote":
+            return promote(settings, args)
         if args.command in ("ask", "eval-answers"):
             return answer_questions(settings, args)
         return chat(settings, args)

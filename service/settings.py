@@ -17,6 +17,7 @@ from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base.settings import settings_error as _settings_error
+from service.adapters import served_adapters
 from service.models import BUNDLED_NAME
 
 ENV_PREFIX = "ASSISTANT_"
@@ -84,6 +85,11 @@ class Settings(BaseSettings):
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def served_adapters(self) -> dict[str, Path]:
+        """The configured adapters and those promoted since (`python -m service promote`), by name."""
+        return {**served_adapters(self.data_dir), **self.adapters}
 
     @property
     def store_url(self) -> str:

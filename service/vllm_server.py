@@ -69,7 +69,7 @@ class VLLMServerConfig:
             kv_cache_gb=settings.kv_cache_gb,
             reserved_cpus=settings.vllm_reserved_cpus,
             quantization=settings.quantization,
-            adapters=dict(settings.adapters),
+            adapters=dict(settings.served_adapters),
             runtime_lora=settings.runtime_lora,
             max_lora_rank=settings.max_lora_rank,
             tensor_parallel_size=settings.tensor_parallel_size,
