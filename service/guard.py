@@ -8,7 +8,7 @@ whole answer may stand.
 Contract: text is released only up to the last word boundary (a space, or a Chinese character: Chinese has
 no spaces), never with a number at its end (it may still grow: "3" into "30", "3" into "3 days"), and never
 past the start of a claim not yet known to be supported, so nothing a customer sees on screen states an
-unsupported number, name, address or link. A claim counts as unsupported while streaming only once `settle_chars` of text follow
+unsupported number, name, address or link. An answer of nothing but citations fails `final`. A claim counts as unsupported while streaming only once `settle_chars` of text follow
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything.
 """
 
@@ -27,6 +27,10 @@ _TRAILING_NUMBER = re.compile(
     r"eleven|twelve|[a-z]+teen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand)(?:-[a-z]+)?)\s*$",
     re.IGNORECASE,
 )
+
+
+_CITATION = re.compile(r"\[\d+\]")
+_SAYS_SOMETHING = re.compile(r"[^\W\d_]")  # a letter or a Chinese character
 
 
 class GroundingGuard:
@@ -53,6 +57,10 @@ class GroundingGuard:
         return self._released
 
     def final(self, text: str) -> list[str]:
+        """The unsupported items of the whole answer; an answer that is only citations ("[1]", a habit of
+        small models) says nothing and fails too."""
+        if not _SAYS_SOMETHING.search(_CITATION.sub("", text)):
+            return ["an answer with nothing but citations"]
         return [claim.text for claim in self._grounder.check(text).unsupported]
 
 

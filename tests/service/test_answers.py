@@ -91,6 +91,14 @@ def test_an_invented_contact_is_replaced():
     assert reply.status == "extractive" and not [s for s in steps if "@" in s]
 
 
+def test_an_answer_of_nothing_but_citations_is_replaced_and_never_shown():
+    assistant, _ = make(answer="[1] [2]")
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert reply.status == "extractive" and reply.replaced == ["an answer with nothing but citations"]
+    assert "within 30 days of delivery" in reply.text and not [s for s in steps if s.startswith("[1]")]
+
+
 def test_without_the_guard_the_model_answer_is_shown_as_it_is():
     assistant, _ = make(answer="You can return any item within 3 days [1].")
     reply = assistant.chat("How long do I have to return an item?", guard=False)
