@@ -145,6 +145,10 @@ class Handlers:
         result.pop("turn")
         return result
 
+    def offer_person(self, conversation_id: str):
+        """A thumbs-down's "Talk to a person": a ticket (reason thumbs_down) and the turn telling the customer."""
+        return self.desk.handoff(conversation_id, "thumbs down", kind="thumbs_down")
+
     def messages(self, conversation_id: str, after_turn: int = 0) -> list[dict]:
         """The conversation's turns after `after_turn`, agents' replies included: [{turn, time, author,
         question, answer, status, sources}]."""

@@ -104,7 +104,7 @@ def ask_for_person(handlers: Handlers, conversation: str, chatbot: list, history
     """The "Talk to a person" button: a ticket, and the customer is told a person will reply here."""
     if not conversation:
         return chatbot, gr.update(visible=False), gr.skip(), "Ask your question first; then a person can take over."
-    result = handlers.desk.handoff(conversation, "thumbs down", kind="thumbs_down")
+    result = handlers.offer_person(conversation)
     return chatbot + [{"role": "assistant", "content": safe(result.message)}], gr.update(visible=False), result.turn, ""
 
 
@@ -112,15 +112,15 @@ def agent_messages(handlers: Handlers, conversation: str, seen, chatbot: list, h
     """Agents' replies stored after the last turn this page shows: appended to the chat (polled by a timer)."""
     if not conversation or seen is None:
         return gr.skip(), gr.skip(), gr.skip()
-    new = handlers.desk.store.turns(conversation, int(seen))
+    new = handlers.messages(conversation, int(seen))
     if not new:
         return gr.skip(), gr.skip(), gr.skip()
-    for t in new:
-        if t.author.startswith("agent"):
-            name = t.author.partition(":")[2] or "support team"
-            chatbot = chatbot + [{"role": "assistant", "content": f"**{safe(name)} (support team):** {safe(t.answer)}"}]
-            history = history + [{"role": "assistant", "content": t.answer}]
-    return chatbot, history, new[-1].turn
+    for m in new:
+        if m["author"].startswith("agent"):
+            name = m["author"].partition(":")[2] or "support team"
+            chatbot = chatbot + [{"role": "assistant", "content": f"**{safe(name)} (support team):** {safe(m['answer'])}"}]
+            history = history + [{"role": "assistant", "content": m["answer"]}]
+    return chatbot, history, new[-1]["turn"]
 
 
 def drop_last_exchange(chatbot: list, history: list, last_question: str):
