@@ -12,8 +12,6 @@ import contextlib
 import sys
 from collections.abc import Callable, Iterator
 
-import httpx
-
 from service.backends import ChatBackend
 from service.models import resolve_model
 from service.settings import Settings
@@ -77,7 +75,10 @@ def open_backend(
 
 
 def _serves_models(base_url: str) -> bool:
+    from service.backends.openai_http import served_models
+    from service.errors import AssistantError
+
     try:
-        return httpx.get(f"{base_url}/models", timeout=2).status_code == 200
-    except httpx.HTTPError:
+        return bool(served_models(base_url, timeout_s=2))
+    except AssistantError:
         return False

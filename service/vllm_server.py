@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 
 from service.errors import BackendUnavailableError
+from service.model_registry import find_bundled
 from service.models import ResolvedModel
 from service.settings import Settings
 
@@ -67,7 +68,7 @@ class VLLMServerConfig:
             max_num_seqs=settings.max_num_seqs,
             async_scheduling=settings.async_scheduling,
             kv_cache_gb=settings.kv_cache_gb,
-            reserved_cpus=settings.vllm_reserved_cpus,
+            reserved_cpus=_reserved_cpus(settings, model),
             quantization=settings.quantization,
             adapters=dict(settings.served_adapters),
             runtime_lora=settings.runtime_lora,
@@ -122,6 +123,14 @@ class VLLMServerConfig:
         env.setdefault("VLLM_NO_USAGE_STATS", "1")
         env.setdefault("DO_NOT_TRACK", "1")
         return env
+
+
+def _reserved_cpus(settings: Settings, model: ResolvedModel) -> int | None:
+    """The setting if given, else what was measured best for this bundled model (else vLLM's default)."""
+    if settings.vllm_reserved_cpus is not None:
+        return settings.vllm_reserved_cpus
+    bundled = find_bundled(model.name)
+    return bundled.vllm_cpu_reserved if bundled is not None else None
 
 
 def is_vllm_cpu_build() -> bool:
@@ -211,8 +220,9 @@ class VLLMServer:
                 time.sleep(0.5)
 
     def served_models(self) -> list[str]:
-        response = httpx.get(f"{self.base_url}/models", timeout=10)
-        return [entry["id"] for entry in response.json()["data"]]
+        from service.backends.openai_http import served_models
+
+        return served_models(self.base_url)
 
     def wait(self) -> int:
         """Block until the child exits; its exit code."""

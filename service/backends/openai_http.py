@@ -169,3 +169,13 @@ def _describe(error) -> str:
     if isinstance(error, dict):
         return str(error.get("message") or error)[:200].rstrip(".")
     return str(error)[:200].rstrip(".")
+
+
+def served_models(base_url: str, *, api_key: str | None = None, timeout_s: float = 10.0) -> list[str]:
+    """The models an OpenAI-compatible server serves (`/models`), base models first: the one probe every caller
+    uses. A server that is down or answers garbage raises the backend's clear errors."""
+    client = OpenAIChatBackend(base_url, api_key=api_key, connect_timeout_s=timeout_s, first_token_timeout_s=timeout_s)
+    try:
+        return client.models()
+    finally:
+        client.close()
