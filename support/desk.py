@@ -37,7 +37,7 @@ from support.handoff import (
     asks_for_person,
     text_for,
 )
-from support.store import ConversationStore, StoreError, Ticket, TurnRecord
+from support.store import ConversationStore, StoreError, Ticket, TurnRecord, new_conversation_id
 
 log = logging.getLogger(__name__)
 
@@ -71,26 +71,30 @@ class SupportDesk:
         channel: str = "api", scenario: str = "chat", k: int | None = None, params: GenerationParams | None = None,
     ) -> CustomerTurn:
         """Answer the customer's next message (not yet streamed: iterate the result)."""
-        if conversation_id:
+        new = not conversation_id
+        if new:  # stored with its first turn, in the same transaction
+            conversation_id = new_conversation_id()
+        else:
             self.store.require(conversation_id)
             if history is None:
                 history = self.store.history(conversation_id, ANSWERED)
-        else:
-            conversation_id = self.store.new_conversation(channel)
         language = detect_language(question or "")
         problem = self.assistant.check_input(question, "question")
         if problem:
             reply = Reply("rejected", text=problem)
-        elif self.store.open_ticket_of(conversation_id) is not None:
+        elif not new and self.store.open_ticket_of(conversation_id) is not None:
             reply = Reply("handoff", text=text_for(WAITING_TEXT, language))
         elif asks_for_person(question):
+            if new:
+                self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
+                new = False
             self.store.open_ticket(conversation_id, "requested", note=question)
             reply = Reply("handoff", text=text_for(HANDOFF_TEXT, language))
         else:
             reply = self.assistant.chat(question, history or [], k=k, params=params)
         model = params.model if params is not None and params.model else self.model_name
         return CustomerTurn(self, conversation_id, question, reply, channel=channel, scenario=scenario,
-                            language=language, model=model)
+                            language=language, model=model, new=new)
 
     def handoff(self, conversation_id: str, reason: str = "", *, kind: str = "requested") -> Handoff:
         """Give the conversation to a person: a ticket (the open one, if there is one) and a stored turn
@@ -134,8 +138,9 @@ class CustomerTurn:
     is stored and `turn`, `status`, `text` and `sources` are final."""
 
     def __init__(self, desk: SupportDesk, conversation_id: str, question: str, reply: Reply, *, channel: str,
-                 scenario: str, language: str, model: str):
+                 scenario: str, language: str, model: str, new: bool = False):
         self.desk, self.conversation_id, self.question, self.reply = desk, conversation_id, question, reply
+        self.new = new  # the conversation is stored with this turn
         self.channel, self.scenario, self.language, self.model = channel, scenario, language, model
         self.turn: int | None = None
         self.text, self.status = "", reply.status
@@ -149,7 +154,7 @@ class CustomerTurn:
             self.text = self.reply.text
             yield self.text
         self.text, self.status = self.reply.text, self.reply.status
-        if self.status == "no_answer" and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
+        if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
             self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
             self.text, self.status = text_for(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
             yield self.text
@@ -179,7 +184,7 @@ class CustomerTurn:
             answer_tokens=count(self.text) if reply.messages else None,
         )
         try:
-            return self.desk.store.add_turn(self.conversation_id, record)
+            return self.desk.store.add_turn(self.conversation_id, record, create=self.new)
         except sa.exc.SQLAlchemyError as e:
             log.exception("storing a turn failed")
             raise StoreError(f"The answer was given but could not be saved ({type(e).__name__}); please try again.") from e

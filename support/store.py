@@ -204,12 +204,18 @@ class ConversationStore:
     # --- conversations and turns ---
 
     def new_conversation(self, channel: str) -> str:
+        """A new conversation, stored now (an id for a caller to hand out before any turn exists)."""
         _check_choice("channel", channel, CHANNELS)
-        conversation_id = uuid.uuid4().hex
-        now = _now()
+        conversation_id = new_conversation_id()
         with self.engine.begin() as conn:
-            conn.execute(conversations.insert().values(id=conversation_id, channel=channel, created_at=now, updated_at=now))
+            _create(conn, conversation_id, channel)
         return conversation_id
+
+    def add_conversation(self, conversation_id: str, channel: str) -> None:
+        """Store a conversation under an id the caller chose (`new_conversation_id()`)."""
+        _check_choice("channel", channel, CHANNELS)
+        with self.engine.begin() as conn:
+            _create(conn, conversation_id, channel)
 
     def exists(self, conversation_id: str) -> bool:
         with self.engine.connect() as conn:
@@ -221,12 +227,15 @@ class ConversationStore:
             raise StoreError(f"Unknown conversation {conversation_id!r}; start a new one by leaving conversation_id empty.")
         return conversation_id
 
-    def add_turn(self, conversation_id: str, record: TurnRecord) -> int:
-        """Store one turn (one transaction); returns its number in the conversation."""
+    def add_turn(self, conversation_id: str, record: TurnRecord, *, create: bool = False) -> int:
+        """Store one turn (one transaction); returns its number in the conversation. With `create`, a conversation
+        that does not exist yet is created in the same transaction (one write instead of two for a first turn)."""
         _check_choice("channel", record.channel, CHANNELS)
         for attempt in range(3):
             try:
                 with self.engine.begin() as conn:
+                    if create and not _exists(conn, conversation_id):
+                        _create(conn, conversation_id, record.channel)
                     # Lock the conversation's row (PostgreSQL; SQLite has one writer anyway), so that replicas
                     # writing the same conversation at once take turn numbers one after the other.
                     locked = conn.execute(
@@ -382,6 +391,15 @@ def _migrate(conn: Connection) -> None:
     for target in range(version + 1, SCHEMA_VERSION + 1):
         MIGRATIONS[target](conn)
         conn.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value=str(target)))
+
+
+def new_conversation_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _create(conn: Connection, conversation_id: str, channel: str) -> None:
+    now = _now()
+    conn.execute(conversations.insert().values(id=conversation_id, channel=channel, created_at=now, updated_at=now))
 
 
 def _exists(conn: Connection, conversation_id: str) -> bool:
