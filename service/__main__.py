@@ -163,8 +163,14 @@ def promote(settings: Settings, args: argparse.Namespace) -> int:
                 f"The model server serves {', '.join(served)}, not {args.name!r}: give --llm-url a server started with "
                 f"--adapter {args.name}=PATH, or a free --port for promote to start its own."
             )
-        base, _ = evaluate(assistant, items, params=assistant.params(), workers=args.workers)
-        adapted, _ = evaluate(assistant, items, params=assistant.params(model=args.name), workers=args.workers)
+        from support.desk import SupportDesk
+        from support.store import ConversationStore
+
+        store = ConversationStore.open(settings.store_url)  # turns go to the `eval` channel
+        desk = SupportDesk(assistant, store, model_name=settings.model)
+        base, _ = evaluate(assistant, items, params=assistant.params(), workers=args.workers, desk=desk)
+        adapted, _ = evaluate(assistant, items, params=assistant.params(model=args.name), workers=args.workers, desk=desk)
+        store.close()
     verdict = promotion_verdict(base, adapted)
     loaded = False
     if verdict.promoted:
@@ -282,10 +288,16 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
             return 0
         from service.evaluation import evaluate, load_qa
 
+        from support.desk import SupportDesk
+        from support.store import ConversationStore
+
         items = load_qa(args.qa)
+        store = ConversationStore.open(settings.store_url)  # turns go to the `eval` channel
         summary, rows = evaluate(
-            assistant, items, workers=args.workers, progress=lambda line: print(line, file=sys.stderr, flush=True), **options
+            assistant, items, workers=args.workers, progress=lambda line: print(line, file=sys.stderr, flush=True),
+            desk=SupportDesk(assistant, store, model_name=settings.model), **options
         )
+        store.close()
         if args.out:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

@@ -123,18 +123,20 @@ def _percentile(values: list[float], q: float) -> float | None:
 
 def evaluate(
     assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, k: int | None = None,
-    params=None, workers: int = 1, progress: Callable[[str], None] | None = None,
+    params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
 ) -> tuple[dict, list[dict]]:
     """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item, in item
     order). With `workers` > 1 that many questions are in flight at once: faster on a batching server, but
-    the latency figures are then those of a server shared by `workers` customers."""
+    the latency figures are then those of a server shared by `workers` customers. With a `desk`
+    (`support.desk.SupportDesk`), every question is asked through it and stored on the `eval` channel,
+    which the dashboard, the gap report and the export leave out."""
     items = list(items)
     done = 0
     lock = threading.Lock()
 
     def run(item: QAItem) -> dict:
         nonlocal done
-        row = _answer_row(assistant, item, faq_direct=faq_direct, guard=guard, k=k, params=params)
+        row = _answer_row(assistant, item, desk, faq_direct=faq_direct, guard=guard, k=k, params=params)
         if progress:
             with lock:
                 done += 1
@@ -147,12 +149,16 @@ def evaluate(
     return summarize(rows), rows
 
 
-def _answer_row(assistant, item: QAItem, **options) -> dict:
-    reply = assistant.chat(item.question, [], **options)
-    text = reply.collect()
-    declined = declines(text, reply.status)
+def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
+    if desk is not None:
+        turn = desk.answer(item.question, channel="eval", scenario="eval", **options)
+        text, reply, status = turn.collect(), turn.reply, turn.status
+    else:
+        reply = assistant.chat(item.question, [], **options)
+        text, status = reply.collect(), reply.status
+    declined = declines(text, status)
     return {
-        **asdict(item), "answer": text, "status": reply.status, "correct": judge(item, text, reply.status),
+        **asdict(item), "answer": text, "status": status, "correct": judge(item, text, status),
         "declined": declined, "replaced": reply.replaced,
         "unsupported_numbers": [] if declined else unsupported_numbers(text, reply.passages),
         "sources": [s.doc_id for s in reply.sources],

@@ -69,8 +69,10 @@ class SupportDesk:
     def answer(
         self, question: str, *, conversation_id: str | None = None, history: list[ChatMessage] | None = None,
         channel: str = "api", scenario: str = "chat", k: int | None = None, params: GenerationParams | None = None,
+        **stages,
     ) -> CustomerTurn:
-        """Answer the customer's next message (not yet streamed: iterate the result)."""
+        """Answer the customer's next message (not yet streamed: iterate the result). `stages` (faq_direct, guard)
+        go to `Assistant.chat`, for evaluations."""
         new = not conversation_id
         if new:  # stored with its first turn, in the same transaction
             conversation_id = new_conversation_id()
@@ -91,7 +93,7 @@ class SupportDesk:
             self.store.open_ticket(conversation_id, "requested", note=question)
             reply = Reply("handoff", text=text_for(HANDOFF_TEXT, language))
         else:
-            reply = self.assistant.chat(question, history or [], k=k, params=params)
+            reply = self.assistant.chat(question, history or [], k=k, params=params, **stages)
         model = params.model if params is not None and params.model else self.model_name
         return CustomerTurn(self, conversation_id, question, reply, channel=channel, scenario=scenario,
                             language=language, model=model, new=new)

@@ -63,3 +63,23 @@ def test_evaluate_runs_the_app_path_and_summarises():
     summary, rows = evaluate(assistant, items[1:2], guard=False)
     assert rows[0]["status"] == "generated" and rows[0]["unsupported_numbers"] == ["3"]
     assert summary["correct"] == 0.0 and summary["unsupported_numbers"] == 1.0
+
+
+def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_loop(tmp_path):
+    from support.desk import SupportDesk
+    from support.export import export_conversations
+    from support.gaps import gap_signals
+    from support.metrics import support_metrics
+    from support.store import ConversationStore, sqlite_url
+
+    retriever = FakeRetriever(by_keyword={"return an item": [FAQ_RETURNS, RETURNS], "price": []}, threshold=0.7)
+    assistant = Assistant(scripted_backend(), retriever, AssistantSettings(company="Voltway"))
+    store = ConversationStore.open(sqlite_url(tmp_path))
+    items = [QAItem("faq", "en", "How long do I have to return an item?", [["30"]], "fact"), UNKNOWN]
+    summary, rows = evaluate(assistant, items, desk=SupportDesk(assistant, store))
+    assert [r["status"] for r in rows] == ["faq", "no_answer"] and summary["correct"] == 1.0
+    with store.engine.connect() as conn:
+        channels = conn.exec_driver_sql("SELECT channel, status FROM turns ORDER BY id").fetchall()
+    assert channels == [("eval", "faq"), ("eval", "no_answer")]
+    assert support_metrics(store)["totals"]["conversations"] == 0 and gap_signals(store) == []
+    assert export_conversations(store, tmp_path / "out.jsonl") == 0
