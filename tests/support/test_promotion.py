@@ -60,3 +60,24 @@ def hash_kb_dir(tmp_path):
     kb = KnowledgeBase.open(settings.kb_dir, settings, create=True, embedder=HashEmbedder())
     kb.ingest([REPO / "samples" / "kb" / "returns-and-refunds.html"])
     return settings.kb_dir
+
+
+@pytest.mark.integration
+def test_promote_on_a_real_vllm_with_a_real_adapter(vllm_server, bundled_lora_adapter, tmp_path, monkeypatch, capsys, hash_kb_dir):
+    """The session's vLLM serves SmolLM2 and a random LoRA adapter as `tiny-support`: promote asks both the
+    same questions and keeps the adapter exactly when its verdict says so."""
+    from service.__main__ import main
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text("".join(json.dumps(row) + "\n" for row in [
+        {"id": "1", "lang": "en", "question": "How long do I have to return an item?", "must": [["30"]], "kind": "fact"},
+        {"id": "2", "lang": "en", "question": "Are returns free?", "must": [["free"]], "kind": "fact"},
+    ]))
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("ASSISTANT_KB_EMBEDDING_MODEL", "hash")
+    code = main(["promote", "--adapter", str(bundled_lora_adapter), "--name", "tiny-support", "--qa", str(qa),
+                 "--kb", str(hash_kb_dir), "--llm-url", vllm_server.base_url])
+    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert set(result["current"]) == set(result["adapter"]) and result["current"]["correct"] is not None
+    assert code == (0 if result["promoted"] else 1)
+    assert ("tiny-support" in served_adapters(tmp_path)) == result["promoted"]
