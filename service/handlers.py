@@ -129,6 +129,10 @@ class Handlers:
         return self.customer_turn(message, conversation_id=conversation_id, history=history,
                                   params=params, k=_int_or_none(k), scenario=scenario)
 
+    def record(self, reply, *, request: str, channel: str, scenario: str, model: str | None = None) -> int:
+        """Store a finished translation or draft of the UI (the endpoints above store their own)."""
+        return self.desk.record(reply, request=request, channel=channel, scenario=scenario, model=model)
+
     # --- the support loop: feedback, handoff, messages ---
 
     def feedback(self, conversation_id: str, turn: int, rating: str, reason: str | None = None,
@@ -156,13 +160,18 @@ class Handlers:
 
     def translate(self, text: str, target: str = "en", source: str = "auto") -> str:
         """Translate `text` into `target` (en, zh, fr, de, es, ja); `source` is auto-detected unless given."""
-        return self.assistant.translate(text, target, source).collect()
+        reply = self.assistant.translate(text, target, source)
+        reply.collect()
+        self.desk.record(reply, request=text, channel="api", scenario="translate")
+        return reply.text
 
     def generate(self, kind: str, brief: str, tone: str = "friendly") -> tuple[str, list[dict]]:
         """Draft a reply_email | product_description | social_post | faq_entry from `brief`, in a tone
         (friendly, professional, concise, empathetic, enthusiastic), grounded in the knowledge base."""
         reply = self.assistant.generate(kind, brief, tone)
-        return reply.collect(), [s.as_dict() for s in reply.sources]
+        reply.collect()
+        self.desk.record(reply, request=f"{kind}: {brief}", channel="api", scenario="generate")
+        return reply.text, [s.as_dict() for s in reply.sources]
 
     def search(self, query: str, k: int = 5) -> list[dict]:
         """The k best knowledge-base passages for `query`, best first."""

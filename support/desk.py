@@ -8,7 +8,8 @@ and agents' replies.
 
 Contract:
 - A customer turn is stored (one transaction) when its stream ends, before the caller's request ends; its
-  `turn` number is known from then on. Rejected and failed turns are stored too.
+  `turn` number is known from then on. Rejected and failed turns are stored too. Translations and drafts
+  are stored by `record()`, each as a conversation of one turn (scenario `translate` / `generate`).
 - With a `conversation_id` and no `history`, the model sees the stored conversation (agents' replies
   included); an unknown id is a `StoreError`. Without an id, a new conversation starts.
 - The conversation goes to a person (a ticket, status `handoff`) when the customer asks for one, or after
@@ -98,6 +99,20 @@ class SupportDesk:
         return CustomerTurn(self, conversation_id, question, reply, channel=channel, scenario=scenario,
                             language=language, model=model, new=new)
 
+    def record(self, reply: Reply, *, request: str, channel: str, scenario: str, model: str | None = None) -> int:
+        """Store a finished translation or draft (`reply` iterated to its end) as a one-turn conversation."""
+        record = turn_record(reply, self.assistant.count_tokens, question=request, text=reply.text, status=reply.status,
+                             channel=channel, scenario=scenario, language=detect_language(request or ""),
+                             model=model or self.model_name)
+        return self.save(new_conversation_id(), record, create=True)
+
+    def save(self, conversation_id: str, record: TurnRecord, *, create: bool = False) -> int:
+        try:
+            return self.store.add_turn(conversation_id, record, create=create)
+        except sa.exc.SQLAlchemyError as e:
+            log.exception("storing a turn failed")
+            raise StoreError(f"The answer was given but could not be saved ({type(e).__name__}); please try again.") from e
+
     def handoff(self, conversation_id: str, reason: str = "", *, kind: str = "requested") -> Handoff:
         """Give the conversation to a person: a ticket (the open one, if there is one) and a stored turn
         telling the customer so."""
@@ -176,17 +191,19 @@ class CustomerTurn:
         return count
 
     def _store(self) -> int:
-        reply, count = self.reply, self.desk.assistant.count_tokens
-        record = TurnRecord(
-            channel=self.channel, scenario=self.scenario, question=self.question, answer=self.text, status=self.status,
-            language=self.language, model=self.model,
-            sources=[{"doc_id": s.doc_id, "title": s.title, "heading": s.heading, "score": round(s.score, 4)} for s in reply.sources],
-            latency_s=reply.timings["total_s"], ttft_s=reply.timings["first_token_s"],
-            prompt_tokens=sum(count(m["content"]) for m in reply.messages) if reply.messages else None,
-            answer_tokens=count(self.text) if reply.messages else None,
-        )
-        try:
-            return self.desk.store.add_turn(self.conversation_id, record, create=self.new)
-        except sa.exc.SQLAlchemyError as e:
-            log.exception("storing a turn failed")
-            raise StoreError(f"The answer was given but could not be saved ({type(e).__name__}); please try again.") from e
+        record = turn_record(self.reply, self.desk.assistant.count_tokens, question=self.question, text=self.text,
+                             status=self.status, channel=self.channel, scenario=self.scenario, language=self.language,
+                             model=self.model)
+        return self.desk.save(self.conversation_id, record, create=self.new)
+
+
+def turn_record(reply: Reply, count_tokens, *, question: str | None, text: str, status: str, channel: str,
+                scenario: str, language: str | None, model: str) -> TurnRecord:
+    """What the store keeps of a finished reply."""
+    return TurnRecord(
+        channel=channel, scenario=scenario, question=question, answer=text, status=status, language=language, model=model,
+        sources=[{"doc_id": s.doc_id, "title": s.title, "heading": s.heading, "score": round(s.score, 4)} for s in reply.sources],
+        latency_s=reply.timings["total_s"], ttft_s=reply.timings["first_token_s"],
+        prompt_tokens=sum(count_tokens(m["content"]) for m in reply.messages) if reply.messages else None,
+        answer_tokens=count_tokens(text) if reply.messages else None,
+    )

@@ -3,7 +3,7 @@ reads (`{"messages": [{"role": "user" | "assistant", "content"}]}`, one line per
 
     count = export_conversations(store, Path("out/support.jsonl"), since=datetime(2026, 11, 1, tzinfo=UTC))
 
-Contract, per conversation (turns of channel `eval` are never exported):
+Contract, per conversation (turns of channel `eval`, translations and drafts are never exported):
 - a customer's message and the answer it got form an exchange; a customer's correction replaces the answer
   it corrects; an answer rated down without a correction is left out with its question; rejected and failed
   turns are left out;
@@ -24,7 +24,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from service.redaction import redact
-from support.store import ConversationStore, StoredTurn, conversations
+from support.store import OTHER_SCENARIOS, ConversationStore, StoredTurn, conversations
 
 SKIPPED_STATUSES = ("rejected", "error", "busy", "rate_limited")
 
@@ -51,7 +51,7 @@ def training_messages(turns: list[StoredTurn], rated: dict[int, dict], *, rating
             elif messages and not (rating or corrected):
                 messages.append({"role": "assistant", "content": t.answer})
             continue
-        if t.question is None or t.status in SKIPPED_STATUSES or t.channel == "eval":
+        if t.question is None or t.status in SKIPPED_STATUSES or t.channel == "eval" or t.scenario in OTHER_SCENARIOS:
             continue
         if t.status == "handoff":
             pending = t

@@ -6,7 +6,7 @@
     report["statuses"]    # [{status, count}]
     report["totals"]      # {conversations, turns, deflection_rate, thumbs_up_ratio, handoff_rate}
 
-Contract: the `eval` channel is left out. A conversation is *deflected* when it never got a ticket (the
+Contract: the `eval` channel and the translate / generate scenarios are left out. A conversation is *deflected* when it never got a ticket (the
 assistant handled it without a person); the thumbs-up ratio is ups / (ups + downs) over the latest rating of
 each rated answer; latency is the assistant's whole-answer time. Days are UTC days of the turns.
 """
@@ -19,7 +19,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from support.store import ConversationStore, _utc, conversations, feedback, tickets, turns
+from support.store import OTHER_SCENARIOS, ConversationStore, _utc, conversations, feedback, tickets, turns
 
 
 def _percentile(values: list[float], q: int) -> float | None:
@@ -40,7 +40,7 @@ def support_metrics(store: ConversationStore, since: datetime | None = None) -> 
     with store.engine.connect() as conn:
         turn_query = sa.select(turns.c.conversation_id, turns.c.created_at, turns.c.status, turns.c.latency_s,
                                turns.c.question).join(conversations, conversations.c.id == turns.c.conversation_id).where(
-            not_eval, turns.c.author == "assistant"
+            not_eval, turns.c.author == "assistant", turns.c.scenario.not_in(OTHER_SCENARIOS)
         )
         ticket_query = sa.select(tickets.c.conversation_id, tickets.c.reason).join(
             conversations, conversations.c.id == tickets.c.conversation_id).where(not_eval)

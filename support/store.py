@@ -33,6 +33,8 @@ CHANNELS = ("ui", "api", "eval")
 RATINGS = ("up", "down")
 REASONS = ("wrong", "incomplete", "not_relevant", "outdated", "other")
 TICKET_REASONS = ("requested", "no_answer", "thumbs_down", "agent")
+# Turns that are not customer service: stored, but not conversations the dashboard or the export count.
+OTHER_SCENARIOS = ("translate", "generate")
 
 metadata = sa.MetaData()
 

@@ -23,6 +23,7 @@ def translate_stream(handlers: Handlers, text, source, target, temperature, max_
     reply = handlers.assistant.translate(text, target, source, params=handlers.params(temperature, max_tokens, model))
     for _ in reply:
         yield reply.text, ""
+    handlers.record(reply, request=text, channel="ui", scenario="translate", model=model)
     note = ""
     if reply.glossary_missing:
         note = "Check these glossary terms, the translation changed them: " + ", ".join(reply.glossary_missing)
@@ -34,6 +35,7 @@ def generate_stream(handlers: Handlers, kind, brief, tone, temperature, max_toke
     reply = handlers.assistant.generate(kind, brief, tone, k=int(k), params=params)
     for _ in reply:
         yield reply.text, ""
+    handlers.record(reply, request=f"{kind}: {brief}", channel="ui", scenario="generate", model=model)
     yield reply.text, sources_markdown(reply.sources).lstrip() or "_No knowledge-base facts matched this brief._"
 
 

@@ -101,3 +101,16 @@ def test_handoff_agent_reply_and_messages_over_the_api(app):
     assert store(app).open_ticket_of(cid) is None
     again = client.predict("Can I return my order?", conversation_id=cid, api_name="/answer")
     assert again["status"] == "generated"  # the bot answers again once the ticket is closed
+
+
+def test_translations_and_drafts_are_stored_but_not_counted_as_customer_service(app):
+    from support.metrics import support_metrics
+
+    before = support_metrics(store(app))["totals"]["conversations"]
+    app.client().predict("Returns are free within 30 days.", "zh", "auto", api_name="/translate")
+    app.client().predict("reply_email", "My headphones arrived damaged.", "friendly", api_name="/generate")
+    with store(app).engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT scenario, channel, question FROM turns ORDER BY id DESC LIMIT 2").fetchall()
+    assert rows == [("generate", "api", "reply_email: My headphones arrived damaged."),
+                    ("translate", "api", "Returns are free within 30 days.")]
+    assert support_metrics(store(app))["totals"]["conversations"] == before
