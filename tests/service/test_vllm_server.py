@@ -156,3 +156,14 @@ def test_cpu_build_uses_the_compile_cache_that_reloads(monkeypatch):
     monkeypatch.setenv("VLLM_USE_AOT_COMPILE", "1")  # the user's choice wins
     monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
     assert config.environment()["VLLM_USE_AOT_COMPILE"] == "1"
+
+
+def test_reserved_cores_come_from_the_setting_or_what_was_measured_for_the_model(tmp_path):
+    from service.settings import Settings
+
+    qwen = ResolvedModel(str(tmp_path), "qwen2.5-coder-1.5b-instruct")
+    smol = ResolvedModel(str(tmp_path), "smollm2-135m-instruct")
+    assert VLLMServerConfig.from_settings(Settings(), qwen).reserved_cpus == 0  # measured: both cores for the model
+    assert VLLMServerConfig.from_settings(Settings(), smol).reserved_cpus is None  # vLLM's own choice
+    assert VLLMServerConfig.from_settings(Settings(vllm_reserved_cpus=1), qwen).reserved_cpus == 1
+    assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in VLLMServerConfig.from_settings(Settings(), smol).environment()
