@@ -114,3 +114,35 @@ def test_translations_and_drafts_are_stored_but_not_counted_as_customer_service(
     assert rows == [("generate", "api", "reply_email: My headphones arrived damaged."),
                     ("translate", "api", "Returns are free within 30 days.")]
     assert support_metrics(store(app))["totals"]["conversations"] == before
+
+
+def test_an_agents_answer_saved_as_faq_is_the_next_customers_direct_answer(tmp_path):
+    """A live app over a real knowledge base (hash-embedded): the console saves an answer as an FAQ entry and
+    the next customer asking gets it from the FAQ, with no model call."""
+    from knowledge_base import KBSettings, KnowledgeBase
+    from knowledge_base.embeddings import HashEmbedder
+    from service.assistant import Assistant
+    from service.settings import AssistantSettings
+    from tests.app.conftest import AGENTS, start_app
+    from tests.conftest import REPO
+    from tests.fakes import scripted_backend
+
+    settings = KBSettings(kb_dir=tmp_path / "kb", embedding_model=HashEmbedder.name)
+    kb = KnowledgeBase.open(settings.kb_dir, settings, create=True, embedder=HashEmbedder())
+    kb.ingest([REPO / "samples" / "kb" / "returns-and-refunds.html"])
+    backend = scripted_backend()
+    live = start_app(Assistant(backend, kb, AssistantSettings(company="Voltway")), kb, agents=AGENTS)
+    try:
+        client = live.client()
+        question = "Can I return headphones I already opened and used?"
+        first = client.predict(question, api_name="/answer")
+        assert first["status"] != "faq"
+        agent = live.handlers.agent_login("alice", AGENTS["alice"])
+        message = live.handlers.console_save_faq(question, "Yes, within 30 days if they are undamaged and complete.", agent)
+        assert message.startswith("Saved as FAQ entry correction-")
+        calls = len(backend.requests)
+        again = client.predict("can i return headphones i already opened and used", api_name="/answer")
+        assert again["status"] == "faq" and again["text"].startswith("Yes, within 30 days if they are undamaged")
+        assert len(backend.requests) == calls
+    finally:
+        live.demo.close()
