@@ -145,7 +145,6 @@ def purge(settings: Settings, before) -> int:
 def promote(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from knowledge_base import KBSettings
     from service.adapters import add_served_adapter, load_into_running_server
     from service.evaluation import evaluate, load_qa
     from service.startup import assistant_session
@@ -155,7 +154,7 @@ def promote(settings: Settings, args: argparse.Namespace) -> int:
         raise AssistantError(f"{args.adapter_dir} has no adapter_config.json; pass the adapter folder finetune wrote.")
     items = load_qa(args.qa)
     serving = settings.model_copy(update={"adapters": {**settings.adapters, args.name: args.adapter_dir}})
-    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    kb_settings = _kb_settings(settings, args.kb)
     with assistant_session(serving, kb_settings, AssistantSettings()) as assistant:
         served = assistant.backend.models()
         if args.name not in served:
@@ -189,11 +188,11 @@ def promote(settings: Settings, args: argparse.Namespace) -> int:
 def gaps(settings: Settings, args: argparse.Namespace) -> int:
     import json
 
-    from knowledge_base import KBSettings, KnowledgeBase
+    from knowledge_base import KnowledgeBase
     from support.gaps import knowledge_gaps
     from support.store import ConversationStore
 
-    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    kb_settings = _kb_settings(settings, args.kb)
     kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings)
     store = ConversationStore.open(settings.store_url)
     found = knowledge_gaps(store, kb.embed, since=args.since)
@@ -222,6 +221,13 @@ def export(settings: Settings, args: argparse.Namespace) -> int:
     print(f"Wrote {count} conversation(s) to {args.output}; train on it with: "
           f".venv/bin/python -m finetune train --data {args.output} --output out/adapter")
     return 0
+
+
+def _kb_settings(settings: Settings, kb_dir: Path | None):
+    """The knowledge base of `--kb` (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb)."""
+    from knowledge_base import KBSettings
+
+    return KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": kb_dir}.items() if v is not None})
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -270,10 +276,9 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
     """`ask` and `eval-answers`: the app's answering path over the knowledge base in --kb."""
     import json
 
-    from knowledge_base import KBSettings
     from service.startup import assistant_session
 
-    kb_settings = KBSettings(**{k: v for k, v in {"data_dir": settings.data_dir, "kb_dir": args.kb}.items() if v is not None})
+    kb_settings = _kb_settings(settings, args.kb)
     answer_settings = AssistantSettings(**{k: v for k, v in {"company": args.company}.items() if v is not None})
     with assistant_session(settings, kb_settings, answer_settings) as assistant:
         params = assistant.params(max_tokens=args.max_tokens, temperature=args.temperature, model=args.use_adapter)
@@ -287,7 +292,6 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
             print(f"status: {reply.status}{replaced}")
             return 0
         from service.evaluation import evaluate, load_qa
-
         from support.desk import SupportDesk
         from support.store import ConversationStore
 

@@ -113,7 +113,8 @@ def unsupported_numbers(text: str, passages: list[str]) -> list[str]:
     return [c.text for c in Grounder(passages).check(text).unsupported if c.kind == "number"]
 
 
-def _percentile(values: list[float], q: float) -> float | None:
+def percentile(values: list[float], q: float) -> float | None:
+    """The q-th percentile (inclusive method), rounded to ms; None for no values."""
     if not values:
         return None
     if len(values) == 1:
@@ -185,6 +186,6 @@ def summarize(rows: list[dict]) -> dict:
         "answerable_refused": share(answerable, "declined"),
         "unsupported_numbers": round(sum(bool(r["unsupported_numbers"]) for r in answered) / len(answered), 3) if answered else None,
         "by_status": dict(Counter(r["status"] for r in rows)),
-        "ttft_p50_s": _percentile(ttfts, 50), "ttft_p95_s": _percentile(ttfts, 95),
-        "latency_p50_s": _percentile(latencies, 50), "latency_p95_s": _percentile(latencies, 95),
+        "ttft_p50_s": percentile(ttfts, 50), "ttft_p95_s": percentile(ttfts, 95),
+        "latency_p50_s": percentile(latencies, 50), "latency_p95_s": percentile(latencies, 95),
     }

@@ -13,21 +13,21 @@ each rated answer; latency is the assistant's whole-answer time. Days are UTC da
 
 from __future__ import annotations
 
-import statistics
 from collections import Counter, defaultdict
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from support.store import OTHER_SCENARIOS, ConversationStore, _utc, conversations, feedback, tickets, turns
-
-
-def _percentile(values: list[float], q: int) -> float | None:
-    if not values:
-        return None
-    if len(values) == 1:
-        return round(values[0], 3)
-    return round(statistics.quantiles(values, n=100, method="inclusive")[q - 1], 3)
+from service.evaluation import percentile
+from support.store import (
+    OTHER_SCENARIOS,
+    ConversationStore,
+    _utc,
+    conversations,
+    feedback,
+    tickets,
+    turns,
+)
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -74,7 +74,7 @@ def support_metrics(store: ConversationStore, since: datetime | None = None) -> 
             "day": day, "conversations": len(convs), "turns": d["turns"],
             "deflection_rate": _ratio(len(convs - handed_over), len(convs)),
             "thumbs_up_ratio": _ratio(d["up"], d["up"] + d["down"]),
-            "latency_p50_s": _percentile(d["latencies"], 50), "latency_p95_s": _percentile(d["latencies"], 95),
+            "latency_p50_s": percentile(d["latencies"], 50), "latency_p95_s": percentile(d["latencies"], 95),
         })
     all_conversations = {cid for cid, *_ in turn_rows}
     reasons = Counter(reason for _, reason in ticket_rows)

@@ -8,6 +8,7 @@ from functools import partial
 import gradio as gr
 
 from service.handlers import Handlers
+from ui.agent_login import agent_login_row, on_login
 from ui.errors import shown
 from ui.render import safe
 
@@ -48,14 +49,6 @@ def _cell(text: str) -> str:
     return safe(text).replace("|", "\\|").replace("\n", " ")
 
 
-def login(handlers: Handlers, user: str, password: str):
-    """Returns (agent, message, panel visibility, tickets)."""
-    agent = handlers.agent_login(user, password)
-    if agent is None:
-        return None, "Wrong user name or password.", gr.update(visible=False), []
-    return agent, f"Logged in as {agent}.", gr.update(visible=True), handlers.console_tickets(agent)
-
-
 def open_ticket(handlers: Handlers, agent: str | None, tickets: list, data: gr.SelectData):
     """A row of the ticket list was clicked: (ticket id, its transcript, and the FAQ draft: the customer's
     last question and the latest correction they gave)."""
@@ -81,12 +74,8 @@ def close(handlers: Handlers, agent: str | None, ticket_id):
 
 
 def console_tab(handlers: Handlers) -> None:
-    agent = gr.State(None)
-    with gr.Row():
-        user = gr.Textbox(label="Agent user", elem_id="agent-user")
-        password = gr.Textbox(label="Password", type="password", elem_id="agent-password")
-        login_btn = gr.Button("Log in", elem_id="agent-login")
-    status = gr.Markdown(elem_id="console-status")
+    login = agent_login_row("agent", "Agent user")
+    agent, status = login.agent, login.status
     with gr.Column(visible=False) as panel:
         with gr.Row():
             refresh = gr.Button("Refresh tickets", size="sm", elem_id="tickets-refresh")
@@ -109,7 +98,9 @@ def console_tab(handlers: Handlers) -> None:
     def on_select(agent: str | None, tickets, data: gr.SelectData):  # Gradio passes SelectData by this annotation
         return open_ticket(handlers, agent, tickets, data)
 
-    login_btn.click(partial(login, handlers), [user, password], [agent, status, panel, tickets], api_visibility="private")
+    on_login(login, handlers, panel).then(
+        lambda who: handlers.console_tickets(who) if who else [], [agent], tickets, api_visibility="private"
+    )
     refresh.click(shown(handlers.console_tickets), [agent], tickets, api_visibility="private")
     tickets.select(shown(on_select), [agent, tickets], [ticket_id, transcript, faq_question, faq_answer],
                    api_visibility="private")

@@ -3,12 +3,11 @@ handoffs by reason, thumbs-up ratio, answer status mix, latency p50/p95 over tim
 
 from __future__ import annotations
 
-from functools import partial
-
 import gradio as gr
 import pandas as pd
 
 from service.handlers import Handlers
+from ui.agent_login import agent_login_row, on_login
 from ui.errors import shown
 
 
@@ -38,35 +37,25 @@ def dashboard_views(report: dict) -> tuple:
     return totals, per_day, rates, handoffs, statuses, latency
 
 
-def login(handlers: Handlers, user: str, password: str):
-    agent = handlers.agent_login(user, password)
-    if agent is None:
-        return None, "Wrong user name or password.", gr.update(visible=False)
-    return agent, f"Logged in as {agent}.", gr.update(visible=True)
-
-
 def dashboard_tab(handlers: Handlers) -> None:
-    agent = gr.State(None)
-    with gr.Row():
-        user = gr.Textbox(label="User", elem_id="dash-user")
-        password = gr.Textbox(label="Password", type="password", elem_id="dash-password")
-        login_btn = gr.Button("Log in", elem_id="dash-login")
-    status = gr.Markdown()
+    login = agent_login_row("dash")
+    agent = login.agent
     with gr.Column(visible=False) as panel:
         refresh = gr.Button("Refresh", size="sm", elem_id="dash-refresh")
         totals = gr.Markdown(elem_id="dash-totals")
         with gr.Row():
-            per_day = gr.BarPlot(x="day", y="conversations", title="Conversations per day")
+            # Axes from zero: with equal values (one day, one reason) Vega's own domain is a point and bars vanish.
+            per_day = gr.BarPlot(x="day", y="conversations", title="Conversations per day", y_lim=[0, None])
             rates = gr.LinePlot(x="day", y="value", color="metric", title="Deflection rate and thumbs-up ratio", y_lim=[0, 1])
         with gr.Row():
-            handoffs = gr.BarPlot(x="reason", y="rate", title="Handoff rate by reason (share of conversations)")
-            statuses = gr.BarPlot(x="status", y="count", title="Answer status mix")
-        latency = gr.LinePlot(x="day", y="value", color="metric", title="Answer latency, seconds (p50, p95)")
+            handoffs = gr.BarPlot(x="reason", y="rate", title="Handoff rate by reason (share of conversations)", y_lim=[0, 1])
+            statuses = gr.BarPlot(x="status", y="count", title="Answer status mix", y_lim=[0, None])
+        latency = gr.LinePlot(x="day", y="value", color="metric", title="Answer latency, seconds (p50, p95)", y_lim=[0, None])
 
     def show(who):
         return dashboard_views(handlers.dashboard(who))
 
-    login_btn.click(partial(login, handlers), [user, password], [agent, status, panel], api_visibility="private").then(
+    on_login(login, handlers, panel).then(
         shown(show), [agent], [totals, per_day, rates, handoffs, statuses, latency], api_visibility="private"
     )
     refresh.click(shown(show), [agent], [totals, per_day, rates, handoffs, statuses, latency], api_visibility="private")

@@ -1,0 +1,43 @@
+"""The login of the agents' tabs (agent console, dashboard): agents from settings, or the admin."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+
+import gradio as gr
+
+from service.handlers import Handlers
+
+
+@dataclass
+class AgentLogin:
+    """The session's agent (None until logged in), the login message, and the button that logs in."""
+
+    agent: gr.State
+    status: gr.Markdown
+    button: gr.Button
+    inputs: list
+
+
+def agent_login_row(prefix: str, user_label: str = "User") -> AgentLogin:
+    agent = gr.State(None)
+    with gr.Row():
+        user = gr.Textbox(label=user_label, elem_id=f"{prefix}-user")
+        password = gr.Textbox(label="Password", type="password", elem_id=f"{prefix}-password")
+        button = gr.Button("Log in", elem_id=f"{prefix}-login")
+    status = gr.Markdown(elem_id=f"{prefix}-status")
+    return AgentLogin(agent, status, button, [user, password])
+
+
+def log_in(handlers: Handlers, user: str, password: str):
+    """Returns (agent, message, panel visibility)."""
+    agent = handlers.agent_login(user, password)
+    if agent is None:
+        return None, "Wrong user name or password.", gr.update(visible=False)
+    return agent, f"Logged in as {agent}.", gr.update(visible=True)
+
+
+def on_login(row: AgentLogin, handlers: Handlers, panel: gr.Column):
+    """Wire the row's button: the agent, the message and the panel it opens; chain `.then` for what follows."""
+    return row.button.click(partial(log_in, handlers), row.inputs, [row.agent, row.status, panel], api_visibility="private")
