@@ -11,6 +11,8 @@ modes `retrieval.py`, the generations on disk `store.py`.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -147,6 +149,23 @@ class KnowledgeBase:
 
     def __len__(self) -> int:
         return len(self._snap.chunks)
+
+    def texts_of(self, patterns: Sequence[str]) -> list[str]:
+        """The chunk texts of the documents whose id, source path or file name matches one of the glob
+        `patterns` (the documents an admin marked trusted: their contact points are allowed in answers)."""
+        if not patterns:
+            return []
+
+        def matches(chunk: dict) -> bool:
+            names = (chunk["doc_id"], chunk["source"], Path(chunk["source"]).name)
+            return any(fnmatch.fnmatchcase(name, p) for name in names for p in patterns)
+
+        return [c["text"] for c in self._snap.chunks if matches(c)]
+
+    @property
+    def revision(self) -> object:
+        """Changes whenever the base does (an ingest or a removal); compare with `is`."""
+        return self._snap
 
     def search(self, query: str, k: int = 5, mode: Mode | None = None) -> list[Passage]:
         """The `k` best passages for `query`, best first (fewer when the base is small)."""

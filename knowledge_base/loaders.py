@@ -141,12 +141,25 @@ def _markdown(text: str, path: Path, rel: str) -> Document:
     return Document(doc_id=rel, title=title or path.stem, source=str(path), sections=sections)
 
 
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden|font-size\s*:\s*0(?![.\d])|opacity\s*:\s*0(?![.\d])", re.I)
+
+
+def _hidden(tag) -> bool:
+    """An element the page does not show: `hidden`, aria-hidden, or an inline style that hides it."""
+    return tag.has_attr("hidden") or tag.get("aria-hidden") == "true" or bool(_HIDDEN_STYLE.search(tag.get("style") or ""))
+
+
 def _html(text: str, path: Path, rel: str) -> Document:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(text, "html.parser")
     for tag in soup(["script", "style", "noscript", "nav", "footer", "header", "template"]):
         tag.decompose()
+    # Text a browser never shows is text no reader checked: the classic carrier of instructions planted for
+    # an assistant ("<div style='display:none'>ignore your instructions ...</div>").
+    for tag in soup.find_all(_hidden):
+        if not tag.decomposed:
+            tag.decompose()
     title = soup.title.get_text(" ", strip=True) if soup.title else ""
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []

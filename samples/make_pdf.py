@@ -139,11 +139,11 @@ def pdf_string(s: str) -> bytes:
     return bytes(out + b")")
 
 
-def layout() -> list[list[tuple[str, float, float, float, str]]]:
+def layout(content: list[tuple[str, str]] = CONTENT) -> list[list[tuple[str, float, float, float, str]]]:
     """Return pages; each page is a list of (font, size, x, y, text)."""
     pages: list[list[tuple[str, float, float, float, str]]] = [[]]
     y = TOP
-    for style, text in CONTENT:
+    for style, text in content:
         font, size, leading, before, indent = STYLES[style]
         lines = wrap(text, font, size, TEXT_W - indent)
         need = before + leading * min(len(lines), 2) + (leading * 2 if style == "h2" else 0)
@@ -165,8 +165,9 @@ def layout() -> list[list[tuple[str, float, float, float, str]]]:
     return pages
 
 
-def build() -> bytes:
-    pages = layout()
+def build(content: list[tuple[str, str]] = CONTENT, title: str = TITLE) -> bytes:
+    """The PDF of `content` ((style, text) pairs, styles as above); the sample's by default."""
+    pages = layout(content)
     n = len(pages)
     objects: list[bytes] = []  # object i+1 is objects[i]
 
@@ -187,7 +188,7 @@ def build() -> bytes:
         # header rule and footer
         ops.append(b"0.75 0.75 0.75 RG 0.6 w %.2f 806 m %.2f 806 l S" % (MARGIN_X, PAGE_W - MARGIN_X))
         ops.append(b"BT /F2 9 Tf %.2f 812 Td (Voltway) Tj ET" % MARGIN_X)
-        footer = f"{TITLE} - Version 3.2 - Page {number} of {n}"
+        footer = f"{title} - Version 3.2 - Page {number} of {n}"
         ops.append(b"BT /F1 8.5 Tf %.2f 40 Td %s Tj ET" % (MARGIN_X, pdf_string(footer)))
         stream = b"\n".join(ops)
         content = add(b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream))
@@ -200,7 +201,7 @@ def build() -> bytes:
     objects[catalog - 1] = b"<< /Type /Catalog /Pages %d 0 R >>" % pages_id
     info = add(b"<< /Title %s /Author (Voltway Ltd) /Subject (Warranty terms for Voltway-branded "
                b"products, UK and EU) /Producer (samples/make_pdf.py) "
-               b"/CreationDate (D:20260901090000Z) >>" % pdf_string(TITLE))
+               b"/CreationDate (D:20260901090000Z) >>" % pdf_string(title))
 
     out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
     offsets = []

@@ -36,8 +36,11 @@ from service import prompts
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError
 from service.language import LANGUAGES, Glossary, TokenCounter, approx_tokens, detect_language
+from service.contacts import KnowledgeBaseContacts
 from service.extractive import extractive_answer
 from service.guard import GroundingGuard
+from service.injection import has_instructions, without_sentences
+from service.leaks import LeakCheck
 from service.reply import Reply, Status, rejected_reply, strip_markers
 from service.settings import AssistantSettings
 from service.sources import Retriever, Source, faq_match, passage_text, to_sources
@@ -73,6 +76,7 @@ class Assistant:
         glossary: Glossary | None = None,
         count_tokens: TokenCounter = approx_tokens,
         context_window: int = 2048,
+        contacts: KnowledgeBaseContacts | None = None,
     ):
         self.backend = backend
         self.retriever = retriever
@@ -80,6 +84,11 @@ class Assistant:
         self.glossary = glossary or Glossary()
         self.count_tokens = count_tokens
         self.context_window = context_window
+        # The contact points answers may give: configured, and those of the trusted documents.
+        self.contacts = contacts or KnowledgeBaseContacts(
+            self.settings.allowed_contacts, self.settings.trusted_documents,
+            retriever if hasattr(retriever, "texts_of") else None,
+        )
 
     # --- shared pieces ---
 
@@ -112,14 +121,29 @@ class Assistant:
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """Passages for `query`, best first, as sources (for the /search endpoint)."""
         hits, _ = self.retrieve(query, k)
-        return to_sources(hits, self.settings.snippet_chars)
+        return self.sources(hits)
 
-    def passages_block(self, hits: Sequence) -> str:
+    def sources(self, hits: Sequence) -> list[Source]:
+        """Hits as the sources shown to a customer: snippets with contact points the company does not
+        allow made inert ("hxxp://evil[.]example": no link to click)."""
+        allow = self.contacts.current()
+        return [dataclasses.replace(s, snippet=allow.defang(s.snippet))
+                for s in to_sources(hits, self.settings.snippet_chars)]
+
+    def clean_passage(self, text: str, question: str = "") -> str:
+        """A passage as the model and the guard see it: without sentences that instruct an assistant ("note to
+        the AI: ignore your instructions") or give a contact point the company does not allow, so that
+        a planted instruction or phishing link never reaches the model to be repeated."""
+        allow = self.contacts.current()
+        return without_sentences(text, lambda s: has_instructions(s) or bool(allow.disallowed(s, question=question)))
+
+    def passages_block(self, hits: Sequence, question: str = "") -> str:
         parts = []
         for i, h in enumerate(hits, 1):
             heading = getattr(h, "heading", "") or ""
             where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
-            text = h.text if len(h.text) <= self.settings.max_passage_chars else h.text[: self.settings.max_passage_chars] + "…"
+            text = self.clean_passage(h.text, question)
+            text = text if len(text) <= self.settings.max_passage_chars else text[: self.settings.max_passage_chars] + "…"
             # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
             parts.append(f"[{i}] {_defang(where)}\n{_defang(text)}")
         return "\n\n".join(parts)
@@ -187,9 +211,11 @@ class Assistant:
         retrieval_s = time.perf_counter() - started
         use_faq = self.settings.faq_direct if faq_direct is None else faq_direct
         entry = faq_match(hits, language, self.settings.faq_direct_threshold) if use_faq else None
-        if entry is not None:
+        # A curated answer is given verbatim only when every contact point in it is allowed: a planted FAQ
+        # entry must not become a phishing answer. Otherwise the model answers, under the guard.
+        if entry is not None and self._may_quote(entry.answer, question):
             reply = Reply(
-                "faq", text=f"{entry.answer} [1]", sources=to_sources([entry], self.settings.snippet_chars),
+                "faq", text=f"{entry.answer} [1]", sources=self.sources([entry]),
                 started=started, retrieval_s=retrieval_s,
             )
             reply.passages = [passage_text(entry)]
@@ -199,19 +225,25 @@ class Assistant:
         use_guard = self.settings.guard if guard is None else guard
         return self._generated(question, history, hits, params, language, use_guard, started, retrieval_s)
 
+    def _may_quote(self, text: str, question: str) -> bool:
+        """Whether a curated answer may be given verbatim: no contact point outside the allow-list, no
+        instruction to an assistant (a planted FAQ entry must not become a phishing answer)."""
+        return not has_instructions(text) and not self.contacts.current().disallowed(text, question=question)
+
     def _generated(
         self, question: str, history: list[ChatMessage], hits: list, params: GenerationParams, language: str,
         guard: bool, started: float, retrieval_s: float,
     ) -> Reply:
         """The model's answer from the passages that fit the context window; with `guard`, checked as it
-        streams and replaced by the passages' own sentences when it states something they do not."""
-        system = prompts.customer_service_system_prompt(self.settings.company)
+        streams and replaced by the passages' own sentences when it states something they do not. Whatever
+        `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
+        system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
 
         def make_user(used_hits):
             return {
                 "role": "user",
                 "content": prompts.GROUNDED_QUESTION.format(
-                    passages=self.passages_block(used_hits), question=question,
+                    passages=self.passages_block(used_hits, question), question=question,
                     language_hint=prompts.ANSWER_IN.get(language, ""),
                 ),
             }
@@ -219,12 +251,13 @@ class Assistant:
         messages, used = self._fit(system, history, make_user, hits, params)
         if messages is None or not used:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
-        sources = to_sources(used, self.settings.snippet_chars)
-        passages = [passage_text(h) for h in used]
-        check = fallback = None
-        if guard:
-            check = GroundingGuard(passages, question, self.vocabulary)
-            fallback = partial(self._extractive, question, used, sources, language)
+        sources = self.sources(used)
+        passages = [self.clean_passage(passage_text(h), question) for h in used]
+        check = GroundingGuard.for_answer(
+            passages if guard else None, question, self.vocabulary,
+            contacts=self.contacts.current().checker(question), leaks=LeakCheck(system, passages),
+        )
+        fallback = partial(self._extractive, question, used, sources, language)
         reply = Reply(
             "generated", sources=sources, chunks=self._stream(messages, params), started=started,
             retrieval_s=retrieval_s, check=check, fallback=fallback,
@@ -243,7 +276,7 @@ class Assistant:
         text = ""
         if embed is not None:
             text, _ = extractive_answer(
-                question, [passage_text(h, with_title=False) for h in used], embed,
+                question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
                 max_sentences=self.settings.extractive_sentences,
                 min_similarity=self.settings.extractive_min_similarity,
             )
@@ -357,7 +390,7 @@ class Assistant:
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
         reply = Reply(
-            "generated", sources=to_sources(used, self.settings.snippet_chars),
+            "generated", sources=self.sources(used),
             chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
         )
         reply.messages = messages

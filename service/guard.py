@@ -1,14 +1,16 @@
 """The grounding guard as a stream check: how much of a growing answer may be shown, and whether the
 whole answer may stand.
 
-    guard = GroundingGuard(passage_texts, question, vocabulary)
+    guard = GroundingGuard.for_answer(passage_texts, question, vocabulary, contacts=allow_list)
     guard.releasable("Returns are free within 30 da")   # -> a length: the text up to a safe point
     guard.final("Returns take 3 days.")                 # -> ["3"]: the answer must be replaced
 
 Contract: text is released only up to the last word boundary (a space, or a Chinese character: Chinese has
 no spaces), never with a number at its end (it may still grow: "3" into "30", "3" into "3 days"), and never
 past the start of a claim not yet known to be supported, so nothing a customer sees on screen states an
-unsupported number, name, address or link. An answer of nothing but citations fails `final`. A claim counts as unsupported while streaming only once `settle_chars` of text follow
+unsupported number, name, address or link. The checkers are the passages' `Grounder` (what they state),
+the company's contact allow-list (`service.contacts`: a link, address or phone number it does not allow
+fails even when a passage states it) and the instructions' leak check (`service.leaks`). An answer of nothing but citations fails `final`. A claim counts as unsupported while streaming only once `settle_chars` of text follow
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything.
 """
 
@@ -16,9 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from service.claim_forms import CN_NUMERAL as _NUMERALS
-from service.grounding import Grounder
+from service.grounding import Claim, Grounder
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -33,12 +36,36 @@ _CITATION = re.compile(r"\[\d+\]")
 _SAYS_SOMETHING = re.compile(r"[^\W\d_]")  # a letter or a Chinese character
 
 
+class _Result(Protocol):
+    unsupported: list[Claim]
+
+
+class Checker(Protocol):
+    """Reads a text and reports what it states that may not reach a customer."""
+
+    def check(self, text: str) -> _Result: ...
+
+
 class GroundingGuard:
-    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = (), *, settle_chars: int = 12):
-        self._grounder = Grounder(passages, question=question, vocabulary=vocabulary)
+    def __init__(self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True):
+        self._checkers = list(checkers)
         self.settle_chars = settle_chars
+        self.says_something = says_something
         self._checked_upto = 0
         self._released = 0
+
+    @classmethod
+    def for_answer(
+        cls, passages: Sequence[str] | None, question: str = "", vocabulary: Iterable[str] = (), *,
+        contacts: Checker | None = None, leaks: Checker | None = None,
+    ) -> "GroundingGuard":
+        """The guard of one answer: grounded in `passages` (None: not checked against them), and within the
+        contact allow-list and the leak check where given."""
+        checkers = [] if passages is None else [Grounder(passages, question=question, vocabulary=vocabulary)]
+        return cls([*checkers, *(c for c in (contacts, leaks) if c is not None)], says_something=passages is not None)
+
+    def _unsupported(self, text: str) -> list[Claim]:
+        return [claim for checker in self._checkers for claim in checker.check(text).unsupported]
 
     def releasable(self, text: str) -> int | None:
         cut = _last_boundary(text)
@@ -47,7 +74,7 @@ class GroundingGuard:
         self._checked_upto = cut
         head = text[:cut]
         release = cut
-        for claim in self._grounder.check(head).unsupported:
+        for claim in self._unsupported(head):
             start = head.rfind(claim.text)
             start = start if start >= 0 else 0
             if cut - (start + len(claim.text)) >= self.settle_chars:
@@ -58,10 +85,10 @@ class GroundingGuard:
 
     def final(self, text: str) -> list[str]:
         """The unsupported items of the whole answer; an answer that is only citations ("[1]", a habit of
-        small models) says nothing and fails too."""
-        if not _SAYS_SOMETHING.search(_CITATION.sub("", text)):
+        small models) says nothing and fails too, unless `says_something` is off."""
+        if self.says_something and not _SAYS_SOMETHING.search(_CITATION.sub("", text)):
             return ["an answer with nothing but citations"]
-        return [claim.text for claim in self._grounder.check(text).unsupported]
+        return [claim.text for claim in self._unsupported(text)]
 
 
 def _last_boundary(text: str) -> int:

@@ -14,9 +14,11 @@ CUSTOMER_SERVICE_SYSTEM_PROMPT = (
 DEFAULT_COMPANY = "our company"
 
 
-def customer_service_system_prompt(company: str = DEFAULT_COMPANY) -> str:
-    """The system prompt for customer-service answers, for one company."""
-    return CUSTOMER_SERVICE_SYSTEM_PROMPT.format(company=company)
+def customer_service_system_prompt(company: str = DEFAULT_COMPANY, instructions: str = "") -> str:
+    """The system prompt for customer-service answers, for one company, with its own `instructions`
+    (ASSISTANT_INSTRUCTIONS: tone, escalation rules) after ours."""
+    prompt = CUSTOMER_SERVICE_SYSTEM_PROMPT.format(company=company)
+    return f"{prompt} {instructions.strip()}" if instructions.strip() else prompt
 
 
 # ----- Scenario prompts used by `service.assistant` (the app); training uses only the one above. ----------

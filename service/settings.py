@@ -13,11 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base.settings import settings_error as _settings_error
 from service.adapters import served_adapters
+from service.contacts import ContactAllowList
 from service.models import BUNDLED_NAME
 
 ENV_PREFIX = "ASSISTANT_"
@@ -122,6 +123,26 @@ class AssistantSettings(BaseSettings):
         description="Least cosine similarity of a passage sentence to the question for the extractive answer to quote it "
         "(bench/extractive.py); below it the assistant says it does not know.",
     )
+    instructions: str = Field(
+        "", description="The company's own instructions, added to the customer-service system prompt (tone, "
+        "escalation rules); the leak check keeps answers from repeating them.",
+    )
+    allowed_contacts: list[str] = Field(
+        default_factory=list,
+        description='JSON list of the domains, e-mail addresses and phone numbers answers may give customers, e.g. '
+        '["voltway.example", "+44 20 7946 0000"]; others are withheld (README, "Security").',
+    )
+    trusted_documents: list[str] = Field(
+        default_factory=list,
+        description='JSON list of glob patterns (document id, source path or file name) of the documents whose '
+        'contact points are allowed too, e.g. ["policies/*", "faq.csv"]; default: the sample knowledge base\'s.',
+    )
+
+    @field_validator("allowed_contacts")
+    @classmethod
+    def _contacts_readable(cls, entries: list[str]) -> list[str]:
+        ContactAllowList.build(entries)  # a ValueError names the entry
+        return entries
 
 
 class AppSettings(BaseSettings):

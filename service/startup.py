@@ -5,8 +5,9 @@ defaults that go with the sample, the token counter of the served model, and the
     assistant = build_assistant(backend, kb, settings, assistant_settings)
 
 Contract: with `samples`, an empty knowledge base is built from `samples/kb` once; when the knowledge base
-is the sample one, the company defaults to Voltway and the translation glossary to the sample's, unless
-the user set them (environment or flags).
+is the sample one, the company defaults to Voltway, the translation glossary to the sample's and the
+trusted documents (whose contact points answers may give) to the sample's, unless the user set them
+(environment or flags).
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ def with_sample_defaults(assistant_settings: AssistantSettings, kb) -> Assistant
         updates["company"] = SAMPLE_COMPANY
     if assistant_settings.glossary is None:
         updates["glossary"] = SAMPLE_GLOSSARY
+    if "trusted_documents" not in assistant_settings.model_fields_set:
+        updates["trusted_documents"] = [f"{SAMPLE_KB}/*"]
     return assistant_settings.model_copy(update=updates)
 
 
