@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import sys
+from functools import partial
 from pathlib import Path
 
 import gradio as gr
@@ -26,9 +27,11 @@ from service.handlers import AdminLogin, Handlers
 from service.settings import AppSettings
 from ui.admin import kb_tab
 from ui.chat import chat_tab, generation_controls
+from ui.clients import endpoint
 from ui.console import console_tab
 from ui.dashboard import dashboard_tab
 from ui.errors import shown
+from ui.server import serve
 from ui.tabs import translate_tab, write_tab
 
 
@@ -50,25 +53,18 @@ def build_app(handlers: Handlers, *, title: str = "Helpdesk Assistant") -> gr.Bl
                 console_tab(handlers)
             with gr.Tab("Dashboard", id="dashboard"):
                 dashboard_tab(handlers)
-        gr.api(shown(handlers.ask), api_name="ask")
-        gr.api(shown(handlers.answer), api_name="answer")
-        gr.api(shown(handlers.chat), api_name="chat")
-        gr.api(shown(handlers.translate), api_name="translate")
-        gr.api(shown(handlers.generate), api_name="generate")
-        gr.api(shown(handlers.search), api_name="search", concurrency_limit=None)
+        # The endpoints that reach the model or the index count against the caller's limits.
+        limited = partial(endpoint, limits=handlers.limits)
+        gr.api(limited(handlers.ask), api_name="ask")
+        gr.api(limited(handlers.answer), api_name="answer")
+        gr.api(limited(handlers.chat), api_name="chat")
+        gr.api(limited(handlers.translate), api_name="translate")
+        gr.api(limited(handlers.generate), api_name="generate")
+        gr.api(limited(handlers.search), api_name="search", concurrency_limit=None)
         gr.api(shown(handlers.feedback), api_name="feedback", concurrency_limit=None)
         gr.api(shown(handlers.handoff), api_name="handoff", concurrency_limit=None)
         gr.api(shown(handlers.messages), api_name="messages", concurrency_limit=None)
     return demo
-
-
-def launch(demo: gr.Blocks, settings: AppSettings, concurrency: int, *, host: str, port: int, block: bool = True):
-    """Queue sized to the backend, then serve. Returns (app, local_url, share_url)."""
-    demo.queue(default_concurrency_limit=concurrency, max_size=settings.queue_size)
-    return demo.launch(
-        server_name=host, server_port=port, prevent_thread_lock=not block, quiet=not block, show_error=False,
-        footer_links=["api"],
-    )
 
 
 def admin_login(settings: AppSettings) -> AdminLogin | None:
@@ -106,6 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     from knowledge_base import KBSettings, KnowledgeBaseError
     from service.engine import open_backend
     from service.errors import AssistantError
+    from service.limits import RequestLimits
     from service.process import exit_on_sigterm
     from service.settings import AssistantSettings, Settings, settings_error
     from service.startup import build_assistant, is_sample_kb, open_knowledge_base, with_sample_defaults
@@ -131,12 +128,13 @@ def main(argv: list[str] | None = None) -> int:
             assistant = build_assistant(backend, kb, settings, assistant_settings)
             desk = SupportDesk(assistant, ConversationStore.open(settings.store_url), model_name=settings.model)
             agents = {name: secret.get_secret_value() for name, secret in app_settings.agents.items()}
-            handlers = Handlers(assistant, kb, desk=desk, admin=admin_login(app_settings), agents=agents)
+            handlers = Handlers(assistant, kb, desk=desk, admin=admin_login(app_settings), agents=agents,
+                                limits=RequestLimits.from_settings(app_settings))
             concurrency = app_settings.concurrency or (1 if settings.engine == "local" else settings.max_num_seqs)
             demo = build_app(handlers, title=title)
             host, port = app_settings.app_host, app_settings.app_port
             print(f"Open http://{host}:{port} (API: http://{host}:{port}/?view=api).", flush=True)
-            launch(demo, app_settings, concurrency, host=host, port=port)
+            serve(demo, app_settings, concurrency, host=host, port=port)
         return 0
     except (AssistantError, KnowledgeBaseError) as e:
         print(f"Error: {e}", file=sys.stderr)

@@ -95,7 +95,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from gradio_client import Client
 
-    from app import build_app, launch
+    from app import build_app
+    from ui.server import serve
     from service.engine import open_backend
     from service.handlers import Handlers
     from service.settings import AppSettings, AssistantSettings, Settings
@@ -110,9 +111,9 @@ def main(argv: list[str] | None = None) -> int:
         backend = stack.enter_context(open_backend(settings))
         assistant = build_assistant(backend, kb, settings, answer_settings)
         demo = build_app(Handlers(assistant, kb))
-        _, url, _ = launch(demo, AppSettings(), 4, host="127.0.0.1", port=free_port(), block=False)
-        stack.callback(demo.close)
-        client = Client(url, verbose=False)
+        running = serve(demo, AppSettings(), 4, host="127.0.0.1", port=free_port(), block=False)
+        stack.callback(running.close)
+        client = Client(running.url, verbose=False)
         for q in questions[: args.warmup]:  # load the embedder, compile paths, open connections
             time_direct(assistant, q), time_app(client, q)
         rows = []

@@ -44,7 +44,7 @@ def open_backend(
                 yield backend
         case "vllm":
             local_url = f"http://{settings.host}:{settings.port}/v1"
-            if reuse_running and _serves_models(local_url):
+            if reuse_running and _serves_models(local_url, settings.api_key):
                 log(f"Using the model server already running at {local_url}.")
                 backend = http_backend(settings, local_url)
                 with contextlib.closing(backend):
@@ -74,11 +74,11 @@ def open_backend(
             yield ScriptedBackend()
 
 
-def _serves_models(base_url: str) -> bool:
+def _serves_models(base_url: str, api_key: str | None = None) -> bool:
     from service.backends.openai_http import served_models
     from service.errors import AssistantError
 
     try:
-        return bool(served_models(base_url, timeout_s=2))
+        return bool(served_models(base_url, api_key=api_key, timeout_s=2))
     except AssistantError:
         return False

@@ -8,7 +8,10 @@ UI and the service, tested directly.
 Contract: arguments arrive as an API caller or the UI sends them (strings, None for "the default");
 results are plain JSON-able values; a caller's mistake raises `InputError` with one sentence, which the UI
 shows as it is. Admin methods take `authed` (the session's login state) and refuse without it when a
-login is configured. Every customer-service turn (/ask, /answer, /chat and the UI's chat) is stored by the
+login is configured. The public methods take `client` (the key of the caller: `service.limits.client_key`;
+the UI fills it from the request and hides it from the API): over its rate or stream limit a caller gets a
+"please wait" answer (status `rate_limited`), nothing stored; logins lock a client out after repeated
+wrong passwords. Every customer-service turn (/ask, /answer, /chat and the UI's chat) is stored by the
 support desk before its request ends; `conversation_id` continues a stored conversation.
 """
 
@@ -22,6 +25,8 @@ from pathlib import Path
 from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
 from service.errors import AssistantError
+from service.language import detect_language
+from service.limits import LOCAL, RequestLimits
 from support.corrections import save_faq_entry
 from support.desk import SupportDesk
 from support.gaps import knowledge_gaps
@@ -50,7 +55,7 @@ class Handlers:
 
     def __init__(
         self, assistant: Assistant, kb=None, *, desk: SupportDesk | None = None, models: list[str] | None = None,
-        admin: AdminLogin | None = None, agents: dict[str, str] | None = None,
+        admin: AdminLogin | None = None, agents: dict[str, str] | None = None, limits: RequestLimits | None = None,
     ):
         self.assistant = assistant
         self.kb = kb
@@ -59,6 +64,8 @@ class Handlers:
         self.desk = desk or SupportDesk(assistant, ConversationStore.temporary())
         self.models = models or _served_models(assistant)
         self.admin = admin
+        # Without limits (tools, tests) nobody is rate-limited; the app passes RequestLimits.from_settings.
+        self.limits = limits or RequestLimits()
 
     @property
     def login_required(self) -> bool:
@@ -66,10 +73,17 @@ class Handlers:
 
     # --- customer service, translation, drafting ---
 
+    def admit(self, client: str, text: str = ""):
+        """A context manager: yields None while `client` may be served (holding one of its stream slots), else
+        the sentence that asks it to wait, in the language of `text`."""
+        return self.limits.admit(client, detect_language(text) if text and text.strip() else "en")
+
     def params(self, temperature=None, max_tokens=None, model: str | None = None) -> GenerationParams:
         """Generation parameters from the UI or an API call; None keeps the assistant's default."""
         if model and model not in self.models:
             raise InputError(f"Unknown model {model!r}; choose one of {', '.join(self.models)}.")
+        if max_tokens is not None and not 1 <= int(max_tokens) <= self.limits.max_tokens:
+            raise InputError(f"max_tokens must be between 1 and {self.limits.max_tokens}.")
         return self.assistant.params(
             model=None if not model or model == self.models[0] else model,
             temperature=None if temperature is None else float(temperature),
@@ -78,18 +92,22 @@ class Handlers:
 
     def ask(
         self, question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-        k: int | None = None, conversation_id: str | None = None,
+        k: int | None = None, conversation_id: str | None = None, *, client: str = LOCAL,
     ) -> tuple[str, list[dict]]:
         """Answer one customer question from the knowledge base; returns (answer, sources). Optional: `model`
         (the base model or a served LoRA adapter), `temperature`, `max_tokens`, `k` (passages retrieved),
         `conversation_id` (continue a stored conversation; none starts a new one)."""
-        turn = self._customer_turn(question, conversation_id, None, model, temperature, max_tokens, k, "ask")
-        turn.collect()
-        return turn.text, [s.as_dict() for s in turn.sources]
+        request = self._request(model, temperature, max_tokens, k)  # a bad request is refused before it counts
+        with self.admit(client, question) as refusal:
+            if refusal:
+                return refusal, []
+            turn = self._customer_turn(question, conversation_id, None, *request, "ask")
+            turn.collect()
+            return turn.text, [s.as_dict() for s in turn.sources]
 
     def answer(
         self, question: str, model: str | None = None, temperature: float | None = None, max_tokens: int | None = None,
-        k: int | None = None, conversation_id: str | None = None,
+        k: int | None = None, conversation_id: str | None = None, *, client: str = LOCAL,
     ) -> dict:
         """Answer one customer question; returns {text, sources, status, conversation_id, turn}. `status` says
         what the text is: faq (a curated FAQ answer), generated (the model's, checked against its sources),
@@ -97,24 +115,34 @@ class Handlers:
         (the knowledge base does not cover it; a person is offered), handoff (a person will reply: see
         /messages), rejected (the input was refused), error. With `conversation_id` the stored conversation is
         the context; without, a new one starts (its id is returned). The other optional arguments are those
-        of /ask."""
-        turn = self._customer_turn(question, conversation_id, None, model, temperature, max_tokens, k, "answer")
-        turn.collect()
-        return {"text": turn.text, "sources": [s.as_dict() for s in turn.sources], "status": turn.status,
-                "conversation_id": turn.conversation_id, "turn": turn.turn}
+        of /ask. Over the caller's limits: status rate_limited, a "please wait" text, nothing stored."""
+        request = self._request(model, temperature, max_tokens, k)
+        with self.admit(client, question) as refusal:
+            if refusal:
+                return {"text": refusal, "sources": [], "status": "rate_limited", "conversation_id": conversation_id,
+                        "turn": None}
+            turn = self._customer_turn(question, conversation_id, None, *request, "answer")
+            turn.collect()
+            return {"text": turn.text, "sources": [s.as_dict() for s in turn.sources], "status": turn.status,
+                    "conversation_id": turn.conversation_id, "turn": turn.turn}
 
     def chat(
         self, message: str, history: list[dict] | None = None, model: str | None = None,
         temperature: float | None = None, max_tokens: int | None = None, k: int | None = None,
-        conversation_id: str | None = None,
+        conversation_id: str | None = None, *, client: str = LOCAL,
     ) -> Iterator[tuple[str, list[dict]]]:
         """Multi-turn: `history` is [{role: user|assistant, content}, ...]; streams (answer so far, sources).
         With `conversation_id`, the stored conversation is used instead of `history`. The optional arguments
         are those of /ask."""
-        turn = self._customer_turn(message, conversation_id, history, model, temperature, max_tokens, k, "chat")
-        sources = [s.as_dict() for s in turn.sources]
-        for text in turn:
-            yield text, sources
+        request = self._request(model, temperature, max_tokens, k)
+        with self.admit(client, message) as refusal:
+            if refusal:
+                yield refusal, []
+                return
+            turn = self._customer_turn(message, conversation_id, history, *request, "chat")
+            sources = [s.as_dict() for s in turn.sources]
+            for text in turn:
+                yield text, sources
 
     def customer_turn(self, message: str, *, conversation_id: str | None, history, params: GenerationParams,
                       k: int | None, channel: str = "api", scenario: str = "chat"):
@@ -122,12 +150,22 @@ class Handlers:
         return self.desk.answer(message, conversation_id=conversation_id or None, history=history, channel=channel,
                                 scenario=scenario, k=k, params=params)
 
-    def _customer_turn(self, message, conversation_id, history, model, temperature, max_tokens, k, scenario):
-        params = self.params(temperature, max_tokens, model)
+    def _request(self, model, temperature, max_tokens, k) -> tuple[GenerationParams, int | None]:
+        return self.params(temperature, max_tokens, model), self.checked_k(k)
+
+    def _customer_turn(self, message, conversation_id, history, params, k, scenario):
         # With a conversation id the stored conversation is the context, whatever history was sent.
         history = None if conversation_id else clean_history(history)
         return self.customer_turn(message, conversation_id=conversation_id, history=history,
-                                  params=params, k=_int_or_none(k), scenario=scenario)
+                                  params=params, k=k, scenario=scenario)
+
+    def checked_k(self, k) -> int | None:
+        """`k` as an int, within 0 and the cap (None: the default)."""
+        if k is None:
+            return None
+        if not 0 <= int(k) <= self.limits.max_k:
+            raise InputError(f"k must be between 0 and {self.limits.max_k}.")
+        return int(k)
 
     def record(self, reply, *, request: str, channel: str, scenario: str, model: str | None = None) -> int:
         """Store a finished translation or draft of the UI (the endpoints above store their own)."""
@@ -158,34 +196,47 @@ class Handlers:
         question, answer, status, sources}]."""
         return [t.as_dict() for t in self.desk.store.turns(conversation_id, _int_or_none(after_turn) or 0)]
 
-    def translate(self, text: str, target: str = "en", source: str = "auto") -> str:
+    def translate(self, text: str, target: str = "en", source: str = "auto", *, client: str = LOCAL) -> str:
         """Translate `text` into `target` (en, zh, fr, de, es, ja); `source` is auto-detected unless given."""
-        reply = self.assistant.translate(text, target, source)
-        reply.collect()
-        self.desk.record(reply, request=text, channel="api", scenario="translate")
-        return reply.text
+        with self.admit(client, text) as refusal:
+            if refusal:
+                raise InputError(refusal)
+            reply = self.assistant.translate(text, target, source)
+            reply.collect()
+            self.desk.record(reply, request=text, channel="api", scenario="translate")
+            return reply.text
 
-    def generate(self, kind: str, brief: str, tone: str = "friendly") -> tuple[str, list[dict]]:
+    def generate(self, kind: str, brief: str, tone: str = "friendly", *, client: str = LOCAL) -> tuple[str, list[dict]]:
         """Draft a reply_email | product_description | social_post | faq_entry from `brief`, in a tone
         (friendly, professional, concise, empathetic, enthusiastic), grounded in the knowledge base."""
-        reply = self.assistant.generate(kind, brief, tone)
-        reply.collect()
-        self.desk.record(reply, request=f"{kind}: {brief}", channel="api", scenario="generate")
-        return reply.text, [s.as_dict() for s in reply.sources]
+        with self.admit(client, brief) as refusal:
+            if refusal:
+                raise InputError(refusal)
+            reply = self.assistant.generate(kind, brief, tone)
+            reply.collect()
+            self.desk.record(reply, request=f"{kind}: {brief}", channel="api", scenario="generate")
+            return reply.text, [s.as_dict() for s in reply.sources]
 
-    def search(self, query: str, k: int = 5) -> list[dict]:
+    def search(self, query: str, k: int = 5, *, client: str = LOCAL) -> list[dict]:
         """The k best knowledge-base passages for `query`, best first."""
         problem = self.assistant.check_input(query, "query")
         if problem:
             raise InputError(problem)
-        return [s.as_dict() for s in self.assistant.search(query, int(k))]
+        k = self.checked_k(k)
+        with self.admit(client, query) as refusal:
+            if refusal:
+                raise InputError(refusal)
+            return [s.as_dict() for s in self.assistant.search(query, k)]
 
     # --- the agent console (always behind a login: transcripts are customers' data) ---
 
-    def agent_login(self, user: str, password: str) -> str | None:
-        """The agent's name when (user, password) is an agent's or the admin's login, else None."""
+    def agent_login(self, user: str, password: str, *, client: str = LOCAL) -> str | None:
+        """The agent's name when (user, password) is an agent's or the admin's login, else None. Raises
+        `LockedOut` for a client after repeated wrong passwords."""
+        self.limits.logins.check(client)
         logins = self.agents + ([self.admin] if self.admin else [])
         matches = [login.user for login in logins if login.check(user, password)]  # check every one: constant time
+        self.limits.logins.record(client, ok=bool(matches))
         return matches[0] if matches else None
 
     def require_agent(self, agent: str | None) -> str:
@@ -241,8 +292,14 @@ class Handlers:
 
     # --- knowledge-base admin ---
 
-    def login(self, user: str, password: str) -> bool:
-        return self.admin is not None and self.admin.check(user, password)
+    def login(self, user: str, password: str, *, client: str = LOCAL) -> bool:
+        """Whether (user, password) is the admin's login; raises `LockedOut` after repeated wrong ones."""
+        if self.admin is None:
+            return False
+        self.limits.logins.check(client)
+        ok = self.admin.check(user, password)
+        self.limits.logins.record(client, ok=ok)
+        return ok
 
     def require_admin(self, authed: bool) -> None:
         if self.kb is None:

@@ -160,6 +160,23 @@ class AppSettings(BaseSettings):
     )
     concurrency: int | None = Field(None, ge=1, description="Answers generated at once; default: fits the backend.")
     queue_size: int = Field(64, ge=1, description="Requests waiting beyond that; more are refused with a message.")
+    allowed_origins: list[str] = Field(
+        default_factory=list,
+        description='JSON list of the web origins that may call the app from a browser (the company sites that embed '
+        'it), e.g. ["https://shop.example"]; none by default.',
+    )
+    max_upload_mb: int = Field(20, ge=1, description="Largest file an admin may upload, in MB.")
+    rate_limit_per_minute: int = Field(20, ge=1, description="Questions (and translations, drafts, searches) one client may send per minute.")
+    streams_per_client: int = Field(2, ge=1, description="Answers one client may receive at once.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='JSON list of the reverse proxies (addresses or networks) whose X-Forwarded-For names the client, '
+        'e.g. ["127.0.0.1", "10.0.0.0/8"]; without one every client is its own address.',
+    )
+    login_attempts: int = Field(5, ge=1, description="Wrong passwords from one client before its logins are locked.")
+    login_lockout_s: float = Field(900, ge=1, description="How long a client is locked out after that, in seconds.")
+    max_tokens_limit: int = Field(1024, ge=1, description="Largest max_tokens an API caller may ask for.")
+    top_k_limit: int = Field(10, ge=1, description="Largest k (passages retrieved) an API caller may ask for.")
 
     @property
     def login_required(self) -> bool:

@@ -14,6 +14,7 @@ Contract:
 import contextlib
 import ctypes
 import importlib.metadata
+import ipaddress
 import os
 import signal
 import socket
@@ -56,6 +57,7 @@ class VLLMServerConfig:
     startup_timeout_s: float = 900.0
     log_path: Path = Path("data/logs/vllm.log")  # from_settings puts it in the data directory
     extra_args: tuple[str, ...] = ()
+    api_key: str | None = None  # required to listen beyond loopback: vLLM's API has no other access control
 
     @classmethod
     def from_settings(cls, settings: Settings, model: ResolvedModel) -> "VLLMServerConfig":
@@ -76,6 +78,7 @@ class VLLMServerConfig:
             tensor_parallel_size=settings.tensor_parallel_size,
             startup_timeout_s=settings.startup_timeout_s,
             log_path=settings.logs_dir / f"vllm-{settings.port}.log",
+            api_key=settings.api_key,
         )
 
     @property
@@ -120,6 +123,8 @@ class VLLMServerConfig:
             # attribute 'finalize_loading'"), so every start compiled again (~100 s here); the Inductor cache
             # does reload: the second start took 54 s.
             env.setdefault("VLLM_USE_AOT_COMPILE", "0")
+        if self.api_key:
+            env["VLLM_API_KEY"] = self.api_key  # in the environment, not on a command line `ps` shows
         env.setdefault("VLLM_NO_USAGE_STATS", "1")
         env.setdefault("DO_NOT_TRACK", "1")
         return env
@@ -167,6 +172,11 @@ class VLLMServer:
 
     def start(self) -> None:
         config = self.config
+        if not _is_loopback(config.host) and not config.api_key:
+            raise BackendUnavailableError(
+                f"The model server would listen on {config.host} without an API key, open to anyone who can reach "
+                "it; set ASSISTANT_API_KEY, or keep ASSISTANT_HOST=127.0.0.1."
+            )
         _require_free_port(config.host, config.port)
         for name, path in config.adapters.items():
             if not (Path(path) / "adapter_config.json").is_file():
@@ -199,7 +209,8 @@ class VLLMServer:
         started = time.monotonic()
         deadline = started + self.config.startup_timeout_s
         last_report = started
-        with httpx.Client(timeout=httpx.Timeout(5.0)) as client:
+        headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
+        with httpx.Client(timeout=httpx.Timeout(5.0), headers=headers) as client:
             while True:
                 code = self.process.poll()
                 if code is not None:
@@ -222,7 +233,7 @@ class VLLMServer:
     def served_models(self) -> list[str]:
         from service.backends.openai_http import served_models
 
-        return served_models(self.base_url)
+        return served_models(self.base_url, api_key=self.config.api_key)
 
     def wait(self) -> int:
         """Block until the child exits; its exit code."""
@@ -282,6 +293,15 @@ def load_lora_adapter(base_url: str, name: str, path: Path, timeout_s: float = 1
         raise BackendUnavailableError(
             f"The server refused adapter '{name}' (HTTP {response.status_code}: {response.text.strip()[:200]})."
         )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _answers(client: httpx.Client, url: str) -> bool:

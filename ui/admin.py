@@ -7,13 +7,20 @@ from pathlib import Path
 
 import gradio as gr
 
+from service.errors import AssistantError
 from service.handlers import Handlers
+from ui.clients import current_client
 from ui.errors import shown
 
 
 def login(handlers: Handlers, user: str, password: str):
-    """Returns (authed, message, panel visibility); also the /kb_login endpoint."""
-    if not handlers.login(user, password):
+    """Returns (authed, message, panel visibility); also the /kb_login endpoint. Repeated wrong passwords
+    lock the client out for a while."""
+    try:
+        ok = handlers.login(user, password, client=current_client(handlers.limits))
+    except AssistantError as e:
+        return False, str(e), gr.update(visible=False)
+    if not ok:
         return False, "Wrong user name or password.", gr.update(visible=False)
     return True, f"Logged in as {user}.", gr.update(visible=True)
 

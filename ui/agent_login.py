@@ -7,7 +7,9 @@ from functools import partial
 
 import gradio as gr
 
+from service.errors import AssistantError
 from service.handlers import Handlers
+from ui.clients import current_client
 
 
 @dataclass
@@ -31,8 +33,11 @@ def agent_login_row(prefix: str, user_label: str = "User") -> AgentLogin:
 
 
 def log_in(handlers: Handlers, user: str, password: str):
-    """Returns (agent, message, panel visibility)."""
-    agent = handlers.agent_login(user, password)
+    """Returns (agent, message, panel visibility); repeated wrong passwords lock the client out for a while."""
+    try:
+        agent = handlers.agent_login(user, password, client=current_client(handlers.limits))
+    except AssistantError as e:
+        return None, str(e), gr.update(visible=False)
     if agent is None:
         return None, "Wrong user name or password.", gr.update(visible=False)
     return agent, f"Logged in as {agent}.", gr.update(visible=True)

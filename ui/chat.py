@@ -12,6 +12,7 @@ from service.handlers import Handlers
 from support.desk import ANSWERED
 from support.store import REASONS
 from ui.errors import shown
+from ui.clients import current_client
 from ui.render import answer_messages, safe
 
 REASON_LABELS = {"wrong": "Wrong", "incomplete": "Incomplete", "not_relevant": "Not relevant", "outdated": "Outdated",
@@ -69,9 +70,17 @@ def bot_turn(handlers: Handlers, question: str, chatbot: list, history: list, co
     if not question:
         yield chatbot, history, conversation, answers, gr.skip()
         return
+    with handlers.admit(current_client(handlers.limits), question) as refusal:
+        if refusal:  # over this client's limits: asked to wait, nothing stored
+            yield chatbot + [{"role": "assistant", "content": safe(refusal)}], history, conversation, answers, gr.skip()
+            return
+        yield from _answer(handlers, question, chatbot, history, conversation, answers, temperature, max_tokens, k, model)
+
+
+def _answer(handlers: Handlers, question, chatbot, history, conversation, answers, temperature, max_tokens, k, model):
     params = handlers.params(temperature, max_tokens, model)
-    turn = handlers.customer_turn(question, conversation_id=conversation, history=history, params=params, k=int(k),
-                                  channel="ui")
+    turn = handlers.customer_turn(question, conversation_id=conversation, history=history, params=params,
+                                  k=handlers.checked_k(k), channel="ui")
     conversation = turn.conversation_id
     for text in turn:
         # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.

@@ -10,6 +10,7 @@ from service.assistant import CONTENT_KINDS, CONTENT_TONES
 from service.handlers import Handlers
 from service.language import LANGUAGES
 from ui.chat import GenerationControls
+from ui.clients import current_client
 from ui.errors import shown
 from ui.render import sources_markdown
 
@@ -20,6 +21,14 @@ KIND_LABELS = {
 
 
 def translate_stream(handlers: Handlers, text, source, target, temperature, max_tokens, model):
+    with handlers.admit(current_client(handlers.limits), text) as refusal:
+        if refusal:
+            yield "", refusal
+            return
+        yield from _translate(handlers, text, source, target, temperature, max_tokens, model)
+
+
+def _translate(handlers: Handlers, text, source, target, temperature, max_tokens, model):
     reply = handlers.assistant.translate(text, target, source, params=handlers.params(temperature, max_tokens, model))
     for _ in reply:
         yield reply.text, ""
@@ -31,8 +40,16 @@ def translate_stream(handlers: Handlers, text, source, target, temperature, max_
 
 
 def generate_stream(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k, model):
+    with handlers.admit(current_client(handlers.limits), brief) as refusal:
+        if refusal:
+            yield "", refusal
+            return
+        yield from _generate(handlers, kind, brief, tone, temperature, max_tokens, k, model)
+
+
+def _generate(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k, model):
     params = handlers.params(temperature, max_tokens, model)
-    reply = handlers.assistant.generate(kind, brief, tone, k=int(k), params=params)
+    reply = handlers.assistant.generate(kind, brief, tone, k=handlers.checked_k(k), params=params)
     for _ in reply:
         yield reply.text, ""
     handlers.record(reply, request=f"{kind}: {brief}", channel="ui", scenario="generate", model=model)

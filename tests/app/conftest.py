@@ -21,8 +21,11 @@ def hash_kb(tmp_path):
 
 
 class LiveApp:
-    def __init__(self, demo, url, handlers=None):
-        self.demo, self.url, self.handlers = demo, url, handlers
+    def __init__(self, demo, running, handlers=None):
+        self.demo, self.running, self.url, self.handlers = demo, running, running.url, handlers
+
+    def close(self):
+        self.running.close()
 
     def client(self):
         from gradio_client import Client
@@ -30,15 +33,17 @@ class LiveApp:
         return Client(self.url, verbose=False)
 
 
-def start_app(assistant, kb=None, *, admin=None, agents=None, concurrency=4, app_settings=None, **kwargs) -> LiveApp:
-    from app import build_app, launch
+def start_app(assistant, kb=None, *, admin=None, agents=None, concurrency=4, app_settings=None, limits=None,
+              **kwargs) -> LiveApp:
+    from app import build_app
+    from ui.server import serve
     from service.handlers import Handlers
     from service.settings import AppSettings
 
-    handlers = Handlers(assistant, kb, admin=admin, agents=agents)
+    handlers = Handlers(assistant, kb, admin=admin, agents=agents, limits=limits)
     demo = build_app(handlers, **kwargs)
-    _, url, _ = launch(demo, app_settings or AppSettings(), concurrency, host="127.0.0.1", port=free_port(), block=False)
-    return LiveApp(demo, url, handlers)
+    running = serve(demo, app_settings or AppSettings(), concurrency, host="127.0.0.1", port=free_port(), block=False)
+    return LiveApp(demo, running, handlers)
 
 
 AGENTS = {"alice": "alice-pass"}
@@ -68,7 +73,7 @@ def fake_app(tmp_path_factory):
     live = start_app(assistant, kb, admin=AdminLogin(*ADMIN), agents=AGENTS)
     live.backend, live.kb, live.retriever, live.assistant = backend, kb, retriever, assistant
     yield live
-    live.demo.close()
+    live.close()
 
 
 @pytest.fixture
@@ -106,7 +111,7 @@ def real_app(sample_kb, vllm_server, bundled_model):
     live = start_app(assistant, sample_kb, concurrency=8)
     live.assistant = assistant
     yield live
-    live.demo.close()
+    live.close()
     backend.close()
 
 

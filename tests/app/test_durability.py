@@ -31,7 +31,9 @@ def test_sigkill_during_a_stream_of_answers_loses_no_answered_turn(tmp_path):
     from gradio_client import Client
 
     port = free_port()
-    env = {**os.environ, "ASSISTANT_ENGINE": "scripted", "ASSISTANT_KB_EMBEDDING_MODEL": "hash"}
+    # Four customers from one address: the per-client rate limit raised for the run.
+    env = {**os.environ, "ASSISTANT_ENGINE": "scripted", "ASSISTANT_KB_EMBEDDING_MODEL": "hash",
+           "ASSISTANT_RATE_LIMIT_PER_MINUTE": "100000", "ASSISTANT_STREAMS_PER_CLIENT": "8"}
     app = subprocess.Popen(
         [sys.executable, "app.py", "--kb", str(tmp_path / "kb"), "--no-samples", "--data-dir", str(tmp_path), "--port", str(port)],
         cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

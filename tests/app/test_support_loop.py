@@ -145,4 +145,4 @@ def test_an_agents_answer_saved_as_faq_is_the_next_customers_direct_answer(tmp_p
         assert again["status"] == "faq" and again["text"].startswith("Yes, within 30 days if they are undamaged")
         assert len(backend.requests) == calls
     finally:
-        live.demo.close()
+        live.close()

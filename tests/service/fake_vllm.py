@@ -1,10 +1,11 @@
 """Stands in for vLLM's server process in lifecycle tests: `python fake_vllm.py PORT MODE`.
 
 MODE ok: spawns a grandchild (like vLLM's engine process), writes its pid to PORT.child, then
-serves /health and /v1/models. MODE fail: prints an error and exits 3, as vLLM does on a bad model.
+serves /health and /v1/models (the latter only with VLLM_API_KEY's bearer token, when it is set). MODE fail: prints an error and exits 3, as vLLM does on a bad model.
 """
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -28,6 +29,12 @@ class Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self):
+        key = os.environ.get("VLLM_API_KEY")  # as vLLM: with a key, /v1 needs it; /health does not
+        if key and self.path.startswith("/v1") and self.headers.get("Authorization") != f"Bearer {key}":
+            self.send_response(401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = json.dumps({"data": [{"id": "fake-model", "parent": None}]}).encode()
         self.send_response(200)
         self.send_header("Content-Length", str(len(body)))

@@ -89,6 +89,23 @@ def test_busy_port_is_refused_before_launching(tmp_path):
         assert server.process is None
 
 
+def test_listening_beyond_loopback_needs_an_api_key(tmp_path):
+    server = VLLMServer(fake_config(tmp_path, host="0.0.0.0"), log=lambda m: None)
+    with pytest.raises(BackendUnavailableError, match="would listen on 0.0.0.0 without an API key"):
+        server.start()
+    assert server.process is None
+
+
+def test_with_an_api_key_the_server_refuses_callers_without_it(tmp_path):
+    import httpx
+
+    config = fake_config(tmp_path, api_key="k3y-for-tests")
+    assert "k3y-for-tests" not in " ".join(config.command())  # not on a command line `ps` shows
+    with VLLMServer(config, log=lambda m: None) as server:
+        assert server.served_models() == ["fake-model"]
+        assert httpx.get(f"{server.base_url}/models").status_code == 401
+
+
 def test_adapter_without_config_is_refused(tmp_path):
     server = VLLMServer(fake_config(tmp_path, adapters={"support": tmp_path}), log=lambda m: None)
     with pytest.raises(BackendUnavailableError, match="adapter 'support'.*no adapter_config.json"):
