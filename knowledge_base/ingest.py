@@ -27,6 +27,7 @@ from .embeddings import Embedder
 from .errors import DocumentLoadError
 from .ingest_plan import expand
 from .loaders import parse_file, read_checked
+from .sandbox import shared_parser
 from .settings import KBSettings
 from .store import Snapshot
 from .vector_index import build_faiss_index, concrete_index_type
@@ -80,7 +81,10 @@ def read_and_embed(
     nothing changed (nothing is embedded then).
     """
     chunker = Chunker(embedder.token_spans, settings.chunk_tokens, settings.chunk_overlap)
-    report, changes = _read(paths, snap, chunker, int(settings.max_file_mb * 2**20), progress)
+    parse = parse_file
+    if settings.isolate_parsing:
+        parse = shared_parser(timeout_s=settings.parse_timeout_s, memory_mb=settings.parse_memory_mb)
+    report, changes = _read(paths, snap, chunker, int(settings.max_file_mb * 2**20), progress, parse)
     if not changes:
         return report, changes, None
     texts = [t for _, chunks in changes.new_docs for c in chunks for t in c.embed_texts]
@@ -90,7 +94,7 @@ def read_and_embed(
 
 
 def _read(
-    paths: list[Path], snap: Snapshot, chunker: Chunker, max_bytes: int, progress: bool
+    paths: list[Path], snap: Snapshot, chunker: Chunker, max_bytes: int, progress: bool, parse=parse_file,
 ) -> tuple[IngestReport, Changes]:
     from tqdm import tqdm
 
@@ -108,7 +112,7 @@ def _read(
                 report.skipped += len(snap.sources[source]["doc_ids"])
                 claimed.update((doc_id, path) for doc_id in snap.sources[source]["doc_ids"])
                 continue
-            docs = parse_file(path, data, root)
+            docs = parse(path, data, root)
             chunks = {d.doc_id: chunker.chunks(d) for d in docs}
         except DocumentLoadError as e:
             report.failed.append((str(path), str(e)))

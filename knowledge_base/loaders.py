@@ -44,9 +44,36 @@ def read_checked(path: Path, max_bytes: int) -> bytes:
             "split it or raise ASSISTANT_KB_MAX_FILE_MB."
         )
     try:
-        return path.read_bytes()
+        data = path.read_bytes()
     except OSError as e:
         raise DocumentLoadError(f"{path}: cannot be read ({e.strerror}).") from e
+    _check_content(path, data)
+    return data
+
+
+# What a file's first bytes say it is: the type is decided by the content, the name must agree.
+_MAGIC = [
+    (b"%PDF-", "a PDF"), (b"PK\x03\x04", "a zip archive (DOCX, XLSX, ...)"), (b"\x7fELF", "a program"),
+    (b"MZ", "a Windows program"), (b"\x89PNG", "an image"), (b"\xff\xd8\xff", "an image"), (b"GIF8", "an image"),
+    (b"\x1f\x8b", "a gzip archive"), (b"Rar!", "a RAR archive"), (b"7z\xbc\xaf", "a 7-Zip archive"),
+    (b"\xd0\xcf\x11\xe0", "an old Office document"),
+]
+
+
+def _content_type(data: bytes) -> str | None:
+    head = data[:1024].lstrip()
+    return next((name for magic, name in _MAGIC if head.startswith(magic)), None)
+
+
+def _check_content(path: Path, data: bytes) -> None:
+    """Refuse a file whose content is not what its name says ("invoice.pdf" that is a program, "notes.md"
+    that is a zip): parsers are chosen by name, so a mismatch is either a mistake or an attack."""
+    suffix, found = path.suffix.lower(), _content_type(data)
+    expected = {".pdf": "a PDF", ".docx": "a zip archive (DOCX, XLSX, ...)"}.get(suffix)
+    if expected and found != expected:
+        raise DocumentLoadError(f"{path}: the name says {suffix} but the content is {found or 'not ' + expected}.")
+    if not expected and found:
+        raise DocumentLoadError(f"{path}: the name says {suffix} (text) but the content is {found}.")
 
 
 def parse_file(path: Path, data: bytes, root: Path) -> list[Document]:

@@ -66,6 +66,13 @@ class KBSettings(BaseSettings):
         8.0, description="BM25 score of the best hit above which it counts as relevant even with a low cosine."
     )
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused (one-line failure).")
+    parse_timeout_s: float = Field(60.0, gt=0, description="Longest a file may take to read; a slower one fails alone.")
+    parse_memory_mb: int = Field(
+        1024, ge=64, description="Most memory reading one file may take (a child process's limit); more fails that file."
+    )
+    isolate_parsing: bool = Field(
+        True, description="Read each file in a child process with those limits (off: in this process, for debugging)."
+    )
 
     @model_validator(mode="after")
     def _folders_in_data_dir(self) -> "KBSettings":
