@@ -85,8 +85,14 @@ class Store:
     @contextmanager
     def write_lock(self):
         """Exclusive for writers; readers never take it (they read a complete generation)."""
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / ".lock", "w") as f:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            lock = open(self.root / ".lock", "w")
+        except OSError as e:
+            raise KnowledgeBaseError(
+                f"Cannot write to the knowledge base in {self.root} ({e.strerror}); make the folder writable."
+            ) from e
+        with lock as f:
             try:
                 fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as e:
@@ -160,7 +166,19 @@ class Store:
             )
 
     def save(self, snap: Snapshot) -> Path:
-        """Write `snap` as a new generation and make it current. Call under `write_lock()`."""
+        """Write `snap` as a new generation and make it current. Call under `write_lock()`. A disk that is full
+        or read-only is a `KnowledgeBaseError` in one sentence, and the current generation stays current."""
+        try:
+            return self._save(snap)
+        except (OSError, RuntimeError) as e:  # faiss reports a failed write as a RuntimeError
+            self._remove_leftovers(quiet=True)
+            reason = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+            raise KnowledgeBaseError(
+                f"Could not save the knowledge base in {self.root} ({reason}); nothing was changed. "
+                "Free some disk space or make the folder writable, then try again."
+            ) from e
+
+    def _save(self, snap: Snapshot) -> Path:
         import faiss
 
         self.root.mkdir(parents=True, exist_ok=True)
@@ -203,7 +221,11 @@ class Store:
                 shutil.rmtree(gen, ignore_errors=True)
         return final
 
-    def _remove_leftovers(self) -> None:
-        for tmp in self.root.glob(".tmp-gen-*"):
-            shutil.rmtree(tmp, ignore_errors=True)
-        (self.root / "CURRENT.tmp").unlink(missing_ok=True)
+    def _remove_leftovers(self, quiet: bool = False) -> None:
+        try:
+            for tmp in self.root.glob(".tmp-gen-*"):
+                shutil.rmtree(tmp, ignore_errors=True)
+            (self.root / "CURRENT.tmp").unlink(missing_ok=True)
+        except OSError:
+            if not quiet:
+                raise

@@ -39,7 +39,7 @@ from service.language import LANGUAGES, Glossary, TokenCounter, approx_tokens, d
 from service.contacts import KnowledgeBaseContacts
 from service.extractive import extractive_answer
 from service.guard import GroundingGuard
-from service.injection import has_instructions, without_sentences
+from service.injection import has_instructions, without_instructions, without_sentences
 from service.leaks import LeakCheck
 from service.reply import Reply, Status, rejected_reply, strip_markers
 from service.settings import AssistantSettings
@@ -203,6 +203,12 @@ class Assistant:
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
         params = params or self.params()
         language = detect_language(question)
+        # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a
+        # customer's question: the rest is answered; a message of nothing else gets a polite refusal.
+        question = without_instructions(question)
+        if not question:
+            text = prompts.ONLY_CUSTOMER_SERVICE.get(language, prompts.ONLY_CUSTOMER_SERVICE["en"])
+            return Reply("rejected", text=text.format(company=self.settings.company), started=started)
         try:
             hits, relevant = self.retrieve(self.retrieval_query(question, history), k)
         except Exception as e:  # noqa: BLE001 - the knowledge base failing must not show a traceback
@@ -255,7 +261,8 @@ class Assistant:
         passages = [self.clean_passage(passage_text(h), question) for h in used]
         check = GroundingGuard.for_answer(
             passages if guard else None, question, self.vocabulary,
-            contacts=self.contacts.current().checker(question), leaks=LeakCheck(system, passages),
+            contacts=self.contacts.current().checker(question),
+            leaks=LeakCheck(system, [*passages, prompts.DECLINE_INSTRUCTION]),
         )
         fallback = partial(self._extractive, question, used, sources, language)
         reply = Reply(

@@ -196,15 +196,17 @@ class Handlers:
         question, answer, status, sources}]."""
         return [t.as_dict() for t in self.desk.store.turns(conversation_id, _int_or_none(after_turn) or 0)]
 
-    def translate(self, text: str, target: str = "en", source: str = "auto", *, client: str = LOCAL) -> str:
-        """Translate `text` into `target` (en, zh, fr, de, es, ja); `source` is auto-detected unless given."""
+    def translate(self, text: str, target: str = "en", source: str = "auto", *, client: str = LOCAL) -> Iterator[str]:
+        """Translate `text` into `target` (en, zh, fr, de, es, ja); `source` is auto-detected unless given.
+        Streams the translation so far (a caller that leaves stops the model); `predict` returns the whole."""
         with self.admit(client, text) as refusal:
             if refusal:
                 raise InputError(refusal)
             reply = self.assistant.translate(text, target, source)
-            reply.collect()
+            for _ in reply:
+                yield reply.text
             self.desk.record(reply, request=text, channel="api", scenario="translate")
-            return reply.text
+            yield reply.text
 
     def generate(self, kind: str, brief: str, tone: str = "friendly", *, client: str = LOCAL) -> tuple[str, list[dict]]:
         """Draft a reply_email | product_description | social_post | faq_entry from `brief`, in a tone

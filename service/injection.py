@@ -31,7 +31,11 @@ _PATTERNS = [
     r"\b(?:note|message|instructions?|reminder)s?\s+(?:to|for)\s+(?:the\s+|any\s+)?(?:ai|assistant|chat\s*bot|bot|"
     r"language\s+model|llm|gpt|model)\b",
     r"(?:^|[.!?]\s+|\n)\s*(?:dear\s+)?(?:ai|assistant|chat\s*bot|bot|gpt|llm)\s*[:,]\s",
-    r"\byou\s+are\s+now\b|\bfrom\s+now\s+on,?\s+you\b|\bact\s+as\s+(?:an?\s+)?(?:different|new|unrestricted)\b",
+    r"\byou\s+are\s+now\b|\bnow,?\s+you\s+are\b|\bfrom\s+now\s+on,?\s+you\b|\bact\s+as\s+(?:an?\s+)?(?:different|new|unrestricted)\b",
+    r"\b(?:i\s+want\s+you\s+to|you\s+will|you\s+must|you\s+should)\s+(?:act|behave|respond|pretend|play)\s+(?:as|like|that|the\s+role)\b",
+    r"\bpretend\s+(?:to\s+be|you\s+are|that\s+you)\b",
+    r"\b(?:show|print|reveal|repeat|output|tell\s+me|what\s+(?:are|is|was))\b[^.!?\n]{0,30}\b(?:your|the)\s+(?:initial\s+|original\s+|full\s+)?"
+    r"(?:prompts?|instructions|system\s+message|prompt\s+texts?)\b",
     r"\b(?:if\s+you\s+are\s+an?\s+)(?:ai|assistant|language\s+model|chatbot)\b",
     # German (the shared prompt-injection set has it).
     r"\b(?:ignoriere|vergiss|missachte)\b[^.!?\n]{0,40}\b(?:anweisungen|aufgaben|anweisung|alles|vorherigen|bisherigen)\b",

@@ -1,6 +1,7 @@
 """One streamed reply: text chunks, the sources known before them, and how it ended.
 
-Contract: iterating a `Reply` never raises: a backend or retrieval error ends it with a friendly sentence
+Contract: iterating a `Reply` never raises; closing it mid-stream closes the backend's stream (the model
+server stops generating): a backend or retrieval error ends it with a friendly sentence
 and `status == "error"`. Read `reply.text` for what to show: it is the whole text so far, and a reply whose
 generated answer failed its grounding check is *replaced* (the text shown so far is swapped for the
 checked fallback, `reply.replaced` lists what was unsupported), which no chunk sum can express.
@@ -89,6 +90,11 @@ class Reply:
                 yield from self._fixed_text()
                 return
             yield from self._stream()
+        except GeneratorExit:
+            # The reader went away mid-answer (the customer closed the page, the API client disconnected):
+            # stop the generation upstream now, rather than whenever the garbage collector gets to it.
+            _close(self._chunks)
+            raise
         finally:
             self.timings["total_s"] = time.perf_counter() - self._started
             if self._on_done is not None and self.status != "error":

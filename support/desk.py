@@ -34,6 +34,7 @@ from support.handoff import (
     HANDOFF_TEXT,
     NO_ANSWER_HANDOFF_TEXT,
     NO_ANSWER_LIMIT,
+    NOT_SAVED_TEXT,
     WAITING_TEXT,
     asks_for_person,
     text_for,
@@ -171,11 +172,20 @@ class CustomerTurn:
             self.text = self.reply.text
             yield self.text
         self.text, self.status = self.reply.text, self.reply.status
-        if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
-            self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
-            self.text, self.status = text_for(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
+        try:
+            if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
+                self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
+                self.text, self.status = text_for(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
+                yield self.text
+            self.turn = self._store()
+        except StoreError:
+            # The store cannot be written (disk full, database down): the customer keeps the answer and is
+            # told it was not kept; what was stored before is untouched (the transaction rolled back).
+            log.exception("could not store a turn of conversation %s", self.conversation_id)
+            if self.new:
+                self.conversation_id = None
+            self.text += text_for(NOT_SAVED_TEXT, self.language)
             yield self.text
-        self.turn = self._store()
 
     def collect(self) -> str:
         for _ in self:

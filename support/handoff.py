@@ -34,6 +34,11 @@ WAITING_TEXT = {
     "en": "Thanks, I've added this to your conversation; a colleague from our support team will reply here.",
     "zh": "收到，已补充到您的会话中，人工客服会在这里回复您。",
 }
+NOT_SAVED_TEXT = {
+    "en": "\n\n(We could not save this conversation just now, so this answer cannot be rated or passed to a person. "
+    "Please try again in a few minutes if you need more help.)",
+    "zh": "\n\n（暂时无法保存本次会话，因此这条回答无法评价或转给人工客服。如需更多帮助，请几分钟后再试。）",
+}
 NO_ANSWER_HANDOFF_TEXT = {
     "en": "I couldn't find that in our help centre either, so I've passed your conversation to a colleague; "
     "a person will reply here shortly.",

@@ -16,6 +16,7 @@ Times are UTC.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
 from collections.abc import Callable
@@ -193,6 +194,16 @@ class ConversationStore:
             raise StoreError(f"Cannot open the conversation store at {engine.url!r} ({e.orig}).") from e
         return cls(engine)
 
+    @contextlib.contextmanager
+    def _transaction(self):
+        """One transaction; a database that cannot be written (disk full, read-only, gone) is a `StoreError`
+        in one sentence, and the transaction is rolled back: nothing stored before is changed."""
+        try:
+            with self.engine.begin() as conn:
+                yield conn
+        except sa.exc.OperationalError as e:
+            raise StoreError(f"The conversation store could not be used ({e.orig}); nothing stored was changed.") from e
+
     @classmethod
     def temporary(cls) -> ConversationStore:
         """A store in a fresh temporary folder (tests, and an app built without one): nothing survives it."""
@@ -209,14 +220,14 @@ class ConversationStore:
         """A new conversation, stored now (an id for a caller to hand out before any turn exists)."""
         _check_choice("channel", channel, CHANNELS)
         conversation_id = new_conversation_id()
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             _create(conn, conversation_id, channel)
         return conversation_id
 
     def add_conversation(self, conversation_id: str, channel: str) -> None:
         """Store a conversation under an id the caller chose (`new_conversation_id()`)."""
         _check_choice("channel", channel, CHANNELS)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             _create(conn, conversation_id, channel)
 
     def exists(self, conversation_id: str) -> bool:
@@ -235,7 +246,7 @@ class ConversationStore:
         _check_choice("channel", record.channel, CHANNELS)
         for attempt in range(3):
             try:
-                with self.engine.begin() as conn:
+                with self._transaction() as conn:
                     if create and not _exists(conn, conversation_id):
                         _create(conn, conversation_id, record.channel)
                     # Lock the conversation's row (PostgreSQL; SQLite has one writer anyway), so that replicas
@@ -257,6 +268,14 @@ class ConversationStore:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    def count_turns(self, *, channel: str | None = None) -> int:
+        """How many turns are stored (of one channel: ui, api, eval, agent)."""
+        query = sa.select(sa.func.count()).select_from(turns)
+        if channel is not None:
+            query = query.where(turns.c.channel == channel)
+        with self._transaction() as conn:
+            return conn.execute(query).scalar_one()
 
     def turns(self, conversation_id: str, after_turn: int = 0) -> list[StoredTurn]:
         """The turns after `after_turn`, in order (agents' messages included)."""
@@ -293,7 +312,7 @@ class ConversationStore:
         _check_choice("rating", rating, RATINGS)
         if reason:
             _check_choice("reason", reason, REASONS)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             if not _exists(conn, conversation_id):
                 raise StoreError(f"Unknown conversation {conversation_id!r}.")
             found = conn.execute(
@@ -319,7 +338,7 @@ class ConversationStore:
     def open_ticket(self, conversation_id: str, reason: str, note: str = "") -> Ticket:
         """The conversation's open ticket, created now if it has none (one open ticket per conversation)."""
         _check_choice("reason", reason, TICKET_REASONS)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             if not _exists(conn, conversation_id):
                 raise StoreError(f"Unknown conversation {conversation_id!r}.")
             existing = _open_ticket(conn, conversation_id)
@@ -353,7 +372,7 @@ class ConversationStore:
         ticket = self.ticket(ticket_id)
         if ticket.status == "closed":
             return ticket
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             conn.execute(tickets.update().where(tickets.c.id == ticket.id).values(status="closed", closed_at=_now(), closed_by=agent))
         return self.ticket(ticket.id)
 
@@ -363,7 +382,7 @@ class ConversationStore:
         """Delete every conversation last active before `before` (with its turns, feedback and tickets);
         returns how many were deleted."""
         before = _utc(before)
-        with self.engine.begin() as conn:
+        with self._transaction() as conn:
             old = sa.select(conversations.c.id).where(conversations.c.updated_at < before).scalar_subquery()
             for table in (feedback, tickets, turns):
                 conn.execute(table.delete().where(table.c.conversation_id.in_(old)))

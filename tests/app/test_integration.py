@@ -84,3 +84,31 @@ def test_with_the_guard_no_answer_states_a_number_its_passages_do_not(real_app):
     assert invented == [], invented
     assert {"correct", "correct_en", "correct_zh", "unanswerable_declined", "answerable_refused", "by_status",
             "ttft_p50_s", "ttft_p95_s", "latency_p50_s", "latency_p95_s"} <= set(summary)
+
+
+def test_a_client_leaving_mid_answer_stops_the_generation_on_the_model_server(real_app, vllm_server):
+    """Cancelling a streamed call closes our stream to vLLM, which aborts the request (its own metrics say so)."""
+    import re
+    import time
+
+    import httpx
+
+    def metric(name: str) -> float:
+        text = httpx.get(f"{vllm_server.root_url}/metrics", timeout=10).text
+        return sum(float(line.split()[-1]) for line in text.splitlines() if re.match(name, line))
+
+    running, aborted = r"vllm:num_requests_running\b", r'vllm:request_success_total\{.*finished_reason="abort"'
+    aborted_before = metric(aborted)
+    # A long text: the translation may take up to 1024 tokens, far longer than the seconds this test waits.
+    text = " ".join(["Returns are free within 30 days of delivery, and refunds reach the original payment method "
+                     "within five working days after we receive the item."] * 12)
+    job = real_app.client().submit(text, "zh", "en", api_name="/translate")
+    deadline = time.monotonic() + 120
+    while metric(running) < 1:
+        assert time.monotonic() < deadline and not job.done(), "the translation never started"
+        time.sleep(0.2)
+    job.cancel()
+    deadline = time.monotonic() + 15
+    while metric(running) > 0 or metric(aborted) <= aborted_before:
+        assert time.monotonic() < deadline, "vLLM kept generating after the client left"
+        time.sleep(0.2)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import subprocess
@@ -65,6 +66,32 @@ def test_crash_during_save_keeps_previous_generation(open_kb, tmp_path, settings
     assert report.added == 2 and len(survivor.documents()) == 5
     assert not list(settings.kb_dir.glob(".tmp-gen-*")) and not (settings.kb_dir / "CURRENT.tmp").exists()
     assert len(list(settings.kb_dir.glob("gen-*"))) <= 2
+
+
+@pytest.mark.parametrize("error", [errno.ENOSPC, errno.EROFS])
+@pytest.mark.parametrize("target", ["write_npy", "replace"])
+def test_a_full_or_read_only_disk_is_one_sentence_and_the_base_keeps_answering(open_kb, tmp_path, settings, embedder,
+                                                                                monkeypatch, error, target):
+    """Tests run as root, for whom permissions never fail a write: the errors are injected where they occur."""
+    from knowledge_base.errors import KnowledgeBaseError
+
+    kb = open_kb()
+    kb.ingest([write_jsonl(tmp_path / "faq.jsonl", SUPPORT_FAQ[:3])])
+    before = [h.chunk_id for h in kb.search("refund", k=3)]
+    obj, name = {"write_npy": (store_module, "_write_npy"), "replace": (store_module.os, "replace")}[target]
+
+    def failing(*args, **kwargs):
+        raise OSError(error, os.strerror(error))
+
+    with monkeypatch.context() as m:
+        m.setattr(obj, name, failing)
+        with pytest.raises(KnowledgeBaseError, match=rf"Could not save the knowledge base in .* \({os.strerror(error)}\); nothing was changed"):
+            kb.ingest([write_jsonl(tmp_path / "more.jsonl", SUPPORT_FAQ[3:])])
+    assert [h.chunk_id for h in kb.search("refund", k=3)] == before  # the running base still answers
+    assert not list(settings.kb_dir.glob(".tmp-gen-*"))
+    survivor = KnowledgeBase.open(settings.kb_dir, settings, embedder=embedder)
+    assert len(survivor.documents()) == 3
+    assert kb.ingest([tmp_path / "more.jsonl"]).added == 2  # once the disk has room again
 
 
 def test_kill_9_mid_ingest_leaves_previous_index_loadable(open_kb, tmp_path, settings, embedder):

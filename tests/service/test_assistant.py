@@ -96,6 +96,30 @@ def test_an_error_mid_stream_keeps_the_partial_answer_and_adds_the_message():
     assert text.startswith("Returns are") and "dropped the connection" in text and reply.status == "error"
 
 
+def test_a_reader_leaving_mid_answer_closes_the_backends_stream():
+    closed = []
+
+    def upstream():
+        try:
+            for word in ["Returns ", "are ", "free ", "within ", "30 ", "days ", "[1]."] * 50:
+                yield word
+        finally:
+            closed.append(True)  # what closing vLLM's HTTP stream does: the server aborts the request
+
+    class Backend:
+        def stream(self, messages, params):
+            return upstream()
+
+        def models(self):
+            return ["default"]
+
+    assistant, _, _ = make(backend=Backend())
+    reply = iter(assistant.chat("How do returns work?"))
+    next(reply), next(reply)
+    reply.close()
+    assert closed == [True]
+
+
 def test_a_failing_knowledge_base_becomes_a_friendly_message():
     class Broken(FakeRetriever):
         def search(self, query, k=5):

@@ -15,6 +15,7 @@ from support.store import (
     ConversationStore,
     StoreError,
     TurnRecord,
+    new_conversation_id,
     sqlite_url,
 )
 
@@ -153,3 +154,46 @@ def test_purge_command_deletes_old_conversations(tmp_path, monkeypatch, capsys):
     assert main(["purge", "--before", "2025-06-01"]) == 0
     assert "Deleted 1 conversation(s) last active before 2025-06-01" in capsys.readouterr().out
     assert not store.exists(old) and store.exists(new)
+
+
+def fill_the_disk(store) -> None:
+    """From now on the database file cannot grow: SQLite's own "database or disk is full" (SQLITE_FULL)."""
+    with store.engine.connect() as conn:
+        pages = conn.exec_driver_sql("PRAGMA page_count").scalar_one()
+    store.engine.dispose()
+    sa.event.listen(store.engine, "connect", lambda dbapi, _: dbapi.execute(f"PRAGMA max_page_count = {pages}"))
+    scratch = new_conversation_id()
+    store.add_turn(scratch, record(answer="x"), create=True)
+    for size in (4096, 1024, 256, 64):  # use up the free space left in the pages there are
+        try:
+            while True:
+                store.add_turn(scratch, record(answer="x" * size))
+        except StoreError:
+            pass
+
+
+def test_a_full_disk_is_one_sentence_and_loses_nothing_stored(store):
+    cid = new_conversation_id()
+    store.add_turn(cid, record(), create=True)
+    fill_the_disk(store)
+    big = record(answer="x" * 200_000)  # needs new pages
+    with pytest.raises(StoreError, match=r"^The conversation store could not be used \(database or disk is full\); nothing stored was changed\.$"):
+        store.add_turn(cid, big)
+    with pytest.raises(StoreError, match="disk is full"):
+        store.add_turn(new_conversation_id(), big, create=True)
+    assert [t.answer for t in store.turns(cid)] == ["30 days [1]"]  # the transaction rolled back
+
+
+def test_the_customer_keeps_the_answer_and_is_told_it_was_not_saved(store):
+    from service.assistant import Assistant
+    from support.desk import SupportDesk
+    from tests.fakes import FakeRetriever, scripted_backend
+
+    desk = SupportDesk(Assistant(scripted_backend(), FakeRetriever()), store)
+    first = desk.answer("How long do I have to return an item?", conversation_id=None, channel="api")
+    first.collect()
+    fill_the_disk(store)
+    second = desk.answer("x" * 1900 + " and is it free?", conversation_id=first.conversation_id, channel="api")
+    text = second.collect()
+    assert "could not save this conversation" in text and second.turn is None
+    assert [t.turn for t in store.turns(first.conversation_id)] == [first.turn]
