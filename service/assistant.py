@@ -262,7 +262,8 @@ class Assistant:
         check = GroundingGuard.for_answer(
             passages if guard else None, question, self.vocabulary,
             contacts=self.contacts.current().checker(question),
-            leaks=LeakCheck(system, [*passages, prompts.DECLINE_INSTRUCTION]),
+            # The instructions are the system prompt and the fixed wording of the question's frame.
+            leaks=LeakCheck(f"{system}\n{prompts.GROUNDED_QUESTION}", [*passages, prompts.DECLINE_INSTRUCTION]),
         )
         fallback = partial(self._extractive, question, used, sources, language)
         reply = Reply(

