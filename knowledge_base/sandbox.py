@@ -39,7 +39,7 @@ class IsolatedParser:
         self._worker: subprocess.Popen | None = None
         self._lock = threading.Lock()
 
-    def __enter__(self) -> "IsolatedParser":
+    def __enter__(self) -> IsolatedParser:
         return self
 
     def __exit__(self, *exc_info) -> None:

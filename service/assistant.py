@@ -34,12 +34,18 @@ from functools import partial
 
 from service import prompts
 from service.backends import ChatBackend, ChatMessage, GenerationParams
-from service.errors import AssistantError
-from service.language import LANGUAGES, Glossary, TokenCounter, approx_tokens, detect_language
 from service.contacts import KnowledgeBaseContacts
+from service.errors import AssistantError
 from service.extractive import extractive_answer
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
+from service.language import (
+    LANGUAGES,
+    Glossary,
+    TokenCounter,
+    approx_tokens,
+    detect_language,
+)
 from service.leaks import LeakCheck
 from service.reply import Reply, Status, rejected_reply, strip_markers
 from service.settings import AssistantSettings
@@ -158,7 +164,7 @@ class Assistant:
     def _fit(self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams):
         """Drop the lowest-ranked passages until the question fits, then the oldest history turns."""
         budget = self._budget(params)
-        cost = lambda m: self.count_tokens(m["content"]) + 4  # noqa: E731 - role markers per message
+        cost = lambda m: self.count_tokens(m["content"]) + 4
         hits = list(hits)
         user = make_user(hits)
         fixed = self.count_tokens(system) + 4 + cost(user)
@@ -211,7 +217,7 @@ class Assistant:
             return Reply("rejected", text=text.format(company=self.settings.company), started=started)
         try:
             hits, relevant = self.retrieve(self.retrieval_query(question, history), k)
-        except Exception as e:  # noqa: BLE001 - the knowledge base failing must not show a traceback
+        except Exception as e:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
         retrieval_s = time.perf_counter() - started
@@ -372,7 +378,7 @@ class Assistant:
             return rejected_reply(problem)
         try:
             hits, relevant = self.retrieve(brief, k)
-        except Exception as e:  # noqa: BLE001
+        except Exception as e:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
         retrieval_s = time.perf_counter() - started

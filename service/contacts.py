@@ -47,7 +47,7 @@ class ContactAllowList:
     phones: set[str] = field(default_factory=set)  # digits, without a leading trunk 0
 
     @classmethod
-    def build(cls, entries: Iterable[str] = (), trusted_texts: Iterable[str] = ()) -> "ContactAllowList":
+    def build(cls, entries: Iterable[str] = (), trusted_texts: Iterable[str] = ()) -> ContactAllowList:
         """The allow-list of the configured `entries` (domains, URLs, e-mail addresses, phone numbers) and
         of every contact point the trusted documents' texts state."""
         allow = cls()
@@ -94,7 +94,7 @@ class ContactAllowList:
         asked = {(c.kind, c.key) for c in contact_claims(question)} if question else set()
         return [c for c in contact_claims(text) if (c.kind, c.key) not in asked and not self.allows(c)]
 
-    def checker(self, question: str = "") -> "ContactChecker":
+    def checker(self, question: str = "") -> ContactChecker:
         return ContactChecker(self, question)
 
     def defang(self, text: str) -> str:

@@ -141,7 +141,7 @@ class RequestLimits:
         self.max_tokens, self.max_k, self.trusted_proxies = max_tokens, max_k, list(trusted_proxies)
 
     @classmethod
-    def from_settings(cls, settings) -> "RequestLimits":
+    def from_settings(cls, settings) -> RequestLimits:
         """From `AppSettings`."""
         return cls(
             ClientLimits(settings.rate_limit_per_minute, settings.streams_per_client),

@@ -135,7 +135,7 @@ def test_no_file_outside_the_upload_cache_is_served(limited_app, tmp_path):
 def test_a_full_queue_is_told_it_is_busy_at_once_instead_of_hanging(tmp_path):
     from gradio_client import Client
 
-    assistant, backend = make_assistant(delay_s=0.5)
+    assistant, _ = make_assistant(delay_s=0.5)
     live = start_app(assistant, concurrency=1, app_settings=AppSettings(queue_size=1))
     try:
         results, errors = [], []

@@ -132,3 +132,26 @@ def test_kill_9_mid_ingest_leaves_previous_index_loadable(open_kb, tmp_path, set
     survivor = KnowledgeBase.open(settings.kb_dir, settings, embedder=embedder)
     assert {d.doc_id for d in survivor.documents()} == expected
     assert survivor.search("refund for my order", k=1)[0].doc_id == "refund"
+
+
+@pytest.mark.parametrize("damage", ["vectors.npy", "index.faiss", "docstore.json", "manifest.json"])
+def test_a_damaged_index_is_one_sentence_at_open_and_at_the_apps_start(tmp_path, damage, capsys, monkeypatch):
+    from knowledge_base import KBSettings
+    from knowledge_base.embeddings import HashEmbedder
+    from knowledge_base.errors import KnowledgeBaseError
+
+    settings = KBSettings(kb_dir=tmp_path / "kb", embedding_model="hash")
+    kb = KnowledgeBase.open(settings.kb_dir, settings, create=True, embedder=HashEmbedder())
+    kb.ingest([write_jsonl(tmp_path / "faq.jsonl", SUPPORT_FAQ)])
+    generation = kb._store.current_generation()
+    (generation / damage).write_bytes(b"\x00garbage" * 10)
+    with pytest.raises(KnowledgeBaseError, match=r"is damaged|inconsistent"):
+        KnowledgeBase.open(settings.kb_dir, settings, embedder=HashEmbedder())
+
+    import app
+
+    monkeypatch.setenv("ASSISTANT_ENGINE", "scripted")
+    monkeypatch.setenv("ASSISTANT_KB_EMBEDDING_MODEL", "hash")
+    assert app.main(["--kb", str(settings.kb_dir), "--data-dir", str(tmp_path), "--no-samples"]) == 1
+    error = capsys.readouterr().err.strip().splitlines()
+    assert error[-1].startswith("Error: The knowledge base in") and "Traceback" not in "\n".join(error)

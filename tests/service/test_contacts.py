@@ -87,7 +87,7 @@ def test_a_planted_faq_entry_is_not_given_verbatim():
 
 
 def test_a_trusted_documents_contacts_are_allowed(tmp_path):
-    from knowledge_base import KnowledgeBase, KBSettings
+    from knowledge_base import KBSettings, KnowledgeBase
 
     kb_dir = tmp_path / "kb"
     docs = tmp_path / "docs"
