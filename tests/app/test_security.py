@@ -157,3 +157,15 @@ def test_a_full_queue_is_told_it_is_busy_at_once_instead_of_hanging(tmp_path):
         assert max(seconds for seconds, _ in errors) < 10  # refused at once, not after the others' answers
     finally:
         live.close()
+
+
+def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(tmp_path, hash_kb):
+    assistant, _ = make_assistant()
+    live = start_app(assistant, hash_kb, app_settings=AppSettings(max_upload_mb=1))
+    try:
+        big = b"# Big\n\n" + b"word " * 400_000
+        response = httpx.post(live.url.rstrip("/") + "/gradio_api/upload", files={"files": ("big.md", big)})
+        assert response.status_code == 413 and "exceeded maximum allowed size of 1048576 bytes" in response.text
+        assert hash_kb.documents() == []
+    finally:
+        live.close()
