@@ -43,8 +43,12 @@ def test_browser_streamed_cited_answer_translation_and_draft(real_app, artifacts
 
 
 def test_browser_model_html_is_not_executed(fake_app, artifacts, monkeypatch):
-    # The grounding guard would replace this answer (its URL is in no passage): rendering is tested alone.
+    # The grounding guard and the contact allow-list would replace this answer (its URL is in no passage, and
+    # not allowed): rendering is tested alone.
+    from service.contacts import KnowledgeBaseContacts
+
     monkeypatch.setattr(fake_app.assistant, "settings", fake_app.assistant.settings.model_copy(update={"guard": False}))
+    monkeypatch.setattr(fake_app.assistant, "contacts", KnowledgeBaseContacts(["127.0.0.1"]))
     fake_app.backend.queue.clear()
     fake_app.backend.enqueue(
         'Hi <img src=x onerror="window.__xss=1"> <script>window.__xss=2</script> there '
