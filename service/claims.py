@@ -285,6 +285,12 @@ def _blank(text: str) -> str:
     return " " * len(text) if "\n" not in text else re.sub(r"[^\n]", " ", text)
 
 
+def same_phone(a: str, b: str) -> bool:
+    """Two digit strings (no trunk 0) name one phone number: a country code or trunk 0 may be written on one
+    side only, so the shorter must end the longer, and both need 7 digits or more."""
+    return min(len(a), len(b)) >= 7 and (a.endswith(b) or b.endswith(a))
+
+
 def url_key(url: str) -> str:
     """'https://www.Voltway.example/Trade-in/#top' -> 'voltway.example/trade-in'."""
     key = re.sub(r"^[a-z]+://", "", url.strip().lower())

@@ -24,7 +24,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from service.claims import Claim, extract_claims, url_key
+from service.claims import Claim, extract_claims, same_phone, url_key
 
 CONTACT_KINDS = ("url", "email", "phone")
 
@@ -34,10 +34,6 @@ class ContactCheck:
     """What the grounding guard needs of a checker: `check(text).unsupported`."""
 
     unsupported: list[Claim]
-
-    @property
-    def ok(self) -> bool:
-        return not self.unsupported
 
 
 @dataclass
@@ -73,9 +69,6 @@ class ContactAllowList:
             elif c.kind == "phone":
                 self.phones.add(c.key.lstrip("0"))
 
-    def __bool__(self) -> bool:
-        return bool(self.domains or self.emails or self.phones)
-
     def allows(self, claim: Claim) -> bool:
         if claim.kind == "url":
             return self._domain_allowed(_host(claim.key))
@@ -83,7 +76,7 @@ class ContactAllowList:
             return claim.key in self.emails or self._domain_allowed(claim.key.rsplit("@", 1)[-1])
         if claim.kind == "phone":
             digits = claim.key.lstrip("0")
-            return any(d.endswith(digits) or digits.endswith(d) for d in self.phones if min(len(d), len(digits)) >= 7)
+            return any(same_phone(d, digits) for d in self.phones)
         return True
 
     def _domain_allowed(self, host: str) -> bool:

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 
 from knowledge_base.vocabulary import is_name_token as _is_strong
 from service import claim_forms as forms
-from service.claims import Claim, ClaimKind, extract_claims, facts
+from service.claims import Claim, ClaimKind, extract_claims, facts, same_phone
 
 __all__ = ["Claim", "Grounder", "GroundingResult", "check_answer", "extract_claims"]
 
@@ -117,7 +117,7 @@ class Grounder:
         digits = digits.lstrip("0")
         if len(digits) < 7:
             return ("number", digits) in self._keys
-        return any(d.endswith(digits) or digits.endswith(d) for d in self._digits if min(len(d), len(digits)) >= 7)
+        return any(same_phone(d, digits) for d in self._digits)
 
     def check(self, answer: str) -> GroundingResult:
         claims = [Claim(*fact) for fact in facts(answer, self._terms, strict=True)]
