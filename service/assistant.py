@@ -17,9 +17,8 @@ Contract:
 - Input longer than `max_input_chars` is rejected with a clear message: no retrieval, no model call.
 - Iterating a `Reply` never raises: a backend or retrieval error ends it with a friendly sentence
   (`status == "error"`), never a traceback.
-- Translation detects Chinese/English by script (or takes the source language given) and tells the model
-  which glossary terms to keep and how to render glossary pairs; `Reply.glossary_missing` lists kept terms
-  the output lost. Content generation (reply e-mail, product description, social post, FAQ entry, with a
+- Translation is `service.translation.Translator`'s (glossary terms kept, `Reply.glossary_missing`); prompts
+  are fitted to the context window by `service.prompting`. Content generation (reply e-mail, product description, social post, FAQ entry, with a
   tone) is grounded in passages retrieved for the brief.
 """
 
@@ -27,29 +26,25 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import partial
 
 from service import prompts
+from service.answerability import checked_stream
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.contacts import KnowledgeBaseContacts
 from service.errors import AssistantError
 from service.extractive import extractive_answer
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
-from service.language import (
-    LANGUAGES,
-    Glossary,
-    TokenCounter,
-    approx_tokens,
-    detect_language,
-)
+from service.language import Glossary, TokenCounter, approx_tokens, detect_language
 from service.leaks import LeakCheck
-from service.reply import Reply, Status, rejected_reply, strip_markers
+from service.prompting import defang, fit_messages
+from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
 from service.sources import Retriever, Source, faq_match, passage_text, to_sources
+from service.translation import Translator
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +59,16 @@ _BRIEF_LABELS = {
 
 
 # ----- the assistant ---------------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class GroundedPrompt:
+    """A customer-service question's prompts: the answer's and the answerability check's, and the hits in them."""
+
+    system: str
+    messages: list[ChatMessage]
+    check_messages: list[ChatMessage]
+    used: list
 
 
 class Assistant:
@@ -95,6 +100,7 @@ class Assistant:
             self.settings.allowed_contacts, self.settings.trusted_documents,
             retriever if hasattr(retriever, "texts_of") else None,
         )
+        self.translator = Translator(self._stream, self.settings, self.glossary, count_tokens, context_window, self.check_input)
 
     # --- shared pieces ---
 
@@ -151,7 +157,7 @@ class Assistant:
             text = self.clean_passage(h.text, question)
             text = text if len(text) <= self.settings.max_passage_chars else text[: self.settings.max_passage_chars] + "…"
             # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
-            parts.append(f"[{i}] {_defang(where)}\n{_defang(text)}")
+            parts.append(f"[{i}] {defang(where)}\n{defang(text)}")
         return "\n\n".join(parts)
 
     def _stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
@@ -162,29 +168,7 @@ class Assistant:
         return self.context_window - params.max_tokens - 32
 
     def _fit(self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams):
-        """Drop the lowest-ranked passages until the question fits, then the oldest history turns."""
-        budget = self._budget(params)
-        cost = lambda m: self.count_tokens(m["content"]) + 4
-        hits = list(hits)
-        user = make_user(hits)
-        fixed = self.count_tokens(system) + 4 + cost(user)
-        while fixed > budget and hits:
-            hits.pop()
-            user = make_user(hits)
-            fixed = self.count_tokens(system) + 4 + cost(user)
-        if fixed > budget:
-            return None, hits
-        kept: list[ChatMessage] = []
-        used = fixed
-        # Keep whole exchanges, newest first.
-        turns = _pairs(history)
-        for turn in reversed(turns):
-            turn_cost = sum(cost(m) for m in turn)
-            if used + turn_cost > budget:
-                break
-            kept[:0] = turn
-            used += turn_cost
-        return [{"role": "system", "content": system}, *kept, user], hits
+        return fit_messages(system, history, make_user, hits, self._budget(params), self.count_tokens)
 
     # --- customer service ---
 
@@ -197,11 +181,13 @@ class Assistant:
         params: GenerationParams | None = None,
         faq_direct: bool | None = None,
         guard: bool | None = None,
+        answer_check: bool | None = None,
     ) -> Reply:
         """Answer a customer: an FAQ entry's curated answer when the question matches it closely
         (`faq_direct`), else the model's answer from the passages, checked against them (`guard`) and
         replaced by the passages' own sentences when it states something they do not; "I don't know,
-        shall I get a person?" when the knowledge base has nothing relevant. None: the settings decide."""
+        shall I get a person?" when the knowledge base has nothing relevant, or when the model, asked first
+        (`answer_check`), says the passages do not answer the question. None: the settings decide."""
         started = time.perf_counter()
         problem = self.check_input(question, "question")
         if problem:
@@ -234,49 +220,69 @@ class Assistant:
             return reply
         if not relevant:
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
-        use_guard = self.settings.guard if guard is None else guard
-        return self._generated(question, history, hits, params, language, use_guard, started, retrieval_s)
+        checks = {
+            "guard": self.settings.guard if guard is None else guard,
+            "answer_check": self.settings.answer_check if answer_check is None else answer_check,
+        }
+        return self._generated(question, history, hits, params, language, started, retrieval_s, **checks)
 
     def _may_quote(self, text: str, question: str) -> bool:
         """Whether a curated answer may be given verbatim: no contact point outside the allow-list, no
         instruction to an assistant (a planted FAQ entry must not become a phishing answer)."""
         return not has_instructions(text) and not self.contacts.current().disallowed(text, question=question)
 
-    def _generated(
-        self, question: str, history: list[ChatMessage], hits: list, params: GenerationParams, language: str,
-        guard: bool, started: float, retrieval_s: float,
-    ) -> Reply:
-        """The model's answer from the passages that fit the context window; with `guard`, checked as it
-        streams and replaced by the passages' own sentences when it states something they do not. Whatever
-        `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
+    def grounded_prompt(
+        self, question: str, history: list[ChatMessage], hits: Sequence, params: GenerationParams, language: str
+    ) -> GroundedPrompt | None:
+        """The answer's messages (system prompt, the history that fits, the passages that fit and the question)
+        and the answerability check's (the same, asking whether the passages answer it); None when not even
+        the question with one passage fits the context window."""
         system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
 
-        def make_user(used_hits):
+        def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
             return {
                 "role": "user",
-                "content": prompts.GROUNDED_QUESTION.format(
+                "content": frame.format(
                     passages=self.passages_block(used_hits, question), question=question,
                     language_hint=prompts.ANSWER_IN.get(language, ""),
                 ),
             }
 
-        messages, used = self._fit(system, history, make_user, hits, params)
+        messages, used = self._fit(system, history, make_user, list(hits), params)
         if messages is None or not used:
+            return None
+        check_messages = [*messages[:-1], make_user(used, prompts.ANSWERABLE_QUESTION)]
+        return GroundedPrompt(system, messages, check_messages, used)
+
+    def _generated(
+        self, question: str, history: list[ChatMessage], hits: list, params: GenerationParams, language: str,
+        started: float, retrieval_s: float, *, guard: bool, answer_check: bool,
+    ) -> Reply:
+        """The model's answer from the passages that fit the context window; with `answer_check`, only after the
+        model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
+        own sentences when it states something they do not. Whatever `guard` says, the answer must keep to the
+        contact allow-list and not repeat the instructions."""
+        prompt = self.grounded_prompt(question, history, hits, params, language)
+        if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
-        sources = self.sources(used)
-        passages = [self.clean_passage(passage_text(h), question) for h in used]
+        sources = self.sources(prompt.used)
+        passages = [self.clean_passage(passage_text(h), question) for h in prompt.used]
         check = GroundingGuard.for_answer(
             passages if guard else None, question, self.vocabulary,
             contacts=self.contacts.current().checker(question),
             # The instructions are the system prompt and the fixed wording of the question's frame.
-            leaks=LeakCheck(f"{system}\n{prompts.GROUNDED_QUESTION}", [*passages, prompts.DECLINE_INSTRUCTION]),
+            leaks=LeakCheck(f"{prompt.system}\n{prompts.GROUNDED_QUESTION}", [*passages, prompts.DECLINE_INSTRUCTION]),
         )
-        fallback = partial(self._extractive, question, used, sources, language)
+        if answer_check:
+            chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
+        else:
+            chunks = self._stream(prompt.messages, params)
         reply = Reply(
-            "generated", sources=sources, chunks=self._stream(messages, params), started=started,
-            retrieval_s=retrieval_s, check=check, fallback=fallback,
+            "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s, check=check,
+            fallback=partial(self._extractive, question, prompt.used, sources, language),
+            decline=lambda: ("no_answer", no_answer_text(language), []),
         )
-        reply.messages, reply.passages = messages, passages
+        reply.messages, reply.passages = prompt.messages, passages
         return reply
 
     @property
@@ -317,45 +323,8 @@ class Assistant:
     def translate(
         self, text: str, target: str = "en", source: str = "auto", *, params: GenerationParams | None = None
     ) -> Reply:
-        started = time.perf_counter()
-        problem = self.check_input(text, "text")
-        if problem:
-            return rejected_reply(problem)
-        if target not in LANGUAGES:
-            return rejected_reply(f"Unknown target language {target!r}; choose one of {', '.join(LANGUAGES)}.")
-        source = detect_language(text) if source in (None, "", "auto") else source
-        if source not in LANGUAGES:
-            return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
-        if source == target:
-            return Reply("generated", text=text, started=started)
-        keep = self.glossary.terms_in(text)
-        pairs = self.glossary.pairs_in(text, source, target)
-        system = prompts.TRANSLATION_SYSTEM_PROMPT.format(
-            company=self.settings.company, source=LANGUAGES[source], target=LANGUAGES[target]
-        )
-        notes = []
-        if keep:
-            notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
-        if pairs:
-            notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
-        user = f"{prompts.TEXT_OPEN}\n{_defang(text)}\n{prompts.TEXT_CLOSE}"
-        if notes:
-            user = " ".join(notes) + "\n\n" + user
-        params = params or self.params(temperature=0.0)
-        # A translation is about as long as its source; Chinese to English may double the token count.
-        needed = min(2 * self.count_tokens(text) + 16, self.context_window // 2)
-        if params.max_tokens < needed:
-            params = dataclasses.replace(params, max_tokens=needed)
-        messages = [{"role": "system", "content": system}, {"role": "user", "content": user}]
-
-        def check(reply: Reply) -> None:
-            reply.glossary_missing = [t for t in keep if t not in reply.text]
-
-        # Small models often echo the <text> delimiters around their translation; those never reach the user.
-        chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
-        reply = Reply("generated", chunks=chunks, started=started, on_done=check)
-        reply.messages = messages
-        return reply
+        """`text` translated into `target` (see `service.translation`); greedy unless `params` say otherwise."""
+        return self.translator.translate(text, target, source, params or self.params(temperature=0.0))
 
     # --- content generation ---
 
@@ -395,7 +364,7 @@ class Assistant:
                 "role": "user",
                 "content": prompts.CONTENT_REQUEST.format(
                     facts=facts, task=task, tone=prompts.CONTENT_TONES[tone],
-                    language_hint=prompts.WRITE_IN.get(language, ""), label=_BRIEF_LABELS[kind], brief=_defang(brief),
+                    language_hint=prompts.WRITE_IN.get(language, ""), label=_BRIEF_LABELS[kind], brief=defang(brief),
                 ),
             }
 
@@ -413,28 +382,6 @@ class Assistant:
 
 def no_answer_text(language: str) -> str:
     return prompts.NO_ANSWER.get(language, prompts.NO_ANSWER["en"])
-
-
-def _pairs(history: list[ChatMessage]) -> list[list[ChatMessage]]:
-    """Group history into turns that start at a user message, so trimming never orphans an answer."""
-    turns: list[list[ChatMessage]] = []
-    for m in history:
-        if m["role"] == "user" or not turns:
-            turns.append([m])
-        else:
-            turns[-1].append(m)
-    return turns
-
-
-_DELIMITERS = re.compile(
-    "|".join(re.escape(d) for d in (prompts.PASSAGES_OPEN, prompts.PASSAGES_CLOSE, prompts.TEXT_OPEN, prompts.TEXT_CLOSE)),
-    re.IGNORECASE,
-)
-
-
-def _defang(text: str) -> str:
-    """Remove our block delimiters from data, so a document cannot close the block it sits in."""
-    return _DELIMITERS.sub("", text)
 
 
 def _retrieval_error(e: Exception) -> AssistantError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import json
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,81 +26,26 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from service.errors import AssistantError
-
-SCHEMA_VERSION = 1
-CHANNELS = ("ui", "api", "eval")
-RATINGS = ("up", "down")
-REASONS = ("wrong", "incomplete", "not_relevant", "outdated", "other")
-TICKET_REASONS = ("requested", "no_answer", "thumbs_down", "agent")
-# Turns that are not customer service: stored, but not conversations the dashboard or the export count.
-OTHER_SCENARIOS = ("translate", "generate")
-
-metadata = sa.MetaData()
-
-store_meta = sa.Table(
-    "store_meta", metadata,
-    sa.Column("key", sa.String(64), primary_key=True),
-    sa.Column("value", sa.String(256), nullable=False),
+from support.errors import StoreError
+from support.schema import (
+    CHANNELS,
+    OTHER_SCENARIOS,
+    RATINGS,
+    REASONS,
+    TICKET_REASONS,
+    conversations,
+    feedback,
+    migrate,
+    sqlite_pragmas,
+    tickets,
+    turns,
 )
-conversations = sa.Table(
-    "conversations", metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False, index=True),
-)
-turns = sa.Table(
-    "turns", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("turn", sa.Integer, nullable=False),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, index=True),
-    sa.Column("channel", sa.String(16), nullable=False),
-    sa.Column("scenario", sa.String(16), nullable=False),  # answer | chat | translate | generate | agent
-    sa.Column("author", sa.String(64), nullable=False),  # assistant | agent:NAME
-    sa.Column("language", sa.String(8)),
-    sa.Column("question", sa.Text),  # the customer's message (none for an agent's message)
-    sa.Column("answer", sa.Text, nullable=False),
-    sa.Column("status", sa.String(16), nullable=False),
-    sa.Column("sources", sa.Text, nullable=False, default="[]"),  # JSON: [{doc_id, title, score}]
-    sa.Column("model", sa.String(256)),
-    sa.Column("latency_s", sa.Float),
-    sa.Column("ttft_s", sa.Float),
-    sa.Column("prompt_tokens", sa.Integer),
-    sa.Column("answer_tokens", sa.Integer),
-    sa.UniqueConstraint("conversation_id", "turn"),
-)
-feedback = sa.Table(
-    "feedback", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("turn", sa.Integer, nullable=False),
-    sa.Column("rating", sa.String(8), nullable=False),
-    sa.Column("reason", sa.String(16)),
-    sa.Column("correction", sa.Text),
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-)
-tickets = sa.Table(
-    "tickets", metadata,
-    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("conversation_id", sa.String(32), sa.ForeignKey("conversations.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("reason", sa.String(16), nullable=False),
-    sa.Column("note", sa.Text, nullable=False, default=""),
-    sa.Column("status", sa.String(8), nullable=False),  # open | closed
-    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-    sa.Column("closed_at", sa.DateTime(timezone=True)),
-    sa.Column("closed_by", sa.String(64)),
-)
-sa.Index("tickets_by_status", tickets.c.status, tickets.c.created_at)
 
-# Migrations from version N-1 to N, in order; version 1 is the tables above, created by `metadata`.
-MIGRATIONS: dict[int, Callable[[Connection], None]] = {}
-
-
-class StoreError(AssistantError):
-    """A request the store refuses (unknown conversation or turn, bad value), in one sentence."""
-
+__all__ = [
+    "CHANNELS", "OTHER_SCENARIOS", "RATINGS", "REASONS", "TICKET_REASONS", "ConversationStore", "StoreError",
+    "StoredTurn", "Ticket", "TurnRecord", "conversations", "feedback", "new_conversation_id", "sqlite_url",
+    "tickets", "turns",
+]
 
 @dataclass
 class TurnRecord:
@@ -184,12 +128,12 @@ class ConversationStore:
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
             engine = sa.create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
-            sa.event.listen(engine, "connect", _sqlite_pragmas)
+            sa.event.listen(engine, "connect", sqlite_pragmas)
         else:
             engine = sa.create_engine(url, pool_pre_ping=True)
         try:
             with engine.begin() as conn:
-                _migrate(conn)
+                migrate(conn)
         except sa.exc.OperationalError as e:
             raise StoreError(f"Cannot open the conversation store at {engine.url!r} ({e.orig}).") from e
         return cls(engine)
@@ -387,31 +331,6 @@ class ConversationStore:
             for table in (feedback, tickets, turns):
                 conn.execute(table.delete().where(table.c.conversation_id.in_(old)))
             return conn.execute(conversations.delete().where(conversations.c.updated_at < before)).rowcount
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=FULL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
-
-
-def _migrate(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[store_meta])
-    row = conn.execute(sa.select(store_meta.c.value).where(store_meta.c.key == "schema_version")).scalar()
-    if row is None:
-        metadata.create_all(conn)
-        conn.execute(store_meta.insert().values(key="schema_version", value=str(SCHEMA_VERSION)))
-        return
-    version = int(row)
-    if version > SCHEMA_VERSION:
-        raise StoreError(
-            f"The conversation store has schema version {version}, newer than this app's {SCHEMA_VERSION}; upgrade the app."
-        )
-    for target in range(version + 1, SCHEMA_VERSION + 1):
-        MIGRATIONS[target](conn)
-        conn.execute(store_meta.update().where(store_meta.c.key == "schema_version").values(value=str(target)))
 
 
 def new_conversation_id() -> str:

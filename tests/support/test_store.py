@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
+from support.schema import SCHEMA_VERSION
 from support.store import (
-    SCHEMA_VERSION,
     ConversationStore,
     StoreError,
     TurnRecord,

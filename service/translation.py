@@ -1,0 +1,83 @@
+"""Translation between the app's languages (Chinese and English first), with the company's glossary.
+
+The source language is detected by script unless given; the model is told which glossary terms to keep as
+written and how to render glossary pairs, and `Reply.glossary_missing` lists kept terms its output lost.
+The text is delimited as data: a text that says "ignore your instructions" is translated, not obeyed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Callable, Iterator
+
+from service import prompts
+from service.backends import ChatMessage, GenerationParams
+from service.language import LANGUAGES, Glossary, TokenCounter, detect_language
+from service.prompting import defang
+from service.reply import Reply, rejected_reply, strip_markers
+from service.settings import AssistantSettings
+
+
+class Translator:
+    """Streams translations through `stream(messages, params)` (a chat backend's)."""
+
+    def __init__(
+        self,
+        stream: Callable[[list[ChatMessage], GenerationParams], Iterator[str]],
+        settings: AssistantSettings,
+        glossary: Glossary,
+        count_tokens: TokenCounter,
+        context_window: int,
+        check_input: Callable[[str, str], str | None],
+    ):
+        self._stream = stream
+        self.settings = settings
+        self.glossary = glossary
+        self.count_tokens = count_tokens
+        self.context_window = context_window
+        self.check_input = check_input
+
+    def translate(self, text: str, target: str, source: str, params: GenerationParams) -> Reply:
+        """`text` in `target`; `source` "auto" (or empty) detects it. Bad input is a rejected reply."""
+        started = time.perf_counter()
+        problem = self.check_input(text, "text")
+        if problem:
+            return rejected_reply(problem)
+        if target not in LANGUAGES:
+            return rejected_reply(f"Unknown target language {target!r}; choose one of {', '.join(LANGUAGES)}.")
+        source = detect_language(text) if source in (None, "", "auto") else source
+        if source not in LANGUAGES:
+            return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
+        if source == target:
+            return Reply("generated", text=text, started=started)
+        keep = self.glossary.terms_in(text)
+        messages = self._messages(text, source, target, keep)
+        # A translation is about as long as its source; Chinese to English may double the token count.
+        needed = min(2 * self.count_tokens(text) + 16, self.context_window // 2)
+        if params.max_tokens < needed:
+            params = dataclasses.replace(params, max_tokens=needed)
+
+        def check(reply: Reply) -> None:
+            reply.glossary_missing = [t for t in keep if t not in reply.text]
+
+        # Small models often echo the <text> delimiters around their translation; those never reach the user.
+        chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
+        reply = Reply("generated", chunks=chunks, started=started, on_done=check)
+        reply.messages = messages
+        return reply
+
+    def _messages(self, text: str, source: str, target: str, keep: list[str]) -> list[ChatMessage]:
+        system = prompts.TRANSLATION_SYSTEM_PROMPT.format(
+            company=self.settings.company, source=LANGUAGES[source], target=LANGUAGES[target]
+        )
+        notes = []
+        if keep:
+            notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
+        pairs = self.glossary.pairs_in(text, source, target)
+        if pairs:
+            notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
+        user = f"{prompts.TEXT_OPEN}\n{defang(text)}\n{prompts.TEXT_CLOSE}"
+        if notes:
+            user = " ".join(notes) + "\n\n" + user
+        return [{"role": "system", "content": system}, {"role": "user", "content": user}]
