@@ -123,8 +123,8 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def evaluate(
-    assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, k: int | None = None,
-    params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
+    assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, answer_check: bool = True,
+    k: int | None = None, params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
 ) -> tuple[dict, list[dict]]:
     """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item, in item
     order). With `workers` > 1 that many questions are in flight at once: faster on a batching server, but
@@ -137,7 +137,9 @@ def evaluate(
 
     def run(item: QAItem) -> dict:
         nonlocal done
-        row = _answer_row(assistant, item, desk, faq_direct=faq_direct, guard=guard, k=k, params=params)
+        row = _answer_row(
+            assistant, item, desk, faq_direct=faq_direct, guard=guard, answer_check=answer_check, k=k, params=params
+        )
         if progress:
             with lock:
                 done += 1

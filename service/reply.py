@@ -15,6 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, Protocol
 
+from service.answerability import NotInPassages
 from service.backends import ChatMessage
 from service.errors import AssistantError
 from service.sources import Source
@@ -52,7 +53,7 @@ class Reply:
     `sources` are known before the first chunk; `text`, `status`, `replaced` and `timings` are final after
     the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
-    `fallback()` when it fails.
+    `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk ends as `decline()`.
     """
 
     def __init__(
@@ -67,6 +68,7 @@ class Reply:
         on_done: Callable[["Reply"], None] | None = None,
         check: StreamCheck | None = None,
         fallback: Fallback | None = None,
+        decline: Fallback | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -83,6 +85,7 @@ class Reply:
         self._on_done = on_done
         self._check = check
         self._fallback = fallback
+        self._decline = decline
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -124,6 +127,9 @@ class Reply:
                     self._mark_first()
                     delta, self.text = raw[len(self.text) : shown], raw[:shown]
                     yield delta
+        except NotInPassages as e:
+            yield self._declined(e.verdict_text)
+            return
         except AssistantError as e:
             yield self._settle(raw) + self._fail(str(e))
             return
@@ -162,6 +168,14 @@ class Reply:
             self.status, self.text = "no_answer", ""
             return ""
         self.status, self.text, self.sources = self._fallback()
+        return self.text
+
+    def _declined(self, verdict: str) -> str:
+        """The model said, before answering, that the passages do not answer the question: say so."""
+        self._mark_first()
+        self.replaced = ["the passages do not answer the question"]
+        log.info("answer declined: the model's verdict on the passages was %r", verdict)
+        self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text
 
     def _mark_first(self) -> None:

@@ -117,6 +117,10 @@ class AssistantSettings(BaseSettings):
         description="Cosine similarity of the question to an FAQ entry's question above which its answer is given directly.",
     )
     guard: bool = Field(True, description="Check generated answers against their passages; replace those that fail.")
+    answer_check: bool = Field(
+        True, description="Ask the model first whether the passages answer the question, and decline when it says no "
+        "(service.answerability).",
+    )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,

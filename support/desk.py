@@ -73,8 +73,8 @@ class SupportDesk:
         channel: str = "api", scenario: str = "chat", k: int | None = None, params: GenerationParams | None = None,
         **stages,
     ) -> CustomerTurn:
-        """Answer the customer's next message (not yet streamed: iterate the result). `stages` (faq_direct, guard)
-        go to `Assistant.chat`, for evaluations."""
+        """Answer the customer's next message (not yet streamed: iterate the result). `stages` (faq_direct, guard,
+        answer_check) go to `Assistant.chat`, for evaluations."""
         new = not conversation_id
         if new:  # stored with its first turn, in the same transaction
             conversation_id = new_conversation_id()

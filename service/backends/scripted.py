@@ -3,7 +3,9 @@
 For running the whole app in seconds while working on the UI or the bookkeeping around answers, and for
 fast tests. It streams queued answers word by word (or raises queued errors), records every request,
 and answers with `default` when nothing is queued. A word `<FAIL>` in an answer makes the stream fail
-there, as a model server dropping the connection mid-answer would.
+there, as a model server dropping the connection mid-answer would. The assistant's answerability check
+(`service.answerability`) is answered apart: "yes", or the verdicts queued with `enqueue_verdict`; its
+requests are recorded in `checks`, not `requests`.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ import threading
 import time
 from collections.abc import Iterator
 
+from service import prompts
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError
 
+_CHECK_INSTRUCTION = prompts.ANSWERABLE_QUESTION.rsplit("\n", 1)[-1]
 DEFAULT_ANSWER = "This is a scripted answer (ASSISTANT_ENGINE=scripted): no model is running."
 
 
@@ -27,10 +31,16 @@ class ScriptedBackend(ChatBackend):
         self.adapters = tuple(adapters)
         self.queue: list[str | Exception] = []
         self.requests: list[tuple[list[ChatMessage], GenerationParams]] = []
+        self.verdicts: list[str] = []
+        self.checks: list[list[ChatMessage]] = []
         self._lock = threading.Lock()
 
     def enqueue(self, *answers: str | Exception) -> "ScriptedBackend":
         self.queue.extend(answers)
+        return self
+
+    def enqueue_verdict(self, *verdicts: str) -> "ScriptedBackend":
+        self.verdicts.extend(verdicts)
         return self
 
     def models(self) -> list[str]:
@@ -38,8 +48,12 @@ class ScriptedBackend(ChatBackend):
 
     def stream(self, messages: list[ChatMessage], params: GenerationParams = GenerationParams()) -> Iterator[str]:
         with self._lock:
-            self.requests.append((list(messages), params))
-            item = self.queue.pop(0) if self.queue else self.default
+            if messages and messages[-1]["content"].endswith(_CHECK_INSTRUCTION):
+                self.checks.append(list(messages))
+                item = self.verdicts.pop(0) if self.verdicts else "yes"
+            else:
+                self.requests.append((list(messages), params))
+                item = self.queue.pop(0) if self.queue else self.default
         if isinstance(item, Exception):
             raise item
         for i, word in enumerate(item.split(" ")):

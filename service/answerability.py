@@ -1,0 +1,57 @@
+"""Does the knowledge base answer this question? The model's one-word verdict on the passages, asked
+before it answers.
+
+Small models answer from whatever passages they are given: asked "does the HomeHub work with Alexa?"
+with passages about the HomeHub that never mention Alexa, Qwen2.5-Coder-1.5B says yes. The grounding
+guard cannot catch that (it checks numbers, contacts and the knowledge base's names, not claims like
+"works with Alexa"), and retrieval scores cannot either (the passages are on topic). Asked first whether
+the passages say what the customer asks about, the same model says no far more often than it declines
+in its answer (README, "Answers customers can trust").
+
+The check's prompt is the answer's prompt up to the final instruction, so a model server with prefix
+caching (vLLM's default) serves the answer's prefill from the check's: the check costs about one decoded
+token. A verdict that is neither yes nor no lets the answer go ahead (the guard still checks it).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable, Iterator
+
+from service.backends import ChatMessage, GenerationParams
+
+_YES = re.compile(r"^\W*(?:yes|yeah|yep|是|有|能|可以|对)", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:no|not|nope|否|不|没|无)", re.IGNORECASE)
+VERDICT_TOKENS = 3
+
+
+def verdict(text: str) -> bool | None:
+    """True for a yes, False for a no (English or Chinese), None for anything else."""
+    if _NO.match(text):
+        return False
+    if _YES.match(text):
+        return True
+    return None
+
+
+class NotInPassages(Exception):  # noqa: N818 - a signal that ends a stream, not an error
+    """Raised by an answer's stream before its first chunk: the model says the passages do not answer it."""
+
+    def __init__(self, verdict_text: str):
+        super().__init__(verdict_text)
+        self.verdict_text = verdict_text
+
+
+def checked_stream(
+    stream: Callable[[list[ChatMessage], GenerationParams], Iterator[str]],
+    check_messages: list[ChatMessage],
+    messages: list[ChatMessage],
+    params: GenerationParams,
+) -> Iterator[str]:
+    """The answer's chunks, after the model has said yes to `check_messages`; `NotInPassages` on a no."""
+    check_params = dataclasses.replace(params, max_tokens=VERDICT_TOKENS, min_tokens=0, temperature=0.0)
+    said = "".join(stream(check_messages, check_params))
+    if verdict(said) is False:
+        raise NotInPassages(said)
+    yield from stream(messages, params)

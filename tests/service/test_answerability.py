@@ -1,0 +1,68 @@
+"""The answerability check: the model is asked first whether the passages answer the question; a no
+becomes "I don't know, shall I get a person?" without generating an answer."""
+
+import pytest
+
+from service.answerability import verdict
+from service.assistant import Assistant
+from service.prompts import NO_ANSWER
+from service.settings import AssistantSettings
+from tests.fakes import FakeRetriever, scripted_backend
+
+
+def make(**settings):
+    backend = scripted_backend()
+    return Assistant(backend, FakeRetriever(), AssistantSettings(company="Voltway", **settings)), backend
+
+
+@pytest.mark.parametrize(
+    ("said", "expected"),
+    [("yes", True), ("Yes.", True), (" YES", True), ("是", True), ("no", False), ("No.", False), ("Not", False),
+     ("否", False), ("不是", False), ("maybe", None), ("", None), ("[1]", None), ("The passages", None)],
+)
+def test_verdicts_in_english_and_chinese(said, expected):
+    assert verdict(said) is expected
+
+
+def test_a_no_declines_and_offers_a_person_without_generating_an_answer():
+    assistant, backend = make()
+    backend.enqueue_verdict("No")
+    reply = assistant.chat("Does the warranty cover water damage from a flood?")
+    text = reply.collect()
+    assert reply.status == "no_answer" and text == NO_ANSWER["en"] and reply.sources == []
+    assert backend.requests == [] and len(backend.checks) == 1
+    assert reply.replaced == ["the passages do not answer the question"]
+
+
+def test_a_chinese_question_is_declined_in_chinese():
+    assistant, backend = make()
+    backend.enqueue_verdict("否")
+    assert assistant.chat("退货可以用顺丰吗").collect() == NO_ANSWER["zh"]
+
+
+def test_a_yes_or_an_unclear_verdict_lets_the_answer_stream():
+    assistant, backend = make()
+    backend.enqueue_verdict("yes", "The passages say")
+    for _ in range(2):
+        reply = assistant.chat("How long do I have to return an item?")
+        assert reply.collect() == "Returns are free within 30 days [1]." and reply.status == "generated"
+    assert len(backend.checks) == 2 and len(backend.requests) == 2
+
+
+def test_the_check_shares_the_answers_prompt_up_to_its_last_instruction():
+    # So that the model server's prefix cache serves the answer's prefill from the check's.
+    assistant, backend = make()
+    assistant.chat("How long do I have to return an item?").collect()
+    check, (answer, _) = backend.checks[-1], backend.requests[-1]
+    assert check[:-1] == answer[:-1]
+    shared = answer[-1]["content"].split("Answer from the passages only")[0]
+    assert check[-1]["content"].startswith(shared) and "yes or no" in check[-1]["content"]
+    assert "How long do I have to return an item?" in shared
+
+
+def test_switched_off_by_argument_or_setting():
+    assistant, backend = make()
+    assistant.chat("How long do I have to return an item?", answer_check=False).collect()
+    off, off_backend = make(answer_check=False)
+    off.chat("How long do I have to return an item?").collect()
+    assert backend.checks == [] and off_backend.checks == [] and len(off_backend.requests) == 1
