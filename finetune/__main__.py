@@ -20,17 +20,11 @@ from dataclasses import fields
 from pathlib import Path
 
 from finetune.errors import FinetuneError
-from finetune.train import TrainArgs
+from finetune.cli_args import add_dataclass_arguments, values_for
+from finetune.train import TrainArgs, speaker_label
 
 _HELP = {f.name: f.metadata.get("help", "") for f in fields(TrainArgs)}
 _DEFAULTS = TrainArgs(data=[], output=Path("."))
-
-
-def _speaker(value: str) -> tuple[str, str]:
-    name, _, role = value.partition("=")
-    if not name or role not in ("user", "assistant"):
-        raise argparse.ArgumentTypeError(f"expected NAME=user or NAME=assistant, got {value!r}")
-    return name.strip().lower(), role
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,53 +32,13 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="Train a LoRA adapter and write it with a report.")
-    train.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE", help=_HELP["data"])
-    train.add_argument("--output", type=Path, required=True, metavar="DIR", help=_HELP["output"])
-    train.add_argument("--base", default=_DEFAULTS.base, metavar="MODEL", help=_HELP["base"])
-    train.add_argument("--data-dir", type=Path, default=_DEFAULTS.data_dir, help=_HELP["data_dir"])
-    train.add_argument("--4bit", dest="load_in_4bit", action="store_true", help=_HELP["load_in_4bit"])
-    length = train.add_mutually_exclusive_group()
-    length.add_argument("--max-steps", type=int, metavar="N", help=_HELP["max_steps"])
-    length.add_argument("--epochs", type=float, default=_DEFAULTS.epochs, metavar="N", help=_HELP["epochs"])
-    train.add_argument("--eval-fraction", type=float, default=_DEFAULTS.eval_fraction, metavar="F", help=_HELP["eval_fraction"])
-    train.add_argument("--max-conversations", type=int, metavar="N", help=_HELP["max_conversations"])
-    train.add_argument("--max-length", type=int, default=_DEFAULTS.max_length, help=_HELP["max_length"])
-    train.add_argument("--batch-size", type=int, default=_DEFAULTS.batch_size, help=_HELP["batch_size"])
-    train.add_argument(
-        "--gradient-accumulation-steps", type=int, default=_DEFAULTS.gradient_accumulation_steps,
-        help=_HELP["gradient_accumulation_steps"],
-    )
-    train.add_argument("--learning-rate", type=float, default=_DEFAULTS.learning_rate, help=_HELP["learning_rate"])
-    train.add_argument("--lora-r", type=int, default=_DEFAULTS.lora_r, help=_HELP["lora_r"])
-    train.add_argument("--lora-alpha", type=int, default=_DEFAULTS.lora_alpha, help=_HELP["lora_alpha"])
-    train.add_argument("--lora-dropout", type=float, default=_DEFAULTS.lora_dropout, help=_HELP["lora_dropout"])
-    train.add_argument(
-        "--target-modules", nargs="+", default=list(_DEFAULTS.target_modules), help=_HELP["target_modules"]
-    )
-    train.add_argument(
-        "--no-gradient-checkpointing", dest="gradient_checkpointing", action="store_false",
-        help="Keep activations instead of recomputing them: about 30%% faster, much more memory.",
-    )
-    train.add_argument("--eval-steps", type=int, help=_HELP["eval_steps"])
-    train.add_argument("--save-steps", type=int, default=_DEFAULTS.save_steps, help=_HELP["save_steps"])
-    train.add_argument("--logging-steps", type=int, help=_HELP["logging_steps"])
-    train.add_argument("--seed", type=int, default=_DEFAULTS.seed, help=_HELP["seed"])
-    train.add_argument("--no-resume", dest="resume", action="store_false", help="Start over even if checkpoints exist.")
-    train.add_argument("--samples", type=int, default=_DEFAULTS.samples, help=_HELP["samples"])
-    train.add_argument("--sample-max-tokens", type=int, default=_DEFAULTS.sample_max_tokens, help=_HELP["sample_max_tokens"])
-    train.add_argument(
-        "--speaker", dest="speakers", type=_speaker, action="append", default=[], metavar="NAME=ROLE",
-        help=_HELP["speakers"] + " Repeatable, e.g. --speaker tom=assistant.",
-    )
-    train.add_argument("--no-redact", dest="redact_pii", action="store_false", help="Keep personal data as is.")
-    train.add_argument("--company", help=_HELP["company"])
-    train.add_argument("--no-progress", dest="progress", action="store_false", help="Hide progress bars.")
+    add_dataclass_arguments(train, TrainArgs)
 
     prepare = commands.add_parser("prepare", help="Only load and clean transcripts; write OpenAI chat JSONL.")
     prepare.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE", help=_HELP["data"])
     prepare.add_argument("--output", type=Path, required=True, metavar="FILE", help="The cleaned JSONL to write.")
     prepare.add_argument(
-        "--speaker", dest="speakers", type=_speaker, action="append", default=[], metavar="NAME=ROLE",
+        "--speaker", dest="speakers", type=speaker_label, action="append", default=[], metavar="NAME=ROLE",
         help=_HELP["speakers"],
     )
     prepare.add_argument("--no-redact", dest="redact_pii", action="store_false", help="Keep personal data as is.")
@@ -103,15 +57,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         match args.command:
             case "train":
-                options = vars(args)
-                options.pop("command")
-                options["speakers"] = dict(options["speakers"])
-                options["target_modules"] = tuple(options["target_modules"])
                 from finetune.train import train
 
                 # Library logs (the trainer prints its loss dicts) go to stderr: stdout is the one JSON line.
                 with contextlib.redirect_stdout(sys.stderr):
-                    metrics = train(TrainArgs(**options))
+                    metrics = train(TrainArgs(**values_for(TrainArgs, args)))
                 print(json.dumps(metrics), flush=True)
             case "prepare":
                 from finetune.data import clean, load_transcripts, write_jsonl

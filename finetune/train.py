@@ -12,6 +12,7 @@ Contract of `train(args)`:
   and the cleaned `data/train.jsonl` / `data/eval.jsonl`; returns the metrics.
 """
 
+import argparse
 import json
 import math
 import sys
@@ -27,23 +28,48 @@ DEFAULT_BASE = "smollm2-135m-instruct"
 DEFAULT_TARGET_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
 
+def speaker_label(value: str) -> tuple[str, str]:
+    """`NAME=user` or `NAME=assistant` (a `--speaker` flag) as (name, role)."""
+    name, _, role = value.partition("=")
+    if not name or role not in ("user", "assistant"):
+        raise argparse.ArgumentTypeError(f"expected NAME=user or NAME=assistant, got {value!r}")
+    return name.strip().lower(), role
+
+
 @dataclass
 class TrainArgs:
-    """What to train on, how, and where to write it. Every field is a `train` CLI flag."""
+    """What to train on, how, and where to write it. Every field is a `train` CLI flag (`finetune.cli_args`):
+    its type, default and help are written here only."""
 
-    data: list[Path] = field(metadata={"help": "Transcript files: OpenAI chat JSONL, ShareGPT JSONL, CSV or plain text."})
-    output: Path = field(metadata={"help": "Output folder: adapter/, checkpoints/, report.md, loss_curve.png."})
+    data: list[Path] = field(
+        metadata={"help": "Transcript files: OpenAI chat JSONL, ShareGPT JSONL, CSV or plain text.", "cli": {"metavar": "FILE"}}
+    )
+    output: Path = field(
+        metadata={"help": "Output folder: adapter/, checkpoints/, report.md, loss_curve.png.", "cli": {"metavar": "DIR"}}
+    )
     base: str = field(
         default=DEFAULT_BASE,
-        metadata={"help": "Base model: the bundled model's name, a local checkpoint folder or a Hugging Face id."},
+        metadata={"help": "Base model: the bundled model's name, a local checkpoint folder or a Hugging Face id.",
+                  "cli": {"metavar": "MODEL"}},
     )
     data_dir: Path = field(default=Path("data"), metadata={"help": "Where the bundled model is converted and cached."})
-    load_in_4bit: bool = field(default=False, metadata={"help": "QLoRA: load the base in 4-bit NF4 (bitsandbytes)."})
-    max_steps: int | None = field(default=None, metadata={"help": "Optimizer steps; overrides --epochs."})
-    epochs: float = field(default=1.0, metadata={"help": "Passes over the training conversations."})
-    eval_fraction: float = field(default=0.1, metadata={"help": "Share of conversations held out for evaluation."})
+    load_in_4bit: bool = field(
+        default=False, metadata={"help": "QLoRA: load the base in 4-bit NF4 (bitsandbytes).", "flag": "--4bit"}
+    )
+    max_steps: int | None = field(
+        default=None,
+        metadata={"help": "Optimizer steps; overrides --epochs.", "exclusive": "length", "cli": {"metavar": "N"}},
+    )
+    epochs: float = field(
+        default=1.0,
+        metadata={"help": "Passes over the training conversations.", "exclusive": "length", "cli": {"metavar": "N"}},
+    )
+    eval_fraction: float = field(
+        default=0.1, metadata={"help": "Share of conversations held out for evaluation.", "cli": {"metavar": "F"}}
+    )
     max_conversations: int | None = field(
-        default=None, metadata={"help": "Use only the first N usable conversations (quick runs)."}
+        default=None,
+        metadata={"help": "Use only the first N usable conversations (quick runs).", "cli": {"metavar": "N"}},
     )
     max_length: int = field(
         default=512, metadata={"help": "Tokens per conversation; longer ones are truncated (keeps memory bounded)."}
@@ -61,21 +87,33 @@ class TrainArgs:
     )
     gradient_checkpointing: bool = field(
         default=True,
-        metadata={"help": "Recompute activations in the backward pass: far less memory for about 30% more time a step."},
+        metadata={"help": "Recompute activations in the backward pass: far less memory for about 30% more time a step.",
+                  "cli": {"help": "Keep activations instead of recomputing them: about 30%% faster, much more memory."}},
     )
     eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps (default: 5 times a run)."})
     save_steps: int = field(default=50, metadata={"help": "Write a resumable checkpoint every N steps."})
     logging_steps: int | None = field(default=None, metadata={"help": "Log the training loss every N steps."})
     seed: int = field(default=42, metadata={"help": "Seed for the split, LoRA initialisation and data order."})
-    resume: bool = field(default=True, metadata={"help": "Resume from the last checkpoint in <output>/checkpoints."})
+    resume: bool = field(
+        default=True,
+        metadata={"help": "Resume from the last checkpoint in <output>/checkpoints.",
+                  "cli": {"help": "Start over even if checkpoints exist."}},
+    )
     samples: int = field(default=3, metadata={"help": "Held-out customer messages answered by base and adapted model."})
     sample_max_tokens: int = field(default=64, metadata={"help": "Longest sample reply, in tokens."})
     speakers: dict[str, str] = field(
-        default_factory=dict, metadata={"help": "Extra speaker labels mapped to user/assistant."}
+        default_factory=dict,
+        metadata={"help": "Extra speaker labels mapped to user/assistant.", "flag": "--speaker", "cli": {
+            "type": speaker_label, "action": "append", "default": [], "metavar": "NAME=ROLE",
+            "help": "Extra speaker labels mapped to user/assistant. Repeatable, e.g. --speaker tom=assistant."}},
     )
-    redact_pii: bool = field(default=True, metadata={"help": "Redact e-mails, phones, card and ID numbers."})
+    redact_pii: bool = field(
+        default=True,
+        metadata={"help": "Redact e-mails, phones, card and ID numbers.", "flag": "--no-redact",
+                  "cli": {"help": "Keep personal data as is."}},
+    )
     company: str | None = field(default=None, metadata={"help": "Company name in the system prompt."})
-    progress: bool = field(default=True, metadata={"help": "Show progress bars."})
+    progress: bool = field(default=True, metadata={"help": "Show progress bars.", "cli": {"help": "Hide progress bars."}})
 
 
 def train(args: TrainArgs, log: Callable[[str], None] | None = None) -> dict:
