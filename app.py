@@ -100,7 +100,7 @@ def main(argv: list[str] | None = None) -> int:
     from pydantic import ValidationError
 
     from knowledge_base import KBSettings, KnowledgeBaseError
-    from service.engine import open_backend
+    from service.backend_factory import open_backend
     from service.errors import AssistantError
     from service.limits import RequestLimits
     from service.process import exit_on_sigterm

@@ -105,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     from knowledge_base import KBSettings, KnowledgeBase
-    from service.engine import http_backend
+    from service.backend_factory import http_backend
     from service.settings import AssistantSettings, Settings
     from service.startup import build_assistant, with_sample_defaults
 

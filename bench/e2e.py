@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from app import build_app
     from ui.server import serve
-    from service.engine import open_backend
+    from service.backend_factory import open_backend
     from service.handlers import Handlers
     from service.settings import AppSettings, AssistantSettings, Settings
     from service.startup import SAMPLE_GLOSSARY, build_assistant, open_knowledge_base

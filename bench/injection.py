@@ -226,7 +226,7 @@ def build_handlers(args, kb, backend):
 
 
 def main(argv: list[str] | None = None) -> int:
-    from service.engine import open_backend
+    from service.backend_factory import open_backend
     from service.prompts import customer_service_system_prompt
     from service.settings import Settings
 

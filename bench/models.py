@@ -167,7 +167,7 @@ def measure_translation(assistant, count: int, rows_path: Path, *, workers: int)
 
 
 def run_candidate(name: str, args: argparse.Namespace) -> dict:
-    from service.engine import http_backend
+    from service.backend_factory import http_backend
     from service.startup import (
         build_assistant,
         open_knowledge_base,

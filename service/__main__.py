@@ -256,7 +256,7 @@ def serve(settings: Settings) -> int:
 
 
 def chat(settings: Settings, args: argparse.Namespace) -> int:
-    from service.engine import open_backend
+    from service.backend_factory import open_backend
 
     messages = ([{"role": "system", "content": args.system}] if args.system else []) + [
         {"role": "user", "content": args.message}

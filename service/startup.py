@@ -81,7 +81,7 @@ def assistant_session(settings: Settings, kb_settings, assistant_settings: Assis
     """An assistant over the existing knowledge base of `kb_settings` and the configured backend, for the
     command line (`service ask`, `service eval-answers`); the backend is closed on the way out."""
     from knowledge_base import KnowledgeBase
-    from service.engine import open_backend
+    from service.backend_factory import open_backend
 
     kb = KnowledgeBase.open(kb_settings.kb_dir, kb_settings)
     assistant_settings = with_sample_defaults(assistant_settings, kb)
