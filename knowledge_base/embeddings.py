@@ -17,13 +17,15 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import TokenSpans, simple_token_spans
+from knowledge_base.text import HAN_RANGES
+
 from .bundled_models import resolve
+from .chunking import TokenSpans, simple_token_spans
 from .errors import KnowledgeBaseError
 from .settings import DEFAULT_EMBEDDING_MODEL, KBSettings
 
 HASH_EMBEDDER = "hash"
-_WORDS = re.compile(r"[\u3400-\u9fff]|[^\W\u3400-\u9fff]+")
+_WORDS = re.compile(rf"[{HAN_RANGES}]|[^\W{HAN_RANGES}]+")
 
 
 class Embedder(ABC):

@@ -45,6 +45,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from knowledge_base.text import HAN
 from knowledge_base.vocabulary import NUM_UNIT as _NUM_UNIT
 from knowledge_base.vocabulary import UNITS as _UNITS
 from service import claim_forms as forms
@@ -88,7 +89,7 @@ class _Scan:
         if self.terms.by_first:
             self._mask(self.terms.find(self.text), lambda m: [("term", m.group(), forms.term_key(m.group()))])
         # Patterns that cannot match are skipped by a cheap test: they are most of the time spent.
-        has_cjk = re.search(r"[\u3400-\u9fff]", self.text) is not None
+        has_cjk = HAN.search(self.text) is not None
         months = forms.MONTH_SEEN.search(self.text) is not None
         for i, (pattern, groups) in enumerate(forms.DATES):
             if i == 0 or (has_cjk if i < 3 else months):

@@ -28,6 +28,8 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from knowledge_base.text import HAN, HAN_RANGES
+
 Embed = Callable[[list[str]], np.ndarray]
 
 # A passage whose best sentence is this far below the best overall is about something else. Cosine
@@ -46,13 +48,12 @@ _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|vs|approx|incl|No|Nr|Mr|Mrs|Ms|Dr|St|cf)|(?<![A-Za-z])[A-Z](?:\.[A-Z])*)\.$"
 )
 _NUMBERED_TITLE = re.compile(r"[一二三四五六七八九十]{1,3}、")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 _SMALL_WORDS = {
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "from", "by", "with", "your", "our",
     "my", "is", "are",
 }
 _QUESTION_END = re.compile(r"[?？][\"'”’)\]」』）*]*$")
-_CJK_END = re.compile(r"[\u3400-\u9fff。！？；：，、”’」』）]$")
+_CJK_END = re.compile(rf"[{HAN_RANGES}。！？；：，、”’」』）]$")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -81,13 +82,13 @@ def _is_heading(line: str, next_line: str) -> bool:
     if _UNDERLINE.match(next_line) or _TABLE_RULE.match(next_line):
         return True  # an underlined heading, or a table's header row
     letters = re.sub(r"[^A-Za-z]", "", line)
-    if len(letters) >= 2 and letters.isupper() and not _HAN.search(line):
+    if len(letters) >= 2 and letters.isupper() and not HAN.search(line):
         return True  # "BUYING A GIFT CARD", "WHEN WILL MY ORDER BE READY?"
     if _END.search(line[-2:]) or line.endswith((":", "：", ",", "，", ";", "；")):
         return False
     if _NUMBERED_TITLE.match(line) or " > " in line:
         return True  # "一、可回收的设备"; a heading path "Returns and Refunds > Exchanges"
-    if _HAN.search(line):
+    if HAN.search(line):
         return False  # Chinese has no capitals: a Latin name in a line says nothing about headings
     words = [w for w in re.findall(r"[A-Za-z][\w'’&+-]*", line)[1:] if w.lower() not in _SMALL_WORDS]
     return len(words) >= 1 and all(w[0].isupper() for w in words) and len(line.split()) <= 10

@@ -20,10 +20,11 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Protocol
 
+from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.grounding import Claim, Grounder
 
-_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+_CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
 _TRAILING_NUMBER = re.compile(
     rf"(?:[^\s]*\d[^\s]*|[{_NUMERALS}]+|(?<![A-Za-z])(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|"

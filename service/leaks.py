@@ -18,9 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from knowledge_base.text import HAN_RANGES
 from service.claims import Claim
 
-_TOKEN = re.compile(r"[\u3400-\u9fff]|[^\W_]+(?:['’-][^\W_]+)*")
+_TOKEN = re.compile(rf"[{HAN_RANGES}]|[^\W_]+(?:['’-][^\W_]+)*")
 _CODE = re.compile(r"(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{3,}")
 
 
