@@ -17,12 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from knowledge_base.text import HAN_RANGES
-
 from .bundled_models import resolve
 from .chunking import TokenSpans, simple_token_spans
 from .errors import KnowledgeBaseError
 from .settings import DEFAULT_EMBEDDING_MODEL, KBSettings
+from .text import HAN_RANGES
 
 HASH_EMBEDDER = "hash"
 _WORDS = re.compile(rf"[{HAN_RANGES}]|[^\W{HAN_RANGES}]+")
