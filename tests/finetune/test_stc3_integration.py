@@ -81,14 +81,13 @@ def test_stc3_adapter_is_served_by_vllm_under_its_name(stc3_run, vllm_server):
     load_lora_adapter(vllm_server.base_url, "stc3-support", Path(metrics["adapter_dir"]))
     backend = OpenAIChatBackend(vllm_server.base_url)
     assert "stc3-support" in backend.models()
-    answer = backend.complete(
-        [
-            {"role": "system", "content": customer_service_system_prompt()},
-            {"role": "user", "content": "My phone has had no signal since yesterday, what should I do?"},
-        ],
-        GenerationParams(model="stc3-support", max_tokens=16, temperature=0),
-    )
-    assert answer.strip()
+    messages = [
+        {"role": "system", "content": customer_service_system_prompt()},
+        {"role": "user", "content": "My phone has had no signal since yesterday, what should I do?"},
+    ]
+    adapted = backend.complete(messages, GenerationParams(model="stc3-support", max_tokens=16, temperature=0))
+    base = backend.complete(messages, GenerationParams(max_tokens=16, temperature=0))
+    assert adapted.strip() and adapted != base  # the adapter's weights are applied, not just its name
 
 
 @pytest.mark.integration
@@ -101,4 +100,5 @@ def test_stc3_adapter_loads_in_the_in_process_backend(stc3_run, bundled_model):
     assert backend.models() == [bundled_model.name, "stc3-support"]
     messages = [{"role": "user", "content": "Hello, my bill is wrong."}]
     adapted = backend.complete(messages, GenerationParams(model="stc3-support", max_tokens=8, temperature=0))
-    assert adapted.strip()
+    base = backend.complete(messages, GenerationParams(max_tokens=8, temperature=0))
+    assert adapted.strip() and adapted != base
