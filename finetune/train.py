@@ -128,29 +128,7 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
     _validate(args)
 
     # Data first: a bad file should fail in a second, before any model is loaded.
-    from service.prompts import DEFAULT_COMPANY, customer_service_system_prompt
-
-    loaded = load_transcripts(args.data, args.speakers, progress=args.progress)
-    for problem in loaded.problems[:20]:
-        log(f"Skipped {problem}")
-    if len(loaded.problems) > 20:
-        log(f"... and {len(loaded.problems) - 20} more malformed records skipped.")
-    system_prompt = customer_service_system_prompt(args.company or DEFAULT_COMPANY)
-    conversations, stats = clean(loaded.conversations, system_prompt, redact_pii=args.redact_pii)
-    if args.max_conversations:
-        conversations = conversations[: args.max_conversations]
-    train_set, eval_set = split(conversations, args.eval_fraction, args.seed)
-    log(
-        f"{len(conversations)} conversations ({len(loaded.problems)} malformed records skipped, "
-        f"{stats.duplicates} duplicates and {stats.without_assistant} without an agent reply dropped, "
-        f"{sum(stats.redactions.values())} personal data items redacted): "
-        f"{len(train_set)} for training, {len(eval_set)} held out."
-    )
-    output.mkdir(parents=True, exist_ok=True)
-    (output / "data").mkdir(exist_ok=True)
-    write_jsonl(train_set, output / "data" / "train.jsonl")
-    write_jsonl(eval_set, output / "data" / "eval.jsonl")
-
+    loaded, stats, train_set, eval_set = prepare_data(args, output, log)
     model, tokenizer, inference_template, base_source = load_base(args, log)
     trainer = build_trainer(args, model, tokenizer, train_set, eval_set)
 
@@ -178,11 +156,7 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
         "eval_perplexity_after": _perplexity(eval_after),
         "train_examples": len(train_set),
         "eval_examples": len(eval_set),
-        "steps": trainer.state.global_step,
-        "train_loss": train_output.training_loss,
-        "train_seconds": round(train_seconds, 1),
-        "train_tokens": int(trainer.state.num_input_tokens_seen),
-        "resumed_from": str(checkpoint) if checkpoint else None,
+        **_run_metrics(trainer, train_output, train_seconds, checkpoint),
         "base": base_source,
         "load_in_4bit": args.load_in_4bit,
         "malformed_records": len(loaded.problems),
@@ -195,6 +169,43 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
     write_report(output / "report.md", metrics, samples, loaded.problems, _json_args(args))
     (output / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
     return metrics, trainer
+
+
+def prepare_data(args: TrainArgs, output: Path, log: Callable[[str], None]):
+    """Load and clean the transcripts, hold out the evaluation share and write both under `output`/data:
+    (loaded, cleaning stats, train set, eval set)."""
+    from service.prompts import DEFAULT_COMPANY, customer_service_system_prompt
+
+    loaded = load_transcripts(args.data, args.speakers, progress=args.progress)
+    for problem in loaded.problems[:20]:
+        log(f"Skipped {problem}")
+    if len(loaded.problems) > 20:
+        log(f"... and {len(loaded.problems) - 20} more malformed records skipped.")
+    system_prompt = customer_service_system_prompt(args.company or DEFAULT_COMPANY)
+    conversations, stats = clean(loaded.conversations, system_prompt, redact_pii=args.redact_pii)
+    if args.max_conversations:
+        conversations = conversations[: args.max_conversations]
+    train_set, eval_set = split(conversations, args.eval_fraction, args.seed)
+    log(
+        f"{len(conversations)} conversations ({len(loaded.problems)} malformed records skipped, "
+        f"{stats.duplicates} duplicates and {stats.without_assistant} without an agent reply dropped, "
+        f"{sum(stats.redactions.values())} personal data items redacted): "
+        f"{len(train_set)} for training, {len(eval_set)} held out."
+    )
+    (output / "data").mkdir(parents=True, exist_ok=True)
+    write_jsonl(train_set, output / "data" / "train.jsonl")
+    write_jsonl(eval_set, output / "data" / "eval.jsonl")
+    return loaded, stats, train_set, eval_set
+
+
+def _run_metrics(trainer, train_output, train_seconds: float, checkpoint: Path | None) -> dict:
+    return {
+        "steps": trainer.state.global_step,
+        "train_loss": train_output.training_loss,
+        "train_seconds": round(train_seconds, 1),
+        "train_tokens": int(trainer.state.num_input_tokens_seen),
+        "resumed_from": str(checkpoint) if checkpoint else None,
+    }
 
 
 def _validate(args: TrainArgs) -> None:
@@ -279,25 +290,16 @@ def load_base(args: TrainArgs, log: Callable[[str], None]):
     return model, tokenizer, inference_template, resolved.source
 
 
-def build_trainer(
-    args: TrainArgs, model, tokenizer, train_set: list[Conversation], eval_set: list[Conversation], *, lora: bool = True
-):
-    """TRL's SFTTrainer with a fresh LoRA adapter; assistant-only loss; precision chosen by device.
-
-    `lora=False` trains every weight instead (full fine-tuning), for `bench/finetune.py` to compare against.
-    """
-    from datasets import Dataset
-    from peft import LoraConfig
-    from trl import SFTConfig, SFTTrainer
+def sft_config(args: TrainArgs, train_examples: int):
+    """TRL's configuration for `args`: schedule, evaluation and checkpoint steps, precision by device."""
+    import torch
+    from trl import SFTConfig
 
     device, dtype = device_setup()
-    import torch
-
     steps = args.max_steps or max(
-        1, math.ceil(len(train_set) / (args.batch_size * args.gradient_accumulation_steps) * args.epochs)
+        1, math.ceil(train_examples / (args.batch_size * args.gradient_accumulation_steps) * args.epochs)
     )
-    eval_steps = args.eval_steps or max(1, steps // 5)
-    config = SFTConfig(
+    return SFTConfig(
         output_dir=str(Path(args.output) / "checkpoints"),
         max_steps=args.max_steps or -1,
         num_train_epochs=args.epochs,
@@ -311,7 +313,7 @@ def build_trainer(
         assistant_only_loss=True,
         packing=False,
         eval_strategy="steps",
-        eval_steps=eval_steps,
+        eval_steps=args.eval_steps or max(1, steps // 5),
         save_strategy="steps",
         save_steps=args.save_steps,
         save_total_limit=2,
@@ -330,6 +332,20 @@ def build_trainer(
         dataloader_pin_memory=device == "cuda",
         save_only_model=False,
     )
+
+
+def build_trainer(
+    args: TrainArgs, model, tokenizer, train_set: list[Conversation], eval_set: list[Conversation], *, lora: bool = True
+):
+    """TRL's SFTTrainer with a fresh LoRA adapter; assistant-only loss; precision chosen by device.
+
+    `lora=False` trains every weight instead (full fine-tuning), for `bench/finetune.py` to compare against.
+    """
+    from datasets import Dataset
+    from peft import LoraConfig
+    from trl import SFTTrainer
+
+    config = sft_config(args, len(train_set))
     lora_config = LoraConfig(
         r=args.lora_r,
         lora_alpha=args.lora_alpha,

@@ -47,6 +47,20 @@ def _adapter(text: str) -> tuple[str, Path]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m service", description=__doc__.split("\n\n")[0])
+    common = _serving_flags()
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("serve", parents=[common], help="Run the managed vLLM server until interrupted.")
+    _add_chat(commands, common)
+    for name, help_text in (("ask", "Answer QUESTION from the knowledge base, as the app does."),
+                            ("eval-answers", "Answer every question of a QA file; print accuracy and latency.")):
+        _add_answering(commands.add_parser(name, parents=[common], help=help_text), name)
+    _add_promote(commands)
+    _add_store_commands(commands)
+    return parser
+
+
+def _serving_flags() -> argparse.ArgumentParser:
+    """The flags of every command that serves a model: which model, and how vLLM serves it."""
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--model", help="Bundled model name, local checkpoint directory or Hugging Face id.")
     common.add_argument("--data-dir", type=Path, help="Where converted models and logs live (default: data).")
@@ -62,8 +76,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     common.add_argument("--runtime-lora", action="store_true", default=None, help="Allow loading adapters later.")
     common.add_argument("--tensor-parallel-size", type=int, help="Shard the model over this many GPUs.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("serve", parents=[common], help="Run the managed vLLM server until interrupted.")
+    return common
+
+
+def _add_chat(commands, common) -> None:
     chat = commands.add_parser("chat", parents=[common], help="Stream one answer to MESSAGE.")
     chat.add_argument("message")
     chat.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local (in-process) or scripted.")
@@ -74,28 +90,31 @@ def build_parser() -> argparse.ArgumentParser:
     chat.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE or 0.3).")
     chat.add_argument("--seed", type=int)
 
-    for name, help_text in (("ask", "Answer QUESTION from the knowledge base, as the app does."),
-                            ("eval-answers", "Answer every question of a QA file; print accuracy and latency.")):
-        command = commands.add_parser(name, parents=[common], help=help_text)
-        if name == "ask":
-            command.add_argument("question")
-        else:
-            command.add_argument("--qa", type=Path, required=True, help="JSON Lines of {id, lang, question, must, kind}.")
-            command.add_argument("--out", type=Path, help="Write one JSON line per question (answer, status, judgement).")
-            command.add_argument("--workers", type=int, default=1,
-                                 help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
-        command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
-        command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
-        command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
-        command.add_argument("--use-adapter", metavar="NAME", help="Answer with this served LoRA adapter.")
-        command.add_argument("--company", help="Company the answers speak for (default: Voltway for the sample KB).")
-        command.add_argument("-k", type=int, help="Passages retrieved (default: ASSISTANT_TOP_K or 4).")
-        command.add_argument("--max-tokens", type=int, help="Answer length (default: ASSISTANT_MAX_TOKENS).")
-        command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
-        command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
-        command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
-        command.add_argument("--no-answer-check", action="store_true",
-                             help="Do not ask the model first whether the passages answer the question.")
+
+def _add_answering(command: argparse.ArgumentParser, name: str) -> None:
+    """`ask` and `eval-answers`: the knowledge base, the backend, and the answering stages to switch off."""
+    if name == "ask":
+        command.add_argument("question")
+    else:
+        command.add_argument("--qa", type=Path, required=True, help="JSON Lines of {id, lang, question, must, kind}.")
+        command.add_argument("--out", type=Path, help="Write one JSON line per question (answer, status, judgement).")
+        command.add_argument("--workers", type=int, default=1,
+                             help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
+    command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
+    command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
+    command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
+    command.add_argument("--use-adapter", metavar="NAME", help="Answer with this served LoRA adapter.")
+    command.add_argument("--company", help="Company the answers speak for (default: Voltway for the sample KB).")
+    command.add_argument("-k", type=int, help="Passages retrieved (default: ASSISTANT_TOP_K or 4).")
+    command.add_argument("--max-tokens", type=int, help="Answer length (default: ASSISTANT_MAX_TOKENS).")
+    command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
+    command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
+    command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
+    command.add_argument("--no-answer-check", action="store_true",
+                         help="Do not ask the model first whether the passages answer the question.")
+
+
+def _add_promote(commands) -> None:
     promote = commands.add_parser("promote", help="Serve an adapter if it answers a QA file at least as well.")
     promote.add_argument("--adapter", dest="adapter_dir", type=Path, required=True,
                          help="The PEFT adapter folder (python -m finetune train writes OUTPUT/adapter).")
@@ -108,6 +127,10 @@ def build_parser() -> argparse.ArgumentParser:
     promote.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
     promote.add_argument("--llm-url", help="An existing server that already serves the adapter under --name.")
     promote.add_argument("--workers", type=int, default=1, help="Questions in flight at once (default 1).")
+
+
+def _add_store_commands(commands) -> None:
+    """`purge`, `gaps` and `export`: commands on the conversation store."""
     purge = commands.add_parser("purge", help="Delete stored conversations last active before a date.")
     purge.add_argument("--before", type=_date, required=True, metavar="YYYY-MM-DD", help="UTC midnight of this day.")
     purge.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
@@ -122,7 +145,6 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--rating", choices=["up"], help="Only answers the customer rated up (or corrected).")
     export.add_argument("--corrected", action="store_true", help="Only answers a person corrected.")
     export.add_argument("--data-dir", type=Path, help="Data directory of the store (default: ASSISTANT_DATA_DIR or data).")
-    return parser
 
 
 def _date(text: str):
