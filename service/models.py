@@ -219,7 +219,14 @@ def convert_gguf(model: BundledModel, gguf: Path, target: Path, *, log=None) -> 
     log = log or _stderr
     log(f"Converting {model.name} to a safetensors checkpoint in {target} (once; {_conversion_estimate(model)})...")
     started = time.perf_counter()
+    plain, tokenizer = _dequantized(model, gguf)
+    _save_checkpoint(model, plain, tokenizer, target)
+    log(f"Converted {model.name} in {time.perf_counter() - started:.0f} s.")
+    return target
 
+
+def _dequantized(model: BundledModel, gguf: Path):
+    """(model, tokenizer) of the GGUF file as a plain transformers model in `model.checkpoint_dtype`."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -261,7 +268,11 @@ def convert_gguf(model: BundledModel, gguf: Path, target: Path, *, log=None) -> 
         generation_config.bos_token_id = config.bos_token_id
         generation_config.pad_token_id = tokenizer.pad_token_id
     plain.generation_config = generation_config
+    return plain, tokenizer
 
+
+def _save_checkpoint(model: BundledModel, plain, tokenizer, target: Path) -> None:
+    """Write the checkpoint and its marker next to `target`, then rename it into place (never half written)."""
     staging = Path(tempfile.mkdtemp(prefix=f".{model.name}-", dir=target.parent))
     try:
         plain.save_pretrained(staging)
@@ -282,8 +293,6 @@ def convert_gguf(model: BundledModel, gguf: Path, target: Path, *, log=None) -> 
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
-    log(f"Converted {model.name} in {time.perf_counter() - started:.0f} s.")
-    return target
 
 
 def _verified_single_file(model: BundledModel, *, locate: PartLocator | None, log) -> Path:
