@@ -52,11 +52,12 @@ import re
 import sys
 import tempfile
 from collections import Counter, defaultdict
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from faq_rules import GRID, Hit, Rule, rules  # noqa: E402
 
 from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
 
@@ -64,19 +65,10 @@ ROOT = Path(__file__).resolve().parents[1]
 SETS = ("stackfaq", "covidfaq")
 K = 5
 TARGET = 0.98
-GRID = [round(0.60 + 0.025 * i, 3) for i in range(15)]  # 0.600 .. 0.950
 MARGINS = [0.0, 0.02, 0.05, 0.1, 0.15, 0.2]
 GOLDS = ("strict", "query", "duplicates")
 DUPLICATE_MIN_TEXTS = 3
 CACHE = ROOT / "data" / "bench" / "faq_direct"
-# The Chinese FAQ paraphrases (source faq_zh.jsonl) and the entry whose answer holds their facts,
-# decided by reading samples/kb/faq_zh.jsonl.
-ZH_FAQ_RIGHT = {
-    "zh-faq-unpaid-1": "faq-zh-unpaid-order",  # 30 分钟内完成支付，超时自动取消
-    "zh-faq-aria-reset-1": "faq-zh-aria-x2-reset",  # 同时长按电源键和降噪键 10 秒
-}
-
-Hit = dict  # {doc_id, is_faq, q, dense, lex, score[, answer]}
 
 
 # ----- collecting search results ------------------------------------------------------------------
@@ -125,46 +117,6 @@ def search_all(name: str, kb_paths: list[Path], texts: list[str], settings: KBSe
     CACHE.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return results
-
-
-# ----- rules ---------------------------------------------------------------------------------------
-
-Rule = Callable[[list[Hit], float], "str | None"]  # hits, threshold -> the fired doc_id or None
-
-
-def _other_best(hits: list[Hit], field: str, faq_only: bool) -> float:
-    top = hits[0]
-    others = [h[field] for h in hits[1:] if h["doc_id"] != top["doc_id"] and h[field] is not None
-              and (h["is_faq"] or not faq_only)]
-    return max(others, default=-math.inf)
-
-
-def question_rule(margin: float | None = None) -> Rule:
-    def fire(hits: list[Hit], t: float) -> str | None:
-        if not hits or not hits[0]["is_faq"] or hits[0]["q"] is None or hits[0]["q"] < t:
-            return None
-        if margin is not None and hits[0]["q"] - _other_best(hits, "q", faq_only=True) < margin:
-            return None
-        return hits[0]["doc_id"]
-    return fire
-
-
-def dense_rule(margin: float | None = None) -> Rule:
-    def fire(hits: list[Hit], t: float) -> str | None:
-        if not hits or not hits[0]["is_faq"] or hits[0]["dense"] is None or hits[0]["dense"] < t:
-            return None
-        if margin is not None and hits[0]["dense"] - _other_best(hits, "dense", faq_only=False) < margin:
-            return None
-        return hits[0]["doc_id"]
-    return fire
-
-
-def rules(margins: list[float]) -> list[tuple[str, str, Rule]]:
-    out = [("question", "-", question_rule())]
-    out += [("q-margin", f"{m:g}", question_rule(m)) for m in margins]
-    out += [("dense", "-", dense_rule())]
-    out += [("d-margin", f"{m:g}", dense_rule(m)) for m in margins]
-    return out
 
 
 # ----- right answers and the split ----------------------------------------------------------------
@@ -334,73 +286,49 @@ def describe(sets: Sets, gold: str, rec: tuple | None, seed: int) -> None:
         f"{n} precision {prec(m) or 0:.3f} ({m[1]}/{m[0]}), coverage {cov(m):.3f}" for n, m in full.items()) + ".")
 
 
-# ----- the sample knowledge base ------------------------------------------------------------------
-
-
-def holds_facts(answer: str | None, must: list[list[str]]) -> bool:
-    if not answer or not must:
-        return False
-    low = answer.lower()
-    return all(any(alt.lower() in low for alt in group) for group in must)
-
-
-def entry_right(q: dict, doc: str, top: Hit) -> bool:
-    if q["id"] in ZH_FAQ_RIGHT:
-        return doc == ZH_FAQ_RIGHT[q["id"]]
-    return holds_facts(top.get("answer"), q.get("must", []))
-
-
-def sample_check(rule: Rule, t: float, questions: list[dict], hits: list[list[Hit]]) -> dict:
-    out = {"zh_pos": 0, "zh_pos_right": 0, "fired": [], "wrong": []}
-    for q, h in zip(questions, hits):
-        doc = rule(h, t)
-        out["zh_pos"] += q["id"] in ZH_FAQ_RIGHT
-        if doc is None:
-            continue
-        out["fired"].append((q["id"], doc))
-        if entry_right(q, doc, h[0]):
-            out["zh_pos_right"] += q["id"] in ZH_FAQ_RIGHT
-        else:
-            out["wrong"].append((q["id"], doc))
-    return out
-
-
-def sample_report(name: str, rule: Rule, t: float, questions: list[dict], hits: list[list[Hit]], table: bool) -> None:
-    by_id = {q["id"]: (q, h) for q, h in zip(questions, hits)}
-    if table:
-        print("\n| t | zh FAQ paraphrases answered right | questions fired | fired with a wrong entry |")
-        print("|---:|---:|---:|---:|")
-        for tt in sorted({t, *GRID}):
-            r = sample_check(rule, tt, questions, hits)
-            mark = " (recommended)" if tt == t else ""
-            print(f"| {tt:.3f}{mark} | {r['zh_pos_right']}/{r['zh_pos']} | {len(r['fired'])} | {len(r['wrong'])} |")
-    r = sample_check(rule, t, questions, hits)
-    print(f"{name}, t = {t:.3f}: zh FAQ paraphrases answered directly with the right entry "
-          f"{r['zh_pos_right']}/{r['zh_pos']}; "
-          f"{len(r['fired'])} question(s) fired, {len(r['wrong'])} with a wrong entry.")
-    for qid, doc in r["fired"]:
-        q, h = by_id[qid]
-        verdict = "WRONG" if (qid, doc) in r["wrong"] else "right"
-        print(f"  fired {verdict}: {qid} ({q['kind']}) -> {doc} (question_score {h[0]['q']:.3f})")
-
-
-def sample_scores(questions: list[dict], hits: list[list[Hit]]) -> None:
-    """How well question_score separates right from wrong top FAQ entries on the sample base, per language."""
-    print("\nSample questions whose top hit is an FAQ entry: its question_score (q-margin), by whether that entry is right:")
-    for lang in ("en", "zh"):
-        right, wrong = [], []
-        for q, h in zip(questions, hits):
-            if q["lang"] != lang or not h or not h[0]["is_faq"]:
-                continue
-            margin = h[0]["q"] - _other_best(h, "q", faq_only=True)
-            item = f"{h[0]['q']:.3f} ({'-' if margin == math.inf else f'{margin:+.3f}'}) {q['id']}"
-            (right if entry_right(q, h[0]["doc_id"], h[0]) else wrong).append((h[0]["q"], item))
-        for label, group in (("right", right), ("wrong", wrong)):
-            shown = "; ".join(item for _, item in sorted(group, reverse=True))
-            print(f"  {lang} {label} ({len(group)}): {shown or '-'}")
-
-
 # ----- main ----------------------------------------------------------------------------------------
+
+
+def print_overview(sets: Sets, settings: KBSettings, seed: int) -> None:
+    print(f"\nFAQ direct answers ({settings.embedding_model}, {settings.retrieval}, k={K}); "
+          f"target precision >= {TARGET} on the fired queries.")
+    for n in SETS:
+        hits = sets.hits[n]
+        top1 = {g: sum(bool(h) and h[0]["doc_id"] in ok for h, ok in zip(hits, sets.golds[n][g])) / len(hits) for g in GOLDS}
+        print(f"{n}: {len(hits)} queries, {len(sets.idx[n][0])} calibration / {len(sets.idx[n][1])} held out "
+              f"(seed {seed}); top hit is FAQ {sum(bool(h) and h[0]['is_faq'] for h in hits) / len(hits):.3f}; "
+              "top hit right " + ", ".join(f"{g} {v:.3f}" for g, v in top1.items()))
+        if sets.pairs[n]:
+            print(f"  duplicates gold: entries labelled together on >= {DUPLICATE_MIN_TEXTS} query texts: "
+                  + ", ".join(f"{a}={b} ({c})" for a, b, c in sets.pairs[n]))
+
+
+def sample_section(args, settings: KBSettings, embedder, recs: dict) -> None:
+    """The recommended rules on the sample knowledge base's dev questions."""
+    from faq_direct_samples import ZH_FAQ_RIGHT, sample_report, sample_scores
+
+    qa_path, kb_dir = args.samples / "qa_dev.jsonl", args.samples / "kb"
+    if not (qa_path.exists() and kb_dir.is_dir()):
+        print(f"\n{qa_path} or {kb_dir} missing: no sample-KB check.")
+        return
+    questions = read_jsonl(qa_path)
+    sample_hits = search_all("samples", [kb_dir], [q["question"] for q in questions], settings, embedder,
+                             not args.no_cache, with_answer=True)
+    print(f"\nSample knowledge base ({kb_dir.name}/, {len(questions)} questions of {qa_path.name}; a fired entry is right "
+          f"for a zh FAQ paraphrase when it is {sorted(set(ZH_FAQ_RIGHT.values()))}, for any other question when "
+          "its answer holds every fact the question must have; unanswerable questions have none).")
+    shown = set()
+    for gold in [args.gold] + [g for g in GOLDS if g != args.gold]:
+        if recs[gold] is None:
+            continue
+        name, rule, t, _ = recs[gold]
+        if (name, t) in shown:
+            print(f"\n[{gold}] rule {name}, t = {t:.3f}: as above.")
+            continue
+        print(f"\n[{gold}] rule {name}:")
+        sample_report(name, rule, t, questions, sample_hits, table=gold == args.gold)
+        shown.add((name, t))
+    sample_scores(questions, sample_hits)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -430,17 +358,7 @@ def main(argv: list[str] | None = None) -> int:
                                       embedder, not args.no_cache))
     sets = Sets(found, args.seed)
 
-    print(f"\nFAQ direct answers ({settings.embedding_model}, {settings.retrieval}, k={K}); "
-          f"target precision >= {TARGET} on the fired queries.")
-    for n in SETS:
-        hits = sets.hits[n]
-        top1 = {g: sum(bool(h) and h[0]["doc_id"] in ok for h, ok in zip(hits, sets.golds[n][g])) / len(hits) for g in GOLDS}
-        print(f"{n}: {len(hits)} queries, {len(sets.idx[n][0])} calibration / {len(sets.idx[n][1])} held out "
-              f"(seed {args.seed}); top hit is FAQ {sum(bool(h) and h[0]['is_faq'] for h in hits) / len(hits):.3f}; "
-              "top hit right " + ", ".join(f"{g} {v:.3f}" for g, v in top1.items()))
-        if sets.pairs[n]:
-            print(f"  duplicates gold: entries labelled together on >= {DUPLICATE_MIN_TEXTS} query texts: "
-                  + ", ".join(f"{a}={b} ({c})" for a, b, c in sets.pairs[n]))
+    print_overview(sets, settings, args.seed)
 
     candidates = rules(args.margins)
     print(f"\nGold: {args.gold}. Cells: precision (fired on a right entry) / coverage (share of queries fired); "
@@ -464,28 +382,7 @@ def main(argv: list[str] | None = None) -> int:
     for gold in [args.gold] + [g for g in GOLDS if g != args.gold]:
         describe(sets, gold, recs[gold], args.seed)
 
-    qa_path, kb_dir = args.samples / "qa_dev.jsonl", args.samples / "kb"
-    if not (qa_path.exists() and kb_dir.is_dir()):
-        print(f"\n{qa_path} or {kb_dir} missing: no sample-KB check.")
-        return 0
-    questions = read_jsonl(qa_path)
-    sample_hits = search_all("samples", [kb_dir], [q["question"] for q in questions], settings, embedder,
-                             not args.no_cache, with_answer=True)
-    print(f"\nSample knowledge base ({kb_dir.name}/, {len(questions)} questions of {qa_path.name}; a fired entry is right "
-          f"for a zh FAQ paraphrase when it is {sorted(set(ZH_FAQ_RIGHT.values()))}, for any other question when "
-          "its answer holds every fact the question must have; unanswerable questions have none).")
-    shown = set()
-    for gold in [args.gold] + [g for g in GOLDS if g != args.gold]:
-        if recs[gold] is None:
-            continue
-        name, rule, t, _ = recs[gold]
-        if (name, t) in shown:
-            print(f"\n[{gold}] rule {name}, t = {t:.3f}: as above.")
-            continue
-        print(f"\n[{gold}] rule {name}:")
-        sample_report(name, rule, t, questions, sample_hits, table=gold == args.gold)
-        shown.add((name, t))
-    sample_scores(questions, sample_hits)
+    sample_section(args, settings, embedder, recs)
     return 0
 
 
