@@ -116,6 +116,25 @@ def start_vllm(settings: Settings, model, port: int, overrides: dict) -> VLLMSer
     return server
 
 
+def print_tables(model_name: str, args, bandwidth: float, bytes_per_token: float, rows, concurrency_rows) -> None:
+    """Batch-1 speed of each engine against the bandwidth bound, and vLLM's aggregate speed under concurrency."""
+    bound = bandwidth * 1e9 / bytes_per_token
+    print()
+    print(f"Bundled model {model_name}, {args.tokens} new tokens, median of {args.rounds} alternating rounds.")
+    print(f"Memory bandwidth (read, measured now): {bandwidth:.1f} GB/s; weights read per token: "
+          f"{bytes_per_token / 1e6:.0f} MB; bandwidth bound: {bound:.1f} tok/s.")
+    print()
+    print("| vLLM settings | raw generate tok/s | in-process tok/s | vLLM batch 1 tok/s | vLLM / raw | raw / bound |")
+    print("|---|---|---|---|---|---|")
+    for label, raw_tps, local_tps, vllm_tps in rows:
+        print(f"| {label} | {raw_tps:.1f} | {local_tps:.1f} | {vllm_tps:.1f} | {vllm_tps / raw_tps:.2f} | {raw_tps / bound:.2f} |")
+    print()
+    print("| vLLM settings | aggregate tok/s, 1 stream | 4 streams | 8 streams | 8 / 1 |")
+    print("|---|---|---|---|---|")
+    for label, one, four, eight in concurrency_rows:
+        print(f"| {label} | {one:.1f} | {four:.1f} | {eight:.1f} | {eight / one:.2f}x |")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--tokens", type=int, default=64, help="New tokens per request.")
@@ -162,21 +181,7 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.stop()
 
-    bound = bandwidth * 1e9 / bytes_per_token
-    print()
-    print(f"Bundled model {model.name}, {args.tokens} new tokens, median of {args.rounds} alternating rounds.")
-    print(f"Memory bandwidth (read, measured now): {bandwidth:.1f} GB/s; weights read per token: "
-          f"{bytes_per_token / 1e6:.0f} MB; bandwidth bound: {bound:.1f} tok/s.")
-    print()
-    print("| vLLM settings | raw generate tok/s | in-process tok/s | vLLM batch 1 tok/s | vLLM / raw | raw / bound |")
-    print("|---|---|---|---|---|---|")
-    for label, raw_tps, local_tps, vllm_tps in rows:
-        print(f"| {label} | {raw_tps:.1f} | {local_tps:.1f} | {vllm_tps:.1f} | {vllm_tps / raw_tps:.2f} | {raw_tps / bound:.2f} |")
-    print()
-    print("| vLLM settings | aggregate tok/s, 1 stream | 4 streams | 8 streams | 8 / 1 |")
-    print("|---|---|---|---|---|")
-    for label, one, four, eight in concurrency_rows:
-        print(f"| {label} | {one:.1f} | {four:.1f} | {eight:.1f} | {eight / one:.2f}x |")
+    print_tables(model.name, args, bandwidth, bytes_per_token, rows, concurrency_rows)
     return 0
 
 
