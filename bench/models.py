@@ -1,5 +1,6 @@
-"""Choose the default model by measurement: every bundled candidate served by vLLM on this machine, through
-the app's own answering and translation paths.
+"""Choose the default model by measurement: every bundled candidate (or a local checkpoint folder, such as a
+W8A8 variant from `python -m service.quantization`) served by vLLM on this machine, through the app's own
+answering and translation paths.
 
     .venv/bin/python bench/models.py                                   # every prepared candidate
     .venv/bin/python bench/models.py --models qwen2.5-coder-1.5b-instruct --redo answers
@@ -7,7 +8,8 @@ the app's own answering and translation paths.
 
 Per candidate, in stages, each saved to `data/bench/models/NAME.json` as soon as it is done, so a run that
 stops resumes where it stopped (`--redo STAGE` measures a stage again):
-- `size`: download (the GGUF parts' bytes) and disk (the converted checkpoint);
+- `size`: download (the GGUF parts' bytes) and disk (the converted checkpoint), and the bytes of weights a
+  decode step reads as served (int8 one byte a weight, the rest float32);
 - `speed`: decode tok/s at 1 and 8 streams (64 new tokens each, min = max), the memory bandwidth measured
   in the same run and the bound it sets (bandwidth / bytes of weights read per token);
 - `answers`: `samples/qa_dev.jsonl` through `Assistant.chat` with every stage on (FAQ direct answers,
@@ -101,22 +103,54 @@ class PeakRSS:
         return self.peak
 
 
-def measure_size(name: str, data_dir: Path) -> dict:
+def served_bytes_per_token(checkpoint: Path) -> int:
+    """Bytes of weights a decode step reads: int8 tensors (a W8A8 checkpoint's linear layers) one byte per
+    weight, every other tensor at the served float32's four (vLLM upcasts them)."""
+    from safetensors import safe_open
+
+    total = 0
+    for file in sorted(checkpoint.glob("*.safetensors")):
+        with safe_open(str(file), framework="pt") as f:
+            for key in f.keys():  # noqa: SIM118 - safe_open is not a dict
+                tensor = f.get_slice(key)
+                count = 1
+                for dim in tensor.get_shape():
+                    count *= dim
+                total += count * (1 if tensor.get_dtype() in ("I8", "U8") else SERVED_BYTES_PER_WEIGHT)
+    return total
+
+
+def candidate_checkpoint(name: str, data_dir: Path) -> tuple[Path, int | None]:
+    """(checkpoint folder, download bytes or None) of a bundled model's name or a local checkpoint folder
+    (a quantized variant: `python -m service.quantization`)."""
+    path = Path(name)
+    if path.is_dir():
+        return path, None
     model = get_bundled(name)
-    checkpoint = checkpoint_dir(model, data_dir)
-    parameters = parameter_count(checkpoint)
+    return checkpoint_dir(model, data_dir), model.size
+
+
+def result_name(name: str) -> str:
+    """The name a candidate's results are saved under: a checkpoint folder's own name."""
+    return Path(name).name if Path(name).is_dir() else name
+
+
+def measure_size(name: str, data_dir: Path) -> dict:
+    checkpoint, download = candidate_checkpoint(name, data_dir)
     return {
-        "download_mb": round(model.size / 1e6), "disk_mb": round(folder_bytes(checkpoint) / 1e6),
-        "stored_parameters": parameters,
+        "download_mb": None if download is None else round(download / 1e6),
+        "disk_mb": round(folder_bytes(checkpoint) / 1e6),
+        "stored_parameters": parameter_count(checkpoint),
+        "served_bytes_per_token": served_bytes_per_token(checkpoint),
     }
 
 
-def measure_speed(backend, parameters: int, tokens: int = 64) -> dict:
+def measure_speed(backend, bytes_per_token: int, tokens: int = 64) -> dict:
     aggregate_tokens_per_s(backend, 8, 1)  # warm-up: the first request pays for lazy initialisation
     bandwidth = measure_bandwidth_gbs()
     one = statistics.median(aggregate_tokens_per_s(backend, tokens, 1) for _ in range(3))
     eight = aggregate_tokens_per_s(backend, tokens, 8)
-    bound = bandwidth * 1e9 / (parameters * SERVED_BYTES_PER_WEIGHT)
+    bound = bandwidth * 1e9 / bytes_per_token
     return {
         "tok_s_1": round(one, 1), "tok_s_8": round(eight, 1), "bandwidth_gbs": round(bandwidth, 1),
         "bound_tok_s": round(bound, 1), "share_of_bound": round(one / bound, 2),
@@ -174,7 +208,7 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
         with_sample_defaults,
     )
 
-    path = args.out / f"{name}.json"
+    path = args.out / f"{result_name(name)}.json"
     results = load_results(path)
     for stage in args.redo:
         results.pop(stage, None)
@@ -201,9 +235,11 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
         for stage in todo:
             print(f"{name}: {stage}...", flush=True)
             started = time.perf_counter()
-            rows_path = args.out / f"{name}-{stage}.jsonl"
+            rows_path = args.out / f"{result_name(name)}-{stage}.jsonl"
             if stage == "speed":
-                results[stage] = measure_speed(backend, results["size"]["stored_parameters"])
+                size = results["size"]
+                per_token = size.get("served_bytes_per_token") or size["stored_parameters"] * SERVED_BYTES_PER_WEIGHT
+                results[stage] = measure_speed(backend, per_token)
             elif stage == "answers":
                 results[stage] = measure_answers(assistant, args.qa, rows_path, full=True, workers=1)
             elif stage == "model_alone":
@@ -229,7 +265,7 @@ def report(names: list[str], out: Path) -> None:
           "peak RSS | download / disk |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for name in names:
-        r = load_results(out / f"{name}.json")
+        r = load_results(out / f"{result_name(name)}.json")
         if not r:
             continue
         alone, full, speed = r.get("model_alone", {}), r.get("answers", {}), r.get("speed", {})
@@ -239,7 +275,7 @@ def report(names: list[str], out: Path) -> None:
             return "–" if value is None else f"{value}{unit}"
 
         print(
-            f"| {name} | {fmt(alone.get('correct'))} ({fmt(alone.get('correct_en'))} / {fmt(alone.get('correct_zh'))}) "
+            f"| {result_name(name)} | {fmt(alone.get('correct'))} ({fmt(alone.get('correct_en'))} / {fmt(alone.get('correct_zh'))}) "
             f"| {fmt(full.get('correct'))} ({fmt(full.get('correct_en'))} / {fmt(full.get('correct_zh'))}) "
             f"| {fmt(full.get('unanswerable_declined'))} | {fmt(full.get('unsupported_numbers'))} "
             f"| {fmt(full.get('ttft_p50_s'), ' s')} / {fmt(full.get('ttft_p95_s'), ' s')} | {fmt(full.get('latency_p50_s'), ' s')} "
