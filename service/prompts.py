@@ -48,8 +48,10 @@ GROUNDED_QUESTION = (
 
 # The answerability check (service.answerability): the same passages and question as GROUNDED_QUESTION, so that
 # the model server's prefix cache serves the answer's prompt from the check's, and a one-word verdict.
+# The verdict is a label, not yes/no: asked "yes or no", the model answered the customer's own yes/no question.
 ANSWERABLE_QUESTION = GROUNDED_QUESTION.split("Answer from the passages only")[0] + (
-    "Do the passages say what the customer asks about? Reply with one word: yes or no."
+    "Do the passages contain the information that answers this question? Reply with one word: FOUND if "
+    "they do, MISSING if they do not."
 )
 
 TRANSLATION_SYSTEM_PROMPT = (

@@ -4,7 +4,7 @@ For running the whole app in seconds while working on the UI or the bookkeeping 
 fast tests. It streams queued answers word by word (or raises queued errors), records every request,
 and answers with `default` when nothing is queued. A word `<FAIL>` in an answer makes the stream fail
 there, as a model server dropping the connection mid-answer would. The assistant's answerability check
-(`service.answerability`) is answered apart: "yes", or the verdicts queued with `enqueue_verdict`; its
+(`service.answerability`) is answered apart: "FOUND", or the verdicts queued with `enqueue_verdict`; its
 requests are recorded in `checks`, not `requests`.
 """
 
@@ -50,7 +50,7 @@ class ScriptedBackend(ChatBackend):
         with self._lock:
             if messages and messages[-1]["content"].endswith(_CHECK_INSTRUCTION):
                 self.checks.append(list(messages))
-                item = self.verdicts.pop(0) if self.verdicts else "yes"
+                item = self.verdicts.pop(0) if self.verdicts else "FOUND"
             else:
                 self.requests.append((list(messages), params))
                 item = self.queue.pop(0) if self.queue else self.default

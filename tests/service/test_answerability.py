@@ -17,8 +17,9 @@ def make(**settings):
 
 @pytest.mark.parametrize(
     ("said", "expected"),
-    [("yes", True), ("Yes.", True), (" YES", True), ("是", True), ("no", False), ("No.", False), ("Not", False),
-     ("否", False), ("不是", False), ("maybe", None), ("", None), ("[1]", None), ("The passages", None)],
+    [("FOUND", True), ("Found.", True), (" found", True), ("yes", True), ("是", True), ("MISSING", False),
+     ("MISS", False), ("missing", False), ("No.", False), ("Not", False), ("否", False), ("不是", False),
+     ("maybe", None), ("", None), ("[1]", None), ("The passages", None), ("F", None)],
 )
 def test_verdicts_in_english_and_chinese(said, expected):
     assert verdict(said) is expected
@@ -26,7 +27,7 @@ def test_verdicts_in_english_and_chinese(said, expected):
 
 def test_a_no_declines_and_offers_a_person_without_generating_an_answer():
     assistant, backend = make()
-    backend.enqueue_verdict("No")
+    backend.enqueue_verdict("MISSING")
     reply = assistant.chat("Does the warranty cover water damage from a flood?")
     text = reply.collect()
     assert reply.status == "no_answer" and text == NO_ANSWER["en"] and reply.sources == []
@@ -42,7 +43,7 @@ def test_a_chinese_question_is_declined_in_chinese():
 
 def test_a_yes_or_an_unclear_verdict_lets_the_answer_stream():
     assistant, backend = make()
-    backend.enqueue_verdict("yes", "The passages say")
+    backend.enqueue_verdict("FOUND", "The passages say")
     for _ in range(2):
         reply = assistant.chat("How long do I have to return an item?")
         assert reply.collect() == "Returns are free within 30 days [1]." and reply.status == "generated"
@@ -56,7 +57,7 @@ def test_the_check_shares_the_answers_prompt_up_to_its_last_instruction():
     check, (answer, _) = backend.checks[-1], backend.requests[-1]
     assert check[:-1] == answer[:-1]
     shared = answer[-1]["content"].split("Answer from the passages only")[0]
-    assert check[-1]["content"].startswith(shared) and "yes or no" in check[-1]["content"]
+    assert check[-1]["content"].startswith(shared) and "FOUND" in check[-1]["content"]
     assert "How long do I have to return an item?" in shared
 
 
