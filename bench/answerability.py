@@ -6,12 +6,12 @@ Two measurements, each through the app's own prompt (`Assistant.grounded_prompt`
 
 - stackfaq (held out: never used to write the prompt): StackFAQ's labelled queries against a knowledge base
   of its own entries. Each query is asked twice: with its top passages including the labelled entry
-  (answerable: the check should say yes) and with the labelled entry taken out (the others stay: on topic,
-  but not the answer; the check should say no).
+  (answerable: the check should say FOUND) and with the labelled entry taken out (the others stay: on topic,
+  but not the answer; the check should say MISSING).
 - dev: the sample knowledge base's dev questions (samples/qa_dev.jsonl) with the passages the app
-  retrieves for them; unanswerable questions should get a no, the others a yes.
+  retrieves for them; unanswerable questions should get MISSING, the others FOUND.
 
-Prints, per set, the share of yes for the answerable, of no for the unanswerable, of neither, and the check's
+Prints, per set, the share of FOUND for the answerable, of MISSING for the unanswerable, of neither, and the check's
 time p50; `--out` keeps every verdict.
 """
 

@@ -149,12 +149,13 @@ class Assistant:
         allow = self.contacts.current()
         return without_sentences(text, lambda s: has_instructions(s) or bool(allow.disallowed(s, question=question)))
 
-    def passages_block(self, hits: Sequence, question: str = "") -> str:
+    def passages_block(self, hits: Sequence, question: str = "", cleaned: dict[int, str] | None = None) -> str:
+        """The numbered passages of a prompt; `cleaned` (id of a hit -> its cleaned text) saves cleaning again."""
         parts = []
         for i, h in enumerate(hits, 1):
             heading = getattr(h, "heading", "") or ""
             where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
-            text = self.clean_passage(h.text, question)
+            text = cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(h.text, question)
             text = text if len(text) <= self.settings.max_passage_chars else text[: self.settings.max_passage_chars] + "…"
             # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
             parts.append(f"[{i}] {defang(where)}\n{defang(text)}")
@@ -238,12 +239,13 @@ class Assistant:
         and the answerability check's (the same, asking whether the passages answer it); None when not even
         the question with one passage fits the context window."""
         system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
+        cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
 
         def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
             return {
                 "role": "user",
                 "content": frame.format(
-                    passages=self.passages_block(used_hits, question), question=question,
+                    passages=self.passages_block(used_hits, question, cleaned), question=question,
                     language_hint=prompts.ANSWER_IN.get(language, ""),
                 ),
             }

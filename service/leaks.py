@@ -14,6 +14,7 @@ is shorter than a window, so an honest "I don't know" never counts as a leak.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ class LeakCheck:
         return LeakResult(found)
 
 
-def _grams(text: str, window: int) -> set[tuple[str, ...]]:
+@functools.lru_cache(maxsize=256)
+def _grams(text: str, window: int) -> frozenset[tuple[str, ...]]:
+    """The text's runs of `window` words; cached: the instructions are the same for every answer."""
     words = [m.group().lower() for m in _TOKEN.finditer(text)]
-    return {tuple(words[i : i + window]) for i in range(len(words) - window + 1)}
+    return frozenset(tuple(words[i : i + window]) for i in range(len(words) - window + 1))
