@@ -19,24 +19,24 @@ def _other_best(hits: list[Hit], field: str, faq_only: bool) -> float:
     return max(others, default=-math.inf)
 
 
-def question_rule(margin: float | None = None) -> Rule:
+def score_rule(field: str, faq_only: bool, margin: float | None = None) -> Rule:
+    """Fire on the top hit, an FAQ entry, when its `field` score is >= t (and, with a `margin`, beats the
+    best other hit's by that much: other FAQ entries only with `faq_only`)."""
     def fire(hits: list[Hit], t: float) -> str | None:
-        if not hits or not hits[0]["is_faq"] or hits[0]["q"] is None or hits[0]["q"] < t:
+        if not hits or not hits[0]["is_faq"] or hits[0][field] is None or hits[0][field] < t:
             return None
-        if margin is not None and hits[0]["q"] - _other_best(hits, "q", faq_only=True) < margin:
+        if margin is not None and hits[0][field] - _other_best(hits, field, faq_only=faq_only) < margin:
             return None
         return hits[0]["doc_id"]
     return fire
+
+
+def question_rule(margin: float | None = None) -> Rule:
+    return score_rule("q", faq_only=True, margin=margin)
 
 
 def dense_rule(margin: float | None = None) -> Rule:
-    def fire(hits: list[Hit], t: float) -> str | None:
-        if not hits or not hits[0]["is_faq"] or hits[0]["dense"] is None or hits[0]["dense"] < t:
-            return None
-        if margin is not None and hits[0]["dense"] - _other_best(hits, "dense", faq_only=False) < margin:
-            return None
-        return hits[0]["doc_id"]
-    return fire
+    return score_rule("dense", faq_only=False, margin=margin)
 
 
 def rules(margins: list[float]) -> list[tuple[str, str, Rule]]:
