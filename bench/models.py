@@ -161,7 +161,7 @@ def measure_answers(assistant, qa: Path, rows_path: Path, *, full: bool, workers
     from service.evaluation import evaluate, load_qa
 
     summary, rows = evaluate(
-        assistant, load_qa(qa), faq_direct=full, guard=full, answer_check=full, workers=workers, params=assistant.params(),
+        assistant, load_qa(qa), faq_direct=full, guard=full, answer_check=None if full else False, workers=workers, params=assistant.params(),
         progress=lambda line: print("   ", line, flush=True),
     )
     rows_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")

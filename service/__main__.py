@@ -6,7 +6,7 @@
     .venv/bin/python -m service chat --engine local "Hello"
     .venv/bin/python -m service chat --llm-url http://gpu-box:8000/v1 "Hello"
     .venv/bin/python -m service ask --kb data/kb "How long do I have to return an item?"
-    .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb [--no-faq-direct] [--no-guard] [--no-answer-check]
+    .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb [--no-faq-direct] [--no-guard] [--answer-check]
     .venv/bin/python -m service promote --adapter out/support-v2/adapter --name support-v2 --qa samples/qa_dev.jsonl
     .venv/bin/python -m service purge --before 2026-01-01
     .venv/bin/python -m service gaps --since 2026-11-01
@@ -110,8 +110,9 @@ def _add_answering(command: argparse.ArgumentParser, name: str) -> None:
     command.add_argument("--temperature", type=float, help="Sampling temperature (default: ASSISTANT_TEMPERATURE).")
     command.add_argument("--no-faq-direct", action="store_true", help="Never answer with an FAQ entry directly.")
     command.add_argument("--no-guard", action="store_true", help="Do not check generated answers against the passages.")
-    command.add_argument("--no-answer-check", action="store_true",
-                         help="Do not ask the model first whether the passages answer the question.")
+    command.add_argument("--answer-check", action=argparse.BooleanOptionalAction, default=None,
+                         help="Ask the model first whether the passages answer the question "
+                              "(default: ASSISTANT_ANSWER_CHECK, off).")
 
 
 def _add_promote(commands) -> None:
@@ -307,7 +308,7 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
     with assistant_session(settings, kb_settings, answer_settings) as assistant:
         params = assistant.params(max_tokens=args.max_tokens, temperature=args.temperature, model=args.use_adapter)
         options = {"k": args.k, "params": params, "faq_direct": not args.no_faq_direct, "guard": not args.no_guard,
-                   "answer_check": not args.no_answer_check}
+                   "answer_check": args.answer_check}
         if args.command == "ask":
             reply = assistant.chat(args.question, [], **options)
             print(reply.collect())

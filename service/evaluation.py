@@ -123,7 +123,7 @@ def percentile(values: list[float], q: float) -> float | None:
 
 
 def evaluate(
-    assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, answer_check: bool = True,
+    assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, answer_check: bool | None = None,
     k: int | None = None, params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
 ) -> tuple[dict, list[dict]]:
     """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item, in item

@@ -118,8 +118,9 @@ class AssistantSettings(BaseSettings):
     )
     guard: bool = Field(True, description="Check generated answers against their passages; replace those that fail.")
     answer_check: bool = Field(
-        True, description="Ask the model first whether the passages answer the question, and decline when it says no "
-        "(service.answerability).",
+        False, description="Ask the model first whether the passages answer the question, and decline when it says "
+        "they do not (service.answerability). Off by default: the bundled 1.5B model almost always says they do "
+        "(README, \"Answers customers can trust\"); worth trying with a larger model.",
     )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(

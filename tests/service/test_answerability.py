@@ -12,6 +12,7 @@ from tests.fakes import FakeRetriever, scripted_backend
 
 def make(**settings):
     backend = scripted_backend()
+    settings = {"answer_check": True, **settings}
     return Assistant(backend, FakeRetriever(), AssistantSettings(company="Voltway", **settings)), backend
 
 
@@ -61,9 +62,10 @@ def test_the_check_shares_the_answers_prompt_up_to_its_last_instruction():
     assert "How long do I have to return an item?" in shared
 
 
-def test_switched_off_by_argument_or_setting():
+def test_switched_off_by_argument_or_setting_and_off_by_default():
     assistant, backend = make()
     assistant.chat("How long do I have to return an item?", answer_check=False).collect()
     off, off_backend = make(answer_check=False)
     off.chat("How long do I have to return an item?").collect()
     assert backend.checks == [] and off_backend.checks == [] and len(off_backend.requests) == 1
+    assert AssistantSettings().answer_check is False
