@@ -6,8 +6,8 @@ with passages about the HomeHub that never mention Alexa, Qwen2.5-Coder-1.5B say
 guard cannot catch that (it checks numbers, contacts and the knowledge base's names, not claims like
 "works with Alexa"), and retrieval scores cannot either (the passages are on topic). This check asks the
 model first. Measured with that 1.5B on the dev set it said FOUND for all 70 questions it was asked, the 12
-unanswerable ones included (README, "Answers customers can trust"): hence off by default, a switch for
-larger models.
+unanswerable ones included, and its probability of MISSING does not separate them either (README, "Answers
+customers can trust"): hence off by default, a switch for larger models.
 
 The check's prompt is the answer's prompt up to the final instruction, so a model server with prefix
 caching (vLLM's default) serves the answer's prefill from the check's: the check costs one decoded token
