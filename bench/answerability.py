@@ -38,7 +38,7 @@ K = 4
 def ask(assistant, question: str, hits: list) -> tuple[str, float]:
     """The model's verdict text on `hits` for `question`, and how long it took."""
     params = assistant.params(max_tokens=VERDICT_TOKENS, temperature=0.0)
-    prompt = assistant.grounded_prompt(question, [], hits, params, detect_language(question))
+    prompt = assistant.grounded_prompt(question, [], hits, params, detect_language(question), with_check=True)
     started = time.perf_counter()
     said = "".join(assistant.backend.stream(prompt.check_messages, params))
     return said, time.perf_counter() - started

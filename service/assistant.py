@@ -18,8 +18,8 @@ Contract:
 - Iterating a `Reply` never raises: a backend or retrieval error ends it with a friendly sentence
   (`status == "error"`), never a traceback.
 - Translation is `service.translation.Translator`'s (glossary terms kept, `Reply.glossary_missing`); prompts
-  are fitted to the context window by `service.prompting`. Content generation (reply e-mail, product description, social post, FAQ entry, with a
-  tone) is grounded in passages retrieved for the brief.
+  are fitted to the context window by `service.prompting`. Content generation (reply e-mail, product
+  description, social post, FAQ entry, with a tone) is grounded in passages retrieved for the brief.
 """
 
 from __future__ import annotations
@@ -63,11 +63,12 @@ _BRIEF_LABELS = {
 
 @dataclasses.dataclass(frozen=True)
 class GroundedPrompt:
-    """A customer-service question's prompts: the answer's and the answerability check's, and the hits in them."""
+    """A customer-service question's prompts: the answer's, the answerability check's (None unless asked for),
+    and the hits in them."""
 
     system: str
     messages: list[ChatMessage]
-    check_messages: list[ChatMessage]
+    check_messages: list[ChatMessage] | None
     used: list
 
 
@@ -221,11 +222,11 @@ class Assistant:
             return reply
         if not relevant:
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
-        checks = {
-            "guard": self.settings.guard if guard is None else guard,
-            "answer_check": self.settings.answer_check if answer_check is None else answer_check,
-        }
-        return self._generated(question, history, hits, params, language, started, retrieval_s, **checks)
+        return self._generated(
+            question, history, hits, params, language, started, retrieval_s,
+            guard=self.settings.guard if guard is None else guard,
+            answer_check=self.settings.answer_check if answer_check is None else answer_check,
+        )
 
     def _may_quote(self, text: str, question: str) -> bool:
         """Whether a curated answer may be given verbatim: no contact point outside the allow-list, no
@@ -233,11 +234,12 @@ class Assistant:
         return not has_instructions(text) and not self.contacts.current().disallowed(text, question=question)
 
     def grounded_prompt(
-        self, question: str, history: list[ChatMessage], hits: Sequence, params: GenerationParams, language: str
+        self, question: str, history: list[ChatMessage], hits: Sequence, params: GenerationParams, language: str,
+        *, with_check: bool = False,
     ) -> GroundedPrompt | None:
         """The answer's messages (system prompt, the history that fits, the passages that fit and the question)
-        and the answerability check's (the same, asking whether the passages answer it); None when not even
-        the question with one passage fits the context window."""
+        and, `with_check`, the answerability check's (the same, asking whether the passages answer it); None
+        when not even the question with one passage fits the context window."""
         system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
 
@@ -253,7 +255,7 @@ class Assistant:
         messages, used = self._fit(system, history, make_user, list(hits), params)
         if messages is None or not used:
             return None
-        check_messages = [*messages[:-1], make_user(used, prompts.ANSWERABLE_QUESTION)]
+        check_messages = [*messages[:-1], make_user(used, prompts.ANSWERABLE_QUESTION)] if with_check else None
         return GroundedPrompt(system, messages, check_messages, used)
 
     def _generated(
@@ -264,7 +266,7 @@ class Assistant:
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not. Whatever `guard` says, the answer must keep to the
         contact allow-list and not repeat the instructions."""
-        prompt = self.grounded_prompt(question, history, hits, params, language)
+        prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
         sources = self.sources(prompt.used)
