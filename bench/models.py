@@ -26,10 +26,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import statistics
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -57,19 +59,21 @@ def save_results(path: Path, results: dict) -> None:
     partial.replace(path)
 
 
-def parameter_count(checkpoint: Path) -> int:
-    """Weights stored in a safetensors checkpoint (read from the headers, no tensor is loaded)."""
+def tensor_sizes(checkpoint: Path) -> Iterator[tuple[int, str]]:
+    """(element count, safetensors dtype such as "BF16" or "I8") of every tensor in a checkpoint, read from the
+    headers: no tensor is loaded."""
     from safetensors import safe_open
 
-    total = 0
     for file in sorted(checkpoint.glob("*.safetensors")):
         with safe_open(str(file), framework="pt") as f:
             for key in f.keys():  # noqa: SIM118 - safe_open is not a dict
-                count = 1
-                for dim in f.get_slice(key).get_shape():
-                    count *= dim
-                total += count
-    return total
+                tensor = f.get_slice(key)
+                yield math.prod(tensor.get_shape()), tensor.get_dtype()
+
+
+def parameter_count(checkpoint: Path) -> int:
+    """Weights stored in a safetensors checkpoint."""
+    return sum(count for count, _ in tensor_sizes(checkpoint))
 
 
 def folder_bytes(folder: Path) -> int:
@@ -106,18 +110,7 @@ class PeakRSS:
 def served_bytes_per_token(checkpoint: Path) -> int:
     """Bytes of weights a decode step reads: int8 tensors (a W8A8 checkpoint's linear layers) one byte per
     weight, every other tensor at the served float32's four (vLLM upcasts them)."""
-    from safetensors import safe_open
-
-    total = 0
-    for file in sorted(checkpoint.glob("*.safetensors")):
-        with safe_open(str(file), framework="pt") as f:
-            for key in f.keys():  # noqa: SIM118 - safe_open is not a dict
-                tensor = f.get_slice(key)
-                count = 1
-                for dim in tensor.get_shape():
-                    count *= dim
-                total += count * (1 if tensor.get_dtype() in ("I8", "U8") else SERVED_BYTES_PER_WEIGHT)
-    return total
+    return sum(count * (1 if dtype in ("I8", "U8") else SERVED_BYTES_PER_WEIGHT) for count, dtype in tensor_sizes(checkpoint))
 
 
 def candidate_checkpoint(name: str, data_dir: Path) -> tuple[Path, int | None]:
