@@ -16,16 +16,11 @@ import argparse
 import contextlib
 import json
 import sys
-from dataclasses import fields
 from pathlib import Path
 
 from finetune.errors import FinetuneError
 from finetune.cli_args import add_dataclass_arguments, values_for
-from finetune.train import TrainArgs, speaker_label
-
-_HELP = {f.name: f.metadata.get("help", "") for f in fields(TrainArgs)}
-_DEFAULTS = TrainArgs(data=[], output=Path("."))
-
+from finetune.train import TrainArgs
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m finetune", description=__doc__.split("\n\n")[0])
@@ -35,20 +30,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_dataclass_arguments(train, TrainArgs)
 
     prepare = commands.add_parser("prepare", help="Only load and clean transcripts; write OpenAI chat JSONL.")
-    prepare.add_argument("--data", nargs="+", type=Path, required=True, metavar="FILE", help=_HELP["data"])
+    add_dataclass_arguments(prepare, TrainArgs, only=("data", "speakers", "redact_pii", "company"))
     prepare.add_argument("--output", type=Path, required=True, metavar="FILE", help="The cleaned JSONL to write.")
-    prepare.add_argument(
-        "--speaker", dest="speakers", type=speaker_label, action="append", default=[], metavar="NAME=ROLE",
-        help=_HELP["speakers"],
-    )
-    prepare.add_argument("--no-redact", dest="redact_pii", action="store_false", help="Keep personal data as is.")
-    prepare.add_argument("--company", help=_HELP["company"])
 
     merge = commands.add_parser("merge", help="Merge an adapter into its base model; write a plain checkpoint.")
     merge.add_argument("--adapter", type=Path, required=True, metavar="DIR", help="The adapter/ folder train wrote.")
     merge.add_argument("--output", type=Path, required=True, metavar="DIR", help="A new folder for the merged model.")
     merge.add_argument("--base", help="Base model (default: the one named in adapter_config.json).")
-    merge.add_argument("--data-dir", type=Path, default=_DEFAULTS.data_dir, help=_HELP["data_dir"])
+    add_dataclass_arguments(merge, TrainArgs, only=("data_dir",))
     return parser
 
 

@@ -16,14 +16,18 @@ import argparse
 import dataclasses
 import types
 import typing
+from collections.abc import Iterable
 from typing import Any
 
 
-def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One flag per field of the dataclass `cls`, on `parser`."""
+def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type, only: Iterable[str] | None = None) -> None:
+    """One flag per field of the dataclass `cls` (or per field named in `only`), on `parser`."""
     hints = typing.get_type_hints(cls)
     groups: dict[str, Any] = {}
+    chosen = None if only is None else set(only)
     for f in dataclasses.fields(cls):
+        if chosen is not None and f.name not in chosen:
+            continue
         meta = f.metadata
         target = parser
         if "exclusive" in meta:
@@ -31,8 +35,9 @@ def add_dataclass_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
                 groups[meta["exclusive"]] = parser.add_mutually_exclusive_group()
             target = groups[meta["exclusive"]]
         flag, kwargs = _flag(f, hints[f.name])
-        kwargs["help"] = meta.get("help", "").replace("%", "%%")  # argparse formats help with %
-        target.add_argument(meta.get("flag", flag), dest=f.name, **kwargs | meta.get("cli", {}))
+        kwargs = {"help": meta.get("help", ""), **kwargs, **meta.get("cli", {})}
+        kwargs["help"] = kwargs["help"].replace("%", "%%")  # argparse formats help with %
+        target.add_argument(meta.get("flag", flag), dest=f.name, **kwargs)
 
 
 def values_for(cls: type, namespace: argparse.Namespace) -> dict:

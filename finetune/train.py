@@ -88,7 +88,7 @@ class TrainArgs:
     gradient_checkpointing: bool = field(
         default=True,
         metadata={"help": "Recompute activations in the backward pass: far less memory for about 30% more time a step.",
-                  "cli": {"help": "Keep activations instead of recomputing them: about 30%% faster, much more memory."}},
+                  "cli": {"help": "Keep activations instead of recomputing them: about 30% faster, much more memory."}},
     )
     eval_steps: int | None = field(default=None, metadata={"help": "Evaluate every N steps (default: 5 times a run)."})
     save_steps: int = field(default=50, metadata={"help": "Write a resumable checkpoint every N steps."})
