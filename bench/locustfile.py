@@ -5,9 +5,9 @@
 Plain HTTP, as a browser or an embedding site calls Gradio's API: POST /gradio_api/call/chat, then read the
 event stream. Each simulated customer sends its own X-Forwarded-For address, so that an app that trusts
 the local proxy (ASSISTANT_TRUSTED_PROXIES=["127.0.0.1"]) keys its rate limits per customer. Reported
-request names: `chat` (the event stream; a failure is an error event or a broken stream), `answer` (time
-from the question to the whole answer), `first token` (to the first streamed text), `busy` and
-`rate_limited` (refusals, counted apart from errors).
+request names: `asked` (counted before the question is sent), `chat` (the event stream; a failure is an
+error event or a broken stream), `answer` (time from the question to the whole answer), `first token` (to
+the first streamed text), `busy` and `rate_limited` (refusals, counted apart from errors).
 `bench/load.py` starts the app, runs this and checks the app's memory and its stored turns.
 """
 
@@ -36,6 +36,9 @@ class Customer(HttpUser):
     @task
     def ask(self) -> None:
         headers = {"X-Forwarded-For": self.address}
+        # Counted before it is sent: a customer stopped mid-request at the end of the run is in `asked`
+        # even when locust records neither its submission nor its answer.
+        self._record("asked", 0)
         started = time.perf_counter()
         with self.client.post("/gradio_api/call/chat", json={"data": [random.choice(QUESTIONS), [], None, None, None, None, None]},
                               headers=headers, name="chat (submit)", catch_response=True) as posted:

@@ -22,4 +22,5 @@ def test_a_short_load_run_answers_everyone_and_stores_every_reply(tmp_path):
     result = json.loads(run.stdout.strip().splitlines()[-1])
     assert result["answered"] >= 5 and result["errors"] == 0
     assert result["rate_limited"] == 0  # each simulated customer is its own client
-    assert result["stored_equals_answered"] and result["first_token_p50_s"] is not None
+    assert result["every_answer_stored"] and result["unfinished"] <= 1  # at most one customer cut off at the stop
+    assert result["first_token_p50_s"] is not None
