@@ -4,7 +4,8 @@
     .venv/bin/python -m knowledge_base search "how do I reset my password" --kb data/kb -k 5 [--json]
     .venv/bin/python -m knowledge_base list --kb data/kb
     .venv/bin/python -m knowledge_base remove faq-001 --kb data/kb
-    .venv/bin/python -m knowledge_base eval --queries dev_queries.jsonl --kb data/kb [-k 5] [--compare]
+    .venv/bin/python -m knowledge_base eval --queries dev_queries.jsonl --kb data/kb [-k 5] [--compare] [--half tune]
+    .venv/bin/python -m knowledge_base finetune-embedder --set kb.jsonl dev_queries.jsonl [--set ...] --out DIR
 
 Settings come from `ASSISTANT_KB_*` environment variables (see settings.py); flags override them.
 Exit status: 0 on success; 1 on a user error (a bad setting, a missing or mismatched knowledge base,
@@ -61,6 +62,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--queries", type=Path, required=True, help='JSON Lines: {"query": ..., "doc_id": ...}')
     p.add_argument("-k", type=int, default=5)
     p.add_argument("--compare", action="store_true", help="also report dense-only and lexical-only")
+    p.add_argument("--half", choices=["tune", "unseen"], help="only this fixed half of the queries (see split_queries)")
+
+    p = sub.add_parser("finetune-embedder", help="fine-tune the embedding model on labelled (query, FAQ entry) pairs")
+    p.add_argument("--set", nargs=2, action="append", required=True, type=Path, metavar=("FAQ", "QUERIES"),
+                   help="an FAQ file (.jsonl/.csv) and its labelled queries; repeat for several")
+    p.add_argument("--out", type=Path, required=True, help="folder for the fine-tuned model")
+    p.add_argument("--base", help="model to start from (default: the configured embedding model)")
+    p.add_argument("--half", choices=["tune", "all"], default="tune",
+                   help="train on the tune half of the queries (default; the unseen half stays for eval) or on all")
+    p.add_argument("--epochs", type=int, default=1)
+    p.add_argument("--batch-size", type=int, default=16)
     return parser
 
 
@@ -68,10 +80,10 @@ def _settings(args: argparse.Namespace) -> KBSettings:
     overrides = {
         name: value
         for name, value in {
-            "kb_dir": args.kb,
-            "embedding_model": args.embedding_model,
-            "index_type": args.index_type,
-            "retrieval": args.retrieval,
+            "kb_dir": getattr(args, "kb", None),
+            "embedding_model": getattr(args, "embedding_model", None),
+            "index_type": getattr(args, "index_type", None),
+            "retrieval": getattr(args, "retrieval", None),
             "chunk_tokens": getattr(args, "chunk_tokens", None),
             "chunk_overlap": getattr(args, "chunk_overlap", None),
         }.items()
@@ -131,10 +143,14 @@ def _run(args: argparse.Namespace, settings: KBSettings) -> int:
             print(f"removed {args.doc_id}")
             return 0
         case "eval":
-            from .evaluation import evaluate, read_queries
+            from .evaluation import evaluate, read_queries, split_queries
 
             kb = KnowledgeBase.open(root, settings)
             queries = read_queries(args.queries)
+            if args.half:
+                queries = split_queries(queries, args.half)
+                if not queries:
+                    raise KnowledgeBaseError(f"The {args.half} half of {args.queries} holds no queries.")
             result = evaluate(kb, queries, args.k)
             if args.compare:
                 for mode in ("dense", "lexical", "hybrid"):
@@ -142,7 +158,24 @@ def _run(args: argparse.Namespace, settings: KBSettings) -> int:
                         result[mode] = evaluate(kb, queries, args.k, mode)
             print(json.dumps(result))
             return 0
+        case "finetune-embedder":
+            return _finetune_embedder(args, settings)
     raise AssertionError(f"unhandled command {args.command}")  # argparse only accepts the commands above
+
+
+def _finetune_embedder(args: argparse.Namespace, settings: KBSettings) -> int:
+    from .embedder_tuning import TuningConfig, finetune, training_pairs
+    from .evaluation import read_queries, split_queries
+
+    pairs = []
+    for faq, queries_file in args.set:
+        queries = read_queries(queries_file)
+        pairs += training_pairs(faq, queries if args.half == "all" else split_queries(queries, "tune"))
+    config = TuningConfig(epochs=args.epochs, batch_size=args.batch_size)
+    out = finetune(args.base or settings.embedding_model, pairs, args.out, config, cache_dir=settings.model_cache)
+    print(f"fine-tuned embedder saved in {out} ({len(pairs)} pairs); use it with ASSISTANT_KB_EMBEDDING_MODEL={out} "
+          "and re-ingest the knowledge base")
+    return 0
 
 
 if __name__ == "__main__":

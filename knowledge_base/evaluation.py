@@ -8,8 +8,10 @@ for ranks up to 10, else 0.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
+from typing import Literal
 
 from .errors import KnowledgeBaseError
 from .kb import KnowledgeBase, Mode
@@ -34,6 +36,19 @@ def read_queries(path: Path) -> list[dict]:
     if not rows:
         raise KnowledgeBaseError(f"{path} holds no queries.")
     return rows
+
+
+Half = Literal["tune", "unseen"]
+
+
+def split_queries(queries: list[dict], half: Half) -> list[dict]:
+    """One half of labelled queries, the same on every machine and run: a query belongs to the `tune`
+    half when the first byte of the SHA-256 of its text is even. Settings and fine-tuned embedders are
+    chosen on `tune`; `unseen` stands for the queries a company has not logged yet."""
+    def is_tune(row: dict) -> bool:
+        return hashlib.sha256(row["query"].encode("utf-8")).digest()[0] % 2 == 0
+
+    return [q for q in queries if is_tune(q) == (half == "tune")]
 
 
 def evaluate(kb: KnowledgeBase, queries: list[dict], k: int = 5, mode: Mode | None = None) -> dict:

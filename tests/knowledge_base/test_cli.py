@@ -72,6 +72,21 @@ def test_ingest_search_list_remove_eval(kb_dir, tmp_path, capsys):
         assert {"recall@1", "recall@5", "mrr@10", "n"} <= set(result[mode])
         assert result[mode]["recall@5"] <= 0.6667
 
+    halves = []
+    for half in ("tune", "unseen"):  # fixed by the queries' text: 1 and 2 of these three
+        assert main(["eval", "--queries", str(queries), "--kb", str(kb_dir), "--half", half]) == 0
+        halves.append(json.loads(capsys.readouterr().out)["n"])
+    assert halves == [1, 2]
+
+
+def test_finetune_embedder_names_a_label_that_is_no_faq_entry(kb_dir, tmp_path, capsys):
+    faq = write_jsonl(tmp_path / "faq.jsonl", SUPPORT_FAQ)
+    queries = write_jsonl(tmp_path / "q.jsonl", [{"query": "q", "doc_id": "no-such-entry"}])
+    assert main(["finetune-embedder", "--set", str(faq), str(queries), "--out", str(tmp_path / "out"), "--half", "all"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("error: 1 labelled doc_id(s) are not entries of") and err.count("\n") == 1
+    assert not (tmp_path / "out").exists()
+
 
 def test_user_errors_are_one_sentence_with_exit_1(kb_dir, tmp_path, capsys, monkeypatch):
     assert main(["search", "x", "--kb", str(tmp_path / "none")]) == 1
