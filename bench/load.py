@@ -7,13 +7,14 @@ Starts the app as `make run` does (its own data directory, a copy of the knowled
 vLLM server or the given engine), with the per-client limits keyed per simulated customer (the app trusts
 the local proxy, each customer sends its own X-Forwarded-For), and runs `bench/locustfile.py` with
 2 x concurrency customers. Meanwhile it samples the app process's memory every 5 s. Then it reads the
-conversation store once the app has finished what it was answering. Prints a Markdown table and, as its
+conversation store once its count of stored turns has been stable for 3 s. Prints a Markdown table and, as its
 last line, JSON: completed replies, error rate (errors / all, busy and rate-limited answers counted apart),
 first token and whole answer p50/p95, memory growth from minute 2 to the end, and stored turns against
-answered replies: `every_answer_stored` is answered <= stored <= answered + unfinished, where unfinished
-counts the questions asked whose answer locust did not record as complete (a broken stream, a customer
-stopped mid-question when the run ends: seen once in ten short runs); the app may have answered and stored
-those. When there are none, stored must equal answered.
+answered replies: `every_answer_stored` is answered <= stored <= asked - refused - failed submissions, i.e.
+answered plus the questions the app may have answered without locust recording a complete answer (a broken
+stream, a customer stopped mid-question when the run ends: seen once in ten short runs), which `unfinished`
+counts. When there are none, stored must equal answered. (With a slow model an answer may still be in
+flight after 3 quiet seconds: the bound holds either way.)
 """
 
 from __future__ import annotations
@@ -125,8 +126,8 @@ def stored_turns(work: Path) -> int:
 
 
 def drained_stored_turns(work: Path, quiet_s: float = 3.0, timeout_s: float = 120.0) -> int:
-    """The stored turns once the count has not changed for `quiet_s` (the app has finished the answers
-    still in flight when the customers stopped)."""
+    """The stored turns once the count has not changed for `quiet_s` (time for the app to store the answers
+    still in flight when the customers stopped; with a slow model one may still be generating)."""
     deadline = time.monotonic() + timeout_s
     last, since = stored_turns(work), time.monotonic()
     while time.monotonic() < deadline and time.monotonic() - since < quiet_s:

@@ -1,25 +1,28 @@
 """Fine-tune the embedding model on labelled (customer query, FAQ entry) pairs: the path a company takes
 with its own support logs, so that retrieval learns how its customers word things.
 
-    python -m knowledge_base finetune-embedder --faq kb.jsonl --queries dev_queries.jsonl [...] --out DIR
+    python -m knowledge_base finetune-embedder --set kb.jsonl dev_queries.jsonl [--set ...] --out DIR
 
-Contract: `training_pairs` turns FAQ files and their labelled queries into (query, text) pairs whose texts
-are exactly what the index embeds for that entry (its question alone, and question + answer: see
-`chunking`), so training and search see the same inputs. `finetune` trains with in-batch negatives
-(MultipleNegativesRankingLoss: every other entry of the batch is a wrong answer; a batch never holds the
-same text twice) and saves a sentence-transformers directory that `ASSISTANT_KB_EMBEDDING_MODEL` accepts.
-A knowledge base built with another model must be re-ingested with it (the manifest names the model).
+Contract: `training_pairs` turns FAQ files and their labelled queries into (query, text) pairs: the query as
+search normalises it, and its entry's question + answer exactly as the index embeds it (see `chunking`; the
+question-alone vector shares the encoder). One text per entry, because `finetune` trains with in-batch
+negatives (MultipleNegativesRankingLoss, batches that never hold the same text twice): every other text of
+a batch is then another entry, a true wrong answer; two texts of one entry would push a query away from its
+own entry. The result is a sentence-transformers directory that `ASSISTANT_KB_EMBEDDING_MODEL` accepts; a
+knowledge base built with another model must be re-ingested with it (the manifest names the model).
 """
 
 from __future__ import annotations
 
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .chunking import Chunker
 from .errors import KnowledgeBaseError
 from .loaders import load_file
+from .retrieval import normalize_query
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +35,27 @@ class TuningConfig:
     max_seq_length: int = 256  # the index embeds up to the model's limit; shorter trains faster on a CPU
     seed: int = 0
 
+    def __post_init__(self) -> None:
+        if self.epochs < 1 or self.batch_size < 2:
+            raise KnowledgeBaseError(
+                f"Fine-tuning needs at least 1 epoch and batches of 2 or more (got {self.epochs} and {self.batch_size})."
+            )
 
-def faq_texts(faq_file: Path) -> dict[str, list[str]]:
-    """doc_id -> the texts the index embeds for that FAQ entry (an FAQ entry is one chunk whatever the
-    chunk size)."""
+
+def faq_texts(faq_file: Path) -> dict[str, str]:
+    """doc_id -> the question + answer text the index embeds for that FAQ entry (an FAQ entry is one chunk
+    whatever the chunk size; its last embedded text is the whole entry)."""
     docs = load_file(faq_file, faq_file.parent, max_bytes=1 << 30)
-    return {doc.doc_id: Chunker().chunks(doc)[0].embed_texts for doc in docs if doc.is_faq}
+    return {doc.doc_id: Chunker().chunks(doc)[0].embed_texts[-1] for doc in docs if doc.is_faq}
 
 
 def training_pairs(faq_file: Path, queries: list[dict]) -> list[tuple[str, str]]:
-    """(query, text) for each labelled query and each text its FAQ entry is embedded as."""
+    """(normalised query, its entry's text) for each labelled query."""
     texts = faq_texts(faq_file)
     unknown = sorted({q["doc_id"] for q in queries} - set(texts))
     if unknown:
         raise KnowledgeBaseError(f"{len(unknown)} labelled doc_id(s) are not entries of {faq_file}, e.g. {unknown[0]!r}.")
-    return [(q["query"], text) for q in queries for text in texts[q["doc_id"]]]
+    return [(normalize_query(q["query"]), texts[q["doc_id"]]) for q in queries]
 
 
 def finetune(base: str, pairs: list[tuple[str, str]], out: Path, config: TuningConfig = TuningConfig(),
@@ -55,24 +64,26 @@ def finetune(base: str, pairs: list[tuple[str, str]], out: Path, config: TuningC
     if len(pairs) < config.batch_size:
         raise KnowledgeBaseError(f"{len(pairs)} training pair(s) are fewer than one batch of {config.batch_size}.")
     from datasets import Dataset
-    from sentence_transformers import SentenceTransformer, SentenceTransformerTrainer, SentenceTransformerTrainingArguments
-    from sentence_transformers.losses import MultipleNegativesRankingLoss
-    from sentence_transformers.training_args import BatchSamplers
+    from sentence_transformers import SentenceTransformerTrainer, SentenceTransformerTrainingArguments
+    from sentence_transformers.base.sampler import BatchSamplers
+    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
 
-    from .bundled_models import resolve
+    from .embeddings import SentenceTransformerEmbedder
 
-    model = SentenceTransformer(resolve(base, cache_dir), device="cpu")
+    # Loaded as the index loads it: offline, bundled names resolved, a bad name is one sentence.
+    model = SentenceTransformerEmbedder(base, cache_dir=cache_dir).model
     serving_length = model.max_seq_length
     model.max_seq_length = min(serving_length or config.max_seq_length, config.max_seq_length)
     data = Dataset.from_dict({"anchor": [q for q, _ in pairs], "positive": [t for _, t in pairs]})
-    args = SentenceTransformerTrainingArguments(
-        output_dir=str(out / "checkpoints"), num_train_epochs=config.epochs, per_device_train_batch_size=config.batch_size,
-        learning_rate=config.learning_rate, warmup_steps=0.1, seed=config.seed, save_strategy="no", report_to=[],
-        batch_sampler=BatchSamplers.NO_DUPLICATES, logging_steps=10, use_cpu=True,
-    )
-    trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=data,
-                                         loss=MultipleNegativesRankingLoss(model))
-    trainer.train()
+    with tempfile.TemporaryDirectory() as scratch:  # the trainer wants a folder even when it saves nothing
+        args = SentenceTransformerTrainingArguments(
+            output_dir=scratch, num_train_epochs=config.epochs, per_device_train_batch_size=config.batch_size,
+            learning_rate=config.learning_rate, warmup_steps=0.1, seed=config.seed, save_strategy="no", report_to=[],
+            batch_sampler=BatchSamplers.NO_DUPLICATES, logging_steps=10, use_cpu=True,
+        )
+        trainer = SentenceTransformerTrainer(model=model, args=args, train_dataset=data,
+                                             loss=MultipleNegativesRankingLoss(model))
+        trainer.train()
     model.max_seq_length = serving_length  # the index reads as far as the base model did
     model.save(str(out))
     return out

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from knowledge_base import KBSettings, KnowledgeBase
-from knowledge_base.embedder_tuning import TuningConfig, finetune, training_pairs
+from knowledge_base.embedder_tuning import TuningConfig, faq_texts, finetune, training_pairs
 from knowledge_base.embeddings import SentenceTransformerEmbedder
 from knowledge_base.errors import KnowledgeBaseError
 from knowledge_base.evaluation import split_queries
@@ -40,12 +40,18 @@ def test_the_halves_are_fixed_disjoint_and_cover_every_query():
     assert split_queries(list(reversed(rows)), "tune") == list(reversed(tune))  # by text, not by position
 
 
-def test_pairs_use_the_texts_the_index_embeds(tmp_path):
+def test_pairs_are_the_query_as_searched_and_the_entry_as_indexed(tmp_path):
     faq = write_jsonl(tmp_path / "faq.jsonl", FAQ)
-    pairs = training_pairs(faq, QUERIES[:1])
-    # An FAQ entry is embedded twice: its question alone, and question + answer.
-    assert pairs == [("money back when??", FAQ[0]["question"]),
-                     ("money back when??", f"{FAQ[0]['question']}\n\n{FAQ[0]['answer']}")]
+    pairs = training_pairs(faq, [{"query": "ｍｏｎｅｙ back when??", "doc_id": "faq-refund"}])
+    # One text per entry (question + answer, the index's second vector), so that a batch holds each entry
+    # once; the full-width letters are normalised as search normalises a query.
+    assert pairs == [("money back when??", f"{FAQ[0]['question']}\n\n{FAQ[0]['answer']}")]
+
+
+@pytest.mark.parametrize("epochs, batch_size", [(0, 16), (1, 1)])
+def test_a_config_that_cannot_train_is_a_one_sentence_error(epochs, batch_size):
+    with pytest.raises(KnowledgeBaseError, match="at least 1 epoch and batches of 2"):
+        TuningConfig(epochs=epochs, batch_size=batch_size)
 
 
 def test_a_label_that_is_no_entry_is_a_one_sentence_error(tmp_path):
@@ -60,10 +66,12 @@ def test_a_short_training_run_moves_queries_toward_their_entries_and_the_kb_uses
     pairs = training_pairs(faq, QUERIES)
     out = finetune(MINILM, pairs, tmp_path / "tuned", TuningConfig(epochs=3, batch_size=4, learning_rate=1e-4))
 
+    texts = faq_texts(faq)
+
     def margin(model) -> float:
-        """Mean over queries of (similarity to its own entry's question - best similarity to another)."""
+        """Mean over queries of (similarity to its own entry - best similarity to another entry)."""
         q = model.embed([r["query"] for r in QUERIES])
-        e = model.embed([f["question"] for f in FAQ])
+        e = model.embed([texts[f["id"]] for f in FAQ])
         sims = q @ e.T
         own = np.array([[f["id"] for f in FAQ].index(r["doc_id"]) for r in QUERIES])
         others = np.where(np.eye(len(FAQ), dtype=bool)[own], -np.inf, sims).max(axis=1)
@@ -72,6 +80,7 @@ def test_a_short_training_run_moves_queries_toward_their_entries_and_the_kb_uses
     tuned = SentenceTransformerEmbedder(str(out))
     assert margin(tuned) > margin(embedder) + 0.05
     assert tuned.model.max_seq_length == embedder.model.max_seq_length  # the index reads as far as before
+    assert not (out / "checkpoints").exists()
 
     settings = KBSettings(kb_dir=tmp_path / "kb", embedding_model=str(out))
     kb = KnowledgeBase.open(settings.kb_dir, settings, create=True)
