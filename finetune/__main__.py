@@ -5,6 +5,7 @@ Examples (from the project root):
     .venv/bin/python -m finetune train --data ../shared/data/stc3/dialogues_en.jsonl --output runs/stc3 --max-steps 200
     .venv/bin/python -m finetune train --data chats.csv transcripts.txt --output runs/support --4bit --epochs 2
     .venv/bin/python -m finetune prepare --data chats.csv --output runs/cleaned.jsonl
+    .venv/bin/python -m finetune grounded-data --set ../shared/data/stackfaq/kb.jsonl ../shared/data/stackfaq/dev_queries.jsonl --output runs/grounded.jsonl
     .venv/bin/python -m finetune merge --adapter runs/stc3/adapter --output runs/stc3-merged
     .venv/bin/python -m service serve --adapter support=runs/stc3/adapter
 
@@ -32,6 +33,21 @@ def build_parser() -> argparse.ArgumentParser:
     prepare = commands.add_parser("prepare", help="Only load and clean transcripts; write OpenAI chat JSONL.")
     add_dataclass_arguments(prepare, TrainArgs, only=("data", "speakers", "redact_pii", "company"))
     prepare.add_argument("--output", type=Path, required=True, metavar="FILE", help="The cleaned JSONL to write.")
+
+    grounded = commands.add_parser(
+        "grounded-data", help="Training data for answering from passages, from labelled FAQ queries (see finetune.grounded)."
+    )
+    grounded.add_argument("--set", nargs=2, action="append", required=True, type=Path, metavar=("FAQ", "QUERIES"),
+                          dest="sets", help="An FAQ file and its labelled queries ({query, doc_id} JSONL). Repeatable.")
+    grounded.add_argument("--output", type=Path, required=True, metavar="FILE", help="The OpenAI chat JSONL to write.")
+    grounded.add_argument("-k", type=int, default=4, help="Passages per prompt, as the app retrieves (default 4).")
+    grounded.add_argument("--decline-share", type=float, default=0.25, metavar="F",
+                          help="Share of queries whose entry is left out and the reply declines (default 0.25).")
+    grounded.add_argument("--max-prompt-tokens", type=int, default=None, metavar="N",
+                          help="Leave out examples whose prompt is longer (estimated tokens).")
+    grounded.add_argument("--embedding-model", default=None, metavar="MODEL",
+                          help="The app's embedding model (default: the knowledge base's default).")
+    grounded.add_argument("--seed", type=int, default=42)
 
     merge = commands.add_parser("merge", help="Merge an adapter into its base model; write a plain checkpoint.")
     merge.add_argument("--adapter", type=Path, required=True, metavar="DIR", help="The adapter/ folder train wrote.")
@@ -64,6 +80,16 @@ def main(argv: list[str] | None = None) -> int:
                 args.output.parent.mkdir(parents=True, exist_ok=True)
                 write_jsonl(conversations, args.output)
                 print(json.dumps({"output": str(args.output), "malformed_records": len(loaded.problems), **stats.as_dict()}))
+            case "grounded-data":
+                from finetune.grounded import write_grounded_data
+
+                if args.k < 1 or not 0 <= args.decline_share < 1:
+                    raise FinetuneError("-k must be at least 1 and --decline-share between 0 and 1 (0.25 is the default).")
+                stats = write_grounded_data([tuple(s) for s in args.sets], args.output, k=args.k,
+                                            decline_share=args.decline_share, seed=args.seed,
+                                            max_prompt_tokens=args.max_prompt_tokens,
+                                            embedding_model=args.embedding_model)
+                print(json.dumps({"output": str(args.output), **stats.as_dict()}))
             case "merge":
                 from finetune.merge import merge
 

@@ -1,0 +1,160 @@
+"""Grounded-answering training data from labelled FAQ queries: what an adapter needs to answer from passages.
+
+Contract:
+- `grounded_conversations(assistant, queries, ...)` turns each labelled query (`{"query", "doc_id"}`, the shape
+  of `../shared/data/*/dev_queries.jsonl`) into one chat conversation in the app's own prompt: the passages the
+  app's retrieval returns for the query, numbered and framed by `Assistant.grounded_prompt` exactly as at
+  serving time, and as the reply the labelled entry's curated answer (its first sentences) citing that
+  entry's passage number. For a seeded share of the queries (`decline_share`), the labelled entry is taken out
+  of the passages and the reply is the app's own "I don't know; shall I get a person?": on-topic passages
+  that do not answer are the case a small model otherwise answers by inventing.
+- A query whose entry retrieval does not find among the first `k + 1` hits is skipped (its passages might not
+  answer it, so neither reply would be right); `Stats` counts what was made and skipped.
+- Conversations are `{"messages": [...], "source": ...}` dicts (OpenAI chat JSONL when written), with the
+  system prompt `finetune.data.clean` puts in front of every training conversation anyway.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from finetune.errors import FinetuneError
+from service.extractive import split_sentences
+from service.language import detect_language
+from service.prompts import NO_ANSWER
+
+
+@dataclass
+class Stats:
+    answered: int = 0
+    declined: int = 0
+    skipped_not_retrieved: int = 0
+    skipped_too_long: int = 0
+    by_set: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"answered": self.answered, "declined": self.declined, "skipped_not_retrieved": self.skipped_not_retrieved,
+                "skipped_too_long": self.skipped_too_long, "by_set": dict(self.by_set)}
+
+
+def short_answer(text: str, max_sentences: int = 2, max_words: int = 60) -> str:
+    """The first sentences of a curated answer, at most `max_sentences` and (past the first) `max_words` words:
+    the reply a customer wants, and a short one keeps training examples and served answers short."""
+    sentences = split_sentences(text) or [text.strip()]
+    kept = [sentences[0]]
+    for sentence in sentences[1:max_sentences]:
+        if len(" ".join([*kept, sentence]).split()) > max_words:
+            break
+        kept.append(sentence)
+    return " ".join(kept).strip()
+
+
+def grounded_conversations(
+    assistant,
+    queries: Iterable[dict],
+    *,
+    source: str = "",
+    k: int = 4,
+    decline_share: float = 0.25,
+    seed: int = 42,
+    max_prompt_tokens: int | None = None,
+    stats: Stats | None = None,
+) -> list[dict]:
+    """Training conversations for `queries` (see the module docstring); `assistant` supplies retrieval, the
+    prompt and its token counter (it needs no model). `max_prompt_tokens` drops examples whose prompt is longer
+    (a training run truncates them, losing the reply)."""
+    if not 0 <= decline_share < 1:
+        raise ValueError(f"decline_share must be in [0, 1) (got {decline_share}).")
+    stats = stats if stats is not None else Stats()
+    rng = random.Random(seed)
+    params = assistant.params()
+    out = []
+    for row in queries:
+        query, doc_id = row["query"], row["doc_id"]
+        decline = rng.random() < decline_share
+        hits, _ = assistant.retrieve(query, k + 1)
+        gold = next((h for h in hits if h.doc_id == doc_id), None)
+        if gold is None:
+            stats.skipped_not_retrieved += 1
+            continue
+        language = detect_language(query)
+        if decline:
+            hits = [h for h in hits if h is not gold][:k]
+        elif gold not in hits[:k]:  # the entry was the (k+1)-th hit: it takes the last place
+            hits = [*hits[: k - 1], gold]
+        else:
+            hits = hits[:k]
+        prompt = assistant.grounded_prompt(query, [], hits, params, language)
+        if prompt is None or (not decline and gold not in prompt.used):
+            stats.skipped_too_long += 1
+            continue
+        messages = prompt.messages
+        if max_prompt_tokens and sum(assistant.count_tokens(m["content"]) for m in messages) > max_prompt_tokens:
+            stats.skipped_too_long += 1
+            continue
+        if decline:
+            reply = NO_ANSWER.get(language, NO_ANSWER["en"])
+            stats.declined += 1
+        else:
+            reply = f"{short_answer(gold.answer)} [{prompt.used.index(gold) + 1}]"
+            stats.answered += 1
+        stats.by_set[source] = stats.by_set.get(source, 0) + 1
+        out.append({"messages": [*messages, {"role": "assistant", "content": reply}], "source": source})
+    return out
+
+
+def write_grounded_data(
+    sets: list[tuple[Path, Path]],
+    out: Path,
+    *,
+    k: int = 4,
+    decline_share: float = 0.25,
+    seed: int = 42,
+    max_prompt_tokens: int | None = None,
+    embedding_model: str | None = None,
+) -> Stats:
+    """For each (FAQ file, labelled queries file) of `sets`, a knowledge base of that FAQ alone (each set is one
+    company's help centre) and `grounded_conversations` of its queries; all written to `out` as OpenAI chat JSONL.
+    `embedding_model` (default: the knowledge base's default) should be the app's, so that the passages are the
+    ones the app would give the model. A missing or unreadable file is a `FinetuneError` before anything is
+    written."""
+    from knowledge_base import KBSettings, KnowledgeBase
+    from knowledge_base.errors import KnowledgeBaseError
+    from knowledge_base.evaluation import read_queries
+    from service.assistant import Assistant
+
+    for faq, queries_file in sets:
+        for path in (faq, queries_file):
+            if not Path(path).is_file():
+                raise FinetuneError(f"{path} does not exist; --set takes an FAQ file and its labelled queries file.")
+    try:
+        labelled = [read_queries(Path(q)) for _, q in sets]
+    except KnowledgeBaseError as e:
+        raise FinetuneError(str(e)) from e
+    stats = Stats()
+    conversations: list[dict] = []
+    embedder = None
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, ((faq, _), queries) in enumerate(zip(sets, labelled)):
+            root = Path(tmp) / f"kb{i}"
+            kb_settings = KBSettings(kb_dir=root, **({"embedding_model": embedding_model} if embedding_model else {}))
+            kb = KnowledgeBase.open(root, kb_settings, create=True, embedder=embedder)
+            kb.ingest([Path(faq)])
+            embedder = kb.embedder  # loaded once
+            assistant = Assistant(None, kb)  # retrieval and prompts only: no model is called
+            conversations += grounded_conversations(
+                assistant, queries, source=Path(faq).parent.name or Path(faq).stem, k=k, decline_share=decline_share,
+                seed=seed + i, max_prompt_tokens=max_prompt_tokens, stats=stats,
+            )
+    if not conversations:
+        raise FinetuneError("No training conversation could be made: retrieval found none of the labelled entries.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as f:
+        for conversation in conversations:
+            f.write(json.dumps(conversation, ensure_ascii=False) + "\n")
+    return stats
