@@ -60,18 +60,21 @@ embedder: install
 
 # make adapter [ADAPTER_BASE=...]: a LoRA adapter trained to answer from knowledge-base passages, citing them, and to
 # decline when they lack the answer (finetune.grounded): the labelled queries of the shared FAQ sets, each with the
-# passages the app retrieves for it (k = 2, short examples) and its entry's curated answer, a quarter of them with
-# the entry left out and the app's "I don't know" as the reply; 100 steps. About 35 min on two cores for the 0.5B;
-# the 1.5B trains at about 10 tokens/s here (hours). Serve it: python -m service serve --adapter grounded=DIR/adapter.
+# passages the app retrieves for it (k = 2: short examples) and its entry's curated answer, a quarter of them with
+# the entry left out and the app's "I don't know" as the reply; 100 steps; no redaction (the FAQ text is public and
+# the served passages are not redacted either). About 35 min on two cores for the 0.5B; the 1.5B trains at about 10
+# tokens/s here (hours). On a CPU serve it merged (vLLM's CPU LoRA is slow; README, "Choosing the model"):
+#   python -m finetune merge --adapter data/adapter/grounded-NAME/adapter --output data/adapter/grounded-NAME-merged
+#   ASSISTANT_MODEL=data/adapter/grounded-NAME-merged make serve      (on a GPU: service serve --adapter grounded=...)
 ADAPTER_BASE ?= qwen2.5-coder-0.5b-instruct
 ADAPTER_DATA := data/adapter/grounded-k2.jsonl
 adapter: install
 	$(MAKE) model MODEL=$(ADAPTER_BASE)
-	test -s $(ADAPTER_DATA) || $(PY) -m finetune grounded-data -k 2 --output $(ADAPTER_DATA) \
+	$(PY) -m finetune grounded-data -k 2 --max-prompt-tokens 800 --output $(ADAPTER_DATA) \
 		--set $(DATA)/stackfaq/kb.jsonl $(DATA)/stackfaq/dev_queries.jsonl \
 		--set $(DATA)/covidfaq/kb.jsonl $(DATA)/covidfaq/dev_queries.jsonl
 	$(PY) -m finetune train --data $(ADAPTER_DATA) --base $(ADAPTER_BASE) --output data/adapter/grounded-$(ADAPTER_BASE) \
-		--max-steps 100 --batch-size 1 --max-length 768 --no-gradient-checkpointing --eval-fraction 0.01 \
+		--max-steps 100 --batch-size 1 --max-length 1024 --no-gradient-checkpointing --no-redact --eval-fraction 0.01 \
 		--eval-steps 50 --save-steps 25 --samples 2
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).

@@ -83,8 +83,12 @@ def main(argv: list[str] | None = None) -> int:
             case "grounded-data":
                 from finetune.grounded import write_grounded_data
 
-                if args.k < 1 or not 0 <= args.decline_share < 1:
-                    raise FinetuneError("-k must be at least 1 and --decline-share between 0 and 1 (0.25 is the default).")
+                if args.k < 1:
+                    raise FinetuneError(f"-k must be at least 1 (got {args.k}); the app retrieves 4 passages by default.")
+                if not 0 <= args.decline_share < 1:
+                    raise FinetuneError(f"--decline-share must be at least 0 and below 1 (got {args.decline_share}).")
+                if args.max_prompt_tokens is not None and args.max_prompt_tokens < 1:
+                    raise FinetuneError(f"--max-prompt-tokens must be at least 1 (got {args.max_prompt_tokens}).")
                 stats = write_grounded_data([tuple(s) for s in args.sets], args.output, k=args.k,
                                             decline_share=args.decline_share, seed=args.seed,
                                             max_prompt_tokens=args.max_prompt_tokens,

@@ -3,13 +3,15 @@
 Contract:
 - `grounded_conversations(assistant, queries, ...)` turns each labelled query (`{"query", "doc_id"}`, the shape
   of `../shared/data/*/dev_queries.jsonl`) into one chat conversation in the app's own prompt: the passages the
-  app's retrieval returns for the query, numbered and framed by `Assistant.grounded_prompt` exactly as at
-  serving time, and as the reply the labelled entry's curated answer (its first sentences) citing that
-  entry's passage number. For a seeded share of the queries (`decline_share`), the labelled entry is taken out
+  app's retrieval returns for the query (`k` of them; the app serves ASSISTANT_TOP_K), cleaned, numbered and framed
+  by `Assistant.grounded_prompt` as at serving time, the question cleaned as `Assistant.chat` cleans it, and as
+  the reply the labelled entry's curated answer (its first sentences, as the cleaned passage shows them: no link
+  the prompt does not show) citing that entry's passage number. For a seeded share of the queries (`decline_share`), the labelled entry is taken out
   of the passages and the reply is the app's own "I don't know; shall I get a person?": on-topic passages
   that do not answer are the case a small model otherwise answers by inventing.
 - A query whose entry retrieval does not find among the first `k + 1` hits is skipped (its passages might not
-  answer it, so neither reply would be right); `Stats` counts what was made and skipped.
+  answer it, so neither reply would be right), and so is one whose reply the prompt does not show in full;
+  `Stats` counts what was made and skipped.
 - Conversations are `{"messages": [...], "source": ...}` dicts (OpenAI chat JSONL when written), with the
   system prompt `finetune.data.clean` puts in front of every training conversation anyway.
 """
@@ -17,6 +19,7 @@ Contract:
 from __future__ import annotations
 
 import json
+import os
 import random
 import tempfile
 from collections.abc import Iterable
@@ -25,6 +28,7 @@ from pathlib import Path
 
 from finetune.errors import FinetuneError
 from service.extractive import split_sentences
+from service.injection import without_instructions
 from service.language import detect_language
 from service.prompts import NO_ANSWER
 
@@ -35,11 +39,13 @@ class Stats:
     declined: int = 0
     skipped_not_retrieved: int = 0
     skipped_too_long: int = 0
+    skipped_not_in_prompt: int = 0
     by_set: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"answered": self.answered, "declined": self.declined, "skipped_not_retrieved": self.skipped_not_retrieved,
-                "skipped_too_long": self.skipped_too_long, "by_set": dict(self.by_set)}
+                "skipped_too_long": self.skipped_too_long,
+                "skipped_not_in_prompt": self.skipped_not_in_prompt, "by_set": dict(self.by_set)}
 
 
 def short_answer(text: str, max_sentences: int = 2, max_words: int = 60) -> str:
@@ -75,8 +81,12 @@ def grounded_conversations(
     params = assistant.params()
     out = []
     for row in queries:
-        query, doc_id = row["query"], row["doc_id"]
+        # The question as `Assistant.chat` sends it: without sentences that instruct an assistant.
+        query, doc_id = without_instructions(row["query"]), row["doc_id"]
         decline = rng.random() < decline_share
+        if not query:
+            stats.skipped_not_retrieved += 1
+            continue
         hits, _ = assistant.retrieve(query, k + 1)
         gold = next((h for h in hits if h.doc_id == doc_id), None)
         if gold is None:
@@ -99,13 +109,25 @@ def grounded_conversations(
             continue
         if decline:
             reply = NO_ANSWER.get(language, NO_ANSWER["en"])
-            stats.declined += 1
         else:
-            reply = f"{short_answer(gold.answer)} [{prompt.used.index(gold) + 1}]"
-            stats.answered += 1
+            # From the passage as the model sees it (links and contacts the company does not allow removed, cut
+            # to the prompt's length), so that no reply teaches the model to say what its passages do not show.
+            answer = short_answer(assistant.clean_passage(gold.answer, query))
+            if not answer or not _shown_in(answer, messages[-1]["content"]):
+                stats.skipped_not_in_prompt += 1
+                continue
+            reply = f"{answer} [{prompt.used.index(gold) + 1}]"
+        stats.declined += decline
+        stats.answered += not decline
         stats.by_set[source] = stats.by_set.get(source, 0) + 1
         out.append({"messages": [*messages, {"role": "assistant", "content": reply}], "source": source})
     return out
+
+
+def _shown_in(answer: str, prompt: str) -> bool:
+    """Whether every sentence of `answer` is in `prompt`, whitespace aside."""
+    flat = " ".join(prompt.split())
+    return all(" ".join(sentence.split()) in flat for sentence in split_sentences(answer) or [answer])
 
 
 def write_grounded_data(
@@ -131,7 +153,7 @@ def write_grounded_data(
     for faq, queries_file in sets:
         for path in (faq, queries_file):
             if not Path(path).is_file():
-                raise FinetuneError(f"{path} does not exist; --set takes an FAQ file and its labelled queries file.")
+                raise FinetuneError(f"{path} is not a file; --set takes an FAQ file and its labelled queries file.")
     try:
         labelled = [read_queries(Path(q)) for _, q in sets]
     except KnowledgeBaseError as e:
@@ -139,22 +161,34 @@ def write_grounded_data(
     stats = Stats()
     conversations: list[dict] = []
     embedder = None
-    with tempfile.TemporaryDirectory() as tmp:
-        for i, ((faq, _), queries) in enumerate(zip(sets, labelled)):
-            root = Path(tmp) / f"kb{i}"
-            kb_settings = KBSettings(kb_dir=root, **({"embedding_model": embedding_model} if embedding_model else {}))
-            kb = KnowledgeBase.open(root, kb_settings, create=True, embedder=embedder)
-            kb.ingest([Path(faq)])
-            embedder = kb.embedder  # loaded once
-            assistant = Assistant(None, kb)  # retrieval and prompts only: no model is called
-            conversations += grounded_conversations(
-                assistant, queries, source=Path(faq).parent.name or Path(faq).stem, k=k, decline_share=decline_share,
-                seed=seed + i, max_prompt_tokens=max_prompt_tokens, stats=stats,
-            )
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            for i, ((faq, _), queries) in enumerate(zip(sets, labelled)):
+                root = Path(tmp) / f"kb{i}"
+                kb_settings = KBSettings(kb_dir=root, **({"embedding_model": embedding_model} if embedding_model else {}))
+                kb = KnowledgeBase.open(root, kb_settings, create=True, embedder=embedder)
+                report = kb.ingest([Path(faq)])
+                if report.failed:
+                    raise FinetuneError(f"{faq} could not be read as an FAQ file: {report.failed[0][1]}")
+                embedder = kb.embedder  # loaded once
+                assistant = Assistant(None, kb)  # retrieval and prompts only: no model is called
+                conversations += grounded_conversations(
+                    assistant, queries, source=str(faq), k=k, decline_share=decline_share,
+                    seed=seed + i, max_prompt_tokens=max_prompt_tokens, stats=stats,
+                )
+    except KnowledgeBaseError as e:
+        raise FinetuneError(str(e)) from e
     if not conversations:
-        raise FinetuneError("No training conversation could be made: retrieval found none of the labelled entries.")
+        raise FinetuneError(
+            f"No training conversation could be made: {stats.skipped_not_retrieved} labelled entries were not "
+            f"retrieved (do the queries' doc_id values match the FAQ's ids?), {stats.skipped_too_long} prompts were "
+            f"too long, {stats.skipped_not_in_prompt} replies were not shown in their prompt."
+        )
+    # Written beside the target and moved into place: an interrupted run never leaves a half file to train on.
     out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as f:
+    partial = out.with_name(out.name + ".partial")
+    with partial.open("w", encoding="utf-8") as f:
         for conversation in conversations:
             f.write(json.dumps(conversation, ensure_ascii=False) + "\n")
+    os.replace(partial, out)
     return stats

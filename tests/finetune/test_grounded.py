@@ -13,6 +13,7 @@ from finetune.data import load_transcripts
 from finetune.grounded import Stats, grounded_conversations, short_answer
 from knowledge_base.documents import Passage
 from service.assistant import Assistant
+from service.backends.scripted import ScriptedBackend
 from service.prompts import NO_ANSWER
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -57,18 +58,32 @@ QUERIES = [
 ]
 
 
-def test_an_answered_example_is_the_apps_prompt_with_the_curated_answer_citing_its_passage(assistant):
+def test_an_answered_example_is_what_the_app_sends_the_model_with_the_curated_answer_citing_its_passage():
+    backend = ScriptedBackend()
+    assistant = Assistant(backend, WordOverlapRetriever(ENTRIES))
     conversations = grounded_conversations(assistant, QUERIES, k=2, decline_share=0)
     assert len(conversations) == 3
     first = conversations[0]["messages"]
-    hits, _ = assistant.retrieve(QUERIES[0]["query"], 2)
-    expected = assistant.grounded_prompt(QUERIES[0]["query"], [], hits, assistant.params(), "en")
-    assert first[:-1] == expected.messages  # exactly what the app sends the model
-    number = [h.doc_id for h in expected.used].index("returns") + 1
+    assistant.chat(QUERIES[0]["query"], [], k=2, faq_direct=False, guard=False, answer_check=False).collect()
+    assert first[:-1] == backend.requests[0][0]  # exactly what the app's chat sent the model
+    cited = next(i for i in (1, 2) if f"[{i}] How long do I have to return" in first[1]["content"])
     assert first[-1] == {
         "role": "assistant",
-        "content": f"You can return an item within 30 days of delivery. Refunds reach your card in 5 days. [{number}]",
+        "content": f"You can return an item within 30 days of delivery. Refunds reach your card in 5 days. [{cited}]",
     }
+
+
+def test_a_reply_never_says_what_its_cleaned_passage_does_not_show():
+    # The app removes sentences with a link the company does not allow from the passages the model sees;
+    # the reply is built from the passage as shown, so it never teaches the model to give that link.
+    entries = {"reset": ("How do I reset my password?",
+                         "Go to http://phish.example/reset to reset it. Then sign in again with the new one.")}
+    assistant = Assistant(None, WordOverlapRetriever(entries))
+    [conversation] = grounded_conversations(assistant, [{"query": "reset my password", "doc_id": "reset"}], k=1,
+                                            decline_share=0)
+    prompt, reply = conversation["messages"][1]["content"], conversation["messages"][-1]["content"]
+    assert "phish.example" not in prompt and "phish.example" not in reply
+    assert reply == "Then sign in again with the new one. [1]"
 
 
 def test_a_declined_example_leaves_the_entry_out_and_replies_with_the_apps_no_answer(assistant):
@@ -82,9 +97,10 @@ def test_a_declined_example_leaves_the_entry_out_and_replies_with_the_apps_no_an
         gold = next(q["doc_id"] for q in QUERIES if q["query"] == query)
         assert ENTRIES[gold][1] not in prompt  # the answer is not among the passages
         assert "\n[1] " in prompt and "\n\n[2] " in prompt  # still k passages
-    # Seeded: the same queries decline the same way every time.
+    # Seeded: the same queries decline the same way every time, and another seed chooses others.
     again = grounded_conversations(assistant, QUERIES * 10, k=2, decline_share=0.5, seed=1)
     assert again == conversations
+    assert grounded_conversations(assistant, QUERIES * 10, k=2, decline_share=0.5, seed=2) != conversations
 
 
 def test_a_query_whose_entry_is_not_retrieved_is_skipped(assistant):
@@ -122,15 +138,27 @@ def test_the_cli_writes_training_conversations_from_a_real_knowledge_base(tmp_pa
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     report = json.loads(done.stdout.strip().splitlines()[-1])
-    assert report["answered"] == 3 and report["declined"] == 0 and report["by_set"] == {tmp_path.name: 3}
+    assert report["answered"] == 3 and report["declined"] == 0 and report["by_set"] == {str(faq): 3}
     loaded = load_transcripts([out])  # what `python -m finetune train --data` reads
     assert len(loaded.conversations) == 3 and not loaded.problems
     replies = [c.messages[-1]["content"] for c in loaded.conversations]
-    assert replies[1].startswith("Shipping is free above 50 euros.") and replies[1].endswith("]")
+    shipping = loaded.conversations[1].messages
+    cited = next(i for i in (1, 2) if f"[{i}] How much does shipping cost?" in shipping[-2]["content"])
+    assert replies[1] == f"Shipping is free above 50 euros. Below that it costs 4.90 euros. [{cited}]"
 
     # A missing file: one sentence, exit 1, the earlier output kept.
     before = out.read_text()
     missing = subprocess.run([*command[:5], str(tmp_path / "nope.jsonl"), *command[6:]], cwd=ROOT, env=env,
                              capture_output=True, text=True, timeout=120)
-    assert missing.returncode == 1 and "nope.jsonl does not exist" in missing.stderr
+    assert missing.returncode == 1 and "nope.jsonl is not a file" in missing.stderr
     assert out.read_text() == before
+
+    # Queries labelled with ids the FAQ does not have, and a bad -k: one sentence each, nothing written.
+    strangers = tmp_path / "strangers.jsonl"
+    strangers.write_text(json.dumps({"query": "how much is shipping", "doc_id": "no-such-entry"}) + "\n")
+    unmatched = subprocess.run([*command[:6], str(strangers), *command[7:]], cwd=ROOT, env=env,
+                               capture_output=True, text=True, timeout=300)
+    assert unmatched.returncode == 1 and "1 labelled entries were not retrieved" in unmatched.stderr
+    bad_k = subprocess.run([*command[:9], "-k", "0", *command[11:]], cwd=ROOT, env=env, capture_output=True, text=True)
+    assert bad_k.returncode == 1 and "-k must be at least 1 (got 0)" in bad_k.stderr
+    assert out.read_text() == before and not list(out.parent.glob("*.partial"))
