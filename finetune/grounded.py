@@ -18,6 +18,7 @@ Contract:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import random
@@ -43,9 +44,7 @@ class Stats:
     by_set: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
-        return {"answered": self.answered, "declined": self.declined, "skipped_not_retrieved": self.skipped_not_retrieved,
-                "skipped_too_long": self.skipped_too_long,
-                "skipped_not_in_prompt": self.skipped_not_in_prompt, "by_set": dict(self.by_set)}
+        return dataclasses.asdict(self)
 
 
 def short_answer(text: str, max_sentences: int = 2, max_words: int = 60) -> str:
