@@ -48,7 +48,7 @@ class KnowledgeBase:
 
     def __init__(self, root: Path, settings: KBSettings, snapshot: Snapshot, embedder: Embedder | None = None):
         self.root = Path(root)
-        self.settings = settings
+        self._settings = settings
         self._store = Store(self.root)
         self._embedder = embedder
         self._use(snapshot)
@@ -56,7 +56,23 @@ class KnowledgeBase:
     def _use(self, snap: Snapshot) -> None:
         """Switch to `snap`: searches read it from now on, with indexes built for it on first need."""
         self._snap = snap
-        self._retrieval = Retrieval(snap, self.settings)
+        self._retrieval = Retrieval(snap, self._settings)
+
+    @property
+    def settings(self) -> KBSettings:
+        return self._settings
+
+    @settings.setter
+    def settings(self, settings: KBSettings) -> None:
+        """Other settings (a threshold, a lexical weight) take effect from the next search: the retriever is
+        rebuilt for them. The embedding model is the one the vectors were made with; changing it is an error."""
+        if settings.embedding_model != self._settings.embedding_model:
+            raise KnowledgeBaseError(
+                f"The knowledge base in {self.root} was built with {self._settings.embedding_model!r}; "
+                "open it again (or re-ingest into a new folder) to use another embedding model."
+            )
+        self._settings = settings
+        self._use(self._snap)
 
     # ----- opening -------------------------------------------------------------------------------
 

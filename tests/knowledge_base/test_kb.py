@@ -69,6 +69,20 @@ def test_relevance_threshold_separates_answerable_questions(open_kb, docs):
     assert not kb.is_relevant([])
 
 
+def test_new_settings_reach_the_next_search_and_the_embedding_model_cannot_change(open_kb, docs):
+    kb = open_kb(lexical_weight=0.0)
+    kb.ingest([docs])
+    hit = kb.search("refund for my order", k=1, mode="hybrid")[0]
+    assert hit.score == pytest.approx(hit.dense_score)  # no lexical share at weight 0
+    kb.settings = kb.settings.model_copy(update={"lexical_weight": 0.5})
+    hit = kb.search("refund for my order", k=1, mode="hybrid")[0]
+    assert hit.score > hit.dense_score + 0.1  # the best hit has words of the query: it gains half its BM25 share
+    before = kb.settings
+    with pytest.raises(KnowledgeBaseError, match="built with 'all-MiniLM-L6-v2'"):
+        kb.settings = before.model_copy(update={"embedding_model": "all-mpnet-base-v2"})
+    assert kb.settings is before
+
+
 def test_reingest_skips_unchanged_and_replaces_exactly_the_changed(open_kb, docs):
     kb = open_kb()
     kb.ingest([docs])
