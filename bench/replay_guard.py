@@ -2,12 +2,18 @@
 would have changed an `eval-answers` run.
 
     python bench/replay_guard.py data/bench/models/qwen2.5-coder-1.5b-instruct-answers.jsonl --kb data/kb
+    python bench/replay_guard.py data/eval/alone.jsonl --kb data/kb
 
 Every row that the model answered (status `generated`) is asked again through the app's own path
 (`Assistant.chat`, retrieval, passages, guard, extractive fallback) with a scripted backend that gives the
 saved answer word for word; rows the guard already replaced, FAQ answers and declines keep their saved
 outcome (a stricter guard cannot change them: their model text was never shown). Prints the summary of
 the saved run and of the replay side by side, then every row whose status or verdict changed.
+
+The replay always has every stage on, so the rows of a model-alone run (`eval-answers --no-faq-direct
+--no-guard`) replay as the every-stage run: a question the FAQ answers directly gets the FAQ's answer (its
+saved model answer is dropped), every other one its saved model answer under the guard. The model sees the
+same prompt either way, so one model run gives both figures, with the same samples of the model.
 """
 
 from __future__ import annotations
@@ -26,7 +32,9 @@ _KEYS = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "answer
 
 
 def replay(rows: list[dict], assistant, backend: ScriptedBackend) -> list[dict]:
-    """The rows as the current guard would have left them."""
+    """The rows as the current guard (and the FAQ direct answers, which never call the model) would have left
+    them. A saved answer the replay did not ask for (the FAQ answered first) is dropped; a direct answer
+    keeps its own timings, every other row the saved ones."""
     replayed = []
     for row in rows:
         if row["status"] != "generated":
@@ -35,7 +43,9 @@ def replay(rows: list[dict], assistant, backend: ScriptedBackend) -> list[dict]:
         backend.enqueue(row["answer"])
         item = QAItem(**{k: row[k] for k in ("id", "lang", "question", "must", "kind")})
         _, (new,) = evaluate(assistant, [item])
-        replayed.append({**new, "ttft_s": row["ttft_s"], "latency_s": row["latency_s"]})
+        asked_model = not backend.queue
+        backend.queue.clear()
+        replayed.append({**new, "ttft_s": row["ttft_s"], "latency_s": row["latency_s"]} if asked_model else new)
     return replayed
 
 
