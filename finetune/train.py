@@ -6,15 +6,19 @@ Contract of `train(args)`:
 - trains a peft LoRA adapter with TRL's `SFTTrainer`, the loss on assistant tokens only; with
   `load_in_4bit` the base is loaded in NF4 by bitsandbytes (QLoRA), on CPU or GPU;
 - evaluates the held-out loss before and after, checkpoints every `save_steps` into
-  `<output>/checkpoints` and resumes from the last one when run again with the same output;
+  `<output>/checkpoints` and resumes from the last one when run again with the same output, data and
+  training settings (a fingerprint of both is kept beside the checkpoints; other data or settings are a
+  one-sentence error before anything is overwritten, and `resume=False` starts over, clearing them);
 - writes `<output>/adapter/` (adapter_config.json, adapter_model.safetensors), `loss_curve.png`,
   `report.md` (loss and perplexity before/after, sample replies base vs adapted), `metrics.json`
   and the cleaned `data/train.jsonl` / `data/eval.jsonl`; returns the metrics.
 """
 
 import argparse
+import hashlib
 import json
 import math
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -97,7 +101,7 @@ class TrainArgs:
     resume: bool = field(
         default=True,
         metadata={"help": "Resume from the last checkpoint in <output>/checkpoints.",
-                  "cli": {"help": "Start over even if checkpoints exist."}},
+                  "cli": {"help": "Start over, deleting the checkpoints of an earlier run."}},
     )
     samples: int = field(default=3, metadata={"help": "Held-out customer messages answered by base and adapted model."})
     sample_max_tokens: int = field(default=64, metadata={"help": "Longest sample reply, in tokens."})
@@ -129,12 +133,14 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
 
     # Data first: a bad file should fail in a second, before any model is loaded.
     loaded, stats, train_set, eval_set = prepare_data(args, output, log)
+    checkpoint = _checkpoint_to_resume(args, output / "checkpoints", train_set)
+    write_jsonl(train_set, output / "data" / "train.jsonl")
+    write_jsonl(eval_set, output / "data" / "eval.jsonl")
     model, tokenizer, inference_template, base_source = load_base(args, log)
     trainer = build_trainer(args, model, tokenizer, train_set, eval_set)
 
     log("Evaluating the base model on the held-out conversations...")
     eval_before = trainer.evaluate(metric_key_prefix="eval")["eval_loss"]
-    checkpoint = _last_checkpoint(output / "checkpoints") if args.resume else None
     if checkpoint:
         log(f"Resuming from {checkpoint}.")
     started = time.perf_counter()
@@ -172,8 +178,8 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
 
 
 def prepare_data(args: TrainArgs, output: Path, log: Callable[[str], None]):
-    """Load and clean the transcripts, hold out the evaluation share and write both under `output`/data:
-    (loaded, cleaning stats, train set, eval set)."""
+    """Load and clean the transcripts and hold out the evaluation share: (loaded, cleaning stats, train set,
+    eval set). `run` writes both under `output`/data once it knows the run may go on."""
     from service.prompts import DEFAULT_COMPANY, customer_service_system_prompt
 
     loaded = load_transcripts(args.data, args.speakers, progress=args.progress)
@@ -193,9 +199,39 @@ def prepare_data(args: TrainArgs, output: Path, log: Callable[[str], None]):
         f"{len(train_set)} for training, {len(eval_set)} held out."
     )
     (output / "data").mkdir(parents=True, exist_ok=True)
-    write_jsonl(train_set, output / "data" / "train.jsonl")
-    write_jsonl(eval_set, output / "data" / "eval.jsonl")
     return loaded, stats, train_set, eval_set
+
+
+# What the trained weights depend on besides the data: a checkpoint made with other values is not resumed.
+# The length of the run (max_steps, epochs) is left out: resuming with more steps is how a run is extended.
+_FINGERPRINTED = ("base", "load_in_4bit", "max_length", "batch_size", "gradient_accumulation_steps", "learning_rate",
+                  "lora_r", "lora_alpha", "lora_dropout", "target_modules", "seed")
+
+
+def _fingerprint(args: TrainArgs, train_set: list[Conversation]) -> str:
+    digest = hashlib.sha256(json.dumps({k: str(getattr(args, k)) for k in _FINGERPRINTED}, sort_keys=True).encode())
+    for conversation in train_set:
+        digest.update(json.dumps(conversation.messages, ensure_ascii=False, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def _checkpoint_to_resume(args: TrainArgs, folder: Path, train_set: list[Conversation]) -> Path | None:
+    """The last checkpoint in `folder` if this run may resume from it (None to start over, after clearing
+    `folder`); records this run's fingerprint there. Raises `FinetuneError` when the checkpoints were
+    trained on other data or settings, before anything is overwritten."""
+    fingerprint = _fingerprint(args, train_set)
+    record = folder / "run.json"
+    checkpoint = _last_checkpoint(folder) if args.resume else None
+    if checkpoint and record.exists() and json.loads(record.read_text(encoding="utf-8"))["fingerprint"] != fingerprint:
+        raise FinetuneError(
+            f"The checkpoints in {folder} were trained on other data or settings; pass --no-resume to start over "
+            "(they are deleted) or choose another --output."
+        )
+    if not checkpoint and folder.exists():
+        shutil.rmtree(folder)  # a fresh run: a stale checkpoint with a higher step must not be resumed later
+    folder.mkdir(parents=True, exist_ok=True)
+    record.write_text(json.dumps({"fingerprint": fingerprint}) + "\n", encoding="utf-8")
+    return checkpoint
 
 
 def _run_metrics(trainer, train_output, train_seconds: float, checkpoint: Path | None) -> dict:

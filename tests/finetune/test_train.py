@@ -140,6 +140,23 @@ def test_training_resumes_from_the_last_checkpoint(chats, tiny_chat_model, tmp_p
     assert second["steps"] == 6
 
 
+def test_checkpoints_of_other_data_or_settings_are_not_resumed(chats, tiny_chat_model, tmp_path):
+    quiet = {"log": lambda m: None}
+    train(args_for(chats, tiny_chat_model, tmp_path, max_steps=4, save_steps=2, samples=0), **quiet)
+    kept = (tmp_path / "data" / "train.jsonl").read_text()
+    other_data = tmp_path / "other.jsonl"
+    other_data.write_text("".join(chats.read_text().splitlines(keepends=True)[:40]))
+    for changed in ({"data": [other_data]}, {"learning_rate": 1e-3}):
+        with pytest.raises(FinetuneError, match="trained on other data or settings; pass --no-resume"):
+            train(args_for(chats, tiny_chat_model, tmp_path, max_steps=6, save_steps=2, samples=0, **changed), **quiet)
+    assert (tmp_path / "data" / "train.jsonl").read_text() == kept  # nothing overwritten
+    assert (tmp_path / "checkpoints" / "checkpoint-4").is_dir()
+    fresh = train(args_for(chats, tiny_chat_model, tmp_path, max_steps=2, save_steps=2, samples=0, data=[other_data],
+                           resume=False), **quiet)
+    assert fresh["resumed_from"] is None and fresh["steps"] == 2
+    assert sorted(p.name for p in (tmp_path / "checkpoints").glob("checkpoint-*")) == ["checkpoint-2"]
+
+
 def test_qlora_4bit_on_cpu_trains_a_servable_adapter(chats, tiny_chat_model, tmp_path):
     import bitsandbytes as bnb
 
