@@ -38,6 +38,7 @@ from service.prompts import NO_ANSWER
 class Stats:
     answered: int = 0
     declined: int = 0
+    skipped_empty: int = 0  # nothing left of the query once instructions to an assistant are removed
     skipped_not_retrieved: int = 0
     skipped_too_long: int = 0
     skipped_not_in_prompt: int = 0
@@ -84,7 +85,7 @@ def grounded_conversations(
         query, doc_id = without_instructions(row["query"]), row["doc_id"]
         decline = rng.random() < decline_share
         if not query:
-            stats.skipped_not_retrieved += 1
+            stats.skipped_empty += 1
             continue
         hits, _ = assistant.retrieve(query, k + 1)
         gold = next((h for h in hits if h.doc_id == doc_id), None)
@@ -181,7 +182,8 @@ def write_grounded_data(
         raise FinetuneError(
             f"No training conversation could be made: {stats.skipped_not_retrieved} labelled entries were not "
             f"retrieved (do the queries' doc_id values match the FAQ's ids?), {stats.skipped_too_long} prompts were "
-            f"too long, {stats.skipped_not_in_prompt} replies were not shown in their prompt."
+            f"too long, {stats.skipped_not_in_prompt} replies were not shown in their prompt, {stats.skipped_empty} "
+            "queries were only instructions to an assistant."
         )
     # Written beside the target and moved into place: an interrupted run never leaves a half file to train on.
     out.parent.mkdir(parents=True, exist_ok=True)
