@@ -132,8 +132,9 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
     _validate(args)
 
     # Data first: a bad file should fail in a second, before any model is loaded.
-    loaded, stats, train_set, eval_set = prepare_data(args, output, log)
+    loaded, stats, train_set, eval_set = prepare_data(args, log)
     checkpoint = _checkpoint_to_resume(args, output / "checkpoints", train_set)
+    (output / "data").mkdir(parents=True, exist_ok=True)
     write_jsonl(train_set, output / "data" / "train.jsonl")
     write_jsonl(eval_set, output / "data" / "eval.jsonl")
     model, tokenizer, inference_template, base_source = load_base(args, log)
@@ -177,9 +178,9 @@ def run(args: TrainArgs, log: Callable[[str], None] | None = None):
     return metrics, trainer
 
 
-def prepare_data(args: TrainArgs, output: Path, log: Callable[[str], None]):
+def prepare_data(args: TrainArgs, log: Callable[[str], None]):
     """Load and clean the transcripts and hold out the evaluation share: (loaded, cleaning stats, train set,
-    eval set). `run` writes both under `output`/data once it knows the run may go on."""
+    eval set). `run` writes both under <output>/data once it knows the run may go on."""
     from service.prompts import DEFAULT_COMPANY, customer_service_system_prompt
 
     loaded = load_transcripts(args.data, args.speakers, progress=args.progress)
@@ -198,7 +199,6 @@ def prepare_data(args: TrainArgs, output: Path, log: Callable[[str], None]):
         f"{sum(stats.redactions.values())} personal data items redacted): "
         f"{len(train_set)} for training, {len(eval_set)} held out."
     )
-    (output / "data").mkdir(parents=True, exist_ok=True)
     return loaded, stats, train_set, eval_set
 
 
