@@ -63,7 +63,8 @@ embedder: install
 # passages the app retrieves for it (k = 2: short examples) and its entry's curated answer, a quarter of them with
 # the entry left out and the app's "I don't know" as the reply; 100 steps; no redaction (the FAQ text is public and
 # the served passages are not redacted either). About 35 min on two cores for the 0.5B, about 70 min for the 1.5B
-# (57 of them training, at about 16 tokens/s). On a CPU serve it merged (vLLM's CPU LoRA is slow; README, "Choosing the model"):
+# (57 of them training, at about 16 tokens/s). On a CPU serve it merged (vLLM's CPU LoRA is slow; README,
+# "Choosing the model"):
 #   python -m finetune merge --adapter data/adapter/grounded-NAME/adapter --output data/adapter/grounded-NAME-merged
 #   ASSISTANT_MODEL=data/adapter/grounded-NAME-merged make serve      (on a GPU: service serve --adapter grounded=...)
 ADAPTER_BASE ?= qwen2.5-coder-0.5b-instruct
