@@ -43,6 +43,12 @@ def build_parser() -> argparse.ArgumentParser:
     grounded.add_argument("-k", type=int, default=4, help="Passages per prompt, as the app retrieves (default 4).")
     grounded.add_argument("--decline-share", type=float, default=0.25, metavar="F",
                           help="Share of queries whose entry is left out and the reply declines (default 0.25).")
+    grounded.add_argument("--context-share", type=float, default=0.0, metavar="F",
+                          help="Share of answered queries whose entry is shown after another entry's text, as one "
+                               "passage of a longer document (default 0).")
+    grounded.add_argument("--reply", choices=("first", "closest"), default="first",
+                          help="The reply: the entry's first sentences (default) or those closest to the query "
+                               "(measured worse: README, \"Choosing the model\").")
     grounded.add_argument("--max-prompt-tokens", type=int, default=None, metavar="N",
                           help="Leave out examples whose prompt is longer (estimated tokens).")
     grounded.add_argument("--embedding-model", default=None, metavar="MODEL",
@@ -87,10 +93,13 @@ def main(argv: list[str] | None = None) -> int:
                     raise FinetuneError(f"-k must be at least 1 (got {args.k}); the app retrieves 4 passages by default.")
                 if not 0 <= args.decline_share < 1:
                     raise FinetuneError(f"--decline-share must be at least 0 and below 1 (got {args.decline_share}).")
+                if not 0 <= args.context_share <= 1:
+                    raise FinetuneError(f"--context-share must be between 0 and 1 (got {args.context_share}).")
                 if args.max_prompt_tokens is not None and args.max_prompt_tokens < 1:
                     raise FinetuneError(f"--max-prompt-tokens must be at least 1 (got {args.max_prompt_tokens}).")
                 stats = write_grounded_data([tuple(s) for s in args.sets], args.output, k=args.k,
                                             decline_share=args.decline_share, seed=args.seed,
+                                            context_share=args.context_share, closest=args.reply == "closest",
                                             max_prompt_tokens=args.max_prompt_tokens,
                                             embedding_model=args.embedding_model)
                 print(json.dumps({"output": str(args.output), **stats.as_dict()}))

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from finetune.data import load_transcripts
-from finetune.grounded import Stats, grounded_conversations, short_answer
+from finetune.grounded import Stats, closest_sentences, grounded_conversations, short_answer
+from knowledge_base.embeddings import HashEmbedder
 from knowledge_base.documents import Passage
 from service.assistant import Assistant
 from service.backends.scripted import ScriptedBackend
@@ -124,6 +125,35 @@ def test_the_entry_found_just_below_k_takes_the_last_place():
                                             decline_share=0)
     assert ENTRIES["warranty"][1] in conversation["messages"][1]["content"]
     assert conversation["messages"][-1]["content"].endswith("[1]")
+
+
+def test_with_an_embedder_the_reply_is_the_entrys_sentences_closest_to_the_query_not_its_opening(assistant):
+    embed = HashEmbedder(256).embed
+    answer = ENTRIES["returns"][1]
+    assert closest_sentences("when do refunds reach my card", answer, embed, max_sentences=1) == (
+        "Refunds reach your card in 5 days.")
+    query = {"query": "how long until refunds reach my card after i return an item", "doc_id": "returns"}
+    [conversation] = grounded_conversations(assistant, [query], k=2, decline_share=0, embed=embed)
+    reply = conversation["messages"][-1]["content"]
+    assert "Refunds reach your card in 5 days." in reply and "Keep the box" not in reply
+    assert reply.endswith(("[1]", "[2]"))
+
+
+def test_an_entry_shown_in_context_follows_the_start_of_another_entry_in_one_passage(assistant):
+    stats = Stats()
+    conversations = grounded_conversations(assistant, QUERIES, k=2, decline_share=0, context_share=1.0, stats=stats)
+    assert len(conversations) == 3 and stats.in_context == 3
+    for conversation, query in zip(conversations, QUERIES):
+        prompt, reply = conversation["messages"][1]["content"], conversation["messages"][-1]["content"]
+        question, answer = ENTRIES[query["doc_id"]]
+        number = int(reply.rsplit("[", 1)[1].rstrip("]"))
+        body = prompt.split(f"[{number}] ", 1)[1].split("\n\n[", 1)[0].split("\n", 1)[1]  # after the title line
+        # The passage that holds this entry starts with another entry, and the reply is still this entry's
+        # answer, citing that passage.
+        others = [q for key, (q, _) in ENTRIES.items() if key != query["doc_id"]]
+        assert any(body.startswith(q) for q in others) and f"{question}\n\n{answer}" in body
+        assert reply.startswith(short_answer(answer))
+    assert grounded_conversations(assistant, QUERIES, k=2, decline_share=0, context_share=0.0) != conversations
 
 
 def test_short_answer_keeps_the_first_sentences_within_the_word_limit():
