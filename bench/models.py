@@ -9,7 +9,7 @@ answering and translation paths.
 Per candidate, in stages, each saved to `data/bench/models/NAME.json` as soon as it is done, so a run that
 stops resumes where it stopped (`--redo STAGE` measures a stage again):
 - `size`: download (the GGUF parts' bytes) and disk (the converted checkpoint), and the bytes of weights a
-  decode step reads as served (int8 one byte a weight, the rest float32);
+  decode step reads as served (int8 one byte a weight, packed int4 half a byte, the rest float32);
 - `speed`: decode tok/s at 1 and 8 streams (64 new tokens each, min = max), the memory bandwidth measured
   in the same run and the bound it sets (bandwidth / bytes of weights read per token);
 - `answers`: `samples/qa_dev.jsonl` through `Assistant.chat` with every stage on (FAQ direct answers,
@@ -38,6 +38,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generation import aggregate_tokens_per_s, measure_bandwidth_gbs, start_vllm
+from service.errors import BackendUnavailableError
 from service.model_registry import get_bundled, registry_names
 from service.models import checkpoint_dir, is_prepared, resolve_model
 from service.settings import AssistantSettings, Settings
@@ -109,8 +110,10 @@ class PeakRSS:
 
 def served_bytes_per_token(checkpoint: Path) -> int:
     """Bytes of weights a decode step reads: int8 tensors (a W8A8 checkpoint's linear layers) one byte per
-    weight, every other tensor at the served float32's four (vLLM upcasts them)."""
-    return sum(count * (1 if dtype in ("I8", "U8") else SERVED_BYTES_PER_WEIGHT) for count, dtype in tensor_sizes(checkpoint))
+    weight, int32 words (a W4A16 checkpoint's packed weights, eight 4-bit weights each) four bytes per word,
+    every other tensor at the served float32's four (vLLM upcasts them)."""
+    size = {"I8": 1, "U8": 1, "I32": 4}
+    return sum(count * size.get(dtype, SERVED_BYTES_PER_WEIGHT) for count, dtype in tensor_sizes(checkpoint))
 
 
 def candidate_checkpoint(name: str, data_dir: Path) -> tuple[Path, int | None]:
@@ -218,7 +221,15 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
     if not todo:
         return results
     model = resolve_model(name, settings.data_dir)
-    server = start_vllm(settings, model, args.port, {})
+    results.pop("error", None)
+    try:
+        server = start_vllm(settings, model, args.port, {})
+    except BackendUnavailableError as e:
+        # Kept in its results, so that the table says why, and the other candidates still run.
+        results["error"] = str(e)
+        save_results(path, results)
+        print(f"{name}: vLLM does not serve it here: {e}", flush=True)
+        return results
     memory = PeakRSS(server.process.pid)
     try:
         backend = http_backend(settings, server.base_url, model.name)
@@ -266,6 +277,10 @@ def report(names: list[str], out: Path) -> None:
 
         def fmt(value, unit=""):
             return "–" if value is None else f"{value}{unit}"
+
+        if "error" in r:
+            print(f"| {result_name(name)} | does not serve here: {r['error'].split(' (full log')[0]} |")
+            continue
 
         print(
             f"| {result_name(name)} | {fmt(alone.get('correct'))} ({fmt(alone.get('correct_en'))} / {fmt(alone.get('correct_zh'))}) "

