@@ -116,7 +116,8 @@ def grounded_conversations(
         if not query:
             stats.skipped_empty += 1
             continue
-        in_context = rng.random() < context_share
+        # Drawn only when asked for, so that the same seed declines the same queries as without the option.
+        in_context = context_share > 0 and rng.random() < context_share
         found, _ = assistant.retrieve(query, k + 2)
         hits = found[: k + 1]
         gold = next((h for h in hits if h.doc_id == doc_id), None)
