@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from finetune.errors import FinetuneError
-from service.extractive import Embed, split_sentences
+from service.extractive import Embed, is_question, split_sentences
 from service.injection import without_instructions
 from service.language import detect_language
 from service.prompts import NO_ANSWER
@@ -74,7 +74,7 @@ def closest_sentences(
     """The sentences of `answer` most similar to `question` (at most `max_sentences`, in their order, verbatim as
     `split_sentences` gives them), among those `shown` accepts: the part of a long entry that answers this
     question, not its opening. A sentence ending in "?" is never chosen (in an FAQ entry it is a question)."""
-    sentences = [s for s in split_sentences(answer) if not s.rstrip().endswith(("?", "？")) and shown(s)]
+    sentences = [s for s in split_sentences(answer) if not is_question(s) and shown(s)]
     if not sentences or max_sentences < 1:
         return ""
     vectors = np.asarray(embed([question, *sentences]), dtype=np.float32)
@@ -126,7 +126,7 @@ def grounded_conversations(
             continue
         entry_answer = gold.answer  # the curated answer, whatever passage the entry is shown in
         language = detect_language(query)
-        filler = next((h for h in found[k:] if h is not gold and h.doc_id != doc_id), None)
+        filler = next((h for h in found[k:] if h.doc_id != doc_id), None)
         in_context = in_context and not decline and filler is not None
         if in_context:
             # The start of another entry, then this one: one passage, as a section of a longer document (kept
@@ -154,8 +154,11 @@ def grounded_conversations(
             # to the prompt's length), so that no reply teaches the model to say what its passages do not show.
             shown = assistant.clean_passage(entry_answer, query)
             in_prompt = partial(_shown_in, prompt=messages[-1]["content"])  # not cut off by the passage length
-            answer = closest_sentences(query, shown, embed, shown=in_prompt) if embed is not None else short_answer(shown)
-            if not answer or not _shown_in(answer, messages[-1]["content"]):
+            if embed is not None:
+                answer = closest_sentences(query, shown, embed, shown=in_prompt)
+            else:
+                answer = short_answer(shown)
+            if not answer or not in_prompt(answer):
                 stats.skipped_not_in_prompt += 1
                 continue
             reply = f"{answer} [{prompt.used.index(gold) + 1}]"
@@ -220,7 +223,8 @@ def write_grounded_data(
                 assistant = Assistant(None, kb)  # retrieval and prompts only: no model is called
                 conversations += grounded_conversations(
                     assistant, queries, source=str(faq), k=k, decline_share=decline_share,
-                    context_share=context_share, embed=kb.embed if closest else None, seed=seed + i, max_prompt_tokens=max_prompt_tokens, stats=stats,
+                    context_share=context_share, embed=kb.embed if closest else None, seed=seed + i,
+                    max_prompt_tokens=max_prompt_tokens, stats=stats,
                 )
     except KnowledgeBaseError as e:
         raise FinetuneError(str(e)) from e

@@ -115,7 +115,9 @@ def _split_line(line: str) -> list[str]:
     return out + ([rest] if rest else [])
 
 
-def _is_question(sentence: str) -> bool:
+def is_question(sentence: str) -> bool:
+    """Whether a sentence ends in a question mark (closing quotes or brackets allowed): in an FAQ passage, the
+    question, not its answer."""
     return bool(_QUESTION_END.search(sentence))
 
 
@@ -159,7 +161,7 @@ def extractive_answer(
         for s, sentence in enumerate(split_sentences(passage)):
             norm = re.sub(r"\s+", " ", sentence).lower()
             # A repeated sentence (the contact line of every article) is quoted at most once.
-            if not _is_question(sentence) and norm not in seen:
+            if not is_question(sentence) and norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
     candidates = _without_fragments(candidates)
