@@ -34,6 +34,7 @@ from service import prompts
 from service.answerability import checked_stream
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.contacts import KnowledgeBaseContacts
+from service.echoes import question_lines
 from service.errors import AssistantError
 from service.extractive import extractive_answer
 from service.guard import GroundingGuard
@@ -272,7 +273,7 @@ class Assistant:
         sources = self.sources(prompt.used)
         passages = [self.clean_passage(passage_text(h), question) for h in prompt.used]
         check = GroundingGuard.for_answer(
-            passages if guard else None, question, self.vocabulary,
+            passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
             contacts=self.contacts.current().checker(question),
             # The instructions are the system prompt and the fixed wording of the question's frame.
             leaks=LeakCheck(f"{prompt.system}\n{prompts.GROUNDED_QUESTION}", [*passages, prompts.DECLINE_INSTRUCTION]),
@@ -382,6 +383,13 @@ class Assistant:
         )
         reply.messages = messages
         return reply
+
+
+def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
+    """What an answer must say more than: the hits' titles, headings and FAQ questions, and the questions inside
+    the passages' text."""
+    named = [getattr(h, name, "") or "" for h in hits for name in ("title", "heading", "question")]
+    return [t for t in named if t] + [line for p in passages for line in question_lines(p)]
 
 
 def no_answer_text(language: str) -> str:

@@ -22,6 +22,7 @@ from typing import Protocol
 
 from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CN_NUMERAL as _NUMERALS
+from service.echoes import Echoes
 from service.grounding import Claim, Grounder
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
@@ -48,22 +49,31 @@ class Checker(Protocol):
 
 
 class GroundingGuard:
-    def __init__(self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True):
+    def __init__(
+        self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
+        echoes: Echoes | None = None,
+    ):
         self._checkers = list(checkers)
         self.settle_chars = settle_chars
         self.says_something = says_something
+        self._echoes = echoes
         self._checked_upto = 0
         self._released = 0
 
     @classmethod
     def for_answer(
         cls, passages: Sequence[str] | None, question: str = "", vocabulary: Iterable[str] = (), *,
-        contacts: Checker | None = None, leaks: Checker | None = None,
+        contacts: Checker | None = None, leaks: Checker | None = None, headings: Iterable[str] = (),
     ) -> "GroundingGuard":
-        """The guard of one answer: grounded in `passages` (None: not checked against them), and within the
+        """The guard of one answer: grounded in `passages` (None: not checked against them), saying more than
+        the question and the passages' `headings` (titles, headings, FAQ questions) repeat, and within the
         contact allow-list and the leak check where given."""
-        checkers = [] if passages is None else [Grounder(passages, question=question, vocabulary=vocabulary)]
-        return cls([*checkers, *(c for c in (contacts, leaks) if c is not None)], says_something=passages is not None)
+        if passages is None:
+            return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
+        return cls(
+            [Grounder(passages, question=question, vocabulary=vocabulary), *(c for c in (contacts, leaks) if c is not None)],
+            echoes=Echoes([question, *headings]),
+        )
 
     def _unsupported(self, text: str) -> list[Claim]:
         return [claim for checker in self._checkers for claim in checker.check(text).unsupported]
@@ -74,6 +84,8 @@ class GroundingGuard:
             return self._released
         self._checked_upto = cut
         head = text[:cut]
+        if not self._released and self._echoes is not None and self._echoes.may_become_nothing(head):
+            return 0  # so far only the question or a heading repeated: it may stay that way
         release = cut
         for claim in self._unsupported(head):
             start = head.rfind(claim.text)
@@ -89,6 +101,8 @@ class GroundingGuard:
         small models) says nothing and fails too, unless `says_something` is off."""
         if self.says_something and not _SAYS_SOMETHING.search(_CITATION.sub("", text)):
             return ["an answer with nothing but citations"]
+        if self._echoes is not None and self._echoes.says_nothing(text):
+            return ["an answer that only repeats the question or the passages' headings"]
         return [claim.text for claim in self._unsupported(text)]
 
 

@@ -99,6 +99,24 @@ def test_an_answer_of_nothing_but_citations_is_replaced_and_never_shown():
     assert "within 30 days of delivery" in reply.text and not [s for s in steps if s.startswith("[1]")]
 
 
+def test_an_answer_that_only_repeats_headings_or_the_question_is_replaced_and_never_shown():
+    for answer in ("[1] Returns and refunds? [2] Warranty", "When do refunds reach me? [1]"):
+        assistant, _ = make(answer=answer)
+        reply = assistant.chat("When do refunds reach me?")
+        steps = shown_texts(reply)
+        assert reply.status == "extractive", answer
+        assert reply.replaced == ["an answer that only repeats the question or the passages' headings"]
+        assert "5 working days" in reply.text and not [s for s in steps if "?" in s or "Warranty [" in s]
+
+
+def test_an_answer_that_starts_like_a_heading_streams_once_it_says_more():
+    assistant, _ = make(answer="Returns and refunds are free within 30 days of delivery [1].")
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert reply.status == "generated" and steps[-1] == "Returns and refunds are free within 30 days of delivery [1]."
+    assert len(steps) > 3 and steps[0].startswith("Returns and refunds are")
+
+
 def test_without_the_guard_the_model_answer_is_shown_as_it_is():
     assistant, _ = make(answer="You can return any item within 3 days [1].")
     reply = assistant.chat("How long do I have to return an item?", guard=False)

@@ -1,0 +1,85 @@
+"""Answers that say nothing: they only repeat the customer's question or the passages' titles, headings and FAQ
+questions.
+
+    echoes = Echoes([question, "Returns", "When will I get my refund?"])
+    echoes.says_nothing("[2] When will I get my refund?")         # True: a heading, cited
+    echoes.says_nothing("Refunds take 5 working days [2].")       # False
+    echoes.may_become_nothing("When will I")                      # True: hold it back, it may be an echo
+
+Small models given passages sometimes answer with the passages' headings ("[2] When will my order be
+dispatched? [3] When will I get my refund?") or the customer's own question: nothing the grounding guard could
+find unsupported, and nothing a customer can use. Contract: an answer says nothing when each of its sentences,
+without citations, markup and the punctuation at its ends, is empty or appears in one of the echoes (whole words,
+case-insensitive, whitespace collapsed, "I"/"my" read as "you"/"your"). A sentence of one or two words (three Chinese characters or fewer:
+"No.", "可以。") is an answer, unless it is a whole echo (a one-word heading: "Warranty"). `may_become_nothing` reads a growing answer: true while every
+sentence so far, the unfinished last one included whatever its length, is empty or in an echo. A passage's label
+as the prompt shows it ("[1] Title > Heading") is an echo when each of its parts is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from knowledge_base.text import HAN_RANGES
+from service.extractive import is_question
+
+_CITATION = re.compile(r"\[\d+\]")
+# A sentence ends at . ! ? ; before a space, or at Chinese 。！？； (no space follows those); a new line ends one too.
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
+_EDGES = re.compile(r"^[\W_]+|[\W_]+$")
+_LABEL_PATH = re.compile(r"\s+[>›]\s+")
+_HAN = re.compile(rf"[{HAN_RANGES}]")
+MIN_WORDS = 3
+MIN_HAN = 4
+
+
+# A question restated to the customer swaps the person ("I lost my phone" -> "You lost your phone").
+_PERSON = {"i": "you", "me": "you", "we": "you", "us": "you", "my": "your", "our": "your", "am": "are", "i'm": "you're"}
+_WORD = re.compile(r"[a-z']+")
+
+
+def _core(text: str) -> str:
+    core = _EDGES.sub("", re.sub(r"\s+", " ", _CITATION.sub(" ", text)).lower().replace("*", ""))
+    return _WORD.sub(lambda m: _PERSON.get(m.group(), m.group()), core)
+
+
+def question_lines(passage: str) -> list[str]:
+    """The lines of a passage that are questions (an FAQ's question inside a document's text)."""
+    return [line for line in passage.splitlines() if is_question(line.strip())]
+
+
+class Echoes:
+    """What an answer must not merely repeat: the question, titles, headings, FAQ questions."""
+
+    def __init__(self, texts: Iterable[str]):
+        self._texts = [core for core in (_core(t) for t in texts if t) if core]
+
+    def _in_echo(self, core: str) -> bool:
+        # Whole words: "no" is not in "norway"; Chinese has no spaces, so there a substring is enough.
+        before = "" if _HAN.match(core[:1]) else r"(?<!\w)"
+        after = "" if _HAN.match(core[-1:]) else r"(?!\w)"
+        pattern = re.compile(before + re.escape(core) + after)
+        return any(pattern.search(t) for t in self._texts)
+
+    def _is_echo(self, sentence: str, *, unfinished: bool = False) -> bool:
+        # A passage's label as the prompt shows it ("[1] Title > Heading") echoes part by part.
+        parts = _LABEL_PATH.split(sentence)
+        return all(self._part_is_echo(p, unfinished=unfinished and i == len(parts) - 1) for i, p in enumerate(parts))
+
+    def _part_is_echo(self, sentence: str, *, unfinished: bool) -> bool:
+        core = _core(sentence)
+        if not core:
+            return True
+        if not unfinished and len(core.split()) < MIN_WORDS and len(_HAN.findall(core)) < MIN_HAN:
+            return core in self._texts  # a short sentence echoes only a whole heading ("Warranty"), never a word
+        return self._in_echo(core)
+
+    def says_nothing(self, answer: str) -> bool:
+        """Every sentence of the whole `answer` is empty or an echo."""
+        return all(self._is_echo(s) for s in _SENTENCE_END.split(answer))
+
+    def may_become_nothing(self, text: str) -> bool:
+        """The growing answer `text` says nothing so far (its last sentence may be unfinished)."""
+        sentences = _SENTENCE_END.split(text)
+        return all(self._is_echo(s) for s in sentences[:-1]) and self._is_echo(sentences[-1], unfinished=True)

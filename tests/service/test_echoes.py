@@ -1,0 +1,54 @@
+"""An answer that only repeats the customer's question or the passages' headings says nothing (service.echoes)."""
+
+from service.echoes import Echoes, question_lines
+
+ECHOES = Echoes([
+    "bank app shows 2 payments for the same order??",
+    "Delivery",
+    "When will my order be dispatched?",
+    "When will I get my refund?",
+    "I lost the phone I use for two-step verification. How do I sign in?",
+    "退货需要多长时间？",
+])
+
+
+def test_headings_faq_questions_and_the_question_itself_say_nothing_even_cited_or_in_bold():
+    for answer in (
+        "[2] When will my order be dispatched? [3] When will I get my refund?",
+        "I lost the phone I use for two-step verification. How do I sign in? [1]",
+        "You lost the phone you use for two-step verification. How do I sign in? [1]",  # the person swapped
+        "[2] Bank app shows 2 payments for the same order?",
+        "**When will I get my refund?**",
+        "退货需要多长时间？[1]",
+        "[1] [2]",
+        "[1] When will I get my refund? > Delivery",  # a passage's label, as the prompt shows it
+    ):
+        assert ECHOES.says_nothing(answer), answer
+
+
+def test_an_answer_with_one_sentence_of_its_own_says_something():
+    for answer in (
+        "When will I get my refund? Refunds take 5 working days [1].",
+        "Express shipping to Germany costs €12.99.",
+        "标准快递一般 1-3 个工作日送达。",
+    ):
+        assert not ECHOES.says_nothing(answer), answer
+
+
+def test_a_short_answer_is_an_answer_and_words_match_whole():
+    assert not ECHOES.says_nothing("No. [1]")  # "no" is in "Norway", not an echo
+    assert not ECHOES.says_nothing("可以。")
+    assert ECHOES.says_nothing("Delivery [1]")  # a whole one-word heading is an echo
+    assert not Echoes(["Shipping to Norway"]).says_nothing("Shipping to Nor is slow.")
+
+
+def test_a_growing_answer_may_become_nothing_until_it_says_something_of_its_own():
+    assert ECHOES.may_become_nothing("When will")
+    assert ECHOES.may_become_nothing("[2] When will my order be dispatched? [3] When")
+    assert not ECHOES.may_become_nothing("When will my order be shipped")
+    assert not ECHOES.may_become_nothing("Refunds take")
+
+
+def test_question_lines_are_the_questions_inside_a_passage():
+    passage = "Returns\n**Can I return opened items?**\nYes, within 30 days.\n退货需要多长时间？\n"
+    assert question_lines(passage) == ["**Can I return opened items?**", "退货需要多长时间？"]
