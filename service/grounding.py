@@ -35,7 +35,7 @@ from knowledge_base.vocabulary import is_name_token as _is_strong
 from service import claim_forms as forms
 from service.claims import Claim, ClaimKind, extract_claims, facts, same_phone
 
-__all__ = ["Claim", "Grounder", "GroundingResult", "check_answer", "extract_claims"]
+__all__ = ["Claim", "Grounder", "GroundingResult", "PremiseCheck", "check_answer", "extract_claims"]
 
 
 @dataclass(frozen=True)
@@ -122,6 +122,49 @@ class Grounder:
     def check(self, answer: str) -> GroundingResult:
         claims = [Claim(*fact) for fact in facts(answer, self._terms, strict=True)]
         unsupported = [c for c in claims if not self.supported(c)]
+        return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)
+
+
+def figure_class(key: str) -> str | None:
+    """What a figure measures, for comparing the customer's figure with the passages': an amount's currency
+    ("£25" -> "£"), "duration" or "percent"; None for plain numbers, dates, times and codes (every passage has
+    some, and they measure nothing in common)."""
+    if key.startswith("dur:"):
+        return "duration"
+    if key.endswith("%"):
+        return "percent"
+    return key[0] if key and key[0] in "£€$¥" else None
+
+
+class PremiseCheck:
+    """The customer's figure taken where the passages state their own: asked "can I use Klarna for a £25
+    order?", the answer "Yes, you can use Klarna for a £25 order" when the passages say "orders from £30".
+
+    Contract: `check(answer)` reports each amount, duration or percentage of the answer that only the
+    question states (not the passages) while the passages state figures of the same kind (the same currency;
+    any duration; any percentage) of which the answer states none. "Your £25 order is below our £30
+    minimum" passes. Read whole answers only: mid-answer, the passages' figure may still come.
+    """
+
+    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
+        self._terms = forms.terms(frozenset(vocabulary))
+        self._passages = Grounder(passages, vocabulary=vocabulary)
+        self._question = Grounder([question], vocabulary=vocabulary) if question else None
+        self._classes = {
+            figure_class(key) for text in passages for kind, _, key in facts(text, self._terms, strict=False)
+            if kind == "number"
+        } - {None}
+
+    def check(self, answer: str) -> GroundingResult:
+        claims = [Claim(*fact) for fact in facts(answer, self._terms, strict=True) if fact[0] == "number"]
+        if self._question is None:
+            return GroundingResult(ok=True, unsupported=[], claims=claims)
+        theirs = {figure_class(c.key) for c in claims if self._passages.supported(c)}
+        unsupported = [
+            c for c in claims
+            if (cls := figure_class(c.key)) in self._classes and cls not in theirs
+            and not self._passages.supported(c) and self._question.supported(c)
+        ]
         return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)
 
 

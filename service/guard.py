@@ -23,7 +23,7 @@ from typing import Protocol
 from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.echoes import Echoes
-from service.grounding import Claim, Grounder
+from service.grounding import Claim, Grounder, PremiseCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -51,9 +51,10 @@ class Checker(Protocol):
 class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
-        echoes: Echoes | None = None,
+        echoes: Echoes | None = None, final_checkers: Sequence[Checker] = (),
     ):
         self._checkers = list(checkers)
+        self._final_checkers = list(final_checkers)
         self.settle_chars = settle_chars
         self.says_something = says_something
         self._echoes = echoes
@@ -72,7 +73,7 @@ class GroundingGuard:
             return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
         return cls(
             [Grounder(passages, question=question, vocabulary=vocabulary), *(c for c in (contacts, leaks) if c is not None)],
-            echoes=Echoes([question, *headings]),
+            echoes=Echoes([question, *headings]), final_checkers=[PremiseCheck(passages, question, vocabulary)],
         )
 
     def _unsupported(self, text: str) -> list[Claim]:
@@ -103,7 +104,8 @@ class GroundingGuard:
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
             return ["an answer that only repeats the question or the passages' headings"]
-        return [claim.text for claim in self._unsupported(text)]
+        final = [claim for checker in self._final_checkers for claim in checker.check(text).unsupported]
+        return [claim.text for claim in self._unsupported(text)] + [f"{c.text} (the customer's figure, not the passages')" for c in final]
 
 
 def _last_boundary(text: str) -> int:

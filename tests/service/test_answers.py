@@ -117,6 +117,15 @@ def test_an_answer_that_starts_like_a_heading_streams_once_it_says_more():
     assert len(steps) > 3 and steps[0].startswith("Returns and refunds are")
 
 
+def test_an_answer_that_takes_the_customers_amount_for_the_passages_is_replaced():
+    klarna = FakePassage("pay.md", "Payment", "/kb/pay.md", "Klarna is available for orders from £30 to £1,500.")
+    assistant, _ = make([klarna], answer="Yes, you can use Klarna for a £25 order [1].")
+    reply = assistant.chat("can i use klarna for a £25 order")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["£25 (the customer's figure, not the passages')"]
+    assert "£30" in reply.text
+
+
 def test_without_the_guard_the_model_answer_is_shown_as_it_is():
     assistant, _ = make(answer="You can return any item within 3 days [1].")
     reply = assistant.chat("How long do I have to return an item?", guard=False)

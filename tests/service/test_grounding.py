@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.grounding import Claim, Grounder, check_answer, extract_claims
+from service.grounding import Claim, Grounder, PremiseCheck, check_answer, extract_claims
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "kb"
 
@@ -304,3 +304,30 @@ def test_a_200_word_answer_against_four_passages_takes_well_under_10_ms():
         check_answer(answer, passages, question="How do I return my headphones?", vocabulary=vocabulary)
         times.append(time.perf_counter() - start)
     assert min(times) < 0.010, f"median {statistics.median(times) * 1000:.1f} ms"
+
+
+# --- the customer's figure taken for the passages' (PremiseCheck) ---
+
+KLARNA = ["Klarna – Pay in 3, interest-free: orders £30–£1,500."]
+
+
+def premise(answer: str, question: str, passages=KLARNA) -> list[str]:
+    return [c.text for c in PremiseCheck(passages, question).check(answer).unsupported]
+
+
+def test_an_answer_that_takes_the_customers_amount_where_the_passages_state_their_own_fails():
+    assert premise("Yes, you can use Klarna for a £25 order.", "can i use klarna for a £25 order") == ["£25"]
+
+
+def test_the_customers_figure_beside_the_passages_own_passes():
+    assert premise("No: your £25 order is below the £30 minimum for Klarna.", "can i use klarna for a £25 order") == []
+    track = ["Contact us if tracking has not changed for 5 working days."]
+    assert premise("It has not moved for 3 days; contact us after 5 working days.", "no update for 3 days", track) == []
+
+
+def test_figures_of_another_kind_or_passages_without_figures_of_that_kind_do_not_count():
+    # The passages state pounds; the customer's euros or plain numbers are not compared with them.
+    assert premise("Yes, Klarna works for your €25 order.", "klarna for a €25 order?") == []
+    assert premise("Your £40 store credit is lost when you delete the account.", "i have £40 credit",
+                   ["Deleting your account cancels any store credit."]) == []
+    assert premise("Sure, 2 items.", "can i buy 2 items") == []
