@@ -205,7 +205,8 @@ class Assistant:
             text = prompts.ONLY_CUSTOMER_SERVICE.get(language, prompts.ONLY_CUSTOMER_SERVICE["en"])
             return Reply("rejected", text=text.format(company=self.settings.company), started=started)
         try:
-            hits, relevant = self.retrieve(self.retrieval_query(question, history), k)
+            query = self.retrieval_query(question, history)
+            hits, relevant = self.retrieve(query, k)
         except Exception as e:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
@@ -224,7 +225,7 @@ class Assistant:
         if not relevant:
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
         return self._generated(
-            question, history, hits, params, language, started, retrieval_s,
+            question, query, history, hits, params, language, started, retrieval_s,
             guard=self.settings.guard if guard is None else guard,
             answer_check=self.settings.answer_check if answer_check is None else answer_check,
         )
@@ -260,8 +261,8 @@ class Assistant:
         return GroundedPrompt(system, messages, check_messages, used)
 
     def _generated(
-        self, question: str, history: list[ChatMessage], hits: list, params: GenerationParams, language: str,
-        started: float, retrieval_s: float, *, guard: bool, answer_check: bool,
+        self, question: str, query: str, history: list[ChatMessage], hits: list, params: GenerationParams,
+        language: str, started: float, retrieval_s: float, *, guard: bool, answer_check: bool,
     ) -> Reply:
         """The model's answer from the passages that fit the context window; with `answer_check`, only after the
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
@@ -270,6 +271,14 @@ class Assistant:
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
+        # With the guard on, the extractive answer is chosen first: when no sentence of the passages comes near the
+        # question, they are on topic but do not answer it, and the model would answer anyway (README, "Answers
+        # customers can trust"): say so instead. Otherwise it is the fallback, ready. A follow-up ("and for
+        # headphones?") is compared as it was searched, with the question before it.
+        quote = self._quote(query, prompt.used) if guard else None
+        if quote == "":
+            log.info("declined before generating: no passage sentence is close to the question")
+            return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
         sources = self.sources(prompt.used)
         passages = [self.clean_passage(passage_text(h), question) for h in prompt.used]
         check = GroundingGuard.for_answer(
@@ -284,7 +293,7 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         reply = Reply(
             "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s, check=check,
-            fallback=partial(self._extractive, question, prompt.used, sources, language),
+            fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
             decline=lambda: ("no_answer", no_answer_text(language), []),
         )
         reply.messages, reply.passages = prompt.messages, passages
@@ -295,16 +304,23 @@ class Assistant:
         """The knowledge base's own names (products, programmes, offers) the guard checks answers for."""
         return frozenset(getattr(self.retriever, "vocabulary", None) or ())
 
-    def _extractive(self, question: str, used: list, sources: list[Source], language: str):
-        """The fallback for a generated answer that failed its check: the passages' own best sentences."""
+    def _quote(self, question: str, used: Sequence) -> str | None:
+        """The sentences of the passages closest to the question, cited; "" when none reaches the settings'
+        `extractive_min_similarity`; None when the retriever cannot embed (no way to tell)."""
         embed = getattr(self.retriever, "embed", None)
-        text = ""
-        if embed is not None:
-            text, _ = extractive_answer(
-                question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
-                max_sentences=self.settings.extractive_sentences,
-                min_similarity=self.settings.extractive_min_similarity,
-            )
+        if embed is None:
+            return None
+        text, _ = extractive_answer(
+            question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
+            max_sentences=self.settings.extractive_sentences,
+            min_similarity=self.settings.extractive_min_similarity,
+        )
+        return text
+
+    def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
+        """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
+        when already chosen)."""
+        text = quote if quote is not None else self._quote(question, used)
         if not text:
             return "no_answer", no_answer_text(language), []
         return "extractive", f"{prompts.EXTRACTIVE_LEAD.get(language, prompts.EXTRACTIVE_LEAD['en'])}{text}", sources

@@ -126,7 +126,8 @@ class AssistantSettings(BaseSettings):
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,
         description="Least cosine similarity of a passage sentence to the question for the extractive answer to quote it "
-        "(bench/extractive.py); below it the assistant says it does not know.",
+        "(bench/extractive.py); with the guard on, passages with no sentence this close are declined before the model "
+        "is asked (the assistant says it does not know and offers a person).",
     )
     instructions: str = Field(
         "", description="The company's own instructions, added to the customer-service system prompt (tone, "

@@ -41,9 +41,14 @@ SHIPPING_ZH = FakePassage("shipping_zh.md", "配送说明", "/kb/shipping_zh.md"
 
 class FakeRetriever:
     """Returns `hits` for every query (or those of the first keyword found); relevant when the best score
-    reaches `threshold`. Records the queries."""
+    reaches `threshold`. Records the queries. With `embeds`, embeds by hashed words, whose cosines run lower than
+    a sentence model's (tests of the extractive answer lower its threshold); without, it cannot embed, as a
+    retriever over another service may not, and the assistant skips what needs embeddings (the sentence floor,
+    the extractive fallback)."""
 
-    def __init__(self, hits=None, threshold: float = 0.5, by_keyword: dict | None = None, vocabulary=()):
+    def __init__(
+        self, hits=None, threshold: float = 0.5, by_keyword: dict | None = None, vocabulary=(), *, embeds: bool = True
+    ):
         from knowledge_base.embeddings import HashEmbedder
 
         self.hits = [RETURNS, WARRANTY] if hits is None else hits
@@ -52,6 +57,8 @@ class FakeRetriever:
         self.queries: list[tuple[str, int]] = []
         self.vocabulary = set(vocabulary)
         self._embedder = HashEmbedder(256)
+        if not embeds:
+            self.embed = None
 
     def embed(self, texts):
         return self._embedder.embed(list(texts))

@@ -110,7 +110,7 @@ def test_too_long_input_is_refused_before_the_model(app):
 
 def test_backend_error_is_a_friendly_message_not_a_traceback(app):
     app.backend.enqueue(BackendUnavailableError("Cannot reach the model server at http://127.0.0.1:9; start it."))
-    answer, _ = app.client().predict("How do returns work?", api_name="/ask")
+    answer, _ = app.client().predict("How long do I have to return an item?", api_name="/ask")
     assert answer.startswith("Sorry, I could not answer just now") and "Cannot reach the model server" in answer
 
 

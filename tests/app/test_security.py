@@ -23,7 +23,8 @@ def make_assistant(**backend_options):
     from service.settings import AssistantSettings
 
     backend = scripted_backend(**backend_options)
-    return Assistant(backend, FakeRetriever(), AssistantSettings(company="Voltway")), backend
+    # No embeddings: a scripted answer is given whatever the question (the sentence floor needs embeddings).
+    return Assistant(backend, FakeRetriever(embeds=False), AssistantSettings(company="Voltway")), backend
 
 
 @pytest.fixture(scope="module")

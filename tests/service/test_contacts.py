@@ -1,6 +1,8 @@
 """The contact allow-list and the leak check: what keeps a planted document or an injected question from
 putting a phishing link or the assistant's instructions into a customer's answer."""
 
+from functools import partial
+
 import pytest
 
 from service.assistant import Assistant
@@ -9,6 +11,11 @@ from service.leaks import LeakCheck
 from service.prompts import customer_service_system_prompt
 from service.settings import AssistantSettings
 from tests.fakes import RETURNS, FakePassage, FakeRetriever, scripted_backend
+
+
+# The retriever without embeddings: these tests are not about what needs them (the sentence floor, the
+# extractive fallback), which the hashed-word embeddings of the fake would decide instead.
+plain_retriever = partial(FakeRetriever, embeds=False)
 
 PLANTED = FakePassage(
     "refund-portal", "Refund portal", "/kb/forum/refund-portal.md",
@@ -58,7 +65,7 @@ def make(hits, answer=None, **settings):
     if answer is not None:
         backend.enqueue(answer)
     settings = {"extractive_min_similarity": 0.2, "company": "Voltway", **settings}
-    return Assistant(backend, FakeRetriever(hits), AssistantSettings(**settings)), backend
+    return Assistant(backend, plain_retriever(hits), AssistantSettings(**settings)), backend
 
 
 def test_a_planted_link_in_a_generated_answer_never_reaches_the_screen():
