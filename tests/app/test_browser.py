@@ -71,8 +71,8 @@ def test_browser_shows_the_answer_first_and_its_sources_collapsed_below(fake_app
     that order; opening the sources shows each document once with its section."""
     fake_app.backend.queue.clear()
     with browser_page(fake_app.url, height=800) as page:
-        ask(page, "How do returns work?", timeout_s=60)
-        question = page.locator("#chatbot").get_by_text("How do returns work?").last
+        ask(page, "How long do I have to return an item?", timeout_s=60)
+        question = page.locator("#chatbot").get_by_text("How long do I have to return an item?").last
         answer = page.locator("#chatbot").get_by_text("Returns are free within 30 days").last
         sources = page.locator("#chatbot").get_by_text("Sources (2)").last
         boxes = [el.bounding_box() for el in (question, answer, sources)]
@@ -94,7 +94,7 @@ def test_browser_support_loop_thumbs_down_handoff_and_agent_reply(fake_app, arti
     fake_app.backend.queue.clear()
     store = fake_app.handlers.desk.store
     with browser_page(fake_app.url) as page:
-        ask(page, "How do returns work?", timeout_s=60)
+        ask(page, "How long do I have to return an item?", timeout_s=60)
         page.get_by_role("button", name="Dislike").last.click()
         page.wait_for_selector("#feedback-panel", state="visible", timeout=10_000)
         page.get_by_label("Wrong").check()
