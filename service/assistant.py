@@ -11,7 +11,8 @@ Contract:
 - Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
   short follow-up) go into a delimited data block in the last user message; the system prompt is
   `customer_service_system_prompt`, the one fine-tuning trains with. When the knowledge base finds nothing
-  relevant (`retriever.is_relevant`), the reply says so and offers a person, without calling the model.
+  relevant (`retriever.is_relevant`), or (with the guard on) no sentence of the passages comes within
+  `extractive_min_similarity` of the question, the reply says so and offers a person, without calling the model.
 - History is trimmed by tokens, oldest turns first, so that the prompt plus `max_tokens` fit the context
   window; when even the question with its passages is too long, the lowest-ranked passages go first.
 - Input longer than `max_input_chars` is rejected with a clear message: no retrieval, no model call.
@@ -189,8 +190,9 @@ class Assistant:
         """Answer a customer: an FAQ entry's curated answer when the question matches it closely
         (`faq_direct`), else the model's answer from the passages, checked against them (`guard`) and
         replaced by the passages' own sentences when it states something they do not; "I don't know,
-        shall I get a person?" when the knowledge base has nothing relevant, or when the model, asked first
-        (`answer_check`), says the passages do not answer the question. None: the settings decide."""
+        shall I get a person?" when the knowledge base has nothing relevant, when (`guard`) no sentence of the
+        passages comes near the question, or when the model, asked first (`answer_check`), says the passages do
+        not answer the question. None: the settings decide."""
         started = time.perf_counter()
         problem = self.check_input(question, "question")
         if problem:
