@@ -146,14 +146,14 @@ class PremiseCheck:
     minimum" passes. Read whole answers only: mid-answer, the passages' figure may still come.
     """
 
+    LABEL = "the customer's figure, not the passages'"
+
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._terms = forms.terms(frozenset(vocabulary))
         self._passages = Grounder(passages, vocabulary=vocabulary)
         self._question = Grounder([question], vocabulary=vocabulary) if question else None
-        self._classes = {
-            figure_class(key) for text in passages for kind, _, key in facts(text, self._terms, strict=False)
-            if kind == "number"
-        } - {None}
+        # The kinds of figure the passages state, read off the index just built (no second parse of the passages).
+        self._classes = {figure_class(key) for kind, key in self._passages._keys if kind == "number"} - {None}
 
     def check(self, answer: str) -> GroundingResult:
         claims = [Claim(*fact) for fact in facts(answer, self._terms, strict=True) if fact[0] == "number"]

@@ -51,10 +51,10 @@ class Checker(Protocol):
 class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
-        echoes: Echoes | None = None, final_checkers: Sequence[Checker] = (),
+        echoes: Echoes | None = None, premise: PremiseCheck | None = None,
     ):
         self._checkers = list(checkers)
-        self._final_checkers = list(final_checkers)
+        self._premise = premise
         self.settle_chars = settle_chars
         self.says_something = says_something
         self._echoes = echoes
@@ -73,7 +73,7 @@ class GroundingGuard:
             return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
         return cls(
             [Grounder(passages, question=question, vocabulary=vocabulary), *(c for c in (contacts, leaks) if c is not None)],
-            echoes=Echoes([question, *headings]), final_checkers=[PremiseCheck(passages, question, vocabulary)],
+            echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary),
         )
 
     def _unsupported(self, text: str) -> list[Claim]:
@@ -104,8 +104,8 @@ class GroundingGuard:
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
             return ["an answer that only repeats the question or the passages' headings"]
-        final = [claim for checker in self._final_checkers for claim in checker.check(text).unsupported]
-        return [claim.text for claim in self._unsupported(text)] + [f"{c.text} (the customer's figure, not the passages')" for c in final]
+        premises = self._premise.check(text).unsupported if self._premise is not None else []
+        return [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
 
 
 def _last_boundary(text: str) -> int:
