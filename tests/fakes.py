@@ -74,6 +74,12 @@ class FakeRetriever:
         return bool(hits) and hits[0].score >= self.threshold
 
 
+def plain_retriever(*args, **kwargs) -> FakeRetriever:
+    """A retriever without embeddings, for tests that are not about what needs them (the sentence floor, the
+    extractive fallback), which the fake's hashed-word embeddings would decide instead."""
+    return FakeRetriever(*args, embeds=False, **kwargs)
+
+
 ANSWER = "Returns are free within 30 days [1]."
 
 

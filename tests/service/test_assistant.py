@@ -1,8 +1,6 @@
 """The assistant against a scripted backend and retriever: grounding, citations, the no-answer handoff,
 history trimming, input limits, errors, translation and content generation."""
 
-from functools import partial
-
 import pytest
 
 from service.assistant import Assistant
@@ -11,12 +9,8 @@ from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
 from service.errors import BackendTimeoutError, BackendUnavailableError
 from service.prompts import customer_service_system_prompt
-from tests.fakes import RETURNS, SHIPPING_ZH, FakePassage, FakeRetriever, scripted_backend
+from tests.fakes import RETURNS, SHIPPING_ZH, FakePassage, FakeRetriever, plain_retriever, scripted_backend
 
-
-# The retriever without embeddings: these tests are not about what needs them (the sentence floor, the
-# extractive fallback), which the hashed-word embeddings of the fake would decide instead.
-plain_retriever = partial(FakeRetriever, embeds=False)
 
 
 def make(backend=None, retriever=None, context_window=2048, **settings):

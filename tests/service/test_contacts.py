@@ -1,8 +1,6 @@
 """The contact allow-list and the leak check: what keeps a planted document or an injected question from
 putting a phishing link or the assistant's instructions into a customer's answer."""
 
-from functools import partial
-
 import pytest
 
 from service.assistant import Assistant
@@ -10,12 +8,8 @@ from service.contacts import ContactAllowList
 from service.leaks import LeakCheck
 from service.prompts import customer_service_system_prompt
 from service.settings import AssistantSettings
-from tests.fakes import RETURNS, FakePassage, FakeRetriever, scripted_backend
+from tests.fakes import RETURNS, FakePassage, plain_retriever, scripted_backend
 
-
-# The retriever without embeddings: these tests are not about what needs them (the sentence floor, the
-# extractive fallback), which the hashed-word embeddings of the fake would decide instead.
-plain_retriever = partial(FakeRetriever, embeds=False)
 
 PLANTED = FakePassage(
     "refund-portal", "Refund portal", "/kb/forum/refund-portal.md",
