@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import html
 import sys
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -105,7 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     from service.limits import RequestLimits
     from service.process import exit_on_sigterm
     from service.settings import AssistantSettings, Settings, settings_error
-    from service.startup import build_assistant, is_sample_kb, open_knowledge_base, with_sample_defaults
+    from service.startup import (
+        build_assistant, is_sample_kb, open_knowledge_base, remember_sentences, with_sample_defaults,
+    )
     from support.desk import SupportDesk
     from support.store import ConversationStore
 
@@ -124,6 +127,8 @@ def main(argv: list[str] | None = None) -> int:
         kb = open_knowledge_base(kb_settings.kb_dir, samples=not args.no_samples, settings=kb_settings)
         assistant_settings = with_sample_defaults(assistant_settings, kb)
         title = f"{assistant_settings.company} assistant" if is_sample_kb(kb) else "Helpdesk Assistant"
+        # The sentence vectors the guard compares questions with are computed while the model server starts.
+        threading.Thread(target=remember_sentences, args=(kb,), daemon=True, name="remember-sentences").start()
         with open_backend(settings) as backend:
             assistant = build_assistant(backend, kb, settings, assistant_settings)
             desk = SupportDesk(assistant, ConversationStore.open(settings.store_url), model_name=settings.model)

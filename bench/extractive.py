@@ -21,8 +21,6 @@ import argparse
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
@@ -41,13 +39,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     kb = KnowledgeBase.open(args.kb, KBSettings(kb_dir=args.kb))
-    cache: dict[str, np.ndarray] = {}
-
-    def embed(texts: list[str]) -> np.ndarray:  # each text once: the thresholds reuse the vectors
-        missing = [t for t in dict.fromkeys(texts) if t not in cache]
-        if missing:
-            cache.update(zip(missing, kb.embed(missing)))
-        return np.stack([cache[t] for t in texts])
     items = load_qa(args.qa)
     retrieved = []
     for item in items:
@@ -62,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
         right = {"en": [0, 0], "zh": [0, 0]}
         declined = unanswerable = wrong = 0
         for item, passages in retrieved:
-            text = extractive_answer(item.question, passages, embed, min_similarity=threshold)[0] if passages else ""
+            text = extractive_answer(item.question, passages, kb.embed, min_similarity=threshold)[0] if passages else ""
             if item.kind == "unanswerable":
                 unanswerable += 1
                 declined += not text

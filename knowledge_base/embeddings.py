@@ -11,8 +11,10 @@ import hashlib
 import logging
 import os
 import re
+import threading
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -119,10 +121,51 @@ class HashEmbedder(Embedder):
         return out
 
 
+class EmbeddingCache:
+    """The vectors of texts embedded before, the `capacity` most recently used kept.
+
+    Comparing a question with the sentences of its passages embeds the same sentences again and again: the
+    passages that answer common questions come back question after question. `embed(texts, embed_fn)` returns
+    the vectors of `texts` in order, calling `embed_fn` once for the ones not remembered (each distinct text
+    once) and remembering them. Vectors depend only on the text and the model, so nothing ever goes stale
+    while the model stays the same. Safe to share between threads; two threads may embed the same missing
+    text at once (both results are the same vector).
+    """
+
+    def __init__(self, capacity: int = 20_000):
+        # 20k all-mpnet-base-v2 vectors (768 float32) are ~60 MB: the sentences of a few thousand passages.
+        self.capacity = capacity
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def embed(self, texts: Sequence[str], embed_fn: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        found: dict[str, np.ndarray] = {}
+        with self._lock:
+            for text in texts:
+                if text in self._vectors:
+                    self._vectors.move_to_end(text)
+                    found[text] = self._vectors[text]
+        missing = list(dict.fromkeys(t for t in texts if t not in found))
+        if missing or not texts:
+            vectors = np.asarray(embed_fn(missing), dtype=np.float32)
+            if not texts:
+                return vectors
+            found.update(zip(missing, vectors))
+            with self._lock:
+                for text, vector in zip(missing, vectors):
+                    self._vectors[text] = vector
+                while len(self._vectors) > self.capacity:
+                    self._vectors.popitem(last=False)
+        return np.stack([found[t] for t in texts])
+
+
 def build_embedder(settings: KBSettings) -> Embedder:
     if settings.embedding_model == HASH_EMBEDDER:
         return HashEmbedder()
     return SentenceTransformerEmbedder(settings.embedding_model, settings.device, settings.model_cache)
 
 
-__all__ = ["Embedder", "HashEmbedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]
+__all__ = ["Embedder", "EmbeddingCache", "HashEmbedder", "SentenceTransformerEmbedder", "build_embedder", "TokenSpans"]

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from .documents import Passage
-from .embeddings import Embedder, build_embedder
+from .embeddings import Embedder, EmbeddingCache, build_embedder
 from .errors import KnowledgeBaseError, KnowledgeBaseNotFoundError, ManifestMismatchError
 from .ingest import Changes, IngestReport, copy_uploads, next_snapshot, read_and_embed, vocabulary_of
 from .retrieval import Mode, Retrieval, normalize_query
@@ -51,6 +51,7 @@ class KnowledgeBase:
         self._settings = settings
         self._store = Store(self.root)
         self._embedder = embedder
+        self._sentence_vectors = EmbeddingCache()
         self._use(snapshot)
 
     def _use(self, snap: Snapshot) -> None:
@@ -193,12 +194,23 @@ class KnowledgeBase:
         queries = [normalize_query(q) for q in queries]
         if not self._snap.chunks or k <= 0:
             return [[] for _ in queries]
-        qvecs = self.embedder.embed(queries, self.settings.batch_size) if mode != "lexical" else None
+        qvecs = self._remembered(queries) if mode != "lexical" else None
         return self._retrieval.search(queries, qvecs, k, mode)
 
+    @property
+    def sentence_cache_capacity(self) -> int:
+        """How many vectors `embed` remembers."""
+        return self._sentence_vectors.capacity
+
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors for `texts` from this base's embedding model (for comparing sentences to a question)."""
-        return self.embedder.embed([normalize_query(t) for t in texts], self.settings.batch_size)
+        """Unit vectors for `texts` from this base's embedding model (for comparing sentences to a question).
+        Remembered (`EmbeddingCache`), like the questions searched: a passage's sentences are embedded once, not
+        for every question it answers."""
+        return self._remembered([normalize_query(t) for t in texts])
+
+    def _remembered(self, texts: list[str]) -> np.ndarray:
+        # A question is embedded once for its search and its comparison with the passages' sentences.
+        return self._sentence_vectors.embed(texts, lambda missing: self.embedder.embed(missing, self.settings.batch_size))
 
     # ----- writing -------------------------------------------------------------------------------
 

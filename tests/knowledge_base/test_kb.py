@@ -228,3 +228,37 @@ def test_embeddings_are_unit_length_and_deterministic(embedder):
     assert a.shape == (2, embedder.dimension)
     np.testing.assert_allclose(np.linalg.norm(a, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_embedding_cache_embeds_each_text_once_and_forgets_the_least_recently_used():
+    from knowledge_base.embeddings import EmbeddingCache, HashEmbedder
+
+    embedder, calls = HashEmbedder(), []
+
+    def embed(texts):
+        calls.append(list(texts))
+        return embedder.embed(texts)
+
+    cache = EmbeddingCache(capacity=3)
+    first = cache.embed(["refunds take 5 days", "returns are free", "refunds take 5 days"], embed)
+    assert calls == [["refunds take 5 days", "returns are free"]]  # each distinct missing text once
+    np.testing.assert_array_equal(first, embedder.embed(["refunds take 5 days", "returns are free", "refunds take 5 days"]))
+
+    again = cache.embed(["returns are free", "gift cards last 5 years"], embed)
+    assert calls[1:] == [["gift cards last 5 years"]]
+    np.testing.assert_array_equal(again, embedder.embed(["returns are free", "gift cards last 5 years"]))
+
+    cache.embed(["refunds take 5 days", "a fourth text"], embed)  # "refunds..." used again: "returns..." is oldest
+    assert len(cache) == 3
+    cache.embed(["returns are free"], embed)
+    assert calls[-1] == ["returns are free"]  # it was forgotten
+    assert cache.embed([], embed).shape == (0, embedder.dimension)
+
+
+def test_kb_embed_remembers_sentences_and_agrees_with_the_embedder(open_kb, embedder):
+    kb = open_kb()
+    texts = ["How long do refunds take?", "Refunds take 3-5 working days."]
+    first = kb.embed(texts)
+    np.testing.assert_allclose(first, embedder.embed(texts), atol=1e-5)
+    assert len(kb._sentence_vectors) == 2
+    np.testing.assert_array_equal(kb.embed(texts[::-1]), first[::-1])
