@@ -28,10 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-import numpy as np  # noqa: E402
-
 from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
-from knowledge_base.embeddings import Embedder, build_embedder  # noqa: E402
+from knowledge_base.embeddings import build_embedder  # noqa: E402
 from knowledge_base.evaluation import evaluate, read_queries, split_queries  # noqa: E402
 from knowledge_base.settings import DEFAULT_EMBEDDING_MODEL  # noqa: E402
 
@@ -56,28 +54,11 @@ def halves(queries: list[dict]) -> dict[str, list[dict]]:
     return {"tune": tune, "unseen": unseen, "novel": [q for q in unseen if not has_twin(q["query"])]}
 
 
-class MemoEmbedder(Embedder):
-    """`inner`, remembering the vector of every text it embedded: each weight searches the same queries,
-    which are then embedded once."""
-
-    def __init__(self, inner: Embedder):
-        self.inner, self.name, self.dimension = inner, inner.name, inner.dimension
-        self._vectors: dict[str, np.ndarray] = {}
-
-    def token_spans(self, text: str) -> list[tuple[int, int]]:
-        return self.inner.token_spans(text)
-
-    def embed_batch(self, texts) -> np.ndarray:
-        new = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if new:
-            self._vectors.update(zip(new, self.inner.embed_batch(new)))
-        return np.stack([self._vectors[t] for t in texts])
-
-
 def measure(model: str, data: Path, weights: list[float], work: Path) -> dict:
     """{set: {weight: {half: metrics}}} for one embedding model."""
     out: dict[str, dict] = {}
-    embedder = MemoEmbedder(build_embedder(KBSettings(embedding_model=model)))
+    # One knowledge base per set: it remembers the query vectors (`EmbeddingCache`), so each weight reuses them.
+    embedder = build_embedder(KBSettings(embedding_model=model))
     for name in SETS:
         root = work / f"{Path(model).name}-{name}"
         settings = KBSettings(kb_dir=root, embedding_model=model)

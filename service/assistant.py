@@ -45,7 +45,7 @@ from service.leaks import LeakCheck
 from service.prompting import defang, fit_messages
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
-from service.sources import Retriever, Source, faq_match, passage_text, to_sources
+from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, to_sources
 from service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -270,6 +270,7 @@ class Assistant:
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not. Whatever `guard` says, the answer must keep to the
         contact allow-list and not repeat the instructions."""
+        hits = close_to_best(hits, self.settings.passage_margin)
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")

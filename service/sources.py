@@ -64,6 +64,15 @@ def passage_text(hit, *, with_title: bool = True) -> str:
     return "\n".join(part for part in (hit.title, heading, hit.text) if part)
 
 
+def close_to_best(hits: Sequence, margin: float | None) -> list:
+    """The hits (best first) whose retrieval score is within `margin` of the best one's; all of them when
+    `margin` is None. A passage far below the best is rarely the one that answers (bench/passage_margin.py)
+    and costs prefill time, and a small model may answer from it."""
+    if margin is None or not hits:
+        return list(hits)
+    return [h for h in hits if h.score >= hits[0].score - margin]
+
+
 def faq_match(hits: Sequence, language: str, threshold: float):
     """The best hit when it is an FAQ entry whose question the customer's question matches closely
     (`question_score >= threshold`) and that is written in the customer's language; else None."""

@@ -172,6 +172,17 @@ def test_passages_are_dropped_lowest_first_when_the_question_alone_does_not_fit(
     assert "[1] Doc 0" in backend.requests[-1][0][-1]["content"]
 
 
+def test_passages_far_below_the_best_are_left_out_of_the_prompt_and_the_sources():
+    # RETURNS scores 0.9, WARRANTY 0.6: a margin of 0.2 leaves WARRANTY out; 0.4 keeps both, as no margin does.
+    for margin, titles in ((0.2, ["Returns and refunds"]), (0.4, ["Returns and refunds", "Warranty"]),
+                           (None, ["Returns and refunds", "Warranty"])):
+        assistant, backend, _ = make(passage_margin=margin)
+        reply = assistant.chat("How long do I have to return an item?")
+        reply.collect()
+        assert [s.title for s in reply.sources] == titles, margin
+        assert ("[2] Warranty" in backend.requests[-1][0][-1]["content"]) == (len(titles) == 2)
+
+
 def test_generation_settings_and_model_choice_reach_the_backend():
     assistant, backend, retriever = make()
     params = GenerationParams(max_tokens=77, temperature=0.1, model="support")
