@@ -22,9 +22,9 @@ import re
 from collections.abc import Iterable
 
 from knowledge_base.text import HAN_RANGES
+from service.claim_forms import CITATION  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
 
-_CITATION = re.compile(r"\[\d+\]")
 # A sentence ends at . ! ? ; before a space, or at Chinese 。！？； (no space follows those); a new line ends one too.
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -40,7 +40,7 @@ _WORD = re.compile(r"[a-z']+")
 
 
 def _core(text: str) -> str:
-    core = _EDGES.sub("", re.sub(r"\s+", " ", _CITATION.sub(" ", text)).lower().replace("*", ""))
+    core = _EDGES.sub("", re.sub(r"\s+", " ", CITATION.sub(" ", text)).lower().replace("*", ""))
     return _WORD.sub(lambda m: _PERSON.get(m.group(), m.group()), core)
 
 

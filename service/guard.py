@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from knowledge_base.text import HAN_RANGES
+from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.echoes import Echoes
 from service.grounding import Claim, Grounder, PremiseCheck
@@ -33,8 +34,6 @@ _TRAILING_NUMBER = re.compile(
     re.IGNORECASE,
 )
 
-
-_CITATION = re.compile(r"\[\d+\]")
 _SAYS_SOMETHING = re.compile(r"[^\W\d_]")  # a letter or a Chinese character
 
 
@@ -100,7 +99,7 @@ class GroundingGuard:
     def final(self, text: str) -> list[str]:
         """The unsupported items of the whole answer; an answer that is only citations ("[1]", a habit of
         small models) says nothing and fails too, unless `says_something` is off."""
-        if self.says_something and not _SAYS_SOMETHING.search(_CITATION.sub("", text)):
+        if self.says_something and not _SAYS_SOMETHING.search(CITATION.sub("", text)):
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
             return ["an answer that only repeats the question or the passages' headings"]

@@ -20,7 +20,9 @@ def test_headings_faq_questions_and_the_question_itself_say_nothing_even_cited_o
         "[2] Bank app shows 2 payments for the same order?",
         "**When will I get my refund?**",
         "退货需要多长时间？[1]",
+        "退货需要多长时间？【1】",
         "[1] [2]",
+        "[1, 2] When will I get my refund?",
         "[1] When will I get my refund? > Delivery",  # a passage's label, as the prompt shows it
     ):
         assert ECHOES.says_nothing(answer), answer
