@@ -198,10 +198,11 @@ def _html(text: str, path: Path, rel: str) -> Document:
         paras.clear()
 
     body = soup.body or soup
-    for el in body.find_all(["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "td", "blockquote", "dd", "dt"]):
-        if el.find_parent(["p", "li", "pre", "td", "blockquote"]) is not None:
+    blocks = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "pre", "table", "blockquote", "dd", "dt"]
+    for el in body.find_all(blocks):
+        if el.find_parent(["p", "li", "pre", "table", "blockquote"]) is not None:
             continue  # its text is already taken with the enclosing block
-        txt = re.sub(r"\s+", " ", el.get_text(" ", strip=True)).strip()
+        txt = _html_table(el) if el.name == "table" else re.sub(r"\s+", " ", el.get_text(" ", strip=True)).strip()
         if not txt:
             continue
         if el.name[0] == "h":
@@ -216,6 +217,21 @@ def _html(text: str, path: Path, rel: str) -> Document:
     if not sections:  # markup without block elements: keep its plain text
         sections = [Section("", _paragraphs(body.get_text("\n")))]
     return Document(doc_id=rel, title=title or path.stem, source=str(path), sections=sections)
+
+
+def _html_table(table) -> str:
+    """A table as a Markdown one (one paragraph, a row per line, the header row ruled off): each row keeps its
+    cells together ("| 红色常亮 | 硬件异常，请重启 |"), where one paragraph per cell would part a state from its
+    meaning, for the model and for the extractive answer alike."""
+    lines = []
+    for row in table.find_all("tr"):
+        cells = [re.sub(r"\s+", " ", c.get_text(" ", strip=True)).replace("|", "/") for c in row.find_all(["th", "td"])]
+        if not any(cells):
+            continue
+        lines.append("| " + " | ".join(cells) + " |")
+        if len(lines) == 1 and row.find("th") is not None and not row.find("td"):
+            lines.append("|" + "---|" * len(cells))
+    return "\n".join(lines)
 
 
 def _pdf(data: bytes, path: Path, rel: str) -> Document:

@@ -9,7 +9,8 @@ conversation; callers pass the history in).
 
 Contract:
 - Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
-  short follow-up) go into a delimited data block in the last user message; the system prompt is
+  short follow-up), less those scoring more than `passage_margin` below the best one, go into a delimited data
+  block in the last user message; the system prompt is
   `customer_service_system_prompt`, the one fine-tuning trains with. When the knowledge base finds nothing
   relevant (`retriever.is_relevant`), or (with the guard on) no sentence of the passages comes within
   `extractive_min_similarity` of the question, the reply says so and offers a person, without calling the model.

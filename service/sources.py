@@ -70,7 +70,8 @@ def close_to_best(hits: Sequence, margin: float | None) -> list:
     and costs prefill time, and a small model may answer from it."""
     if margin is None or not hits:
         return list(hits)
-    return [h for h in hits if h.score >= hits[0].score - margin]
+    floor = hits[0].score - margin - 1e-9  # a score exactly `margin` below is kept, whatever the float rounding
+    return [h for h in hits if h.score >= floor]
 
 
 def faq_match(hits: Sequence, language: str, threshold: float):

@@ -51,6 +51,19 @@ def test_html_drops_scripts_and_keeps_headings(tmp_path):
     assert "secret" not in doc.text()
 
 
+def test_html_tables_keep_each_row_together_as_a_markdown_table(tmp_path):
+    p = tmp_path / "refunds.html"
+    p.write_text("<html><body><h2>When will I get my refund?</h2><table>"
+                 "<thead><tr><th>Payment method</th><th>Time</th></tr></thead><tbody>"
+                 "<tr><td>PayPal</td><td>1–2 working days</td></tr><tr><td>Card <b>or</b> Apple Pay</td><td>3–5 days</td></tr>"
+                 "<tr><td></td><td></td></tr></tbody></table><p>Questions? Ask us.</p></body></html>", encoding="utf-8")
+    [doc] = load(p)
+    assert doc.sections[0].paragraphs == [
+        "| Payment method | Time |\n|---|---|\n| PayPal | 1–2 working days |\n| Card or Apple Pay | 3–5 days |",
+        "Questions? Ask us.",
+    ]
+
+
 def test_html_text_the_page_does_not_show_is_not_ingested(tmp_path):
     """Hidden text is where instructions for an assistant get planted; no reader ever checked it."""
     p = tmp_path / "page.html"

@@ -1,0 +1,88 @@
+"""Time to first token of the app's own prompts with every passage and with the passage margin, side by side.
+
+    .venv/bin/python bench/prompt_ttft.py --llm-url http://127.0.0.1:8031/v1 [--margin 0.3] [--questions 20]
+
+For the first N questions of each language of the dev QA set (`samples/qa_dev.jsonl`, sample knowledge base)
+that the knowledge base finds relevant, the assistant builds its prompt twice (`Assistant.grounded_prompt`:
+every one of the k passages retrieved, and those within `--margin` of the best), and each is sent to the model
+server for one token, one request at a time, the two variants in alternating order. A marker unique to each
+request opens the user message, so the server's prefix cache serves the system prompt (as it does for the app)
+but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
+variant and language, and their ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
+from service.backends import GenerationParams  # noqa: E402
+from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
+from service.backends.scripted import ScriptedBackend  # noqa: E402
+from service.evaluation import load_qa  # noqa: E402
+from service.language import detect_language  # noqa: E402
+from service.settings import AssistantSettings, Settings  # noqa: E402
+from service.sources import close_to_best  # noqa: E402
+from service.startup import build_assistant, with_sample_defaults  # noqa: E402
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--llm-url", required=True)
+    parser.add_argument("--kb", type=Path, default=Path("data/kb"))
+    parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
+    parser.add_argument("--margin", type=float, default=0.3)
+    parser.add_argument("--questions", type=int, default=10, help="per language")
+    args = parser.parse_args(argv)
+
+    kb = KnowledgeBase.open(args.kb, KBSettings(kb_dir=args.kb))
+    settings = Settings()
+    assistant = build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(), kb),
+                                log=lambda _: None)
+    server = OpenAIChatBackend(args.llm_url)
+    params = GenerationParams(max_tokens=1, temperature=0.0)
+    results: dict[tuple[str, str], list[tuple[float, int]]] = {}
+    counts = dict.fromkeys(("en", "zh"), 0)
+    for n, item in enumerate(load_qa(args.qa)):
+        if counts.get(item.lang, args.questions) >= args.questions:
+            continue
+        hits, relevant = assistant.retrieve(item.question)
+        if not relevant:
+            continue
+        counts[item.lang] += 1
+        variants = {"every passage": hits, f"margin {args.margin}": close_to_best(hits, args.margin)}
+        order = list(variants) if n % 2 == 0 else list(variants)[::-1]
+        for name in order:
+            prompt = assistant.grounded_prompt(item.question, [], variants[name], assistant.params(),
+                                               detect_language(item.question))
+            messages = [*prompt.messages[:-1], {**prompt.messages[-1],
+                                                "content": f"({uuid.uuid4().hex})\n{prompt.messages[-1]['content']}"}]
+            tokens = sum(assistant.count_tokens(m["content"]) for m in messages)
+            start = time.perf_counter()
+            for _ in server.stream(messages, params):
+                break
+            results.setdefault((item.lang, name), []).append((time.perf_counter() - start, tokens))
+
+    print(f"time to first token, one request at a time ({args.llm_url}); questions: {counts}")
+    print("| language | prompt | TTFT p50 | TTFT mean | prompt tokens (mean) | TTFT mean vs every passage |")
+    print("|---|---|---:|---:|---:|---:|")
+    for lang in ("en", "zh"):
+        base = statistics.mean(t for t, _ in results.get((lang, "every passage"), [(float("nan"), 0)]))
+        for name in ("every passage", f"margin {args.margin}"):
+            rows = results.get((lang, name), [])
+            if rows:
+                mean = statistics.mean(t for t, _ in rows)
+                print(f"| {lang} | {name} | {statistics.median(t for t, _ in rows):.2f} s | {mean:.2f} s "
+                      f"| {statistics.mean(k for _, k in rows):.0f} | {mean / base:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
