@@ -114,6 +114,9 @@ bench: install
 	$(PY) bench/relevance.py
 	$(PY) bench/finetune.py
 	$(PY) bench/e2e.py
+	$(PY) bench/sentence_floor.py
+	$(PY) bench/passage_margin.py
+	$(PY) bench/floor_heldout.py
 
 clean:
 	rm -rf $(VENV) $(QUANT_VENV) data build *.egg-info

@@ -4,7 +4,8 @@
     if changes:
         next_snap = next_snapshot(snap, changes, vectors, settings, embedder.name)  # then Store.save it
 
-Contract: a file whose bytes are unchanged since it was last ingested is skipped unread; a changed
+Contract: a file whose bytes are unchanged since it was last ingested (by the same `READER_VERSION`) is
+skipped unread; a changed
 file replaces exactly its own documents' chunks, and documents that disappeared from it are
 removed; a document may move to another file. A file that cannot be read or parsed, or that holds a
 document id another file of the same run holds, is listed in `report.failed` with a one-line reason
@@ -26,7 +27,7 @@ from .documents import Chunk, Document
 from .embeddings import Embedder
 from .errors import DocumentLoadError
 from .ingest_plan import expand
-from .loaders import parse_file, read_checked
+from .loaders import READER_VERSION, parse_file, read_checked
 from .sandbox import shared_parser
 from .settings import KBSettings
 from .store import Snapshot
@@ -107,7 +108,7 @@ def _read(
         source = str(path.resolve())
         try:
             data = read_checked(path, max_bytes)
-            file_hash = hashlib.sha256(data).hexdigest()
+            file_hash = hashlib.sha256(f"reader {READER_VERSION}\n".encode() + data).hexdigest()
             if snap.sources.get(source, {}).get("hash") == file_hash:
                 report.skipped += len(snap.sources[source]["doc_ids"])
                 claimed.update((doc_id, path) for doc_id in snap.sources[source]["doc_ids"])

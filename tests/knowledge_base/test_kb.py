@@ -114,6 +114,19 @@ def test_reingest_skips_unchanged_and_replaces_exactly_the_changed(open_kb, docs
     assert all(hits[0].dense_score > 0.95 for hits in nearest)
 
 
+def test_a_new_reader_version_reads_unchanged_files_again_and_reembeds_nothing_unchanged(open_kb, docs, monkeypatch):
+    import knowledge_base.ingest as ingest
+
+    kb = open_kb()
+    kb.ingest([docs])
+    hashes = {src: info["hash"] for src, info in kb._snap.sources.items()}
+    monkeypatch.setattr(ingest, "READER_VERSION", ingest.READER_VERSION + 1)
+    again = kb.ingest([docs])
+    assert (again.added, again.updated, again.skipped, again.chunks) == (0, 0, 9, 0)  # same text: no re-embedding
+    assert all(kb._snap.sources[src]["hash"] != h for src, h in hashes.items())  # but every file was read again
+    assert kb.ingest([docs]).skipped == 9
+
+
 def test_remove_and_reopen(open_kb, docs, embedder, settings):
     kb = open_kb()
     kb.ingest([docs])
