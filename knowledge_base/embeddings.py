@@ -87,15 +87,23 @@ class SentenceTransformerEmbedder(Embedder):
         dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
         self.dimension = int(dim())
         self._tokenizer = self.model.tokenizer
+        # One caller at a time: the Rust tokenizer is one shared object that each call reconfigures (truncation,
+        # padding), and a second thread using it meanwhile fails with "RuntimeError: Already borrowed"
+        # (huggingface/tokenizers#537). The app embeds from many request threads and a background warm-up; the
+        # model uses every core for one call anyway.
+        self._lock = threading.Lock()
 
     def embed_batch(self, texts: Sequence[str]) -> np.ndarray:
-        vectors = self.model.encode(
-            list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
-        )
+        with self._lock:
+            vectors = self.model.encode(
+                list(texts), batch_size=len(texts), normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
     def token_spans(self, text: str) -> list[tuple[int, int]]:
-        enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
+        with self._lock:
+            enc = self._tokenizer(text, add_special_tokens=False, return_offsets_mapping=True, truncation=False)
         return [tuple(o) for o in enc["offset_mapping"]]
 
 

@@ -49,15 +49,16 @@ def open_knowledge_base(kb_dir: Path, *, samples: bool = True, settings=None, lo
     return kb
 
 
-def remember_sentences(kb, *, batch: int = 64) -> int:
+def remember_sentences(kb, *, batch: int = 16) -> int:
     """Embed every quotable sentence of the knowledge base once, at the lowest CPU priority, and return how many.
 
     With the guard on, every question is compared with the sentences of its passages before the model is
     called (the sentence floor, `Assistant._quote`); the knowledge base remembers the vectors
     (`KnowledgeBase.embed`), so after this the comparison embeds only the question (bench/sentence_floor.py:
     0.9 s p50, 4.3 s max per question cold against ~1 ms warm on the sample base). Meant for a background
-    thread while the model server starts (the sample base: ~1,000 sentences, about a minute on two cores). A
-    base with more sentences than the cache keeps is not warmed: they would only push each other out."""
+    thread while the model server starts (the sample base: ~1,000 sentences, about a minute on two cores); small
+    batches, as a customer's question waits for the embedding model meanwhile. A base with more sentences than
+    the cache keeps is not warmed: they would only push each other out."""
     texts = kb.texts_of(["*"])
     sentences = list(dict.fromkeys(s for t in texts for s in split_sentences(t) if not is_question(s)))
     capacity = kb.sentence_cache_capacity

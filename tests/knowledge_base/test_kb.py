@@ -275,3 +275,20 @@ def test_kb_embed_remembers_sentences_and_agrees_with_the_embedder(open_kb, embe
     np.testing.assert_allclose(first, embedder.embed(texts), atol=1e-5)
     assert len(kb._sentence_vectors) == 2
     np.testing.assert_array_equal(kb.embed(texts[::-1]), first[::-1])
+
+
+def test_the_embedder_serves_many_threads_at_once(embedder):
+    """Request threads and the sentence warm-up share one embedder; its Rust tokenizer must not see two callers
+    at once ("RuntimeError: Already borrowed")."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [["short"], ["a somewhat longer sentence about refunds and returns " * 3, "x"], ["退货需要多长时间？"] * 3]
+
+    def work(i: int):
+        vectors = embedder.embed_batch(texts[i % 3])
+        spans = embedder.token_spans("Refunds take 3-5 working days " * (i % 4 + 1))
+        return vectors.shape[0], len(spans) > 0
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(work, range(64)))
+    assert results == [(len(texts[i % 3]), True) for i in range(64)]
