@@ -34,7 +34,7 @@ SAMPLE_KB = REPO / "samples" / "kb"
 SAMPLE_GLOSSARY = REPO / "samples" / "glossary.json"
 SAMPLE_COMPANY = "Voltway"
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 def open_knowledge_base(kb_dir: Path, *, samples: bool = True, settings=None, log: Callable[[str], None] = print):
@@ -50,26 +50,32 @@ def open_knowledge_base(kb_dir: Path, *, samples: bool = True, settings=None, lo
 
 
 def remember_sentences(kb, *, batch: int = 16) -> int:
-    """Embed every quotable sentence of the knowledge base once, at the lowest CPU priority, and return how many.
+    """Embed every quotable sentence of the knowledge base once and return how many (0 when it cannot).
 
     With the guard on, every question is compared with the sentences of its passages before the model is
     called (the sentence floor, `Assistant._quote`); the knowledge base remembers the vectors
     (`KnowledgeBase.embed`), so after this the comparison embeds only the question (bench/sentence_floor.py:
     0.9 s p50, 4.3 s max per question cold against ~1 ms warm on the sample base). Meant for a background
-    thread while the model server starts (the sample base: ~1,000 sentences, about a minute on two cores); small
-    batches, as a customer's question waits for the embedding model meanwhile. A base with more sentences than
-    the cache keeps is not warmed: they would only push each other out."""
-    texts = kb.texts_of(["*"])
-    sentences = list(dict.fromkeys(s for t in texts for s in split_sentences(t) if not is_question(s)))
-    capacity = kb.sentence_cache_capacity
-    if len(sentences) > capacity:
-        log.info("not remembering %d sentences: more than the %d the cache keeps", len(sentences), capacity)
+    thread while the model server starts (the sample base: ~1,000 sentences, about a minute on two cores). The
+    calling thread runs at the lowest priority (torch's worker threads, shared with requests, keep theirs), in
+    small batches, since a customer's question waits for the embedding model meanwhile. A base with more
+    sentences than the cache keeps is not warmed: they would only push each other out. Never raises: a failure
+    here is one the first question meets and reports."""
+    try:
+        texts = kb.texts_of(["*"])
+        sentences = list(dict.fromkeys(s for t in texts for s in split_sentences(t) if not is_question(s)))
+        capacity = kb.sentence_cache_capacity
+        if len(sentences) > capacity:
+            logger.info("not remembering %d sentences: more than the %d the cache keeps", len(sentences), capacity)
+            return 0
+        with contextlib.suppress(OSError, AttributeError):  # Linux: lowers only this thread's priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+        for start in range(0, len(sentences), batch):
+            kb.embed(sentences[start : start + batch])
+    except Exception as e:  # noqa: BLE001 - a background warm-up must not print a traceback into the app's log
+        logger.warning("could not embed the knowledge base's sentences ahead of time: %s", e)
         return 0
-    with contextlib.suppress(OSError, AttributeError):  # Linux: lower only this thread's priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
-    for start in range(0, len(sentences), batch):
-        kb.embed(sentences[start : start + batch])
-    log.info("remembered the vectors of %d knowledge-base sentences", len(sentences))
+    logger.info("remembered the vectors of %d knowledge-base sentences", len(sentences))
     return len(sentences)
 
 

@@ -54,3 +54,11 @@ def test_a_base_larger_than_the_cache_is_not_remembered(tmp_path):
     embedder.texts.clear()
     assert remember_sentences(kb) == 0
     assert embedder.texts == []
+
+
+def test_a_failing_knowledge_base_is_not_remembered_and_nothing_is_raised():
+    class Broken:
+        def texts_of(self, patterns):
+            raise OSError("disk gone")
+
+    assert remember_sentences(Broken()) == 0
