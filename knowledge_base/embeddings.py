@@ -150,6 +150,8 @@ class EmbeddingCache:
         return len(self._vectors)
 
     def embed(self, texts: Sequence[str], embed_fn: Callable[[list[str]], np.ndarray]) -> np.ndarray:
+        if not texts:
+            return np.asarray(embed_fn([]), dtype=np.float32)  # the (0, dimension) array only the model knows
         found: dict[str, np.ndarray] = {}
         with self._lock:
             for text in texts:
@@ -157,10 +159,8 @@ class EmbeddingCache:
                     self._vectors.move_to_end(text)
                     found[text] = self._vectors[text]
         missing = list(dict.fromkeys(t for t in texts if t not in found))
-        if missing or not texts:
+        if missing:
             vectors = np.asarray(embed_fn(missing), dtype=np.float32)
-            if not texts:
-                return vectors
             found.update(zip(missing, vectors))
             with self._lock:
                 for text, vector in zip(missing, vectors):
