@@ -29,8 +29,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
-from knowledge_base.evaluation import read_queries  # noqa: E402
+from knowledge_base import KnowledgeBase  # noqa: E402
+from knowledge_base.evaluation import open_labelled_set  # noqa: E402
 from service.extractive import is_question, split_sentences  # noqa: E402
 from service.settings import AssistantSettings  # noqa: E402
 
@@ -75,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in SETS:
-            settings = KBSettings(kb_dir=Path(tmp) / name)
-            kb = KnowledgeBase.open(settings.kb_dir, settings, create=True)
-            kb.ingest([args.data / name / "kb.jsonl"])
-            queries = read_queries(args.data / name / "dev_queries.jsonl")
+            kb, queries = open_labelled_set(args.data / name, Path(tmp) / name)
             random.Random(0).shuffle(queries)
             results[name] = measure(kb, queries[: args.queries], args.k)
 

@@ -33,7 +33,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 import numpy as np  # noqa: E402
 
 from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
-from knowledge_base.evaluation import read_queries, split_queries  # noqa: E402
+from knowledge_base.evaluation import open_labelled_set, split_queries  # noqa: E402
 from service.evaluation import has_facts, load_qa  # noqa: E402
 from service.language import approx_tokens  # noqa: E402
 from service.settings import AssistantSettings  # noqa: E402
@@ -81,10 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     columns: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name in SETS:
-            settings = KBSettings(kb_dir=Path(tmp) / name)
-            kb = KnowledgeBase.open(settings.kb_dir, settings, create=True)
-            kb.ingest([args.data / name / "kb.jsonl"])
-            queries = read_queries(args.data / name / "dev_queries.jsonl")
+            kb, queries = open_labelled_set(args.data / name, Path(tmp) / name)
             for half in ("tune", "unseen"):
                 rows = split_queries(queries, half)
                 gold = {q["query"]: q["doc_id"] for q in rows}

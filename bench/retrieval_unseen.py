@@ -28,9 +28,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
+from knowledge_base import KBSettings  # noqa: E402
 from knowledge_base.embeddings import build_embedder  # noqa: E402
-from knowledge_base.evaluation import evaluate, read_queries, split_queries  # noqa: E402
+from knowledge_base.evaluation import evaluate, open_labelled_set, split_queries  # noqa: E402
 from knowledge_base.settings import DEFAULT_EMBEDDING_MODEL  # noqa: E402
 
 SETS = ("stackfaq", "covidfaq")
@@ -62,9 +62,8 @@ def measure(model: str, data: Path, weights: list[float], work: Path) -> dict:
     for name in SETS:
         root = work / f"{Path(model).name}-{name}"
         settings = KBSettings(kb_dir=root, embedding_model=model)
-        kb = KnowledgeBase.open(root, settings, create=True, embedder=embedder)
-        kb.ingest([data / name / "kb.jsonl"])
-        parts = halves(read_queries(data / name / "dev_queries.jsonl"))
+        kb, queries = open_labelled_set(data / name, root, settings, embedder)
+        parts = halves(queries)
         out[name] = {}
         for weight in weights:
             kb.settings = settings.model_copy(update={"lexical_weight": weight})

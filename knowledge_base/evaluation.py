@@ -13,8 +13,10 @@ import json
 from pathlib import Path
 from typing import Literal
 
+from .embeddings import Embedder
 from .errors import KnowledgeBaseError
 from .kb import KnowledgeBase, Mode
+from .settings import KBSettings
 
 
 def read_queries(path: Path) -> list[dict]:
@@ -36,6 +38,19 @@ def read_queries(path: Path) -> list[dict]:
     if not rows:
         raise KnowledgeBaseError(f"{path} holds no queries.")
     return rows
+
+
+def open_labelled_set(
+    folder: Path, root: Path, settings: KBSettings | None = None, embedder: Embedder | None = None
+) -> tuple[KnowledgeBase, list[dict]]:
+    """A labelled FAQ set laid out as the shared data lays it out (`kb.jsonl` and `dev_queries.jsonl` in
+    `folder`), ingested into a new knowledge base in `root`, and its queries. Raises `KnowledgeBaseError` with
+    the reader's one-line reason when the set cannot be read."""
+    kb = KnowledgeBase.open(root, settings or KBSettings(kb_dir=root), create=True, embedder=embedder)
+    report = kb.ingest([folder / "kb.jsonl"])
+    if report.failed:
+        raise KnowledgeBaseError(report.failed[0][1])
+    return kb, read_queries(folder / "dev_queries.jsonl")
 
 
 Half = Literal["tune", "unseen"]

@@ -292,3 +292,18 @@ def test_the_embedder_serves_many_threads_at_once(embedder):
     with ThreadPoolExecutor(8) as pool:
         results = list(pool.map(work, range(64)))
     assert results == [(len(texts[i % 3]), True) for i in range(64)]
+
+
+def test_a_labelled_set_opens_with_its_queries_and_a_missing_one_is_a_clear_error(tmp_path):
+    from knowledge_base.embeddings import HashEmbedder
+    from knowledge_base.evaluation import open_labelled_set
+
+    folder = tmp_path / "set"
+    folder.mkdir()
+    write_jsonl(folder / "kb.jsonl", [{"id": "pw", "question": "How do I reset my password?", "answer": "Use the link."}])
+    write_jsonl(folder / "dev_queries.jsonl", [{"query": "forgot password", "doc_id": "pw"}])
+    settings = KBSettings(kb_dir=tmp_path / "kb", embedding_model="hash")
+    kb, queries = open_labelled_set(folder, settings.kb_dir, settings, HashEmbedder())
+    assert [d.doc_id for d in kb.documents()] == ["pw"] and queries == [{"query": "forgot password", "doc_id": "pw"}]
+    with pytest.raises(KnowledgeBaseError, match="no-such-set"):
+        open_labelled_set(tmp_path / "no-such-set", tmp_path / "kb2", settings, HashEmbedder())

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from knowledge_base import KBSettings, KnowledgeBase
-from knowledge_base.evaluation import evaluate, read_queries
+from knowledge_base import KBSettings
+from knowledge_base.evaluation import evaluate, open_labelled_set
 
 DATA = Path(__file__).resolve().parents[2] / ".." / "shared" / "data"
 
@@ -35,11 +35,7 @@ def test_default_config_meets_measured_quality(name, default_embedder, tmp_path)
     folder = DATA / name
     if not (folder / "kb.jsonl").exists():
         pytest.skip(f"shared evaluation data not found at {folder}")
-    settings = KBSettings(kb_dir=tmp_path / "kb")
-    kb = KnowledgeBase.open(settings.kb_dir, settings, create=True, embedder=default_embedder)
-    report = kb.ingest([folder / "kb.jsonl"])
-    assert not report.failed
-    queries = read_queries(folder / "dev_queries.jsonl")
+    kb, queries = open_labelled_set(folder, tmp_path / "kb", embedder=default_embedder)  # raises if unreadable
     hybrid = evaluate(kb, queries)
     dense = evaluate(kb, queries, mode="dense")
     print(name, "hybrid", hybrid, "dense", dense)
