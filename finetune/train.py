@@ -320,8 +320,6 @@ def load_base(args: TrainArgs, log: Callable[[str], None]):
 
         # The trainer turns gradient checkpointing on (or not) from its config; peft would otherwise force it on.
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
-    elif device == "cuda":
-        model.to(device)
     torch.manual_seed(args.seed)
     return model, tokenizer, inference_template, resolved.source
 

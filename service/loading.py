@@ -1,7 +1,7 @@
 """Load a causal language model with transformers, in its own precision or in 4-bit NF4.
 
-Contract of `load_causal_lm(source, dtype, load_in_4bit=...)`: the model on the GPU when there is one
-(4-bit) or on the CPU, in `dtype` (4-bit: the compute dtype). With `load_in_4bit` the linear layers are
+Contract of `load_causal_lm(source, dtype, load_in_4bit=...)`: the model on the first GPU when there is
+one, else on the CPU, in `dtype` (4-bit: the compute dtype). With `load_in_4bit` the linear layers are
 bitsandbytes NF4 with double quantisation (QLoRA's recipe), and on CPU the memory-mapped checkpoint and
 the heap that quantising went through are given back once the weights are quantised. `OSError` from
 transformers (missing or broken checkpoint) propagates; callers turn it into their own error.
@@ -16,9 +16,9 @@ def load_causal_lm(source: str, dtype, *, load_in_4bit: bool = False):
     import torch
     from transformers import AutoModelForCausalLM, BitsAndBytesConfig
 
-    if not load_in_4bit:
-        return AutoModelForCausalLM.from_pretrained(source, dtype=dtype)
     on_gpu = torch.cuda.is_available()
+    if not load_in_4bit:
+        return AutoModelForCausalLM.from_pretrained(source, dtype=dtype, device_map={"": 0} if on_gpu else None)
     model = AutoModelForCausalLM.from_pretrained(
         source,
         dtype=dtype,

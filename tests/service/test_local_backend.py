@@ -100,3 +100,20 @@ def test_four_bit_loading_on_cpu_lets_go_of_the_mapped_checkpoint(tiny_chat_mode
     model = load_causal_lm(str(own_copy), torch.float32, load_in_4bit=True)
     assert not mapped()
     assert model.get_input_embeddings().weight is model.get_output_embeddings().weight or not model.config.tie_word_embeddings
+
+
+@pytest.mark.parametrize("load_in_4bit", [False, True])
+def test_a_gpu_gets_the_model_in_either_precision(monkeypatch, load_in_4bit):
+    """With a GPU, both precisions are loaded onto it (the full-precision model used to stay on the CPU);
+    bench/gpu_paths.py runs the real thing on CUDA."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
+    from service.loading import load_causal_lm
+
+    asked: dict = {}
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(AutoModelForCausalLM, "from_pretrained", lambda source, **kwargs: asked.update(kwargs))
+    load_causal_lm("some/model", torch.bfloat16, load_in_4bit=load_in_4bit)
+    assert asked["device_map"] == {"": 0}
+    assert asked["dtype"] is torch.bfloat16
