@@ -1,5 +1,6 @@
 """Does the knowledge base answer this question? The model's one-word verdict on the passages, asked
-before it answers (`ASSISTANT_ANSWER_CHECK`, off by default).
+before it answers (`ASSISTANT_ANSWER_CHECK`, off by default), and its own "I don't know" in an answer
+(`says_it_does_not_know`, always on: the reply then declines the app's way, with a person offered).
 
 Small models answer from whatever passages they are given: asked "does the HomeHub work with Alexa?"
 with passages about the HomeHub that never mention Alexa, Qwen2.5-Coder-1.5B says yes. The grounding
@@ -36,6 +37,30 @@ def verdict(text: str) -> bool | None:
     if _YES.match(text):
         return True
     return None
+
+
+# A generated answer that declines: its first sentence says the model does not know or the passages do not say.
+# Narrower than "not" anywhere: "it is not covered by the warranty" and "the memory cannot be upgraded" answer.
+_DOES_NOT_KNOW = re.compile(
+    r"\bI(?:'m| am) not sure\b|\bI (?:do not|don[’']?t) know\b|"
+    r"\bI (?:could not|couldn[’']?t|cannot|can[’']?t|was unable to|am unable to) (?:find|answer|say|tell)\b|"
+    r"\b(?:the )?(?:passages?|knowledge base|help cent(?:re|er)) (?:do(?:es)? not|don[’']?t|doesn[’']?t) "
+    r"(?:mention|contain|say|answer|cover|include|provide|specify|state)\b|\bno information (?:about|on|regarding)\b|"
+    r"不知道|不清楚|没有找到|找不到|无法(?:回答|确定|确认)|没有相关(?:信息|内容|说明)|(?:没有|未)(?:提到|提及)",
+    re.IGNORECASE,
+)
+# ... unless it turns to an answer after all ("I don't know the exact day, but refunds take 3 days").
+_TURNS = re.compile(r"\b(?:but|however|although)\b|但|不过|可是", re.IGNORECASE)
+_FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?。！？](?=\s|$)|$)", re.DOTALL)
+
+
+def says_it_does_not_know(answer: str) -> bool:
+    """The answer's first sentence declines and does not turn to an answer: the passages did not answer it.
+
+    The app then declines the way it does when retrieval finds nothing (status `no_answer`, a person offered),
+    so the customer gets the same handoff and the dashboard counts the question as unresolved."""
+    first = _FIRST_SENTENCE.match(answer.strip()).group()
+    return bool(_DOES_NOT_KNOW.search(first)) and not _TURNS.search(first)
 
 
 class NotInPassages(Exception):  # noqa: N818 - a signal that ends a stream, not an error

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, Protocol
 
-from service.answerability import NotInPassages
+from service.answerability import NotInPassages, says_it_does_not_know
 from service.backends import ChatMessage
 from service.errors import AssistantError
 from service.sources import Source
@@ -53,7 +53,8 @@ class Reply:
     `sources` are known before the first chunk; `text`, `status`, `replaced` and `timings` are final after
     the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
-    `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk ends as `decline()`.
+    `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
+    says it does not know (`says_it_does_not_know`), ends as `decline()`.
     """
 
     def __init__(
@@ -128,7 +129,7 @@ class Reply:
                     delta, self.text = raw[len(self.text) : shown], raw[:shown]
                     yield delta
         except NotInPassages as e:
-            yield self._declined(e.verdict_text)
+            yield self._declined(f"the model's verdict on the passages was {e.verdict_text!r}")
             return
         except AssistantError as e:
             yield self._settle(raw) + self._fail(str(e))
@@ -143,6 +144,9 @@ class Reply:
         unsupported = self._check.final(raw) if self._check is not None else []
         if unsupported:
             yield self._replace(unsupported)
+            return
+        if self._decline is not None and says_it_does_not_know(raw):
+            yield self._declined("the generated answer says it does not know")
             return
         if len(raw) > len(self.text):
             self._mark_first()
@@ -170,11 +174,12 @@ class Reply:
         self.status, self.text, self.sources = self._fallback()
         return self.text
 
-    def _declined(self, verdict: str) -> str:
-        """The model said, before answering, that the passages do not answer the question: say so."""
+    def _declined(self, reason: str) -> str:
+        """The model said, before or in its answer, that the passages do not answer the question: decline the
+        app's way (`decline()`: status no_answer, a person offered), replacing what was shown."""
         self._mark_first()
         self.replaced = ["the passages do not answer the question"]
-        log.info("answer declined: the model's verdict on the passages was %r", verdict)
+        log.info("answer declined: %s", reason)
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text
 

@@ -3,7 +3,7 @@ becomes "I don't know, shall I get a person?" without generating an answer."""
 
 import pytest
 
-from service.answerability import verdict
+from service.answerability import says_it_does_not_know, verdict
 from service.assistant import Assistant
 from service.prompts import NO_ANSWER
 from service.settings import AssistantSettings
@@ -70,3 +70,38 @@ def test_switched_off_by_argument_or_setting_and_off_by_default():
     off.chat("How long do I have to return an item?").collect()
     assert backend.checks == [] and off_backend.checks == [] and len(off_backend.requests) == 1
     assert AssistantSettings().answer_check is False
+
+
+@pytest.mark.parametrize(
+    ("answer", "declines"),
+    [("I do not know.", True), ("I'm sorry, I don't know the answer to that.", True),
+     ("The passages do not mention Alexa. [3]", True), ("抱歉，我无法回答这个问题。", True),
+     ("抱歉，我无法确定您发的快递是否是顺丰。我需要查看订单信息来确认。", True),
+     ("No, it is not covered by the warranty [2].", False), ("The memory cannot be upgraded [1].", False),
+     ("I don't know the exact day, but refunds take 3 working days [1].", False),
+     ("Returns are free within 30 days [1]. I do not know about gift cards.", False),
+     ("没有积分，不能抵钱。[1]", False), ("Version 1.2 is out. I don't know.", False)],
+)
+def test_an_answer_declines_when_its_first_sentence_says_it_does_not_know(answer, declines):
+    assert says_it_does_not_know(answer) is declines
+
+
+@pytest.mark.parametrize(
+    ("question", "said", "declined"),
+    [("Does the HomeHub work with Alexa?", "I do not know.", NO_ANSWER["en"]),
+     ("homehub 能接入米家吗", "抱歉，我无法回答这个问题。", NO_ANSWER["zh"])],
+)
+def test_a_generated_i_dont_know_becomes_the_apps_decline_with_a_person_offered(question, said, declined):
+    assistant, backend = make(answer_check=False)
+    backend.enqueue(said)
+    reply = assistant.chat(question)
+    assert reply.collect() == declined
+    assert reply.status == "no_answer" and reply.sources == []
+    assert reply.replaced == ["the passages do not answer the question"]
+
+
+def test_an_answer_that_only_says_no_stays_an_answer():
+    assistant, backend = make(answer_check=False)
+    backend.enqueue("No, accidental damage is not covered by the warranty [1].")
+    reply = assistant.chat("Is a cracked screen covered by the warranty?")
+    assert reply.collect() == "No, accidental damage is not covered by the warranty [1]." and reply.status == "generated"
