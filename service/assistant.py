@@ -289,7 +289,10 @@ class Assistant:
             passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
             contacts=self.contacts.current().checker(question),
             # The instructions are the system prompt and the fixed wording of the question's frame.
-            leaks=LeakCheck(f"{prompt.system}\n{prompts.GROUNDED_QUESTION}", [*passages, prompts.DECLINE_INSTRUCTION]),
+            leaks=LeakCheck(
+                f"{prompt.system}\n{prompts.GROUNDED_QUESTION}",
+                [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT],
+            ),
         )
         if answer_check:
             chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
