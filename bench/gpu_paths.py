@@ -30,26 +30,14 @@ sys.path.insert(0, str(ROOT))
 def build_random_model(tokenizer_dir: Path, folder: Path) -> Path:
     """A 4-layer, 256-wide random Llama with `tokenizer_dir`'s tokenizer and chat template, saved in bf16."""
     import torch
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+    from transformers import AutoTokenizer
+
+    from tests.tiny_models import save_random_llama
 
     tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=256,
-        intermediate_size=512,
-        num_hidden_layers=4,
-        num_attention_heads=4,
-        num_key_value_heads=2,
-        max_position_embeddings=2048,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-        pad_token_id=tokenizer.pad_token_id,
-        tie_word_embeddings=True,
+    return save_random_llama(
+        folder, tokenizer, hidden_size=256, layers=4, max_positions=2048, dtype=torch.bfloat16, tie_word_embeddings=True
     )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).to(torch.bfloat16).save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 def run_cli(args: list[str], log_file: Path) -> tuple[int, float]:

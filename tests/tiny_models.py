@@ -36,26 +36,34 @@ def build_tiny_tokenizer():
 
 
 def save_tiny_chat_model(directory: Path) -> Path:
-    """Save a 2-layer, 16-wide random Llama and its ChatML tokenizer into `directory`."""
+    """Save a 2-layer, 64-wide random Llama and its ChatML tokenizer into `directory`."""
+    return save_random_llama(directory, build_tiny_tokenizer(), hidden_size=64, layers=2, max_positions=512)
+
+
+def save_random_llama(
+    directory: Path, tokenizer, *, hidden_size: int, layers: int, max_positions: int, dtype=None, **config
+) -> Path:
+    """Save a random Llama (4 attention heads, 2 KV heads, MLP twice as wide) for `tokenizer`, and the tokenizer.
+    Also bench/gpu_paths.py's model: a real tokenizer, random weights, no download."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = build_tiny_tokenizer()
     config = LlamaConfig(
         vocab_size=len(tokenizer),
-        hidden_size=64,
-        intermediate_size=128,
-        num_hidden_layers=2,
+        hidden_size=hidden_size,
+        intermediate_size=2 * hidden_size,
+        num_hidden_layers=layers,
         num_attention_heads=4,
         num_key_value_heads=2,
-        max_position_embeddings=512,
+        max_position_embeddings=max_positions,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=tokenizer.eos_token_id,
         pad_token_id=tokenizer.pad_token_id,
+        **config,
     )
     torch.manual_seed(0)
     model = LlamaForCausalLM(config)
-    model.save_pretrained(directory)
+    (model.to(dtype) if dtype is not None else model).save_pretrained(directory)
     tokenizer.save_pretrained(directory)
     return directory
 
