@@ -62,7 +62,8 @@ def train(model: Path, data: Path, output: Path, steps: int, *, four_bit: bool, 
     report = output / "report.md"
     if report.is_file():
         shutil.copy(report, logs / f"report-{name}.md")
-    summary = _last_json_line(logs / f"train-{name}.log")
+    metrics_file = output / "metrics.json"  # finetune train's own record of the run
+    summary = json.loads(metrics_file.read_text()) if metrics_file.is_file() else {}
     before, after = summary.get("eval_loss_before"), summary.get("eval_loss_after")
     return {
         "check": f"train {name}",
@@ -76,17 +77,6 @@ def train(model: Path, data: Path, output: Path, steps: int, *, four_bit: bool, 
         "train_seconds": summary.get("train_seconds"),
         "seconds": round(seconds, 1),
     }
-
-
-def _last_json_line(log_file: Path) -> dict:
-    """The JSON summary `finetune train` prints last ({} when it printed none)."""
-    for line in reversed(log_file.read_text(errors="replace").splitlines()):
-        if line.startswith("{") and line.endswith("}"):
-            try:
-                return json.loads(line)
-            except json.JSONDecodeError:
-                continue
-    return {}
 
 
 def local_engine(model: Path, adapter: Path, *, four_bit: bool) -> dict:
