@@ -11,6 +11,8 @@ whitespace collapsed); an unanswerable question is answered correctly by declini
 `handoff`, or a generated answer that says it does not know) while offering a person.
 `unsupported_numbers` is the share of the answers that do not decline which state a number found in none
 of the passages the answer was given (for FAQ and extractive answers: the passages they quote).
+`answered_wrong` is the share of all questions answered (not declined) and wrong: the confident wrong answers
+that "I don't know, let me get a person" would have beaten.
 """
 
 from __future__ import annotations
@@ -186,6 +188,7 @@ def summarize(rows: list[dict]) -> dict:
         "correct_zh": share([r for r in answerable if r["lang"] == "zh"]),
         "unanswerable_declined": share(unanswerable),
         "answerable_refused": share(answerable, "declined"),
+        "answered_wrong": round(sum(not r["correct"] for r in answered) / len(rows), 3) if rows else None,
         "unsupported_numbers": round(sum(bool(r["unsupported_numbers"]) for r in answered) / len(answered), 3) if answered else None,
         "by_status": dict(Counter(r["status"] for r in rows)),
         "ttft_p50_s": percentile(ttfts, 50), "ttft_p95_s": percentile(ttfts, 95),

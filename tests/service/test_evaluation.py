@@ -58,11 +58,12 @@ def test_evaluate_runs_the_app_path_and_summarises():
     assert [r["correct"] for r in rows] == [True, True, True] and rows[1]["replaced"] == ["3"]
     assert summary["correct"] == 1.0 and summary["unanswerable_declined"] == 1.0 and summary["unsupported_numbers"] == 0.0
     assert summary["by_status"] == {"faq": 1, "extractive": 1, "no_answer": 1} and summary["correct_zh"] is None
+    assert summary["answered_wrong"] == 0.0
 
     backend.enqueue("Returns take 3 days [1].")
     summary, rows = evaluate(assistant, items[1:2], guard=False)
     assert rows[0]["status"] == "generated" and rows[0]["unsupported_numbers"] == ["3"]
-    assert summary["correct"] == 0.0 and summary["unsupported_numbers"] == 1.0
+    assert summary["correct"] == 0.0 and summary["unsupported_numbers"] == 1.0 and summary["answered_wrong"] == 1.0
 
 
 def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_loop(tmp_path):
