@@ -35,6 +35,7 @@ from functools import partial
 from service import prompts
 from service.answerability import checked_stream
 from service.backends import ChatBackend, ChatMessage, GenerationParams
+from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines
 from service.errors import AssistantError
@@ -43,6 +44,7 @@ from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
 from service.leaks import LeakCheck
+from service.model_registry import find_bundled
 from service.prompting import defang, fit_messages
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
@@ -269,8 +271,8 @@ class Assistant:
     ) -> Reply:
         """The model's answer from the passages that fit the context window; with `answer_check`, only after the
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
-        own sentences when it states something they do not. Whatever `guard` says, the answer must keep to the
-        contact allow-list and not repeat the instructions."""
+        own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
+        it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
         hits = close_to_best(hits, self.settings.passage_margin)
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check)
         if prompt is None:
@@ -294,6 +296,9 @@ class Assistant:
                 [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT],
             ),
         )
+        floor = self.confidence_floor(params) if guard else None
+        if floor is not None:
+            params = dataclasses.replace(params, logprobs=True)
         if answer_check:
             chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
         else:
@@ -301,10 +306,28 @@ class Assistant:
         reply = Reply(
             "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s, check=check,
             fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
-            decline=lambda: ("no_answer", no_answer_text(language), []),
+            decline=lambda: ("no_answer", no_answer_text(language), []), confidence=floor,
         )
         reply.messages, reply.passages = prompt.messages, passages
         return reply
+
+    def confidence_floor(self, params: GenerationParams) -> ConfidenceFloor | None:
+        """The floor under the base model's answers (`service.confidence`): the settings' `min_answer_logprob`,
+        else the calibrated one of the bundled model the backend serves; None when `answer_confidence` is off,
+        for an adapter's answers (its probabilities are its own) and for models without a floor."""
+        if not self.settings.answer_confidence:
+            return None
+        try:
+            base = getattr(self.backend, "name", None)
+        except AssistantError:
+            return None  # the server is not reachable: the answer's own request will say so
+        if params.model not in (None, base):
+            return None
+        floor = self.settings.min_answer_logprob
+        if floor is None and base:
+            bundled = find_bundled(base)
+            floor = bundled.min_answer_logprob if bundled is not None else None
+        return ConfidenceFloor(floor) if floor is not None else None
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -168,6 +168,8 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
         "unsupported_numbers": [] if declined else unsupported_numbers(text, reply.passages),
         "sources": [s.doc_id for s in reply.sources],
         "ttft_s": reply.timings["first_token_s"], "latency_s": reply.timings["total_s"],
+        # For calibrating the confidence floor (bench/confidence.py): the model's own answer and how sure it was.
+        "generated": reply.generated, "mean_logprob": reply.mean_logprob,
     }
 
 

@@ -81,6 +81,9 @@ class BundledModel:
     # Cores vLLM on CPU keeps for its scheduler and API server when ASSISTANT_VLLM_RESERVED_CPUS is not set
     # (None: vLLM's own choice, one). 0 gives every core to the model: measured better where prefill dominates.
     vllm_cpu_reserved: int | None = None
+    # The mean token log-probability below which an answer counts as unsure (service.confidence), calibrated
+    # on the dev set with bench/confidence.py; None: not calibrated, answers are not judged this way.
+    min_answer_logprob: float | None = None
 
     def __post_init__(self):
         if not self.parts:
@@ -169,6 +172,7 @@ REGISTRY: tuple[BundledModel, ...] = (
         # 2 cores: time to first token 15 s instead of 26 s, 4.9 s instead of 9.2 s, decode ~3.3 instead of
         # ~1.8 tok/s on the dev questions' prompts (518 and 348 tokens).
         vllm_cpu_reserved=0,
+        min_answer_logprob=-0.45,
     ),
 )
 

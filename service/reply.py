@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 from service.answerability import NotInPassages, says_it_does_not_know
 from service.backends import ChatMessage
+from service.confidence import ConfidenceFloor, mean_logprob
 from service.errors import AssistantError
 from service.sources import Source
 
@@ -54,7 +55,9 @@ class Reply:
     the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
-    says it does not know (`says_it_does_not_know`), ends as `decline()`.
+    says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
+    tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
+    `fallback()` too.
     """
 
     def __init__(
@@ -70,6 +73,7 @@ class Reply:
         check: StreamCheck | None = None,
         fallback: Fallback | None = None,
         decline: Fallback | None = None,
+        confidence: ConfidenceFloor | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -78,6 +82,8 @@ class Reply:
         self.replaced: list[str] = []
         self.messages: list[ChatMessage] = []
         self.passages: list[str] = []  # the passage texts a generated answer was given (for evaluation)
+        self.logprobs: list[float] = []  # of the generated tokens, when the backend gave them
+        self.generated = ""  # the model's own answer, as far as it got, whatever replaced it
         self._chunks = chunks
         self._fixed = text
         self.text = ""
@@ -87,6 +93,7 @@ class Reply:
         self._check = check
         self._fallback = fallback
         self._decline = decline
+        self._confidence = confidence
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -119,6 +126,8 @@ class Reply:
                 if not chunk:
                     continue
                 raw += chunk
+                self.generated = raw
+                self.logprobs += getattr(chunk, "logprobs", ())
                 shown = self._releasable(raw)
                 if shown is None:
                     _close(self._chunks)  # stop the generation upstream: its answer will not be used
@@ -148,10 +157,19 @@ class Reply:
         if self._decline is not None and says_it_does_not_know(raw):
             yield self._declined("the generated answer says it does not know")
             return
+        unsure = self._confidence.verdict(self.logprobs) if self._confidence is not None else None
+        if unsure:
+            yield self._replace([unsure])
+            return
         if len(raw) > len(self.text):
             self._mark_first()
             delta, self.text = raw[len(self.text) :], raw
             yield delta
+
+    @property
+    def mean_logprob(self) -> float | None:
+        """The mean log-probability of the generated tokens (None when the backend gave none)."""
+        return mean_logprob(self.logprobs)
 
     def _settle(self, raw: str) -> str:
         """Before an error message: the held-back rest of a broken-off answer, when it passes its check."""

@@ -128,6 +128,15 @@ class AssistantSettings(BaseSettings):
         "they do not (service.answerability). Off by default: the bundled 1.5B model almost always says they do "
         "(README, \"Answers customers can trust\"); worth trying with a larger model.",
     )
+    answer_confidence: bool = Field(
+        True, description="With the guard: replace the generated answers the model was least sure of (the mean "
+        "log-probability of their tokens below min_answer_logprob) like unsupported ones (service.confidence).",
+    )
+    min_answer_logprob: float | None = Field(
+        None, le=0.0,
+        description="The floor for answer_confidence; default: the bundled model's, calibrated with "
+        "bench/confidence.py (models without one are not judged this way).",
+    )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,

@@ -15,6 +15,18 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 
+class TextChunk(str):
+    """A streamed chunk of text that also carries the log-probabilities of the tokens it came from, when the
+    backend was asked for them (`GenerationParams.logprobs`) and can give them; a plain `str` everywhere else."""
+
+    logprobs: tuple[float, ...]
+
+    def __new__(cls, text: str, logprobs=()):
+        chunk = super().__new__(cls, text)
+        chunk.logprobs = tuple(logprobs)
+        return chunk
+
+
 class ChatMessage(TypedDict):
     role: Literal["system", "user", "assistant"]
     content: str
@@ -31,6 +43,8 @@ class GenerationParams:
     stop: tuple[str, ...] = ()
     seed: int | None = None
     model: str | None = None
+    # Ask for each token's log-probability (yielded as `TextChunk`s); a backend that cannot give them ignores it.
+    logprobs: bool = False
 
 
 class ChatBackend(ABC):

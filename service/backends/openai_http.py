@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import httpx
 
-from service.backends import ChatBackend, ChatMessage, GenerationParams
+from service.backends import ChatBackend, ChatMessage, GenerationParams, TextChunk
 from service.errors import BackendResponseError, BackendTimeoutError, BackendUnavailableError
 
 
@@ -69,6 +69,8 @@ class OpenAIChatBackend(ChatBackend):
             payload["min_tokens"] = params.min_tokens  # a vLLM extension, so only sent when asked for
         if params.seed is not None:
             payload["seed"] = params.seed
+        if params.logprobs:
+            payload["logprobs"] = True
         url = f"{self.base_url}/chat/completions"
         with self._translate_errors():
             with self._client.stream("POST", url, json=payload) as response:
@@ -80,6 +82,7 @@ class OpenAIChatBackend(ChatBackend):
                 yield from self._read_events(response)
 
     def _read_events(self, response: httpx.Response) -> Iterator[str]:
+        pending: list[float] = []  # log-probabilities of tokens that came without text (a character split in two)
         for line in response.iter_lines():
             if not line or line.startswith(":"):  # keep-alive comments and event separators
                 continue
@@ -95,11 +98,14 @@ class OpenAIChatBackend(ChatBackend):
             if isinstance(event, dict) and "error" in event:
                 raise BackendResponseError(f"The model server reported an error: {_describe(event['error'])}.")
             try:
-                content = event["choices"][0]["delta"].get("content") if event["choices"] else None
+                choice = event["choices"][0] if event["choices"] else {}
+                content = choice["delta"].get("content") if choice else None
+                pending += [t["logprob"] for t in ((choice.get("logprobs") or {}).get("content") or [])]
             except (KeyError, IndexError, TypeError, AttributeError) as e:
                 raise BackendResponseError(f"The model server at {self.base_url} sent an unexpected stream event.") from e
             if content:
-                yield content
+                yield TextChunk(content, pending) if pending else content
+                pending = []
         raise BackendResponseError(
             f"The model server at {self.base_url} closed the stream before the answer was complete; retry, "
             "and check the server's log if it happens again."

@@ -11,8 +11,10 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-def _event(content: str) -> bytes:
+def _event(content: str, logprobs: list[float] | None = None) -> bytes:
     payload = {"choices": [{"index": 0, "delta": {"content": content}, "finish_reason": None}]}
+    if logprobs is not None:  # as vLLM sends them when asked: one entry per token of this delta
+        payload["choices"][0]["logprobs"] = {"content": [{"token": "t", "logprob": lp} for lp in logprobs]}
     return f"data: {json.dumps(payload)}\n\n".encode()
 
 
@@ -55,6 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
         if behaviour == "slow_first_token":
             time.sleep(self.server.delay_s)
         events = [_event("Hel"), _event("lo"), _event(" world")]
+        if self.server.requests[-1].get("logprobs"):
+            # The second token is half a character: no text yet, its log-probability comes with the next chunk.
+            events = [_event("Hel", [-0.1]), _event("", [-0.5]), _event("lo", [-0.2]), _event(" world", [-0.3, -0.4])]
         if behaviour == "error_event":
             events = [_event("Hel"), b'data: {"error": {"message": "engine died"}}\n\n']
         if behaviour == "dropped":

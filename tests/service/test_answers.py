@@ -2,6 +2,10 @@
 guard that never lets an unsupported fact reach the screen, and its extractive fallback."""
 
 from service.assistant import Assistant
+from service.backends import GenerationParams, TextChunk
+from service.backends.scripted import ScriptedBackend
+from service.confidence import ConfidenceFloor
+from service.model_registry import get_bundled
 from service.prompts import NO_ANSWER
 from service.settings import AssistantSettings
 from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakePassage, FakeRetriever, scripted_backend
@@ -152,6 +156,66 @@ def test_without_the_guard_the_model_answer_is_shown_as_it_is():
     assistant, _ = make(answer="You can return any item within 3 days [1].")
     reply = assistant.chat("How long do I have to return an item?", guard=False)
     assert reply.collect() == "You can return any item within 3 days [1]." and reply.status == "generated"
+
+
+# --- the confidence floor (service.confidence) ---
+
+
+class UnsureBackend(ScriptedBackend):
+    """Scripted answers whose every word comes with log-probability `logprob`, when asked for them."""
+
+    def __init__(self, logprob: float, name: str = "scripted"):
+        super().__init__(default="You can return any item within thirty days, for free [1].")
+        self.logprob, self.name = logprob, name
+
+    def stream(self, messages, params=GenerationParams()):
+        for chunk in super().stream(messages, params):
+            yield TextChunk(chunk, [self.logprob]) if params.logprobs else chunk
+
+
+def confident(logprob: float, name: str = "scripted", **settings) -> tuple[Assistant, UnsureBackend]:
+    backend = UnsureBackend(logprob, name)
+    settings = {"extractive_min_similarity": 0.2, **settings}
+    return Assistant(backend, FakeRetriever(None), AssistantSettings(company="Voltway", **settings)), backend
+
+
+def test_an_answer_the_model_was_unsure_of_is_replaced_by_the_passages():
+    assistant, backend = confident(-1.0, min_answer_logprob=-0.45)
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert backend.requests[-1][1].logprobs is True
+    assert reply.status == "extractive" and "within 30 days of delivery" in reply.text
+    assert reply.replaced == ["low confidence (mean token log-probability -1.00 < -0.45)"]
+    assert reply.generated == "You can return any item within thirty days, for free [1]." and reply.mean_logprob == -1.0
+
+
+def test_an_answer_the_model_was_sure_of_stands():
+    assistant, _ = confident(-0.1, min_answer_logprob=-0.45)
+    reply = assistant.chat("How long do I have to return an item?")
+    assert reply.collect() == "You can return any item within thirty days, for free [1]." and reply.status == "generated"
+
+
+def test_the_floor_is_the_served_bundled_models_own_and_only_the_base_models_answers_are_judged():
+    bundled = get_bundled("qwen2.5-coder-1.5b-instruct")
+    assistant, _ = confident(-1.0, name=bundled.name)
+    assert assistant.confidence_floor(assistant.params()) == ConfidenceFloor(bundled.min_answer_logprob)
+    assert assistant.confidence_floor(assistant.params(model="support")) is None  # an adapter's probabilities
+    assert confident(-1.0, name="someone/else-7b")[0].confidence_floor(assistant.params()) is None  # not calibrated
+    off, _ = confident(-1.0, name=bundled.name, answer_confidence=False)
+    assert off.confidence_floor(off.params()) is None
+    mine, _ = confident(-1.0, name="someone/else-7b", min_answer_logprob=-2.0)
+    assert mine.confidence_floor(mine.params()) == ConfidenceFloor(-2.0)
+
+
+def test_without_the_guard_or_without_log_probabilities_nothing_is_judged_by_confidence():
+    assistant, backend = confident(-5.0, min_answer_logprob=-0.45)
+    reply = assistant.chat("How long do I have to return an item?", guard=False)
+    reply.collect()
+    assert reply.status == "generated" and backend.requests[-1][1].logprobs is False
+    plain, _ = make(answer="You can return any item within thirty days, for free [1].", min_answer_logprob=-0.45)
+    reply = plain.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "generated" and reply.mean_logprob is None
 
 
 def test_when_no_passage_sentence_answers_the_fallback_is_the_honest_no_answer():

@@ -59,6 +59,8 @@ def test_evaluate_runs_the_app_path_and_summarises():
     assert summary["correct"] == 1.0 and summary["unanswerable_declined"] == 1.0 and summary["unsupported_numbers"] == 0.0
     assert summary["by_status"] == {"faq": 1, "extractive": 1, "no_answer": 1} and summary["correct_zh"] is None
     assert summary["answered_wrong"] == 0.0
+    # The model's own answer is kept whatever replaced it (bench/confidence.py judges it); no log-probabilities here.
+    assert rows[1]["generated"] == "Returns take 3 days [1]." and rows[1]["mean_logprob"] is None
 
     backend.enqueue("Returns take 3 days [1].")
     summary, rows = evaluate(assistant, items[1:2], guard=False)
@@ -84,3 +86,31 @@ def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_
     assert channels == [("eval", "faq"), ("eval", "no_answer")]
     assert support_metrics(store)["totals"]["conversations"] == 0 and gap_signals(store) == []
     assert export_conversations(store, tmp_path / "out.jsonl") == 0
+
+
+def test_the_confidence_bench_judges_the_models_own_answers_that_would_have_stood(capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import confidence
+
+    def row(id_, kind, must, generated, mean, replaced=()):
+        return {"id": id_, "lang": "en", "question": "q", "must": must, "kind": kind, "generated": generated,
+                "mean_logprob": mean, "replaced": list(replaced)}
+
+    rows = [
+        row("right", "fact", [["30"]], "30 days.", -0.1),
+        row("held-right", "fact", [["30"]], "30 days.", -0.6, ["low confidence (mean token log-probability -0.60 < -0.45)"]),
+        row("wrong", "fact", [["30"]], "3 days.", -0.7, ["low confidence (mean token log-probability -0.70 < -0.45)"]),
+        row("invented", "unanswerable", [], "Yes, we do.", -0.3),
+        row("guarded", "fact", [["30"]], "3 days.", -0.9, ["3"]),  # the guard replaced it: not the floor's to judge
+        row("no-logprobs", "fact", [["30"]], "30 days.", None),
+    ]
+    assert [confidence.stood_without_floor(r) for r in rows] == [True, True, True, True, False, False]
+    assert [confidence.outcome(r) for r in rows[:4]] == ["right", "right", "wrong", "unanswerable"]
+    assert confidence.auroc([-0.1, -0.6], [-0.7, -0.3]) == 0.75
+    confidence.report("rows", rows, [-0.5])
+    out = capsys.readouterr().out
+    assert "4 answers that stood without the floor: 2 right, 1 wrong, 1 unanswerable answered" in out
+    assert "| -0.5 | 1 | 1 | 0 | 1 |" in out

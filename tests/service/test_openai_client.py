@@ -33,6 +33,20 @@ def test_streams_chunks_in_order_and_sends_the_parameters(server):
     assert (sent["max_tokens"], sent["min_tokens"], sent["temperature"], sent["stop"], sent["seed"]) == (7, 2, 0.0, ["\n"], 3)
 
 
+def test_log_probabilities_come_with_the_chunks_when_asked_for(server):
+    backend = client(server.base_url)
+    chunks = list(backend.stream(MESSAGES, GenerationParams(logprobs=True)))
+    assert server.requests[-1]["logprobs"] is True
+    assert chunks == ["Hel", "lo", " world"]
+    assert [c.logprobs for c in chunks] == [(-0.1,), (-0.5, -0.2), (-0.3, -0.4)]
+
+
+def test_log_probabilities_are_not_asked_for_by_default(server):
+    chunks = list(client(server.base_url).stream(MESSAGES, GenerationParams()))
+    assert "logprobs" not in server.requests[-1]
+    assert [getattr(c, "logprobs", ()) for c in chunks] == [(), (), ()]
+
+
 def test_lists_base_models_before_adapters_and_defaults_to_the_base(server):
     backend = client(server.base_url)
     assert backend.models() == ["base", "support"]

@@ -31,6 +31,15 @@ def test_streams_a_real_answer_in_several_chunks(backend):
     assert "Paris" in "".join(chunks)
 
 
+def test_asked_for_them_the_chunks_carry_their_tokens_log_probabilities(backend):
+    chunks = list(backend.stream(QUESTION, GenerationParams(max_tokens=24, temperature=0.0, logprobs=True)))
+    logprobs = [lp for chunk in chunks for lp in chunk.logprobs]
+    assert "Paris" in "".join(chunks)
+    # One per generated token (at least one per chunk), each a log-probability; greedy picks likely tokens.
+    assert len(logprobs) >= len(chunks) and all(lp <= 0 for lp in logprobs)
+    assert sum(logprobs) / len(logprobs) > -3
+
+
 def test_adapter_answers_under_its_own_name_and_differently(backend):
     base = backend.complete(QUESTION, GREEDY)
     adapted = backend.complete(QUESTION, GenerationParams(max_tokens=24, temperature=0.0, model="tiny-support"))
