@@ -314,7 +314,7 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
             print(reply.collect())
             for s in reply.sources:
                 print(f"[{s.number}] {s.title}{' › ' + s.heading if s.heading else ''} ({s.source})")
-            replaced = f" (replaced: unsupported {', '.join(reply.replaced)})" if reply.replaced else ""
+            replaced = f" (replaced, {reply.replaced_why}: {', '.join(reply.replaced)})" if reply.replaced else ""
             print(f"status: {reply.status}{replaced}")
             return 0
         from service.evaluation import evaluate, load_qa

@@ -80,6 +80,9 @@ class Reply:
         self.error: str | None = None
         self.glossary_missing: list[str] = []
         self.replaced: list[str] = []
+        # Why the answer was replaced: it stated something its passages do not (the items in `replaced`), the model
+        # was unsure of it (confidence floor), or it said the passages do not answer the question.
+        self.replaced_why: Literal["unsupported", "unsure", "declined"] | None = None
         self.messages: list[ChatMessage] = []
         self.passages: list[str] = []  # the passage texts a generated answer was given (for evaluation)
         self.logprobs: list[float] = []  # of the generated tokens, when the backend gave them
@@ -159,7 +162,7 @@ class Reply:
             return
         unsure = self._confidence.verdict(self.logprobs) if self._confidence is not None else None
         if unsure:
-            yield self._replace([unsure])
+            yield self._replace([unsure], why="unsure")
             return
         if len(raw) > len(self.text):
             self._mark_first()
@@ -181,11 +184,11 @@ class Reply:
     def _releasable(self, raw: str) -> int | None:
         return len(raw) if self._check is None else self._check.releasable(raw)
 
-    def _replace(self, unsupported: list[str]) -> str:
+    def _replace(self, unsupported: list[str], why: Literal["unsupported", "unsure"] = "unsupported") -> str:
         """Swap the answer for the checked fallback; returns the new text (the whole of it)."""
         self._mark_first()
-        self.replaced = list(unsupported)
-        log.warning("answer replaced: unsupported %s", ", ".join(self.replaced))
+        self.replaced, self.replaced_why = list(unsupported), why
+        log.warning("answer replaced (%s): %s", why, ", ".join(self.replaced))
         if self._fallback is None:
             self.status, self.text = "no_answer", ""
             return ""
@@ -196,7 +199,7 @@ class Reply:
         """The model said, before or in its answer, that the passages do not answer the question: decline the
         app's way (`decline()`: status no_answer, a person offered), replacing what was shown."""
         self._mark_first()
-        self.replaced = ["the passages do not answer the question"]
+        self.replaced, self.replaced_why = ["the passages do not answer the question"], "declined"
         log.info("answer declined: %s", reason)
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text

@@ -97,7 +97,7 @@ def test_a_generated_i_dont_know_becomes_the_apps_decline_with_a_person_offered(
     reply = assistant.chat(question)
     assert reply.collect() == declined
     assert reply.status == "no_answer" and reply.sources == []
-    assert reply.replaced == ["the passages do not answer the question"]
+    assert reply.replaced == ["the passages do not answer the question"] and reply.replaced_why == "declined"
 
 
 def test_an_answer_that_only_says_no_stays_an_answer():

@@ -71,7 +71,7 @@ def test_an_unsupported_number_never_reaches_the_screen_and_the_answer_is_replac
     reply = assistant.chat("How long do I have to return an item?")
     steps = shown_texts(reply)
     assert not [s for s in steps if "3 days" in s]  # not even for a moment
-    assert reply.status == "extractive" and reply.replaced == ["3"]
+    assert reply.status == "extractive" and reply.replaced == ["3"] and reply.replaced_why == "unsupported"
     assert "within 30 days of delivery" in reply.text and "[1]" in reply.text
     assert reply.text.startswith("Here is what our help centre says: ")
     assert [s.doc_id for s in reply.sources] == ["returns.md", "warranty.md"]  # the numbering of the citations
@@ -185,7 +185,7 @@ def test_an_answer_the_model_was_unsure_of_is_replaced_by_the_passages():
     reply.collect()
     assert backend.requests[-1][1].logprobs is True
     assert reply.status == "extractive" and "within 30 days of delivery" in reply.text
-    assert reply.replaced == ["low confidence (mean token log-probability -1.00 < -0.45)"]
+    assert reply.replaced == ["low confidence (mean token log-probability -1.00 < -0.45)"] and reply.replaced_why == "unsure"
     assert reply.generated == "You can return any item within thirty days, for free [1]." and reply.mean_logprob == -1.0
 
 
