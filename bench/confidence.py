@@ -1,7 +1,10 @@
 """Calibrate the confidence floor (`service.confidence`) from saved `eval-answers` rows, without a model.
 
-    python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb --out rows.jsonl
+    ASSISTANT_MIN_ANSWER_LOGPROB=-100 python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb --out rows.jsonl
     python bench/confidence.py rows.jsonl [more-rows.jsonl ...] [--floors -0.6 -0.5 -0.45 -0.4]
+
+Log-probabilities are asked for only where there is a floor: for a model without one, run the evaluation with a
+floor no answer falls below (-100, as above), so that its rows carry them and nothing is held back.
 
 Reads the answers the model generated that would have stood without the floor (not replaced by the guard, not
 declined as "I don't know"; rows keep the model's own answer and its tokens' mean log-probability whatever

@@ -195,6 +195,13 @@ def test_an_answer_the_model_was_sure_of_stands():
     assert reply.collect() == "You can return any item within thirty days, for free [1]." and reply.status == "generated"
 
 
+def test_a_floor_no_answer_falls_below_gets_the_log_probabilities_for_calibration_and_holds_nothing_back():
+    assistant, _ = confident(-5.0, name="someone/else-7b", min_answer_logprob=-100)
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "generated" and reply.mean_logprob == -5.0
+
+
 def test_the_floor_is_the_served_bundled_models_own_and_only_the_base_models_answers_are_judged():
     bundled = get_bundled("qwen2.5-coder-1.5b-instruct")
     assistant, _ = confident(-1.0, name=bundled.name)
