@@ -34,7 +34,7 @@ def stood_without_floor(row: dict) -> bool:
     """Whether the model's answer would have reached the customer without the floor."""
     if row.get("mean_logprob") is None or not row.get("generated"):
         return False
-    return all(reason.startswith("low confidence") for reason in row.get("replaced") or [])
+    return row.get("replaced_why") in (None, "unsure")
 
 
 def outcome(row: dict) -> str:

@@ -164,7 +164,7 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
     declined = declines(text, status)
     return {
         **asdict(item), "answer": text, "status": status, "correct": judge(item, text, status),
-        "declined": declined, "replaced": reply.replaced,
+        "declined": declined, "replaced": reply.replaced, "replaced_why": reply.replaced_why,
         "unsupported_numbers": [] if declined else unsupported_numbers(text, reply.passages),
         "sources": [s.doc_id for s in reply.sources],
         "ttft_s": reply.timings["first_token_s"], "latency_s": reply.timings["total_s"],

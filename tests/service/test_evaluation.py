@@ -61,6 +61,7 @@ def test_evaluate_runs_the_app_path_and_summarises():
     assert summary["answered_wrong"] == 0.0
     # The model's own answer is kept whatever replaced it (bench/confidence.py judges it); no log-probabilities here.
     assert rows[1]["generated"] == "Returns take 3 days [1]." and rows[1]["mean_logprob"] is None
+    assert rows[1]["replaced_why"] == "unsupported" and rows[0]["replaced_why"] is None
 
     backend.enqueue("Returns take 3 days [1].")
     summary, rows = evaluate(assistant, items[1:2], guard=False)
@@ -95,19 +96,20 @@ def test_the_confidence_bench_judges_the_models_own_answers_that_would_have_stoo
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
     import confidence
 
-    def row(id_, kind, must, generated, mean, replaced=()):
+    def row(id_, kind, must, generated, mean, why=None):
         return {"id": id_, "lang": "en", "question": "q", "must": must, "kind": kind, "generated": generated,
-                "mean_logprob": mean, "replaced": list(replaced)}
+                "mean_logprob": mean, "replaced_why": why}
 
     rows = [
         row("right", "fact", [["30"]], "30 days.", -0.1),
-        row("held-right", "fact", [["30"]], "30 days.", -0.6, ["low confidence (mean token log-probability -0.60 < -0.45)"]),
-        row("wrong", "fact", [["30"]], "3 days.", -0.7, ["low confidence (mean token log-probability -0.70 < -0.45)"]),
+        row("held-right", "fact", [["30"]], "30 days.", -0.6, "unsure"),
+        row("wrong", "fact", [["30"]], "3 days.", -0.7, "unsure"),
         row("invented", "unanswerable", [], "Yes, we do.", -0.3),
-        row("guarded", "fact", [["30"]], "3 days.", -0.9, ["3"]),  # the guard replaced it: not the floor's to judge
+        row("guarded", "fact", [["30"]], "3 days.", -0.9, "unsupported"),  # the guard's: not the floor's to judge
         row("no-logprobs", "fact", [["30"]], "30 days.", None),
+        row("said-so", "unanswerable", [], "I do not know.", -0.2, "declined"),  # declined: never stood either
     ]
-    assert [confidence.stood_without_floor(r) for r in rows] == [True, True, True, True, False, False]
+    assert [confidence.stood_without_floor(r) for r in rows] == [True, True, True, True, False, False, False]
     assert [confidence.outcome(r) for r in rows[:4]] == ["right", "right", "wrong", "unanswerable"]
     assert confidence.auroc([-0.1, -0.6], [-0.7, -0.3]) == 0.75
     confidence.report("rows", rows, [-0.5])
