@@ -21,8 +21,9 @@ PROSE_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", 
 FAQ_SUFFIXES = {".csv", ".jsonl"}
 SUPPORTED_SUFFIXES = PROSE_SUFFIXES | FAQ_SUFFIXES
 # Bump when the same bytes would now be read into different documents (2: HTML tables as Markdown tables): the
-# next ingest then reads every file again, and re-embeds only the documents whose text changed.
-READER_VERSION = 2
+# next ingest then reads every file again, and re-embeds only the documents whose text changed. 3: plain text's
+# own title and headings (underlined lines, lines in capitals, Chinese ordinal headings) as sections.
+READER_VERSION = 3
 
 
 def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
@@ -134,8 +135,61 @@ def _paragraphs(text: str) -> list[str]:
     return [re.sub(r"[ \t]+", " ", p).strip() for p in re.split(r"\n\s*\n", text) if p.strip()]
 
 
+# Plain-text headings as help-centre exports write them: a line underlined with "===" or "---" (setext), a line
+# of capitals on its own ("WHAT TO BRING"), a Chinese ordinal heading on its own ("二、回收流程").
+_UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
+_CHINESE_ORDINAL_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S.{0,38}$")
+_MAX_HEADING_CHARS = 80
+
+
+def _is_heading_line(line: str) -> bool:
+    """A line that names a section when it stands alone: in capitals, or a Chinese ordinal heading; never a
+    sentence (one that ends with a full stop)."""
+    line = line.strip()
+    if not line or len(line) > _MAX_HEADING_CHARS or line[-1] in ".。;；,，":
+        return False
+    letters = [ch for ch in line if ch.isalpha() and ch.isascii()]
+    if len(letters) >= 3 and line.upper() == line:
+        return True
+    return bool(_CHINESE_ORDINAL_HEADING.match(line))
+
+
 def _plain(text: str, path: Path, rel: str) -> Document:
-    return Document(doc_id=rel, title=path.stem, source=str(path), sections=[Section("", _paragraphs(text))])
+    """Sections follow the text's own headings (see `_is_heading_line`, and underlined lines); the first
+    underlined line is the title, else the file name is. A text without headings is one section."""
+    title = None
+    heading = ""
+    sections: list[Section] = []
+    buf: list[str] = []
+    lines = text.split("\n")
+
+    def flush() -> None:
+        paras = _paragraphs("\n".join(buf))
+        if paras:
+            sections.append(Section(heading, paras))
+        buf.clear()
+
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        alone = (i == 0 or not lines[i - 1].strip())
+        underlined = i + 1 < len(lines) and bool(_UNDERLINE.match(lines[i + 1])) and bool(line.strip())
+        if alone and underlined:
+            flush()
+            if title is None and not sections:
+                title = line.strip()
+            else:
+                heading = line.strip()
+            i += 2
+            continue
+        if alone and (i + 1 == len(lines) or not lines[i + 1].strip()) and _is_heading_line(line):
+            flush()
+            heading = line.strip()
+        else:
+            buf.append(line)
+        i += 1
+    flush()
+    return Document(doc_id=rel, title=title or path.stem, source=str(path), sections=sections)
 
 
 _HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")

@@ -154,3 +154,28 @@ def test_huge_file_is_refused_before_reading(tmp_path):
         f.truncate(3 * MB)  # sparse: the size check must not need to read it
     with pytest.raises(DocumentLoadError, match="larger than the 2 MB limit"):
         load(p, max_bytes=2 * MB)
+
+
+def test_plain_text_sections_follow_its_own_headings(tmp_path):
+    p = tmp_path / "pickup.txt"
+    p.write_text(
+        "Click & Collect in Our Stores\n=============================\n\nClick & Collect is free.\n\n"
+        "WHAT TO BRING\n\nYour collection code.\nA photo ID.\n\nTHIS LINE IS A SENTENCE IN CAPITALS.\n\n"
+        "Opening Hours\n-------------\n\nMonday to Saturday 10:00-20:00.\n\n"
+        "二、回收流程\n\n在线估价后寄出设备。\n", encoding="utf-8")
+    [doc] = load(p)
+    assert doc.title == "Click & Collect in Our Stores"
+    assert [(s.heading, s.paragraphs) for s in doc.sections] == [
+        ("", ["Click & Collect is free."]),
+        ("WHAT TO BRING", ["Your collection code.\nA photo ID.", "THIS LINE IS A SENTENCE IN CAPITALS."]),
+        ("Opening Hours", ["Monday to Saturday 10:00-20:00."]),
+        ("二、回收流程", ["在线估价后寄出设备。"]),
+    ]
+
+
+def test_plain_text_without_headings_is_one_section_titled_by_its_file_name(tmp_path):
+    p = tmp_path / "notes.txt"
+    p.write_text("We ship daily.\nEXPRESS is extra.\n\nReturns within 30 days.", encoding="utf-8")
+    [doc] = load(p)
+    assert doc.title == "notes"
+    assert [(s.heading, s.paragraphs) for s in doc.sections] == [("", ["We ship daily.\nEXPRESS is extra.", "Returns within 30 days."])]
