@@ -100,14 +100,16 @@ def _alternative(alt: str) -> re.Pattern:
 
 
 def declines(text: str, status: str) -> bool:
-    """The answer says it does not know (or the app handed the question on)."""
-    return status in DECLINED_STATUSES or bool(_DECLINES.search(text))
+    """The app declined (or handed the question on), or the model's own answer says it does not know. An
+    extractive answer (passage sentences) is an answer, never a decline."""
+    return status in DECLINED_STATUSES or (status == "generated" and bool(_DECLINES.search(text)))
 
 
 def judge(item: QAItem, text: str, status: str) -> bool:
     if item.kind == "unanswerable":
         return status in DECLINED_STATUSES or (declines(text, status) and bool(_OFFERS_PERSON.search(text)))
-    return status not in ("error", "rejected") and has_facts(text, item.must)
+    # A decline is never a right answer, whatever passage sentences it shows.
+    return status not in ("error", "rejected", *DECLINED_STATUSES) and has_facts(text, item.must)
 
 
 def unsupported_numbers(text: str, passages: list[str]) -> list[str]:

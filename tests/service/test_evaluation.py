@@ -29,6 +29,11 @@ def test_an_unanswerable_question_is_right_when_declined_with_a_person_offered()
     assert judge(UNKNOWN, "抱歉，我不知道，需要为您转接人工客服吗？", "generated")
     assert not judge(UNKNOWN, "I don't know.", "generated")  # no person offered
     assert not judge(UNKNOWN, "Yes, we match any price.", "generated")
+    # Passage sentences are an answer, whatever words come with them; a decline is a decline, whatever it shows.
+    closest = "I couldn't find a direct answer to that. The closest it comes: {} [1] Shall I get a person?"
+    assert not judge(UNKNOWN, closest.format("We ship daily."), "extractive")
+    assert judge(UNKNOWN, closest.format("We ship daily."), "no_answer")
+    assert not judge(FACT, closest.format("You have 30 days."), "no_answer")
 
 
 def test_qa_files_are_read_with_one_sentence_errors(tmp_path):
