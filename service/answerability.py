@@ -1,6 +1,7 @@
 """Does the knowledge base answer this question? The model's one-word verdict on the passages, asked
 before it answers (`ASSISTANT_ANSWER_CHECK`, off by default), and its own "I don't know" in an answer
-(`says_it_does_not_know`, always on: the reply then declines the app's way, with a person offered).
+(`says_it_does_not_know`, always on). Either way the reply declines (status `no_answer`, a person offered) and
+shows the passages' sentences closest to the question (`Assistant._closest`; without the guard, none).
 
 Small models answer from whatever passages they are given: asked "does the HomeHub work with Alexa?"
 with passages about the HomeHub that never mention Alexa, Qwen2.5-Coder-1.5B says yes. The grounding

@@ -162,6 +162,8 @@ class Assistant:
             heading = getattr(h, "heading", "") or ""
             where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
             text = cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(h.text, question)
+            # An FAQ entry's text starts with its question, which is already its title: once is enough.
+            text = text[len(where):].lstrip() if where and text.startswith(where) else text
             text = text if len(text) <= self.settings.max_passage_chars else text[: self.settings.max_passage_chars] + "…"
             # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
             parts.append(f"[{i}] {defang(where)}\n{defang(text)}")
@@ -193,9 +195,10 @@ class Assistant:
         """Answer a customer: an FAQ entry's curated answer when the question matches it closely
         (`faq_direct`), else the model's answer from the passages, checked against them (`guard`) and
         replaced by the passages' own sentences when it states something they do not; "I don't know,
-        shall I get a person?" when the knowledge base has nothing relevant, when (`guard`) no sentence of the
-        passages comes near the question, or when the model, asked first (`answer_check`), says the passages do
-        not answer the question. None: the settings decide."""
+        shall I get a person?" when the knowledge base has nothing relevant or (`guard`) no sentence of the
+        passages comes near the question; the same with the passages' sentences closest to the question when the
+        model says the passages do not answer it (in its answer, or asked first with `answer_check`). None: the
+        settings decide."""
         started = time.perf_counter()
         problem = self.check_input(question, "question")
         if problem:
@@ -306,7 +309,7 @@ class Assistant:
         reply = Reply(
             "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s, check=check,
             fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
-            decline=lambda: ("no_answer", no_answer_text(language), []), confidence=floor,
+            decline=partial(self._closest, quote, sources, language), confidence=floor,
         )
         reply.messages, reply.passages = prompt.messages, passages
         return reply
@@ -349,11 +352,24 @@ class Assistant:
 
     def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
         """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
-        when already chosen)."""
+        when already chosen) as the answer, in the `extractive_languages`; in others, shown inside the decline."""
         text = quote if quote is not None else self._quote(question, used)
-        if not text:
-            return "no_answer", no_answer_text(language), []
+        if not text or language not in self.settings.extractive_languages:
+            return self._closest(text, sources, language)
         return "extractive", f"{prompts.EXTRACTIVE_LEAD.get(language, prompts.EXTRACTIVE_LEAD['en'])}{text}", sources
+
+    def _closest(self, quote: str | None, sources: list[Source], language: str):
+        """A decline (status `no_answer`: a gap on the dashboard, a person offered) that shows the passages'
+        sentences closest to the question (`quote`), cited; the plain decline without a quote. For when the model
+        says the passages do not answer the question, and for a failed answer outside the `extractive_languages`.
+
+        Why the sentences: the 1.5B default says "I do not know" to answerable questions whose answer is one
+        passage sentence ("Batteries are covered for the full 2 years if ..."), and a customer would rather read
+        it than only be offered a person (README, "Answers customers can trust", session 15)."""
+        if not quote:
+            return "no_answer", no_answer_text(language), []
+        lead, offer = (table.get(language, table["en"]) for table in (prompts.CLOSEST_LEAD, prompts.OFFER_PERSON))
+        return "no_answer", f"{lead}{quote} {offer}", sources
 
     def retrieval_query(self, question: str, history: list[ChatMessage]) -> str:
         """The question, joined with the previous user turn when it is a short follow-up ("and in the EU?")."""

@@ -111,10 +111,14 @@ CONTENT_NO_FACTS = (
     "brackets instead.\n\n"
 )
 
+# The offer of a person that ends every decline.
+OFFER_PERSON = {
+    "en": "Would you like me to hand this conversation to a person on our support team?",
+    "zh": "需要我为您转接人工客服吗？",
+}
 NO_ANSWER = {
-    "en": "I'm sorry, I don't know the answer to that: I could not find it in our help centre. "
-    "Would you like me to hand this conversation to a person on our support team?",
-    "zh": "抱歉，我在帮助中心里没有找到这个问题的答案，不想给您不准确的信息。需要我为您转接人工客服吗？",
+    "en": "I'm sorry, I don't know the answer to that: I could not find it in our help centre. " + OFFER_PERSON["en"],
+    "zh": "抱歉，我在帮助中心里没有找到这个问题的答案，不想给您不准确的信息。" + OFFER_PERSON["zh"],
 }
 
 # Before an extractive answer (the passages' own sentences, used when a generated answer failed its check).
@@ -128,6 +132,12 @@ ONLY_CUSTOMER_SERVICE = {
 EXTRACTIVE_LEAD = {
     "en": "Here is what our help centre says: ",
     "zh": "帮助中心的相关说明：",
+}
+
+# The decline that shows the passages' closest sentences, before them (OFFER_PERSON comes after them).
+CLOSEST_LEAD = {
+    "en": "I'm sorry, I couldn't find a direct answer to that in our help centre. The closest it comes: ",
+    "zh": "抱歉，帮助中心里没有找到直接的答案，最相关的说明是：",
 }
 
 ANSWER_IN = {"zh": " Answer in Simplified Chinese.", "en": ""}

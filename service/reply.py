@@ -196,8 +196,9 @@ class Reply:
         return self.text
 
     def _declined(self, reason: str) -> str:
-        """The model said, before or in its answer, that the passages do not answer the question: decline the
-        app's way (`decline()`: status no_answer, a person offered), replacing what was shown."""
+        """The model said, before or in its answer, that the passages do not answer the question: `decline()`'s
+        reply (the app's decline, a person offered, with the passages' closest sentences when there are any),
+        replacing what was shown."""
         self._mark_first()
         self.replaced, self.replaced_why = ["the passages do not answer the question"], "declined"
         log.info("answer declined: %s", reason)

@@ -137,6 +137,13 @@ class AssistantSettings(BaseSettings):
         description="The floor for answer_confidence; default: the bundled model's, calibrated with "
         "bench/confidence.py (models without one are not judged this way).",
     )
+    extractive_languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description='JSON list of the languages in which the passages\' closest sentences replace a generated answer '
+        'that failed its check as an answer (status extractive); in others they are shown inside the decline '
+        '(no_answer, a person offered). The bundled embedding models choose English sentences well and Chinese ones '
+        'poorly (README, "Answers customers can trust", session 15); with a multilingual one, add "zh".',
+    )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,

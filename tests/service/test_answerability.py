@@ -5,7 +5,7 @@ import pytest
 
 from service.answerability import says_it_does_not_know, verdict
 from service.assistant import Assistant
-from service.prompts import NO_ANSWER
+from service.prompts import CLOSEST_LEAD, NO_ANSWER, OFFER_PERSON
 from service.settings import AssistantSettings
 from tests.fakes import FakeRetriever, scripted_backend
 
@@ -27,20 +27,32 @@ def test_verdicts_in_english_and_chinese(said, expected):
     assert verdict(said) is expected
 
 
-def test_a_no_declines_and_offers_a_person_without_generating_an_answer():
+def test_a_no_declines_showing_the_closest_sentences_and_offers_a_person_without_generating_an_answer():
     assistant, backend = make()
     backend.enqueue_verdict("MISSING")
     reply = assistant.chat("Does the warranty cover water damage from a flood?")
     text = reply.collect()
-    assert reply.status == "no_answer" and text == NO_ANSWER["en"] and reply.sources == []
+    assert reply.status == "no_answer" and text.startswith(CLOSEST_LEAD["en"]) and text.endswith(OFFER_PERSON["en"])
+    assert "[2]" in text and reply.sources
     assert backend.requests == [] and len(backend.checks) == 1
-    assert reply.replaced == ["the passages do not answer the question"]
+    assert reply.replaced == ["the passages do not answer the question"] and reply.replaced_why == "declined"
 
 
-def test_a_chinese_question_is_declined_in_chinese():
+def test_a_no_without_the_guard_is_the_plain_decline():
+    # No guard, no passage sentences chosen: nothing to quote.
+    assistant, backend = make()
+    backend.enqueue_verdict("MISSING")
+    reply = assistant.chat("Does the warranty cover water damage from a flood?", guard=False)
+    assert reply.collect() == NO_ANSWER["en"] and reply.status == "no_answer" and reply.sources == []
+
+
+def test_a_chinese_question_is_answered_in_chinese():
     assistant, backend = make()
     backend.enqueue_verdict("否")
-    assert assistant.chat("退货可以用顺丰吗").collect() == NO_ANSWER["zh"]
+    text = assistant.chat("退货可以用顺丰吗").collect()
+    assert text.startswith(CLOSEST_LEAD["zh"]) and text.endswith(OFFER_PERSON["zh"])
+    backend.enqueue_verdict("否")
+    assert assistant.chat("退货可以用顺丰吗", guard=False).collect() == NO_ANSWER["zh"]
 
 
 def test_a_yes_or_an_unclear_verdict_lets_the_answer_stream():
@@ -87,17 +99,21 @@ def test_an_answer_declines_when_its_first_sentence_says_it_does_not_know(answer
 
 
 @pytest.mark.parametrize(
-    ("question", "said", "declined"),
-    [("Does the HomeHub work with Alexa?", "I do not know.", NO_ANSWER["en"]),
-     ("homehub 能接入米家吗", "抱歉，我无法回答这个问题。", NO_ANSWER["zh"])],
+    ("question", "said", "language"),
+    [("Does the HomeHub work with Alexa?", "I do not know.", "en"), ("homehub 能接入米家吗", "抱歉，我无法回答这个问题。", "zh")],
 )
-def test_a_generated_i_dont_know_becomes_the_apps_decline_with_a_person_offered(question, said, declined):
+def test_a_generated_i_dont_know_becomes_the_apps_decline_showing_the_closest_sentences(question, said, language):
     assistant, backend = make(answer_check=False)
     backend.enqueue(said)
     reply = assistant.chat(question)
-    assert reply.collect() == declined
-    assert reply.status == "no_answer" and reply.sources == []
+    text = reply.collect()
+    assert text.startswith(CLOSEST_LEAD[language]) and text.endswith(OFFER_PERSON[language]) and said not in text
+    assert reply.status == "no_answer" and reply.sources
     assert reply.replaced == ["the passages do not answer the question"] and reply.replaced_why == "declined"
+    # Without the guard there are no chosen sentences: the app's plain decline.
+    backend.enqueue(said)
+    reply = assistant.chat(question, guard=False)
+    assert reply.collect() == NO_ANSWER[language] and reply.status == "no_answer" and reply.sources == []
 
 
 def test_an_answer_that_only_says_no_stays_an_answer():

@@ -6,9 +6,9 @@ from service.backends import GenerationParams, TextChunk
 from service.backends.scripted import ScriptedBackend
 from service.confidence import ConfidenceFloor
 from service.model_registry import get_bundled
-from service.prompts import NO_ANSWER
+from service.prompts import CLOSEST_LEAD, EXTRACTIVE_LEAD, NO_ANSWER, OFFER_PERSON
 from service.settings import AssistantSettings
-from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakePassage, FakeRetriever, scripted_backend
+from tests.fakes import FAQ_RETURNS, RETURNS, SHIPPING_ZH, WARRANTY, FakePassage, FakeRetriever, scripted_backend
 
 
 def make(hits=None, answer=None, vocabulary=(), embeds=True, **settings):
@@ -75,6 +75,22 @@ def test_an_unsupported_number_never_reaches_the_screen_and_the_answer_is_replac
     assert "within 30 days of delivery" in reply.text and "[1]" in reply.text
     assert reply.text.startswith("Here is what our help centre says: ")
     assert [s.doc_id for s in reply.sources] == ["returns.md", "warranty.md"]  # the numbering of the citations
+
+
+def test_in_a_language_the_embedder_does_not_choose_sentences_well_the_fallback_is_the_decline_showing_them():
+    # The bundled embedders are English-centred: a Chinese answer that fails its check becomes the decline (a person
+    # offered) that shows the closest sentences, unless the settings trust extractive answers in Chinese.
+    answer = "标准快递一般 5 个工作日送达。[1]"
+    assistant, _ = make([SHIPPING_ZH], answer=answer, extractive_min_similarity=-1)
+    reply = assistant.chat("快递几天能到？")
+    steps = shown_texts(reply)
+    assert not [s for s in steps if "5 个工作日" in s]
+    assert reply.status == "no_answer" and reply.replaced_why == "unsupported"
+    assert reply.text.startswith(CLOSEST_LEAD["zh"]) and "1-3 个工作日" in reply.text and reply.text.endswith(OFFER_PERSON["zh"])
+    assistant, _ = make([SHIPPING_ZH], answer=answer, extractive_min_similarity=-1, extractive_languages=["en", "zh"])
+    reply = assistant.chat("快递几天能到？")
+    reply.collect()
+    assert reply.status == "extractive" and reply.text.startswith(EXTRACTIVE_LEAD["zh"]) and "1-3 个工作日" in reply.text
 
 
 def test_a_product_name_the_passages_never_mention_fails_the_answer():

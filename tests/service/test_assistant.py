@@ -1,6 +1,8 @@
 """The assistant against a scripted backend and retriever: grounding, citations, the no-answer handoff,
 history trimming, input limits, errors, translation and content generation."""
 
+from types import SimpleNamespace
+
 import pytest
 
 from service.assistant import Assistant
@@ -292,3 +294,10 @@ def test_echoed_text_delimiters_are_removed_from_a_translation_even_across_chunk
     assert "".join(strip_markers(iter(chunks), ("<text>", "</text>"))) == "你好，世界 <3"
     assistant, backend, _ = make(backend=scripted_backend().enqueue("<text> Bonjour </text>"))
     assert assistant.translate("Hello", target="fr").collect() == "Bonjour"
+
+
+def test_an_faq_entrys_question_heads_its_passage_once():
+    assistant, _, _ = make()
+    entry = SimpleNamespace(title="Can I return it?", heading="", text="Can I return it?\n\nYes, within 30 days.")
+    block = assistant.passages_block([entry])
+    assert block == "[1] Can I return it?\nYes, within 30 days."
