@@ -16,14 +16,16 @@ from pathlib import Path
 
 from .documents import Document, Section
 from .errors import DocumentLoadError
+from .pdf_text import pdf_sections
 
 PROSE_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
 FAQ_SUFFIXES = {".csv", ".jsonl"}
 SUPPORTED_SUFFIXES = PROSE_SUFFIXES | FAQ_SUFFIXES
 # Bump when the same bytes would now be read into different documents (2: HTML tables as Markdown tables): the
 # next ingest then reads every file again, and re-embeds only the documents whose text changed. 3: plain text's
-# own title and headings (underlined lines, lines in capitals, Chinese ordinal headings) as sections.
-READER_VERSION = 3
+# own title and headings (underlined lines, lines in capitals, Chinese ordinal headings) as sections. 4: a PDF's
+# wrapped lines joined into paragraphs, its headings as sections, its page furniture dropped (`pdf_text`).
+READER_VERSION = 4
 
 
 def load_file(path: Path, root: Path, max_bytes: int) -> list[Document]:
@@ -313,10 +315,11 @@ def _pdf(data: bytes, path: Path, rel: str) -> Document:
         raise DocumentLoadError(f"{path}: not a readable PDF ({type(e).__name__}).") from e
     except Exception as e:  # noqa: BLE001 - a damaged PDF can make pypdf fail in arbitrary ways
         raise DocumentLoadError(f"{path}: not a readable PDF ({type(e).__name__}).") from e
-    sections = [Section(f"page {i}", _paragraphs(t)) for i, t in enumerate(pages, 1) if t.strip()]
+    title = str(meta_title).strip() or path.stem
+    sections = pdf_sections(pages, title)
     if not sections:
         raise DocumentLoadError(f"{path}: the PDF has no extractable text (a scan needs OCR first).")
-    return Document(doc_id=rel, title=str(meta_title).strip() or path.stem, source=str(path), sections=sections)
+    return Document(doc_id=rel, title=title, source=str(path), sections=sections)
 
 
 def _docx(data: bytes, path: Path, rel: str) -> Document:
