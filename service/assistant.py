@@ -39,7 +39,7 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines
 from service.errors import AssistantError
-from service.extractive import extractive_answer
+from service.extractive import closest_sentences, extractive_answer, join_sentences
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
@@ -159,8 +159,7 @@ class Assistant:
         """The numbered passages of a prompt; `cleaned` (id of a hit -> its cleaned text) saves cleaning again."""
         parts = []
         for i, h in enumerate(hits, 1):
-            heading = getattr(h, "heading", "") or ""
-            where = f"{h.title} > {heading}" if heading and heading != h.title else h.title
+            where = passage_label(h)
             text = cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(h.text, question)
             # An FAQ entry's text starts with its question, which is already its title: once is enough.
             text = text[len(where):].lstrip() if where and text.startswith(where) else text
@@ -290,29 +289,59 @@ class Assistant:
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
         sources = self.sources(prompt.used)
         passages = [self.clean_passage(passage_text(h), question) for h in prompt.used]
-        check = GroundingGuard.for_answer(
-            passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
-            contacts=self.contacts.current().checker(question),
-            # The instructions are the system prompt and the fixed wording of the question's frame.
-            leaks=LeakCheck(
-                f"{prompt.system}\n{prompts.GROUNDED_QUESTION}",
-                [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT],
-            ),
-        )
+
+        def new_check() -> GroundingGuard:  # one per answer: it follows the stream it checks
+            return GroundingGuard.for_answer(
+                passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
+                labels=[defang(passage_label(h)) for h in prompt.used],
+                contacts=self.contacts.current().checker(question),
+                # The instructions are the system prompt and the fixed wording of the question's frame.
+                leaks=LeakCheck(
+                    f"{prompt.system}\n{prompts.GROUNDED_QUESTION}",
+                    [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT],
+                ),
+            )
+
         floor = self.confidence_floor(params) if guard else None
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
+
+        def answer(chunks, messages: list[ChatMessage], second_look=None) -> Reply:
+            reply = Reply(
+                "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
+                check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
+                decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
+            )
+            reply.messages, reply.passages = messages, passages
+            return reply
+
+        def second_look() -> Reply:
+            messages = [*prompt.messages[:-1], self._focused_question(question, query, prompt.used, language)]
+            return answer(self._stream(messages, params), messages)
+
         if answer_check:
             chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
         else:
             chunks = self._stream(prompt.messages, params)
-        reply = Reply(
-            "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s, check=check,
-            fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
-            decline=partial(self._closest, quote, sources, language), confidence=floor,
+        return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
+
+    def _focused_question(self, question: str, query: str, used: Sequence, language: str) -> ChatMessage:
+        """The question's frame again, with only the passages' sentences closest to the question (the extractive
+        answer's, under their passages' numbers and labels) instead of the whole passages: for a second look when
+        the model said it did not know. The 1.5B default says "I do not know." to a third of the answerable dev
+        questions it declines whose answer is one sentence of four passages, and answers them from that sentence
+        alone (README, "Answers customers can trust", session 16)."""
+        runs = closest_sentences(
+            query, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], self.retriever.embed,
+            max_sentences=self.settings.extractive_sentences, min_similarity=self.settings.extractive_min_similarity,
         )
-        reply.messages, reply.passages = prompt.messages, passages
-        return reply
+        block = "\n\n".join(
+            f"[{p + 1}] {defang(passage_label(used[p]))}\n{defang(join_sentences(sentences))}" for p, sentences in runs
+        )
+        content = prompts.GROUNDED_QUESTION.format(
+            passages=block, question=question, language_hint=prompts.ANSWER_IN.get(language, ""),
+        )
+        return {"role": "user", "content": content}
 
     def confidence_floor(self, params: GenerationParams) -> ConfidenceFloor | None:
         """The floor under the base model's answers (`service.confidence`): the settings' `min_answer_logprob`,
@@ -445,6 +474,12 @@ class Assistant:
         )
         reply.messages = messages
         return reply
+
+
+def passage_label(hit) -> str:
+    """How the prompt names a passage after its number: "Title > Heading", or the title alone."""
+    heading = getattr(hit, "heading", "") or ""
+    return f"{hit.title} > {heading}" if heading and heading != hit.title else hit.title
 
 
 def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:

@@ -172,6 +172,7 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
         "ttft_s": reply.timings["first_token_s"], "latency_s": reply.timings["total_s"],
         # For calibrating the confidence floor (bench/confidence.py): the model's own answer and how sure it was.
         "generated": reply.generated, "mean_logprob": reply.mean_logprob,
+        "looked_again": reply.looked_again,  # it said it did not know and was asked again (service.reply.Reply)
     }
 
 

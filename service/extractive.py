@@ -128,7 +128,8 @@ def _finished(sentence: str) -> str:
     return sentence.rstrip("；;:：,，") + ("。" if _CJK_END.search(sentence) else ".")
 
 
-def _join(sentences: list[str]) -> str:
+def join_sentences(sentences: list[str]) -> str:
+    """Sentences as one text: a space between them, none after a Chinese one."""
     text = ""
     for s in sentences:
         text += s if not text or _CJK_END.search(text) else f" {s}"
@@ -155,6 +156,20 @@ def extractive_answer(
 ) -> tuple[str, list[int]]:
     """The best sentences of `passages` for `question` with citations, and the passage numbers used
     (from 1, in the order given); ("", []) when none reaches `min_similarity`."""
+    runs = closest_sentences(question, passages, embed, max_sentences=max_sentences, min_similarity=min_similarity)
+    return " ".join(f"{join_sentences([_finished(s) for s in sentences])} [{p + 1}]" for p, sentences in runs), [p + 1 for p, _ in runs]
+
+
+def closest_sentences(
+    question: str,
+    passages: Sequence[str],
+    embed: Embed,
+    *,
+    max_sentences: int = 3,
+    min_similarity: float = 0.45,
+) -> list[tuple[int, list[str]]]:
+    """The sentences `extractive_answer` quotes, by passage: [(passage index from 0, [sentence, ...]), ...] in
+    document order, as the passages wrote them; [] when none reaches `min_similarity`."""
     candidates: list[tuple[int, int, str]] = []  # passage index, sentence index, sentence
     seen: set[str] = set()
     for p, passage in enumerate(passages):
@@ -166,13 +181,13 @@ def extractive_answer(
                 candidates.append((p, s, sentence))
     candidates = _without_fragments(candidates)
     if not candidates or max_sentences < 1:
-        return "", []
+        return []
 
     vectors = np.asarray(embed([question] + [c[2] for c in candidates]), dtype=np.float32)
     scores = vectors[1:] @ vectors[0]
     best = float(scores.max())
     if best < min_similarity:
-        return "", []
+        return []
     passage_best: dict[int, float] = {}
     for (p, _, _), score in zip(candidates, scores):
         passage_best[p] = max(passage_best.get(p, -1.0), float(score))
@@ -182,14 +197,11 @@ def extractive_answer(
     ]
     chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
 
-    parts: list[str] = []
-    run: list[str] = []
-    used: list[int] = []
-    for k, i in enumerate(chosen):
+    runs: list[tuple[int, list[str]]] = []
+    for i in chosen:
         p, _, sentence = candidates[i]
-        run.append(_finished(sentence))
-        if k + 1 == len(chosen) or candidates[chosen[k + 1]][0] != p:
-            parts.append(f"{_join(run)} [{p + 1}]")
-            used.append(p + 1)
-            run = []
-    return " ".join(parts), used
+        if runs and runs[-1][0] == p:
+            runs[-1][1].append(sentence)
+        else:
+            runs.append((p, [sentence]))
+    return runs

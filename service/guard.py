@@ -10,7 +10,9 @@ no spaces), never with a number at its end (it may still grow: "3" into "30", "3
 past the start of a claim not yet known to be supported, so nothing a customer sees on screen states an
 unsupported number, name, address or link. The checkers are the passages' `Grounder` (what they state),
 the company's contact allow-list (`service.contacts`: a link, address or phone number it does not allow
-fails even when a passage states it) and the instructions' leak check (`service.leaks`). An answer of nothing but citations fails `final`. A claim counts as unsupported while streaming only once `settle_chars` of text follow
+fails even when a passage states it) and the instructions' leak check (`service.leaks`). An answer of nothing but citations fails `final`;
+one that copies the prompt's passage block, a passage's label ("[1] Title > Heading", `labels`) at the start of a
+line followed by its text, fails as soon as the label is complete (small models answer by pasting the passages). A claim counts as unsupported while streaming only once `settle_chars` of text follow
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything.
 """
 
@@ -50,9 +52,13 @@ class Checker(Protocol):
 class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
-        echoes: Echoes | None = None, premise: PremiseCheck | None = None,
+        echoes: Echoes | None = None, premise: PremiseCheck | None = None, labels: Iterable[str] = (),
     ):
         self._checkers = list(checkers)
+        # "[n] " and a label at the start of the answer or of a line, and something after it.
+        self._pasted = re.compile(
+            r"(?:^|\n)\s*\[\d+\]\s*(?:" + "|".join(re.escape(label) for label in labels if label) + r")\s*\S"
+        ) if any(labels) else None
         self._premise = premise
         self.settle_chars = settle_chars
         self.says_something = says_something
@@ -64,16 +70,21 @@ class GroundingGuard:
     def for_answer(
         cls, passages: Sequence[str] | None, question: str = "", vocabulary: Iterable[str] = (), *,
         contacts: Checker | None = None, leaks: Checker | None = None, headings: Iterable[str] = (),
+        labels: Iterable[str] = (),
     ) -> "GroundingGuard":
         """The guard of one answer: grounded in `passages` (None: not checked against them), saying more than
-        the question and the passages' `headings` (titles, headings, FAQ questions) repeat, and within the
-        contact allow-list and the leak check where given."""
+        the question and the passages' `headings` (titles, headings, FAQ questions) repeat, not pasting the
+        passages as the prompt labels them (`labels`), and within the contact allow-list and the leak check where
+        given."""
         if passages is None:
             return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
         return cls(
             [Grounder(passages, question=question, vocabulary=vocabulary), *(c for c in (contacts, leaks) if c is not None)],
-            echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary),
+            echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary), labels=labels,
         )
+
+    def _pastes_passages(self, text: str) -> bool:
+        return self._pasted is not None and bool(self._pasted.search(text))
 
     def _unsupported(self, text: str) -> list[Claim]:
         return [claim for checker in self._checkers for claim in checker.check(text).unsupported]
@@ -84,6 +95,8 @@ class GroundingGuard:
             return self._released
         self._checked_upto = cut
         head = text[:cut]
+        if self._pastes_passages(head):
+            return None
         if not self._released and self._echoes is not None and self._echoes.may_become_nothing(head):
             return 0  # so far only the question or a heading repeated: it may stay that way
         release = cut
@@ -103,6 +116,8 @@ class GroundingGuard:
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
             return ["an answer that only repeats the question or the passages' headings"]
+        if self._pastes_passages(text):
+            return ["an answer that pastes the passages as the prompt shows them"]
         premises = self._premise.check(text).unsupported if self._premise is not None else []
         return [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
 

@@ -55,7 +55,9 @@ class Reply:
     the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
-    says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
+    says it does not know (`says_it_does_not_know`), ends as `decline()`, or, with `second_look`, as the reply it
+    returns (the question asked again with less to read; its outcome, whatever it is, becomes this reply's, and
+    `looked_again` is set). With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
     `fallback()` too.
     """
@@ -74,6 +76,7 @@ class Reply:
         fallback: Fallback | None = None,
         decline: Fallback | None = None,
         confidence: ConfidenceFloor | None = None,
+        second_look: Callable[[], "Reply"] | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -87,6 +90,7 @@ class Reply:
         self.passages: list[str] = []  # the passage texts a generated answer was given (for evaluation)
         self.logprobs: list[float] = []  # of the generated tokens, when the backend gave them
         self.generated = ""  # the model's own answer, as far as it got, whatever replaced it
+        self.looked_again = False  # it said it did not know, and the outcome is `second_look()`'s
         self._chunks = chunks
         self._fixed = text
         self.text = ""
@@ -97,6 +101,7 @@ class Reply:
         self._fallback = fallback
         self._decline = decline
         self._confidence = confidence
+        self._second_look = second_look
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -158,6 +163,9 @@ class Reply:
             yield self._replace(unsupported)
             return
         if self._decline is not None and says_it_does_not_know(raw):
+            if self._second_look is not None:
+                yield from self._look_again(self._second_look())
+                return
             yield self._declined("the generated answer says it does not know")
             return
         unsure = self._confidence.verdict(self.logprobs) if self._confidence is not None else None
@@ -204,6 +212,19 @@ class Reply:
         log.info("answer declined: %s", reason)
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text
+
+    def _look_again(self, second: "Reply") -> Iterator[str]:
+        """Show `second` as it streams, in place of this answer's "I don't know", and end as it ends."""
+        log.info("the answer said it does not know: asking again with less to read")
+        self.looked_again = True
+        self._chunks = second._chunks  # so that closing this reply mid-stream stops the second generation
+        for _ in second:
+            self._mark_first()
+            self.text = second.text
+            yield self.text
+        self.status, self.text, self.sources = second.status, second.text, second.sources
+        self.replaced, self.replaced_why, self.error = second.replaced, second.replaced_why, second.error
+        self.logprobs, self.generated = second.logprobs, second.generated
 
     def _mark_first(self) -> None:
         if self.timings["first_token_s"] is None:

@@ -144,6 +144,11 @@ class AssistantSettings(BaseSettings):
         '(no_answer, a person offered). The bundled embedding models choose English sentences well and Chinese ones '
         'poorly (README, "Answers customers can trust", session 15); with a multilingual one, add "zh".',
     )
+    second_look: bool = Field(
+        True,
+        description="With the guard: when the model says it does not know, ask once more with only the passages' "
+        "sentences closest to the question (the extractive answer's) before declining.",
+    )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,

@@ -104,16 +104,39 @@ def test_an_answer_declines_when_its_first_sentence_says_it_does_not_know(answer
 )
 def test_a_generated_i_dont_know_becomes_the_apps_decline_showing_the_closest_sentences(question, said, language):
     assistant, backend = make(answer_check=False)
-    backend.enqueue(said)
+    backend.enqueue(said, said)  # the answer, and the second look's
     reply = assistant.chat(question)
     text = reply.collect()
     assert text.startswith(CLOSEST_LEAD[language]) and text.endswith(OFFER_PERSON[language]) and said not in text
-    assert reply.status == "no_answer" and reply.sources
+    assert reply.status == "no_answer" and reply.sources and reply.looked_again and len(backend.requests) == 2
     assert reply.replaced == ["the passages do not answer the question"] and reply.replaced_why == "declined"
     # Without the guard there are no chosen sentences: the app's plain decline.
     backend.enqueue(said)
     reply = assistant.chat(question, guard=False)
     assert reply.collect() == NO_ANSWER[language] and reply.status == "no_answer" and reply.sources == []
+
+
+def test_after_an_i_dont_know_the_model_looks_again_at_the_closest_sentences_alone():
+    assistant, backend = make(answer_check=False, extractive_sentences=1)
+    backend.enqueue("I do not know.", "Refunds reach you within 5 working days [1].")
+    reply = assistant.chat("When do refunds reach me?")
+    steps = [reply.text for _ in reply]
+    assert reply.text == "Refunds reach you within 5 working days [1]." and reply.status == "generated"
+    assert reply.looked_again and reply.replaced == [] and steps[-1] == reply.text
+    first, second = (messages[-1]["content"] for messages, _ in backend.requests)
+    # The same frame and numbering, with only the closest sentence of the passages.
+    assert "[1] Returns and refunds > Returns\nRefunds reach you within 5 working days." in second
+    assert "within 30 days" in first and "within 30 days" not in second and "[2]" not in second
+    # The second answer is checked like the first: an unsupported figure is replaced.
+    backend.enqueue("I do not know.", "Refunds reach you within 2 days [1].")
+    reply = assistant.chat("When do refunds reach me?")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["2"] and "5 working days" in reply.text
+    # Off, or without the guard (no sentences chosen), the first "I don't know" declines.
+    assistant, backend = make(answer_check=False, second_look=False)
+    backend.enqueue("I do not know.")
+    reply = assistant.chat("When do refunds reach me?")
+    assert reply.collect().startswith(CLOSEST_LEAD["en"]) and len(backend.requests) == 1 and not reply.looked_again
 
 
 def test_an_answer_that_only_says_no_stays_an_answer():

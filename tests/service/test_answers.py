@@ -130,6 +130,21 @@ def test_an_answer_that_only_repeats_headings_or_the_question_is_replaced_and_ne
         assert "5 working days" in reply.text and not [s for s in steps if "?" in s or "Warranty [" in s]
 
 
+def test_an_answer_that_pastes_the_passages_as_the_prompt_labels_them_is_replaced_and_never_shown():
+    # The 1.5B sometimes answers by copying its prompt's passage block, label and all.
+    pasted = "[1] Returns and refunds > Returns\nYou can return any item within 30 days of delivery for free. [2] Warranty"
+    assistant, _ = make(answer=pasted)
+    reply = assistant.chat("How long do I have to return an item?")
+    steps = shown_texts(reply)
+    assert reply.status == "extractive" and reply.replaced == ["an answer that pastes the passages as the prompt shows them"]
+    assert not [s for s in steps if s.startswith("[1]")]
+    # A citation followed by the passage's own words is an answer, not a paste.
+    assistant, _ = make(answer="[1] You can return any item within 30 days of delivery for free.")
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "generated"
+
+
 def test_an_answer_that_starts_like_a_heading_streams_once_it_says_more():
     assistant, _ = make(answer="Returns and refunds are free within 30 days of delivery [1].")
     reply = assistant.chat("How long do I have to return an item?")
