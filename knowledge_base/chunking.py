@@ -3,7 +3,8 @@
 Contract: prose is split at section boundaries (headings), then packed paragraph by paragraph
 into chunks of at most `size` tokens; a paragraph longer than that is split into sentences, and a
 sentence longer than that into token windows. Consecutive chunks of one section share about
-`overlap` tokens so a fact cut at a boundary is whole in one of them. An FAQ entry is one chunk
+`overlap` tokens so a fact cut at a boundary is whole in one of them: the previous chunk's last paragraphs or
+whole sentences, never a piece of a sentence (except inside a sentence longer than a chunk). An FAQ entry is one chunk
 (question + answers) represented by two vectors: the question alone, and question + answers.
 """
 
@@ -16,12 +17,30 @@ from dataclasses import dataclass
 from .documents import Chunk, Document
 from .text import HAN_RANGES
 
+# Bump when the same document would now be cut into different chunks: the next ingest reads every file again and
+# re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one).
+CHUNKER_VERSION = 2
+
 # Gives the character spans of a text's tokens (no special tokens); its length is the token count.
 TokenSpans = Callable[[str], list[tuple[int, int]]]
 
 # One token per Han character; the U+4DC0-4DFF symbols between its ranges are one token each as punctuation.
 _SIMPLE_TOKEN = re.compile(rf"[{HAN_RANGES}]|\w+|[^\w\s]")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])")
+# The end of a sentence, with the closing quotes, brackets and bold markers that belong to it ("**退货吗？**").
+# In Chinese, a "**" right after the end closes it when a space or the end follows; before a character it opens the next one.
+_SENTENCE_END = re.compile(r"[.!?;](?:\*\*|[\"'”’)\]])*\s+|[。！？；](?:\*\*(?=\s|$)|[”’」』）)\]])*\s*")
+
+_QUESTION = re.compile(r"[?？](?:\*\*|[\"'”’)\]」』）])*$")
+
+
+def split_sentences(text: str) -> list[str]:
+    """`text` cut after each sentence's end (see `_SENTENCE_END`), stripped, without empty pieces."""
+    pieces, start = [], 0
+    for m in _SENTENCE_END.finditer(text):
+        pieces.append(text[start : m.end()].strip())
+        start = m.end()
+    pieces.append(text[start:].strip())
+    return [p for p in pieces if p]
 
 
 def simple_token_spans(text: str) -> list[tuple[int, int]]:
@@ -88,9 +107,7 @@ class Chunker:
             if n <= self.size:
                 units.append(_Unit(para, n, i))
                 continue
-            for sentence in (s.strip() for s in _SENTENCE_END.split(para)):
-                if not sentence:
-                    continue
+            for sentence in split_sentences(para):
                 spans = self.spans(sentence)
                 if len(spans) <= self.size:
                     units.append(_Unit(sentence, len(spans), i))
@@ -134,11 +151,35 @@ class Chunker:
                 tail.insert(0, unit)
                 budget -= unit.tokens
                 continue
-            if not tail:  # the last unit alone is longer than the overlap: keep its last tokens
-                spans = self.spans(unit.text)[-budget:]
-                tail.insert(0, _Unit(unit.text[spans[0][0] :], len(spans), unit.paragraph))
+            if not tail:  # the last unit alone is longer than the overlap: keep its last whole sentences that fit
+                tail = self._last_sentences(unit, budget)
             break
-        return tail
+        # In a run of questions and answers, start at a question: an answer without it ("不可以。") reads as the
+        # answer to whatever the customer asked.
+        first_question = next((i for i, u in enumerate(tail) if _QUESTION.search(u.text)), 0)
+        return tail[first_question:]
+
+    def _last_sentences(self, unit: _Unit, budget: int) -> list[_Unit]:
+        """The last sentences of `unit` that fit in `budget` tokens, from the first question among them if there is
+        one, as one unit; none when its last sentence alone does not fit (a chunk never starts in the middle of a
+        sentence: "？** 不可以。" was read as an answer), nor when they answer a question that does not fit."""
+        sentences = split_sentences(unit.text)
+        kept, tokens = [], 0
+        for sentence in reversed(sentences):
+            n = len(self.spans(sentence))
+            if tokens + n > budget:
+                break
+            kept.insert(0, sentence)
+            tokens += n
+        first_question = next((i for i, sentence in enumerate(kept) if _QUESTION.search(sentence)), None)
+        if first_question is None and any(_QUESTION.search(s) for s in sentences[: len(sentences) - len(kept)]):
+            return []  # the answer to a question that does not fit: alone, it would answer anything
+        kept = kept[first_question or 0 :]  # as in `_overlap_tail`
+        if not kept:
+            return []
+        tokens = sum(len(self.spans(sentence)) for sentence in kept)
+        start = unit.text.rfind(kept[0])
+        return [_Unit(unit.text[start:] if start >= 0 else " ".join(kept), tokens, unit.paragraph)]
 
     @staticmethod
     def _join(units: list[_Unit]) -> str:

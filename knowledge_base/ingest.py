@@ -4,7 +4,8 @@
     if changes:
         next_snap = next_snapshot(snap, changes, vectors, settings, embedder.name)  # then Store.save it
 
-Contract: a file whose bytes are unchanged since it was last ingested (by the same `READER_VERSION`) is
+Contract: a file whose bytes are unchanged since it was last ingested (by the same `READER_VERSION` and
+`CHUNKER_VERSION`) is
 skipped unread; a changed
 file replaces exactly its own documents' chunks, and documents that disappeared from it are
 removed; a document may move to another file. A file that cannot be read or parsed, or that holds a
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chunking import Chunker
+from .chunking import CHUNKER_VERSION, Chunker
 from .documents import Chunk, Document
 from .embeddings import Embedder
 from .errors import DocumentLoadError
@@ -108,7 +109,7 @@ def _read(
         source = str(path.resolve())
         try:
             data = read_checked(path, max_bytes)
-            file_hash = hashlib.sha256(f"reader {READER_VERSION}\n".encode() + data).hexdigest()
+            file_hash = hashlib.sha256(f"reader {READER_VERSION} chunker {CHUNKER_VERSION}\n".encode() + data).hexdigest()
             if snap.sources.get(source, {}).get("hash") == file_hash:
                 report.skipped += len(snap.sources[source]["doc_ids"])
                 claimed.update((doc_id, path) for doc_id in snap.sources[source]["doc_ids"])
@@ -150,7 +151,7 @@ def _take_file(
     previous = set(snap.sources.get(source, {}).get("doc_ids", []))
     for d in docs:
         old = snap.documents.get(d.doc_id)
-        if old is not None and old["hash"] == d.hash() and old["source"] == source:
+        if old is not None and old["hash"] == _chunked_hash(d) and old["source"] == source:
             report.skipped += 1
             continue
         if old is not None:
@@ -162,6 +163,11 @@ def _take_file(
     gone = previous - {d.doc_id for d in docs}
     report.removed += len(gone)
     changes.drop |= gone
+
+
+def _chunked_hash(doc: Document) -> str:
+    """A document's text as the chunker cuts it: the same text cut by another `CHUNKER_VERSION` is re-embedded."""
+    return hashlib.sha256(f"chunker {CHUNKER_VERSION}\n{doc.hash()}".encode()).hexdigest()
 
 
 def copy_uploads(files: list[tuple[Path, str]], folder: Path) -> list[Path]:
@@ -191,7 +197,9 @@ def next_snapshot(
     documents = {k: v for k, v in old.documents.items() if k not in drop}
     offset = 0
     for doc, doc_chunks in changes.new_docs:
-        documents[doc.doc_id] = {"title": doc.title, "source": doc.source, "hash": doc.hash(), "chunks": len(doc_chunks)}
+        documents[doc.doc_id] = {
+            "title": doc.title, "source": doc.source, "hash": _chunked_hash(doc), "chunks": len(doc_chunks)
+        }
         for c in doc_chunks:
             n = len(c.embed_texts)
             labels.append(np.full(n, len(chunks), dtype=np.int64))

@@ -42,6 +42,25 @@ def test_a_sentence_longer_than_a_chunk_is_cut_into_token_windows():
     assert chunks[1].text.split()[0] == "w25"  # a window starts `size - overlap` tokens later
 
 
+def test_a_chunk_never_starts_inside_a_sentence():
+    # One paragraph of bold FAQ pairs, longer than two chunks: the overlap carries whole sentences, bold marks and all,
+    # from a question on (an answer without its question, "不可以。", reads as the answer to anything).
+    faq = "".join(f"**问题{i}可以吗？** 不可以，第{i}条规定不允许这样做。" for i in range(12))
+    chunks = Chunker(size=60, overlap=25).chunks(prose(("", [faq])))
+    assert len(chunks) > 2 and all(ntok(c.text) <= 60 for c in chunks)
+    assert all(c.text.startswith("**问题") for c in chunks)
+    overlap = chunks[1].text[: chunks[1].text.index(" **问题4")]
+    assert overlap == "**问题3可以吗？** 不可以，第3条规定不允许这样做。" and chunks[0].text.endswith(overlap)
+    # Paragraphs of a question and its answer: an answer is never carried without its question.
+    pairs = [f"**可以开具其他品名吗{i}？** 不可以。发票品名须与实际购买的商品一致，例如笔记本电脑{i}。" for i in range(6)]
+    chunks = Chunker(size=50, overlap=30).chunks(prose(("", pairs)))
+    assert len(chunks) > 2 and all(c.text.startswith("**可以开具") for c in chunks)
+    # A long sentence at a chunk's end: its tail is never carried as the next chunk's start.
+    text = "Short one. " + "A very long sentence " + "that goes on " * 6 + "and ends here. Next sentence starts."
+    chunks = Chunker(size=30, overlap=8).chunks(prose(("", [text])))
+    assert all(c.text[0].isupper() for c in chunks)
+
+
 def test_chinese_is_counted_per_character():
     text = "退款将在收到退货后十四天内退回原支付方式。" * 10
     chunks = Chunker(size=50, overlap=10).chunks(prose(("", [text])))

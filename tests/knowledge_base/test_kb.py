@@ -127,6 +127,17 @@ def test_a_new_reader_version_reads_unchanged_files_again_and_reembeds_nothing_u
     assert kb.ingest([docs]).skipped == 9
 
 
+def test_a_new_chunker_version_reembeds_every_document(open_kb, docs, monkeypatch):
+    import knowledge_base.ingest as ingest
+
+    kb = open_kb()
+    first = kb.ingest([docs])
+    monkeypatch.setattr(ingest, "CHUNKER_VERSION", ingest.CHUNKER_VERSION + 1)
+    again = kb.ingest([docs])
+    assert (again.added, again.updated, again.skipped, again.chunks) == (0, 9, 0, first.chunks)
+    assert kb.ingest([docs]).skipped == 9
+
+
 def test_remove_and_reopen(open_kb, docs, embedder, settings):
     kb = open_kb()
     kb.ingest([docs])
