@@ -306,11 +306,16 @@ class Assistant:
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 
+        # A second look comes before a decline: the model's "I don't know", and, where a failed answer's fallback is
+        # the decline (outside the extractive languages), an answer it was unsure of.
+        look_for = frozenset({"declined"} | (set() if language in self.settings.extractive_languages else {"unsure"}))
+
         def answer(chunks, messages: list[ChatMessage], second_look=None) -> Reply:
             reply = Reply(
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
+                second_look_for=look_for,
             )
             reply.messages, reply.passages = messages, passages
             return reply
@@ -327,8 +332,8 @@ class Assistant:
 
     def _focused_question(self, question: str, query: str, used: Sequence, language: str) -> ChatMessage:
         """The question's frame again, with only the passages' sentences closest to the question (the extractive
-        answer's, under their passages' numbers and labels) instead of the whole passages: for a second look when
-        the model said it did not know. The 1.5B default says "I do not know." to a third of the answerable dev
+        answer's, under their passages' numbers and labels) instead of the whole passages: for a second look before
+        a decline (the model said it did not know, or was unsure of an answer whose fallback is the decline). The 1.5B default says "I do not know." to a third of the answerable dev
         questions it declines whose answer is one sentence of four passages, and answers them from that sentence
         alone (README, "Answers customers can trust", session 16)."""
         runs = closest_sentences(

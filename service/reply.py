@@ -55,11 +55,11 @@ class Reply:
     the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
-    says it does not know (`says_it_does_not_know`), ends as `decline()`, or, with `second_look`, as the reply it
-    returns (the question asked again with less to read; its outcome, whatever it is, becomes this reply's, and
-    `looked_again` is set). With `confidence`, a whole answer whose
+    says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
-    `fallback()` too.
+    `fallback()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
+    or fell below the floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
+    with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
     """
 
     def __init__(
@@ -77,6 +77,7 @@ class Reply:
         decline: Fallback | None = None,
         confidence: ConfidenceFloor | None = None,
         second_look: Callable[[], "Reply"] | None = None,
+        second_look_for: frozenset[str] = frozenset({"declined"}),
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -102,6 +103,7 @@ class Reply:
         self._decline = decline
         self._confidence = confidence
         self._second_look = second_look
+        self._second_look_for = second_look_for
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -163,13 +165,16 @@ class Reply:
             yield self._replace(unsupported)
             return
         if self._decline is not None and says_it_does_not_know(raw):
-            if self._second_look is not None:
-                yield from self._look_again(self._second_look())
+            if self._second_look is not None and "declined" in self._second_look_for:
+                yield from self._look_again(self._second_look(), "it said it does not know")
                 return
             yield self._declined("the generated answer says it does not know")
             return
         unsure = self._confidence.verdict(self.logprobs) if self._confidence is not None else None
         if unsure:
+            if self._second_look is not None and "unsure" in self._second_look_for:
+                yield from self._look_again(self._second_look(), unsure)
+                return
             yield self._replace([unsure], why="unsure")
             return
         if len(raw) > len(self.text):
@@ -213,9 +218,9 @@ class Reply:
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text
 
-    def _look_again(self, second: "Reply") -> Iterator[str]:
-        """Show `second` as it streams, in place of this answer's "I don't know", and end as it ends."""
-        log.info("the answer said it does not know: asking again with less to read")
+    def _look_again(self, second: "Reply", reason: str) -> Iterator[str]:
+        """Show `second` as it streams, in place of this answer, and end as it ends."""
+        log.info("asking again with less to read: %s", reason)
         self.looked_again = True
         self._chunks = second._chunks  # so that closing this reply mid-stream stops the second generation
         for _ in second:

@@ -146,8 +146,9 @@ class AssistantSettings(BaseSettings):
     )
     second_look: bool = Field(
         True,
-        description="With the guard: when the model says it does not know, ask once more with only the passages' "
-        "sentences closest to the question (the extractive answer's) before declining.",
+        description="With the guard: when the model says it does not know, or (outside the extractive_languages, where "
+        "the fallback is a decline) was unsure of its answer, ask once more with only the passages' sentences closest "
+        "to the question (the extractive answer's) before declining.",
     )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(

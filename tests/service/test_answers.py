@@ -195,19 +195,43 @@ def test_without_the_guard_the_model_answer_is_shown_as_it_is():
 class UnsureBackend(ScriptedBackend):
     """Scripted answers whose every word comes with log-probability `logprob`, when asked for them."""
 
-    def __init__(self, logprob: float, name: str = "scripted"):
+    def __init__(self, logprob: float | list[float], name: str = "scripted"):
         super().__init__(default="You can return any item within thirty days, for free [1].")
-        self.logprob, self.name = logprob, name
+        self.logprobs = logprob if isinstance(logprob, list) else [logprob]  # one per answer; the last one repeats
+        self.name = name
 
     def stream(self, messages, params=GenerationParams()):
+        logprob = self.logprobs.pop(0) if len(self.logprobs) > 1 else self.logprobs[0]
         for chunk in super().stream(messages, params):
-            yield TextChunk(chunk, [self.logprob]) if params.logprobs else chunk
+            yield TextChunk(chunk, [logprob]) if params.logprobs else chunk
 
 
-def confident(logprob: float, name: str = "scripted", **settings) -> tuple[Assistant, UnsureBackend]:
+def confident(logprob, name: str = "scripted", hits=None, **settings) -> tuple[Assistant, UnsureBackend]:
     backend = UnsureBackend(logprob, name)
     settings = {"extractive_min_similarity": 0.2, **settings}
-    return Assistant(backend, FakeRetriever(None), AssistantSettings(company="Voltway", **settings)), backend
+    return Assistant(backend, FakeRetriever(hits), AssistantSettings(company="Voltway", **settings)), backend
+
+
+def test_outside_the_extractive_languages_an_answer_the_model_was_unsure_of_gets_a_second_look_before_a_decline():
+    # In Chinese the fallback would be the decline: the model first looks again at the closest sentences alone.
+    assistant, backend = confident([-1.0, -0.1], hits=[SHIPPING_ZH], min_answer_logprob=-0.45)
+    backend.enqueue("快递大概一到三天吧 [1]。", "标准快递一般 1-3 个工作日送达。[1]")
+    reply = assistant.chat("快递几天能到？")
+    reply.collect()
+    assert reply.looked_again and reply.status == "generated" and reply.text == "标准快递一般 1-3 个工作日送达。[1]"
+    assert len(backend.requests) == 2 and "标准快递一般 1-3 个工作日送达。" in backend.requests[1][0][-1]["content"]
+    # Unsure again: the decline, showing the sentences.
+    assistant, backend = confident([-1.0, -1.0], hits=[SHIPPING_ZH], min_answer_logprob=-0.45)
+    backend.enqueue("快递大概一到三天吧 [1]。", "标准快递一般 1-3 个工作日送达。[1]")
+    reply = assistant.chat("快递几天能到？")
+    reply.collect()
+    assert reply.looked_again and reply.status == "no_answer" and reply.replaced_why == "unsure"
+    assert reply.text.startswith(CLOSEST_LEAD["zh"])
+    # In English the fallback is the passages' own sentences, an answer: no second look.
+    assistant, backend = confident(-1.0, min_answer_logprob=-0.45)
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "extractive" and not reply.looked_again and len(backend.requests) == 1
 
 
 def test_an_answer_the_model_was_unsure_of_is_replaced_by_the_passages():
