@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .documents import Document, Section
 from .errors import DocumentLoadError
+from .headings import is_heading_line
 from .pdf_text import pdf_sections
 
 PROSE_SUFFIXES = {".md", ".markdown", ".txt", ".text", ".html", ".htm", ".pdf", ".docx"}
@@ -138,26 +139,12 @@ def _paragraphs(text: str) -> list[str]:
 
 
 # Plain-text headings as help-centre exports write them: a line underlined with "===" or "---" (setext), a line
-# of capitals on its own ("WHAT TO BRING"), a Chinese ordinal heading on its own ("二、回收流程").
+# of capitals on its own ("WHAT TO BRING"), a Chinese ordinal heading on its own ("二、回收流程"): `is_heading_line`.
 _UNDERLINE = re.compile(r"^\s*(?:={3,}|-{3,})\s*$")
-_CHINESE_ORDINAL_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S.{0,38}$")
-_MAX_HEADING_CHARS = 80
-
-
-def _is_heading_line(line: str) -> bool:
-    """A line that names a section when it stands alone: in capitals, or a Chinese ordinal heading; never a
-    sentence (one that ends with a full stop)."""
-    line = line.strip()
-    if not line or len(line) > _MAX_HEADING_CHARS or line[-1] in ".。;；,，":
-        return False
-    letters = [ch for ch in line if ch.isalpha() and ch.isascii()]
-    if len(letters) >= 3 and line.upper() == line:
-        return True
-    return bool(_CHINESE_ORDINAL_HEADING.match(line))
 
 
 def _plain(text: str, path: Path, rel: str) -> Document:
-    """Sections follow the text's own headings (see `_is_heading_line`, and underlined lines); the first
+    """Sections follow the text's own headings (see `is_heading_line`, and underlined lines); the first
     underlined line is the title, else the file name is. A text without headings is one section."""
     title = None
     heading = ""
@@ -184,7 +171,7 @@ def _plain(text: str, path: Path, rel: str) -> Document:
                 heading = line.strip()
             i += 2
             continue
-        if alone and (i + 1 == len(lines) or not lines[i + 1].strip()) and _is_heading_line(line):
+        if alone and (i + 1 == len(lines) or not lines[i + 1].strip()) and is_heading_line(line):
             flush()
             heading = line.strip()
         else:

@@ -22,13 +22,11 @@ from __future__ import annotations
 import re
 
 from .documents import Section
+from .headings import is_heading_line
 from .text import HAN
 
-_NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2})*\.?|[IVX]{1,4}\.)\s+\S")
-_CHINESE_ORDINAL_HEADING = re.compile(r"^[一二三四五六七八九十]{1,3}、\S")
 _BULLET = re.compile(r"^\s*[•●▪◦‣∙·\-–*]\s+")
 _SENTENCE_END = re.compile(r"[.!?:;。！？：；][\"'”’)\]]*$")
-_MAX_HEADING_CHARS = 80
 _LONG_SHARE = 0.75
 
 
@@ -105,14 +103,9 @@ def _long_line_length(lines: list[str]) -> int:
 
 
 def _is_heading(line: str, long_line: int) -> bool:
-    if not line or len(line) > _MAX_HEADING_CHARS or _SENTENCE_END.search(line) or line.endswith((",", "，")):
-        return False
-    if len(line) >= _LONG_SHARE * long_line:
-        return False  # a wrapped line of prose that happens to start with a number
-    if _NUMBERED_HEADING.match(line) or _CHINESE_ORDINAL_HEADING.match(line):
-        return True
-    letters = [ch for ch in line if ch.isascii() and ch.isalpha()]
-    return len(letters) >= 3 and line.upper() == line
+    # A line as long as the wrapped ones is prose that happens to start with a number or be in capitals; one that
+    # ends like a sentence or a clause ("3. Do the following:") is a list item.
+    return len(line) < _LONG_SHARE * long_line and not _SENTENCE_END.search(line) and is_heading_line(line, numbered=True)
 
 
 def _join(text: str, line: str) -> str:
