@@ -11,7 +11,7 @@ dispatched? [3] When will I get my refund?") or the customer's own question: not
 find unsupported, and nothing a customer can use. Contract: an answer says nothing when each of its sentences,
 without citations, markup and the punctuation at its ends, is empty or appears in one of the echoes (whole words,
 case-insensitive, whitespace collapsed, "I"/"my" read as "you"/"your"). A sentence of one or two words (three Chinese characters or fewer:
-"No.", "可以。") is an answer, unless it is a whole echo (a one-word heading: "Warranty"). `may_become_nothing` reads a growing answer: true while every
+"No.", "可以。") is an answer, unless it is a whole echo (a one-word heading: "Warranty") or a question found in one. `may_become_nothing` reads a growing answer: true while every
 sentence so far, the unfinished last one included whatever its length, is empty or in an echo. A passage's label
 as the prompt shows it ("[1] Title > Heading") is an echo when each of its parts is.
 """
@@ -72,7 +72,9 @@ class Echoes:
         if not core:
             return True
         if not unfinished and len(core.split()) < MIN_WORDS and len(_HAN.findall(core)) < MIN_HAN:
-            return core in self._texts  # a short sentence echoes only a whole heading ("Warranty"), never a word
+            # A short sentence echoes only a whole heading ("Warranty"), never a word ("No."), unless it is a question
+            # the echoes hold ("What happened?" of "I've been charged twice. What happened?"): no answer asks that.
+            return core in self._texts or (is_question(sentence.strip()) and self._in_echo(core))
         return self._in_echo(core)
 
     def says_nothing(self, answer: str) -> bool:

@@ -54,3 +54,11 @@ def test_a_growing_answer_may_become_nothing_until_it_says_something_of_its_own(
 def test_question_lines_are_the_questions_inside_a_passage():
     passage = "Returns\n**Can I return opened items?**\nYes, within 30 days.\n退货需要多长时间？\n"
     assert question_lines(passage) == ["**Can I return opened items?**", "退货需要多长时间？"]
+
+
+def test_an_faq_question_repeated_sentence_by_sentence_says_nothing():
+    echoes = Echoes(["bank app shows 2 payments for the same order??", "I've been charged twice. What happened?"])
+    assert echoes.says_nothing("I've been charged twice. What happened? [1]")
+    assert not echoes.says_nothing("I've been charged twice. One entry is a pending authorisation. [1]")
+    assert not echoes.says_nothing("No. [1]")
+
