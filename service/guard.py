@@ -55,10 +55,14 @@ class GroundingGuard:
         echoes: Echoes | None = None, premise: PremiseCheck | None = None, labels: Iterable[str] = (),
     ):
         self._checkers = list(checkers)
-        # "[n] " and a label at the start of the answer or of a line, and something after it.
+        # "[n] " and a label at the start of the answer or of a line, and something after it; or a line of that
+        # shape that starts like a label ("[1] 退货与退款政策 > 退款时间", the model's shortening of one) and text after it.
+        labels = [label for label in labels if label]
+        starts = {label[:4] for label in labels}
         self._pasted = re.compile(
-            r"(?:^|\n)\s*\[\d+\]\s*(?:" + "|".join(re.escape(label) for label in labels if label) + r")\s*\S"
-        ) if any(labels) else None
+            r"(?:^|\n)\s*\[\d+\]\s*(?:(?:" + "|".join(map(re.escape, labels)) + r")\s*\S"
+            r"|(?:" + "|".join(map(re.escape, starts)) + r")[^\n\[\]]{0,80}\s[>›]\s[^\n]{1,80}\n\s*\S)"
+        ) if labels else None
         self._premise = premise
         self.settle_chars = settle_chars
         self.says_something = says_something

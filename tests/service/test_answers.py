@@ -138,6 +138,16 @@ def test_an_answer_that_pastes_the_passages_as_the_prompt_labels_them_is_replace
     steps = shown_texts(reply)
     assert reply.status == "extractive" and reply.replaced == ["an answer that pastes the passages as the prompt shows them"]
     assert not [s for s in steps if s.startswith("[1]")]
+    # A label the model shortened, on a line of its own with text after it, is a paste too.
+    assistant, _ = make(answer="[1] Returns > Returns\n\nYou can return any item within 30 days of delivery for free.")
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["an answer that pastes the passages as the prompt shows them"]
+    # A menu path after a citation is not a label.
+    assistant, _ = make(answer="[1] Go to My Account > Orders\nand choose Return within 30 days of delivery.")
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "generated"
     # A citation followed by the passage's own words is an answer, not a paste.
     assistant, _ = make(answer="[1] You can return any item within 30 days of delivery for free.")
     reply = assistant.chat("How long do I have to return an item?")
