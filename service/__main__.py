@@ -100,6 +100,8 @@ def _add_answering(command: argparse.ArgumentParser, name: str) -> None:
         command.add_argument("--out", type=Path, help="Write one JSON line per question (answer, status, judgement).")
         command.add_argument("--workers", type=int, default=1,
                              help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
+        command.add_argument("--repeat", type=int, default=1, metavar="N",
+                             help="Ask every question N times; the figures are the runs' means, each run's in by_run.")
     command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
     command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
     command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
@@ -324,7 +326,8 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
         items = load_qa(args.qa)
         store = ConversationStore.open(settings.store_url)  # turns go to the `eval` channel
         summary, rows = evaluate(
-            assistant, items, workers=args.workers, progress=lambda line: print(line, file=sys.stderr, flush=True),
+            assistant, items, workers=args.workers, repeats=args.repeat,
+            progress=lambda line: print(line, file=sys.stderr, flush=True),
             desk=SupportDesk(assistant, store, model_name=settings.model), **options
         )
         store.close()

@@ -129,31 +129,46 @@ def percentile(values: list[float], q: float) -> float | None:
 def evaluate(
     assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, answer_check: bool | None = None,
     k: int | None = None, params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
+    repeats: int = 1,
 ) -> tuple[dict, list[dict]]:
     """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item, in item
     order). With `workers` > 1 that many questions are in flight at once: faster on a batching server, but
     the latency figures are then those of a server shared by `workers` customers. With a `desk`
     (`support.desk.SupportDesk`), every question is asked through it and stored on the `eval` channel,
-    which the dashboard, the gap report and the export leave out."""
-    items = list(items)
+    which the dashboard, the gap report and the export leave out. With `repeats` > 1 every item is asked that
+    many times (rows in run order, each with its `run`): the summary's shares are then the runs' means, with each
+    run's own figures in `by_run` (a sampled model's answers differ from run to run by more than a small change
+    moves them)."""
+    jobs = [(run, item) for run in range(max(1, repeats)) for item in items]
     done = 0
     lock = threading.Lock()
 
-    def run(item: QAItem) -> dict:
+    def answer(job: tuple[int, QAItem]) -> dict:
         nonlocal done
+        run, item = job
         row = _answer_row(
             assistant, item, desk, faq_direct=faq_direct, guard=guard, answer_check=answer_check, k=k, params=params
         )
+        row["run"] = run
         if progress:
             with lock:
                 done += 1
                 mark = "ok " if row["correct"] else "NO "
-                progress(f"[{done}/{len(items)}] {mark}{row['status']:<10} {row['latency_s']:5.2f}s  {item.id}: {row['answer'][:90]!r}")
+                progress(f"[{done}/{len(jobs)}] {mark}{row['status']:<10} {row['latency_s']:5.2f}s  {item.id}: {row['answer'][:90]!r}")
         return row
 
     with ThreadPoolExecutor(max(1, workers)) as pool:
-        rows = list(pool.map(run, items))
-    return summarize(rows), rows
+        rows = list(pool.map(answer, jobs))
+    summary = summarize(rows)
+    if repeats > 1:
+        runs = [summarize([r for r in rows if r["run"] == run]) for run in range(repeats)]
+        summary["runs"] = repeats
+        summary["by_run"] = {key: [s[key] for s in runs] for key in _BY_RUN}
+    return summary, rows
+
+
+# The figures `evaluate` reports run by run when it repeats.
+_BY_RUN = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "answerable_refused", "answered_wrong")
 
 
 def _answer_row(assistant, item: QAItem, desk, **options) -> dict:

@@ -74,6 +74,19 @@ def test_evaluate_runs_the_app_path_and_summarises():
     assert summary["correct"] == 0.0 and summary["unsupported_numbers"] == 1.0 and summary["answered_wrong"] == 1.0
 
 
+def test_repeated_runs_report_their_mean_and_each_run():
+    retriever = FakeRetriever(by_keyword={"free": [RETURNS]}, threshold=0.5)
+    # The same question twice: answered right in the first run, declined in the second.
+    backend = scripted_backend().enqueue("You can return any item within 30 days [1].", "I do not know.", "I do not know.")
+    assistant = Assistant(backend, retriever, AssistantSettings(company="Voltway", extractive_min_similarity=-1))
+    items = [QAItem("guarded", "en", "can I return any item for free?", [["30"]], "fact")]
+    summary, rows = evaluate(assistant, items, repeats=2)
+    assert [r["run"] for r in rows] == [0, 1] and [r["correct"] for r in rows] == [True, False]
+    assert summary["runs"] == 2 and summary["correct"] == 0.5 and summary["by_run"]["correct"] == [1.0, 0.0]
+    assert summary["by_run"]["answerable_refused"] == [0.0, 1.0]
+    assert "by_run" not in evaluate(assistant, items)[0]
+
+
 def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_loop(tmp_path):
     from support.desk import SupportDesk
     from support.export import export_conversations
