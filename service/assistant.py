@@ -39,7 +39,7 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines
 from service.errors import AssistantError
-from service.extractive import closest_sentences, extractive_answer, join_sentences
+from service.extractive import closest_sentences, join_sentences, quote_text
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
@@ -165,7 +165,7 @@ class Assistant:
             text = text[len(where):].lstrip() if where and text.startswith(where) else text
             text = text if len(text) <= self.settings.max_passage_chars else text[: self.settings.max_passage_chars] + "…"
             # No file name: models echo it to the customer ("see faq.csv"), and the sources show it anyway.
-            parts.append(f"[{i}] {defang(where)}\n{defang(text)}")
+            parts.append(numbered_passage(i, where, text))
         return "\n\n".join(parts)
 
     def _stream(self, messages: list[ChatMessage], params: GenerationParams) -> Iterator[str]:
@@ -283,7 +283,8 @@ class Assistant:
         # question, they are on topic but do not answer it, and the model would answer anyway (README, "Answers
         # customers can trust"): say so instead. Otherwise it is the fallback, ready. A follow-up ("and for
         # headphones?") is compared as it was searched, with the question before it.
-        quote = self._quote(query, prompt.used) if guard else None
+        runs = self._closest_runs(query, prompt.used) if guard else None
+        quote = None if runs is None else quote_text(runs)
         if quote == "":
             log.info("declined before generating: no passage sentence is close to the question")
             return Reply("no_answer", text=no_answer_text(language), started=started, retrieval_s=retrieval_s)
@@ -321,7 +322,7 @@ class Assistant:
             return reply
 
         def second_look() -> Reply:
-            messages = [*prompt.messages[:-1], self._focused_question(question, query, prompt.used, language)]
+            messages = [*prompt.messages[:-1], self._focused_question(question, prompt.used, runs, language)]
             return answer(self._stream(messages, params), messages)
 
         if answer_check:
@@ -330,19 +331,13 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _focused_question(self, question: str, query: str, used: Sequence, language: str) -> ChatMessage:
-        """The question's frame again, with only the passages' sentences closest to the question (the extractive
-        answer's, under their passages' numbers and labels) instead of the whole passages: for a second look before
+    def _focused_question(self, question: str, used: Sequence, runs: list[tuple[int, list[str]]], language: str) -> ChatMessage:
+        """The question's frame again, with only the passages' sentences closest to the question (`runs`, the
+        extractive answer's, under their passages' numbers and labels) instead of the whole passages: for a second look before
         a decline (the model said it did not know, or was unsure of an answer whose fallback is the decline). The 1.5B default says "I do not know." to a third of the answerable dev
         questions it declines whose answer is one sentence of four passages, and answers them from that sentence
         alone (README, "Answers customers can trust", session 16)."""
-        runs = closest_sentences(
-            query, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], self.retriever.embed,
-            max_sentences=self.settings.extractive_sentences, min_similarity=self.settings.extractive_min_similarity,
-        )
-        block = "\n\n".join(
-            f"[{p + 1}] {defang(passage_label(used[p]))}\n{defang(join_sentences(sentences))}" for p, sentences in runs
-        )
+        block = "\n\n".join(numbered_passage(p + 1, passage_label(used[p]), join_sentences(sentences)) for p, sentences in runs)
         content = prompts.GROUNDED_QUESTION.format(
             passages=block, question=question, language_hint=prompts.ANSWER_IN.get(language, ""),
         )
@@ -374,15 +369,20 @@ class Assistant:
     def _quote(self, question: str, used: Sequence) -> str | None:
         """The sentences of the passages closest to the question, cited; "" when none reaches the settings'
         `extractive_min_similarity`; None when the retriever cannot embed (no way to tell)."""
+        runs = self._closest_runs(question, used)
+        return None if runs is None else quote_text(runs)
+
+    def _closest_runs(self, question: str, used: Sequence) -> list[tuple[int, list[str]]] | None:
+        """`closest_sentences` of the passages (as the guard sees them) under the settings; None when the retriever
+        cannot embed."""
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return None
-        text, _ = extractive_answer(
+        return closest_sentences(
             question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
             max_sentences=self.settings.extractive_sentences,
             min_similarity=self.settings.extractive_min_similarity,
         )
-        return text
 
     def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
         """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
@@ -479,6 +479,11 @@ class Assistant:
         )
         reply.messages = messages
         return reply
+
+
+def numbered_passage(number: int, label: str, text: str) -> str:
+    """One passage of a prompt: "[n] label", then its text, both made inert."""
+    return f"[{number}] {defang(label)}\n{defang(text)}"
 
 
 def passage_label(hit) -> str:

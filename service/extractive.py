@@ -157,7 +157,12 @@ def extractive_answer(
     """The best sentences of `passages` for `question` with citations, and the passage numbers used
     (from 1, in the order given); ("", []) when none reaches `min_similarity`."""
     runs = closest_sentences(question, passages, embed, max_sentences=max_sentences, min_similarity=min_similarity)
-    return " ".join(f"{join_sentences([_finished(s) for s in sentences])} [{p + 1}]" for p, sentences in runs), [p + 1 for p, _ in runs]
+    return quote_text(runs), [p + 1 for p, _ in runs]
+
+
+def quote_text(runs: Sequence[tuple[int, list[str]]]) -> str:
+    """`closest_sentences`' runs as the extractive answer writes them: each run's sentences, then " [n]"."""
+    return " ".join(f"{join_sentences([_finished(s) for s in sentences])} [{p + 1}]" for p, sentences in runs)
 
 
 def closest_sentences(
