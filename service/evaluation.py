@@ -139,6 +139,7 @@ def evaluate(
     many times (rows in run order, each with its `run`): the summary's shares are then the runs' means, with each
     run's own figures in `by_run` (a sampled model's answers differ from run to run by more than a small change
     moves them)."""
+    items = list(items)  # asked once per run: an iterator would be spent after the first
     jobs = [(run, item) for run in range(max(1, repeats)) for item in items]
     done = 0
     lock = threading.Lock()

@@ -85,6 +85,7 @@ def test_repeated_runs_report_their_mean_and_each_run():
     assert summary["runs"] == 2 and summary["correct"] == 0.5 and summary["by_run"]["correct"] == [1.0, 0.0]
     assert summary["by_run"]["answerable_refused"] == [0.0, 1.0]
     assert "by_run" not in evaluate(assistant, items)[0]
+    assert len(evaluate(assistant, iter(items), repeats=2)[1]) == 2  # any iterable, asked once per run
 
 
 def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_loop(tmp_path):
