@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .documents import Chunk, Document
-from .text import HAN_RANGES
+from .text import HAN_RANGES, is_question
 
 # Bump when the same document would now be cut into different chunks: the next ingest reads every file again and
 # re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one).
@@ -30,10 +30,8 @@ _SIMPLE_TOKEN = re.compile(rf"[{HAN_RANGES}]|\w+|[^\w\s]")
 # In Chinese, a "**" right after the end closes it when a space or the end follows; before a character it opens the next one.
 _SENTENCE_END = re.compile(r"[.!?;](?:\*\*|[\"'”’)\]])*\s+|[。！？；](?:\*\*(?=\s|$)|[”’」』）)\]])*\s*")
 
-_QUESTION = re.compile(r"[?？](?:\*\*|[\"'”’)\]」』）])*$")
 
-
-def split_sentences(text: str) -> list[str]:
+def _split_sentences(text: str) -> list[str]:
     """`text` cut after each sentence's end (see `_SENTENCE_END`), stripped, without empty pieces."""
     pieces, start = [], 0
     for m in _SENTENCE_END.finditer(text):
@@ -107,7 +105,7 @@ class Chunker:
             if n <= self.size:
                 units.append(_Unit(para, n, i))
                 continue
-            for sentence in split_sentences(para):
+            for sentence in _split_sentences(para):
                 spans = self.spans(sentence)
                 if len(spans) <= self.size:
                     units.append(_Unit(sentence, len(spans), i))
@@ -156,30 +154,29 @@ class Chunker:
             break
         # In a run of questions and answers, start at a question: an answer without it ("不可以。") reads as the
         # answer to whatever the customer asked.
-        first_question = next((i for i, u in enumerate(tail) if _QUESTION.search(u.text)), 0)
+        first_question = next((i for i, u in enumerate(tail) if is_question(u.text)), 0)
         return tail[first_question:]
 
     def _last_sentences(self, unit: _Unit, budget: int) -> list[_Unit]:
         """The last sentences of `unit` that fit in `budget` tokens, from the first question among them if there is
         one, as one unit; none when its last sentence alone does not fit (a chunk never starts in the middle of a
         sentence: "？** 不可以。" was read as an answer), nor when they answer a question that does not fit."""
-        sentences = split_sentences(unit.text)
-        kept, tokens = [], 0
+        sentences = _split_sentences(unit.text)
+        kept: list[tuple[str, int]] = []  # (sentence, tokens), in order
         for sentence in reversed(sentences):
             n = len(self.spans(sentence))
-            if tokens + n > budget:
+            if sum(t for _, t in kept) + n > budget:
                 break
-            kept.insert(0, sentence)
-            tokens += n
-        first_question = next((i for i, sentence in enumerate(kept) if _QUESTION.search(sentence)), None)
-        if first_question is None and any(_QUESTION.search(s) for s in sentences[: len(sentences) - len(kept)]):
+            kept.insert(0, (sentence, n))
+        first_question = next((i for i, (sentence, _) in enumerate(kept) if is_question(sentence)), None)
+        if first_question is None and any(is_question(s) for s in sentences[: len(sentences) - len(kept)]):
             return []  # the answer to a question that does not fit: alone, it would answer anything
         kept = kept[first_question or 0 :]  # as in `_overlap_tail`
         if not kept:
             return []
-        tokens = sum(len(self.spans(sentence)) for sentence in kept)
-        start = unit.text.rfind(kept[0])
-        return [_Unit(unit.text[start:] if start >= 0 else " ".join(kept), tokens, unit.paragraph)]
+        start = unit.text.rfind(kept[0][0])
+        text = unit.text[start:] if start >= 0 else " ".join(sentence for sentence, _ in kept)
+        return [_Unit(text, sum(t for _, t in kept), unit.paragraph)]
 
     @staticmethod
     def _join(units: list[_Unit]) -> str:

@@ -4,7 +4,8 @@ Contract: `HAN_RANGES` is the character-class body of the CJK Unified Ideographs
 Compatibility Ideographs (no Kana, no punctuation, no full-width forms: callers that need those add
 them); `HAN` matches one such character. `is_mostly_cjk(text, threshold)` is true when Han characters
 are more than `threshold` of the text's characters, spaces not counted. Chunking, BM25, retrieval and
-the service's language detection all use these, so they agree on what Chinese text is.
+the service's language detection all use these, so they agree on what Chinese text is. `is_question` is the one
+rule for a sentence that asks (chunking and the service's extractive answers agree on it too).
 """
 
 from __future__ import annotations
@@ -18,3 +19,12 @@ HAN = re.compile(f"[{HAN_RANGES}]")
 def is_mostly_cjk(text: str, threshold: float) -> bool:
     """True when more than `threshold` (0 to 1) of `text`'s non-space characters are Han."""
     return len(HAN.findall(text)) > threshold * max(1, len(text.replace(" ", "")))
+
+_QUESTION_END = re.compile(r"[?？][\"'”’)\]」』）*]*$")
+
+
+def is_question(sentence: str) -> bool:
+    """Whether a sentence ends in a question mark (closing quotes, brackets or bold marks allowed): in an FAQ
+    passage, the question, not its answer."""
+    return bool(_QUESTION_END.search(sentence))
+

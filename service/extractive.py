@@ -28,7 +28,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from knowledge_base.text import HAN, HAN_RANGES
+from knowledge_base.text import HAN, HAN_RANGES, is_question  # noqa: F401 - is_question: part of this module's API
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -52,7 +52,6 @@ _SMALL_WORDS = {
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "from", "by", "with", "your", "our",
     "my", "is", "are",
 }
-_QUESTION_END = re.compile(r"[?？][\"'”’)\]」』）*]*$")
 _CJK_END = re.compile(rf"[{HAN_RANGES}。！？；：，、”’」』）]$")
 
 
@@ -113,12 +112,6 @@ def _split_line(line: str) -> list[str]:
         start = m.end()
     rest = line[start:].strip()
     return out + ([rest] if rest else [])
-
-
-def is_question(sentence: str) -> bool:
-    """Whether a sentence ends in a question mark (closing quotes or brackets allowed): in an FAQ passage, the
-    question, not its answer."""
-    return bool(_QUESTION_END.search(sentence))
 
 
 def _finished(sentence: str) -> str:
