@@ -39,7 +39,7 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines
 from service.errors import AssistantError
-from service.extractive import closest_sentences, join_sentences, quote_text
+from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
@@ -253,10 +253,11 @@ class Assistant:
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
 
         def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
+            block = self._sentences_block(question, used_hits) if self.settings.prompt_sentences else None
             return {
                 "role": "user",
                 "content": frame.format(
-                    passages=self.passages_block(used_hits, question, cleaned), question=question,
+                    passages=block or self.passages_block(used_hits, question, cleaned), question=question,
                     language_hint=prompts.ANSWER_IN.get(language, ""),
                 ),
             }
@@ -331,13 +332,25 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
+    def _sentences_block(self, question: str, used: Sequence) -> str | None:
+        """The prompt's passages as only their `prompt_sentences` sentences closest to the question, each after the
+        question it answers, under the passages' numbers and labels; None when they cannot be chosen (no embedding
+        model, or no sentence reaches the extractive answer's similarity), and the whole passages are given."""
+        # No similarity bar: whether the passages come near enough to answer at all is the extractive answer's
+        # decision (a decline before the model is asked); here the model reads the closest sentences there are.
+        runs = self._closest_runs(
+            question, used, max_sentences=self.settings.prompt_sentences, min_similarity=-1.0, with_questions=True,
+            passage_margin=None,
+        )
+        return sentences_block(used, runs) if runs else None
+
     def _focused_question(self, question: str, used: Sequence, runs: list[tuple[int, list[str]]], language: str) -> ChatMessage:
         """The question's frame again, with only the passages' sentences closest to the question (`runs`, the
         extractive answer's, under their passages' numbers and labels) instead of the whole passages: for a second look before
         a decline (the model said it did not know, or was unsure of an answer whose fallback is the decline). The 1.5B default says "I do not know." to a third of the answerable dev
         questions it declines whose answer is one sentence of four passages, and answers them from that sentence
         alone (README, "Answers customers can trust", session 16)."""
-        block = "\n\n".join(numbered_passage(p + 1, passage_label(used[p]), join_sentences(sentences)) for p, sentences in runs)
+        block = sentences_block(used, runs)
         content = prompts.GROUNDED_QUESTION.format(
             passages=block, question=question, language_hint=prompts.ANSWER_IN.get(language, ""),
         )
@@ -372,16 +385,20 @@ class Assistant:
         runs = self._closest_runs(question, used)
         return None if runs is None else quote_text(runs)
 
-    def _closest_runs(self, question: str, used: Sequence) -> list[tuple[int, list[str]]] | None:
-        """`closest_sentences` of the passages (as the guard sees them) under the settings; None when the retriever
-        cannot embed."""
+    def _closest_runs(
+        self, question: str, used: Sequence, *, max_sentences: int | None = None, min_similarity: float | None = None,
+        with_questions: bool = False, passage_margin: float | None = PASSAGE_MARGIN,
+    ) -> list[tuple[int, list[str]]] | None:
+        """`closest_sentences` of the passages (as the guard sees them); `max_sentences` and `min_similarity` default
+        to the extractive answer's settings, `passage_margin` to its own; None when the retriever cannot embed."""
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return None
         return closest_sentences(
             question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
-            max_sentences=self.settings.extractive_sentences,
-            min_similarity=self.settings.extractive_min_similarity,
+            max_sentences=max_sentences or self.settings.extractive_sentences,
+            min_similarity=self.settings.extractive_min_similarity if min_similarity is None else min_similarity,
+            with_questions=with_questions, passage_margin=passage_margin,
         )
 
     def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
@@ -486,10 +503,24 @@ def numbered_passage(number: int, label: str, text: str) -> str:
     return f"[{number}] {defang(label)}\n{defang(text)}"
 
 
+def sentences_block(used: Sequence, runs: Sequence[tuple[int, list[str]]]) -> str:
+    """Chosen sentences (`runs`: passage index in `used`, sentences) as a prompt's passages: under each passage's
+    number and label, less a question that only repeats the label (an FAQ entry's question is its title)."""
+    parts = []
+    for p, sentences in runs:
+        label = passage_label(used[p])
+        kept = [s for s in sentences if not (is_question(s) and s.strip() in label)]
+        parts.append(numbered_passage(p + 1, label, join_sentences(kept)))
+    return "\n\n".join(parts)
+
+
 def passage_label(hit) -> str:
     """How the prompt names a passage after its number: "Title > Heading", or the title alone."""
     heading = getattr(hit, "heading", "") or ""
-    return f"{hit.title} > {heading}" if heading and heading != hit.title else hit.title
+    if not heading or heading == hit.title:
+        return hit.title
+    # A document's heading path may already start with its title ("Returns > Refund times"): name it once.
+    return heading if heading.startswith(f"{hit.title} >") else f"{hit.title} > {heading}"
 
 
 def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:

@@ -150,6 +150,12 @@ class AssistantSettings(BaseSettings):
         "the fallback is a decline) was unsure of its answer, ask once more with only the passages' sentences closest "
         "to the question (the extractive answer's) before declining.",
     )
+    prompt_sentences: int = Field(
+        0, ge=0,
+        description="Give the model only this many of the passages' sentences closest to the question (each after the "
+        "FAQ question it answers, under its passage's number and label) instead of whole passages: a shorter prompt, "
+        "a sooner first token (prefill is most of it on a CPU). 0: whole passages.",
+    )
     extractive_sentences: int = Field(3, ge=1, description="Most passage sentences in an extractive answer.")
     extractive_min_similarity: float = Field(
         0.45, ge=-1, le=1,

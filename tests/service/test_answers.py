@@ -333,3 +333,34 @@ def test_guard_release_points():
     assert _last_boundary("within thirty ") == len("within ")
     assert _last_boundary("退货期为三") == len("退货期为")
     assert _last_boundary("退货期为三十天") == len("退货期为三十天")
+
+
+# --- the closest sentences instead of whole passages (prompt_sentences) ---
+
+
+LOCKER = FakePassage(
+    "shipping.md", "Shipping", "/kb/shipping.md",
+    "**Can my parcel go in a parcel locker?** Orders over £2,000 need a signature, so they cannot go in a locker. "
+    "Lockers keep parcels for 3 days.\n\n**Do you deliver on Sundays?** No, we deliver Monday to Saturday.",
+    heading="Shipping > Delivery",
+)
+
+
+def test_with_prompt_sentences_the_model_reads_the_closest_sentences_after_the_question_they_answer():
+    assistant, backend = make([LOCKER], answer="No, orders over £2,000 cannot go in a locker [1].", prompt_sentences=1)
+    reply = assistant.chat("can my £2,000 laptop go in a parcel locker?")
+    assert reply.collect() == "No, orders over £2,000 cannot go in a locker [1]." and reply.status == "generated"
+    prompt = backend.requests[0][0][-1]["content"]
+    # The passage's label once (its heading path already starts with its title), the FAQ question, the one sentence.
+    assert "[1] Shipping > Delivery\nCan my parcel go in a parcel locker? Orders over £2,000 need a signature" in prompt
+    assert "Sundays" not in prompt and "Lockers keep parcels" not in prompt
+    # Whole passages by default.
+    assistant, backend = make([LOCKER], answer="No [1].")
+    assistant.chat("can my £2,000 laptop go in a parcel locker?").collect()
+    assert "Sundays" in backend.requests[0][0][-1]["content"]
+
+
+def test_with_prompt_sentences_and_no_way_to_embed_the_model_reads_whole_passages():
+    assistant, backend = make([LOCKER], answer="No [1].", embeds=False, prompt_sentences=1)
+    assistant.chat("can my £2,000 laptop go in a parcel locker?").collect()
+    assert "Sundays" in backend.requests[0][0][-1]["content"]

@@ -161,3 +161,41 @@ def test_a_sentence_cut_off_by_an_overlapping_chunk_is_not_quoted_twice():
     sims = {whole: 0.8, cut: 0.75, "Returns are free.": 0.5}
     text, used = extractive_answer("q", [f"Returns are free. {whole}", cut], Scripted(sims), max_sentences=3)
     assert (text, used) == (f"Returns are free. {whole} [1]", [1])
+
+
+def test_with_questions_a_chosen_sentence_follows_the_question_it_answers_once():
+    from service.extractive import closest_sentences
+
+    faq = "**Can I put it in a parcel locker?** No. Orders over £2,000 need a signature. They cannot go in a locker."
+    invoices = "**Can the invoice say office supplies?** No. The invoice names what you bought."
+    sims = {"No. Orders over £2,000 need a signature.": 0.6, "They cannot go in a locker.": 0.7,
+            "No. The invoice names what you bought.": 0.2}
+    runs = closest_sentences("q", [faq, invoices], Scripted(sims), max_sentences=2, with_questions=True)
+    assert runs == [(0, ["Can I put it in a parcel locker?", "No. Orders over £2,000 need a signature.", "They cannot go in a locker."])]
+    # Without them, as the extractive answer quotes: the sentences alone.
+    assert closest_sentences("q", [faq, invoices], Scripted(sims), max_sentences=2) == [
+        (0, ["No. Orders over £2,000 need a signature.", "They cannot go in a locker."])
+    ]
+
+
+def test_without_a_passage_margin_every_passage_may_be_quoted():
+    from service.extractive import closest_sentences
+
+    passages = ["A one. B two.", "C three."]
+    far = {"A one.": 0.7, "B two.": 0.3, "C three.": 0.7 - PASSAGE_MARGIN - 0.05}
+    assert closest_sentences("q", passages, Scripted(far), min_similarity=0.2) == [(0, ["A one.", "B two."])]
+    assert closest_sentences("q", passages, Scripted(far), min_similarity=0.2, passage_margin=None) == [
+        (0, ["A one.", "B two."]), (1, ["C three."])
+    ]
+
+
+def test_among_sentences_close_enough_to_a_chinese_question_those_sharing_its_words_rank_first():
+    from service.extractive import closest_sentences
+
+    locker, invoice = "订单金额在 ¥2,000 以上的，不支持放入快递柜。", "发票品名须与实际购买的商品一致。"
+    passages = [f"{invoice}{locker}"]
+    sims = {locker: 0.5, invoice: 0.6}  # an English-centred embedder prefers the wrong one
+    assert closest_sentences("三千多的笔记本可以放快递柜吗", passages, Scripted(sims), max_sentences=1, min_similarity=0.45) == [(0, [locker])]
+    # Words are not counted for an English question, and never make a sentence below the bar eligible.
+    assert closest_sentences("can it go in a 快递柜 locker", passages, Scripted(sims), max_sentences=1, min_similarity=0.45) == [(0, [invoice])]
+    assert closest_sentences("可以放快递柜吗", passages, Scripted({**sims, locker: 0.3}), max_sentences=1, min_similarity=0.45) == [(0, [invoice])]
