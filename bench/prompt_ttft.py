@@ -1,11 +1,13 @@
-"""Time to first token of the app's own prompts with every passage and with the passage margin, side by side.
+"""Time to first token of the app's own prompts with every passage, with the passage margin, and with only the
+passages' closest sentences, side by side.
 
-    .venv/bin/python bench/prompt_ttft.py --llm-url http://127.0.0.1:8031/v1 [--margin 0.3] [--questions 20]
+    .venv/bin/python bench/prompt_ttft.py --llm-url http://127.0.0.1:8031/v1 [--margin 0.3] [--sentences 6] [--questions 20]
 
 For the first N questions of each language of the dev QA set (`samples/qa_dev.jsonl`, sample knowledge base)
-that the knowledge base finds relevant, the assistant builds its prompt twice (`Assistant.grounded_prompt`:
-every one of the k passages retrieved, and those within `--margin` of the best), and each is sent to the model
-server for one token, one request at a time, the two variants in alternating order. A marker unique to each
+that the knowledge base finds relevant, the assistant builds its prompt for each variant (`Assistant.grounded_prompt`:
+every one of the k passages retrieved; those within `--margin` of the best; with `--sentences N`, those passages'
+N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`, in the languages where the app uses them), and
+each is sent to the model server for one token, one request at a time, the variants in rotating order. A marker unique to each
 request opens the user message, so the server's prefix cache serves the system prompt (as it does for the app)
 but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
 variant and language, and their ratio.
@@ -39,13 +41,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=Path("data/kb"))
     parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
     parser.add_argument("--margin", type=float, default=0.3)
+    parser.add_argument("--sentences", type=int, default=0, help="also the N closest sentences (0: not measured)")
     parser.add_argument("--questions", type=int, default=10, help="per language")
     args = parser.parse_args(argv)
 
     kb = KnowledgeBase.open(args.kb, KBSettings(kb_dir=args.kb))
     settings = Settings()
-    assistant = build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(), kb),
-                                log=lambda _: None)
+
+    def assistant_with(**overrides):
+        return build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(**overrides), kb),
+                               log=lambda _: None)
+
+    assistant = assistant_with()
+    focused = assistant_with(prompt_sentences=args.sentences) if args.sentences else None
+    margin_name, sentences_name = f"margin {args.margin}", f"margin {args.margin}, {args.sentences} sentences"
     server = OpenAIChatBackend(args.llm_url)
     params = GenerationParams(max_tokens=1, temperature=0.0)
     results: dict[tuple[str, str], list[tuple[float, int]]] = {}
@@ -57,11 +66,14 @@ def main(argv: list[str] | None = None) -> int:
         if not relevant:
             continue
         counts[item.lang] += 1
-        variants = {"every passage": hits, f"margin {args.margin}": close_to_best(hits, args.margin)}
-        order = list(variants) if n % 2 == 0 else list(variants)[::-1]
-        for name in order:
-            prompt = assistant.grounded_prompt(item.question, [], variants[name], assistant.params(),
-                                               detect_language(item.question))
+        language = detect_language(item.question)
+        variants = {"every passage": (assistant, hits), margin_name: (assistant, close_to_best(hits, args.margin))}
+        if focused is not None and language in focused.settings.extractive_languages:
+            variants[sentences_name] = (focused, variants[margin_name][1])
+        names = list(variants)
+        for name in names[n % len(names):] + names[: n % len(names)]:
+            builder, used = variants[name]
+            prompt = builder.grounded_prompt(item.question, [], used, builder.params(), language)
             messages = [*prompt.messages[:-1], {**prompt.messages[-1],
                                                 "content": f"({uuid.uuid4().hex})\n{prompt.messages[-1]['content']}"}]
             tokens = sum(assistant.count_tokens(m["content"]) for m in messages)
@@ -75,7 +87,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|---:|")
     for lang in ("en", "zh"):
         base = statistics.mean(t for t, _ in results.get((lang, "every passage"), [(float("nan"), 0)]))
-        for name in ("every passage", f"margin {args.margin}"):
+        for name in ("every passage", margin_name, sentences_name):
             rows = results.get((lang, name), [])
             if rows:
                 mean = statistics.mean(t for t, _ in rows)
