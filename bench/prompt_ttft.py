@@ -6,7 +6,7 @@ passages' closest sentences, side by side.
 For the first N questions of each language of the dev QA set (`samples/qa_dev.jsonl`, sample knowledge base)
 that the knowledge base finds relevant, the assistant builds its prompt for each variant (`Assistant.grounded_prompt`:
 every one of the k passages retrieved; those within `--margin` of the best; with `--sentences N`, those passages'
-N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`, in the languages where the app uses them), and
+N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`), and
 each is sent to the model server for one token, one request at a time, the variants in rotating order. A marker unique to each
 request opens the user message, so the server's prefix cache serves the system prompt (as it does for the app)
 but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
         return build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(**overrides), kb),
                                log=lambda _: None)
 
-    assistant = assistant_with()
+    assistant = assistant_with(prompt_sentences=0)  # whole passages, whatever the environment sets
     focused = assistant_with(prompt_sentences=args.sentences) if args.sentences else None
     margin_name, sentences_name = f"margin {args.margin}", f"margin {args.margin}, {args.sentences} sentences"
     server = OpenAIChatBackend(args.llm_url)
@@ -68,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
         counts[item.lang] += 1
         language = detect_language(item.question)
         variants = {"every passage": (assistant, hits), margin_name: (assistant, close_to_best(hits, args.margin))}
-        if focused is not None and language in focused.settings.extractive_languages:
+        if focused is not None:
             variants[sentences_name] = (focused, variants[margin_name][1])
         names = list(variants)
         for name in names[n % len(names):] + names[: n % len(names)]:
