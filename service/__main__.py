@@ -303,6 +303,7 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
     """`ask` and `eval-answers`: the app's answering path over the knowledge base in --kb."""
     import json
 
+    from service.sources import section
     from service.startup import assistant_session
 
     kb_settings = _kb_settings(settings, args.kb)
@@ -315,7 +316,8 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
             reply = assistant.chat(args.question, [], **options)
             print(reply.collect())
             for s in reply.sources:
-                print(f"[{s.number}] {s.title}{' › ' + s.heading if s.heading else ''} ({s.source})")
+                sub = section(s.title, s.heading)
+                print(f"[{s.number}] {s.title}{' › ' + sub if sub else ''} ({s.source})")
             replaced = f" (replaced, {reply.replaced_why}: {', '.join(reply.replaced)})" if reply.replaced else ""
             print(f"status: {reply.status}{replaced}")
             return 0

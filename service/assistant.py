@@ -48,7 +48,7 @@ from service.model_registry import find_bundled
 from service.prompting import defang, fit_messages
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
-from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, to_sources
+from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, section, to_sources
 from service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -516,11 +516,9 @@ def sentences_block(used: Sequence, runs: Sequence[tuple[int, list[str]]]) -> st
 
 def passage_label(hit) -> str:
     """How the prompt names a passage after its number: "Title > Heading", or the title alone."""
-    heading = getattr(hit, "heading", "") or ""
-    if not heading or heading == hit.title:
-        return hit.title
     # A document's heading path may already start with its title ("Returns > Refund times"): name it once.
-    return heading if heading.startswith(f"{hit.title} >") else f"{hit.title} > {heading}"
+    sub = section(hit.title, getattr(hit, "heading", "") or "", sep=" > ")
+    return f"{hit.title} > {sub}" if sub else hit.title
 
 
 def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:

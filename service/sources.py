@@ -55,6 +55,15 @@ class Source:
         }
 
 
+def section(title: str, heading: str, sep: str = " › ") -> str:
+    """The heading path without the document title it often starts with, its parts joined by `sep`: the title is
+    shown once (the sources under an answer, `service ask`, a prompt's passage labels)."""
+    parts = [p.strip() for p in heading.split(">") if p.strip()] if heading else []
+    while parts and parts[0] == title:
+        parts = parts[1:]
+    return sep.join(parts)
+
+
 def passage_text(hit, *, with_title: bool = True) -> str:
     """A hit's text as the guard and the extractive answer read it: with its title and heading, which
     name the product or policy the text is about (an answer may name them)."""

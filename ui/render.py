@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import html
 
-from service.sources import Source
+from service.sources import Source, section
 
 # What a reply's status tells the customer, under the answer.
 STATUS_NOTES = {
@@ -18,14 +18,6 @@ def safe(text: str) -> str:
     """Model or document text as inert Markdown: no HTML element from it reaches the page, and no
     Markdown image either (the browser would fetch its URL unasked: a way to leak the conversation)."""
     return html.escape(text, quote=False).replace("![", "!\\[")
-
-
-def section(title: str, heading: str) -> str:
-    """The heading path without the document title it often starts with: the title is shown once."""
-    parts = [p.strip() for p in heading.split(">") if p.strip()] if heading else []
-    while parts and parts[0] == title:
-        parts = parts[1:]
-    return " › ".join(parts)
 
 
 def footnotes(sources: list[Source]) -> str:
