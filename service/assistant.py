@@ -253,7 +253,7 @@ class Assistant:
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
 
         def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
-            block = self._sentences_block(question, used_hits) if self.settings.prompt_sentences else None
+            block = self._sentences_block(question, used_hits, cleaned) if self.settings.prompt_sentences else None
             return {
                 "role": "user",
                 "content": frame.format(
@@ -332,7 +332,7 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _sentences_block(self, question: str, used: Sequence) -> str | None:
+    def _sentences_block(self, question: str, used: Sequence, cleaned: dict[int, str] | None = None) -> str | None:
         """The prompt's passages as only their `prompt_sentences` sentences closest to the question, each after the
         question it answers, under the passages' numbers and labels; None when they cannot be chosen (no embedding
         model, or no sentence reaches the extractive answer's similarity), and the whole passages are given."""
@@ -340,7 +340,7 @@ class Assistant:
         # decision (a decline before the model is asked); here the model reads the closest sentences there are.
         runs = self._closest_runs(
             question, used, max_sentences=self.settings.prompt_sentences, min_similarity=-1.0, with_questions=True,
-            passage_margin=None,
+            passage_margin=None, cleaned=cleaned,
         )
         return sentences_block(used, runs) if runs else None
 
@@ -387,15 +387,20 @@ class Assistant:
 
     def _closest_runs(
         self, question: str, used: Sequence, *, max_sentences: int | None = None, min_similarity: float | None = None,
-        with_questions: bool = False, passage_margin: float | None = PASSAGE_MARGIN,
+        with_questions: bool = False, passage_margin: float | None = PASSAGE_MARGIN, cleaned: dict[int, str] | None = None,
     ) -> list[tuple[int, list[str]]] | None:
         """`closest_sentences` of the passages (as the guard sees them); `max_sentences` and `min_similarity` default
-        to the extractive answer's settings, `passage_margin` to its own; None when the retriever cannot embed."""
+        to the extractive answer's settings, `passage_margin` to its own; `cleaned` (id of a hit -> its cleaned text,
+        as `passages_block` takes it) saves cleaning again; None when the retriever cannot embed."""
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return None
+        texts = [
+            cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question)
+            for h in used
+        ]
         return closest_sentences(
-            question, [self.clean_passage(passage_text(h, with_title=False), question) for h in used], embed,
+            question, texts, embed,
             max_sentences=max_sentences or self.settings.extractive_sentences,
             min_similarity=self.settings.extractive_min_similarity if min_similarity is None else min_similarity,
             with_questions=with_questions, passage_margin=passage_margin,
