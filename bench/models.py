@@ -42,11 +42,13 @@ from service.errors import BackendUnavailableError
 from service.model_registry import get_bundled, registry_names
 from service.models import checkpoint_dir, is_prepared, resolve_model
 from service.settings import AssistantSettings, Settings
+from service.vllm_server import served_dtype
 
 REPO = Path(__file__).resolve().parents[1]
 WMT23 = REPO.parent / "shared" / "data" / "wmt23"
 STAGES = ("size", "speed", "answers", "model_alone", "translation")
-SERVED_BYTES_PER_WEIGHT = 4  # vLLM on this CPU serves float32 (`--dtype float32`, see Settings.dtype)
+# Bytes per float weight as vLLM serves it (`served_dtype`): float32 on CPUs without native bf16, else bfloat16.
+FLOAT_BYTES = {"bfloat16": 2, "float16": 2, "half": 2, "float32": 4}
 
 
 def load_results(path: Path) -> dict:
@@ -108,12 +110,13 @@ class PeakRSS:
         return self.peak
 
 
-def served_bytes_per_token(checkpoint: Path) -> int:
+def served_bytes_per_token(checkpoint: Path, served: str = "float32") -> int:
     """Bytes of weights a decode step reads: int8 tensors (a W8A8 checkpoint's linear layers) one byte per
     weight, int32 words (a W4A16 checkpoint's packed weights, eight 4-bit weights each) four bytes per word,
-    every other tensor at the served float32's four (vLLM upcasts them)."""
+    every other tensor at the served float dtype's size (vLLM casts them to it)."""
     size = {"I8": 1, "U8": 1, "I32": 4}
-    return sum(count * size.get(dtype, SERVED_BYTES_PER_WEIGHT) for count, dtype in tensor_sizes(checkpoint))
+    per_float = FLOAT_BYTES.get(served, 4)
+    return sum(count * size.get(dtype, per_float) for count, dtype in tensor_sizes(checkpoint))
 
 
 def candidate_checkpoint(name: str, data_dir: Path) -> tuple[Path, int | None]:
@@ -137,7 +140,7 @@ def measure_size(name: str, data_dir: Path) -> dict:
         "download_mb": None if download is None else round(download / 1e6),
         "disk_mb": round(folder_bytes(checkpoint) / 1e6),
         "stored_parameters": parameter_count(checkpoint),
-        "served_bytes_per_token": served_bytes_per_token(checkpoint),
+        "served_bytes_per_token": served_bytes_per_token(checkpoint),  # in float32; the speed stage uses its own
     }
 
 
@@ -213,7 +216,8 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
         print(f"{name}: every stage is measured ({path}).", flush=True)
         return results
     settings = Settings(model=name, data_dir=args.data_dir, port=args.port, vllm_reserved_cpus=args.reserved_cpus)
-    results["config"] = {"reserved_cpus": args.reserved_cpus, "top_k": args.top_k, "dtype": settings.dtype}
+    served = served_dtype(settings.dtype)
+    results["config"] = {"reserved_cpus": args.reserved_cpus, "top_k": args.top_k, "dtype": served}
     if "size" not in results:  # the speed stage's bound needs the parameter count
         results["size"] = measure_size(name, settings.data_dir)
         save_results(path, results)
@@ -241,9 +245,9 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
             started = time.perf_counter()
             rows_path = args.out / f"{result_name(name)}-{stage}.jsonl"
             if stage == "speed":
-                size = results["size"]
-                per_token = size.get("served_bytes_per_token") or size["stored_parameters"] * SERVED_BYTES_PER_WEIGHT
-                results[stage] = measure_speed(backend, per_token)
+                checkpoint, _ = candidate_checkpoint(name, settings.data_dir)
+                results[stage] = measure_speed(backend, served_bytes_per_token(checkpoint, served))
+                results[stage]["served_dtype"] = served
             elif stage == "answers":
                 results[stage] = measure_answers(assistant, args.qa, rows_path, full=True, workers=1)
             elif stage == "model_alone":

@@ -20,6 +20,7 @@ import statistics
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -28,11 +29,38 @@ from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
 from service.backends import GenerationParams  # noqa: E402
 from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
 from service.backends.scripted import ScriptedBackend  # noqa: E402
-from service.evaluation import load_qa  # noqa: E402
+from service.evaluation import QAItem, load_qa  # noqa: E402
 from service.language import detect_language  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
 from service.sources import close_to_best  # noqa: E402
 from service.startup import build_assistant, with_sample_defaults  # noqa: E402
+
+
+def relevant_questions(assistant, qa: Path, per_language: int) -> Iterator[tuple[QAItem, list]]:
+    """The first `per_language` questions of each language (en, zh) of the QA file that the knowledge base finds
+    relevant, with their retrieved passages."""
+    counts = dict.fromkeys(("en", "zh"), 0)
+    for item in load_qa(qa):
+        if counts.get(item.lang, per_language) >= per_language:
+            continue
+        hits, relevant = assistant.retrieve(item.question)
+        if relevant:
+            counts[item.lang] += 1
+            yield item, hits
+
+
+def marked(messages: list[dict]) -> list[dict]:
+    """The messages with a marker unique to this request opening the user message: the server's prefix cache
+    serves the system prompt (as it does for the app) but never an earlier request's passages."""
+    return [*messages[:-1], {**messages[-1], "content": f"({uuid.uuid4().hex})\n{messages[-1]['content']}"}]
+
+
+def first_token_s(server, messages: list[dict]) -> float:
+    """Seconds until the server streams the first token of its answer to `messages`."""
+    start = time.perf_counter()
+    for _ in server.stream(messages, GenerationParams(max_tokens=1, temperature=0.0)):
+        break
+    return time.perf_counter() - start
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,15 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     focused = assistant_with(prompt_sentences=args.sentences) if args.sentences else None
     margin_name, sentences_name = f"margin {args.margin}", f"margin {args.margin}, {args.sentences} sentences"
     server = OpenAIChatBackend(args.llm_url)
-    params = GenerationParams(max_tokens=1, temperature=0.0)
     results: dict[tuple[str, str], list[tuple[float, int]]] = {}
     counts = dict.fromkeys(("en", "zh"), 0)
-    for n, item in enumerate(load_qa(args.qa)):
-        if counts.get(item.lang, args.questions) >= args.questions:
-            continue
-        hits, relevant = assistant.retrieve(item.question)
-        if not relevant:
-            continue
+    for n, (item, hits) in enumerate(relevant_questions(assistant, args.qa, args.questions)):
         counts[item.lang] += 1
         language = detect_language(item.question)
         variants = {"every passage": (assistant, hits), margin_name: (assistant, close_to_best(hits, args.margin))}
@@ -74,13 +96,9 @@ def main(argv: list[str] | None = None) -> int:
         for name in names[n % len(names):] + names[: n % len(names)]:
             builder, used = variants[name]
             prompt = builder.grounded_prompt(item.question, [], used, builder.params(), language)
-            messages = [*prompt.messages[:-1], {**prompt.messages[-1],
-                                                "content": f"({uuid.uuid4().hex})\n{prompt.messages[-1]['content']}"}]
+            messages = marked(prompt.messages)
             tokens = sum(assistant.count_tokens(m["content"]) for m in messages)
-            start = time.perf_counter()
-            for _ in server.stream(messages, params):
-                break
-            results.setdefault((item.lang, name), []).append((time.perf_counter() - start, tokens))
+            results.setdefault((item.lang, name), []).append((first_token_s(server, messages), tokens))
 
     print(f"time to first token, one request at a time ({args.llm_url}); questions: {counts}")
     print("| language | prompt | TTFT p50 | TTFT mean | prompt tokens (mean) | TTFT mean vs every passage |")

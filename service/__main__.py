@@ -66,7 +66,7 @@ def _serving_flags() -> argparse.ArgumentParser:
     common.add_argument("--data-dir", type=Path, help="Where converted models and logs live (default: data).")
     common.add_argument("--host", help="Interface for the managed vLLM server (default: 127.0.0.1).")
     common.add_argument("--port", type=int, help="Port of the managed vLLM server (default: 8011).")
-    common.add_argument("--dtype", help="vLLM dtype (default: float32, fastest on CPUs without bf16).")
+    common.add_argument("--dtype", help="vLLM dtype (default: ASSISTANT_DTYPE or auto: bfloat16 on CPUs with native bf16, else float32).")
     common.add_argument("--max-model-len", type=int, help="Context window in tokens (default: 2048).")
     common.add_argument("--kv-cache-gb", type=int, help="KV cache for vLLM on CPU, in GiB (default: 2).")
     common.add_argument("--cpu-threads", type=int, help="Torch threads for --engine local (default: all cores).")

@@ -48,7 +48,11 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Interface the managed vLLM server listens on.")
     port: int = Field(8011, description="Port of the managed vLLM server.")
     dtype: str = Field(
-        "float32", description="Weights/activation dtype for vLLM; float32 is fastest on CPUs without native bf16."
+        "auto",
+        description=(
+            "Weights/activation dtype for vLLM. auto: bfloat16 on CPUs with native bf16 (AVX512-BF16 or AMX), float32 "
+            "on other CPUs (bf16 is emulated there), the checkpoint's own dtype on a GPU."
+        ),
     )
     max_model_len: int = Field(2048, ge=256, description="Context window in tokens (prompt + answer), server and prompts alike.")
     kv_cache_gb: int = Field(2, description="KV-cache size in whole GiB for vLLM on CPU (VLLM_CPU_KVCACHE_SPACE).")
