@@ -71,11 +71,14 @@ def main(argv: list[str] | None = None) -> int:
     for round_ in range(args.rounds):
         for dtype in DTYPES:
             print(f"round {round_ + 1}: {dtype}...", flush=True)
-            with start_vllm(settings, model, args.port, {"dtype": dtype}) as server:
+            server = start_vllm(settings, model, args.port, {"dtype": dtype})
+            try:
                 backend = OpenAIChatBackend(server.base_url, model=model.name)
                 first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up
                 ttft[dtype] += [first_token_s(backend, marked(messages)) for messages in prompts]
                 speed[dtype].append(measure_speed(backend, served_bytes_per_token(checkpoint, dtype)))
+            finally:
+                server.stop()
             print(f"  TTFT mean {statistics.mean(ttft[dtype][-len(prompts):]):.2f} s, {speed[dtype][-1]}", flush=True)
 
     print()
