@@ -244,16 +244,19 @@ class Assistant:
 
     def grounded_prompt(
         self, question: str, history: list[ChatMessage], hits: Sequence, params: GenerationParams, language: str,
-        *, with_check: bool = False,
+        *, with_check: bool = False, query: str | None = None,
     ) -> GroundedPrompt | None:
         """The answer's messages (system prompt, the history that fits, the passages that fit and the question)
         and, `with_check`, the answerability check's (the same, asking whether the passages answer it); None
-        when not even the question with one passage fits the context window."""
+        when not even the question with one passage fits the context window. `query` is what was searched (a
+        follow-up joined with the question before it; default `question`): with `prompt_sentences`, the
+        passages' sentences closest to it are the ones given."""
         system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
+        query = query or question
 
         def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
-            block = self._sentences_block(question, used_hits, cleaned) if self.settings.prompt_sentences else None
+            block = self._sentences_block(query, used_hits, cleaned) if self.settings.prompt_sentences else None
             return {
                 "role": "user",
                 "content": frame.format(
@@ -277,7 +280,7 @@ class Assistant:
         own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
         it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
         hits = close_to_best(hits, self.settings.passage_margin)
-        prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check)
+        prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check, query=query)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
         # With the guard on, the extractive answer is chosen first: when no sentence of the passages comes near the

@@ -364,3 +364,18 @@ def test_with_prompt_sentences_and_no_way_to_embed_the_model_reads_whole_passage
     assistant, backend = make([LOCKER], answer="No [1].", embeds=False, prompt_sentences=1)
     assistant.chat("can my £2,000 laptop go in a parcel locker?").collect()
     assert "Sundays" in backend.requests[0][0][-1]["content"]
+
+
+def test_with_prompt_sentences_a_follow_up_reads_the_sentences_closest_to_what_was_searched():
+    # A short follow-up is searched, gated and quoted joined with the question before it; the sentences the model
+    # reads are chosen for the same text, so they are the ones the gate found close enough.
+    history = [
+        {"role": "user", "content": "how long do lockers keep parcels?"},
+        {"role": "assistant", "content": "Lockers keep parcels for 3 days [1]."},
+    ]
+    assistant, backend = make([LOCKER], answer="Lockers keep parcels for 3 days [1].", prompt_sentences=1)
+    reply = assistant.chat("and on sundays?", history)
+    reply.collect()
+    passages = backend.requests[0][0][-1]["content"].split("<passages>")[1].split("</passages>")[0]
+    assert reply.status == "generated" and "Lockers keep parcels for 3 days." in passages
+    assert "Sundays" not in passages  # the sentence the follow-up alone would have been given (no closer one)
