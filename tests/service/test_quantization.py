@@ -22,3 +22,9 @@ def test_calibration_is_english_faq_prompts_and_chinese_support_dialogues():
 def test_bad_paths_are_one_sentence(tmp_path, capsys):
     assert main(["--model", str(tmp_path), "--output", str(tmp_path / "out")]) == 1
     assert "not a model checkpoint" in capsys.readouterr().err
+
+
+def test_only_w4a16_can_be_made_without_calibration(tmp_path, capsys):
+    (tmp_path / "config.json").write_text("{}")
+    assert main(["--model", str(tmp_path), "--output", str(tmp_path / "out"), "--data-free"]) == 1
+    assert "W8A8 needs calibration text" in capsys.readouterr().err
