@@ -143,7 +143,7 @@ def served_dtype(dtype: str) -> str:
     """The `--dtype` vLLM gets for the setting `dtype`: as given, except "auto" on the CPU build, which becomes
     bfloat16 where the CPU computes bf16 natively and float32 elsewhere. With native bf16 the 1.5B default read a
     ~1,000-token prompt in about half the time and decoded about twice as fast as in float32 (half the bytes per
-    token; `bench/dtype.py`); without it, bf16 is converted in software and was no faster (README, "Performance").
+    token; `bench/serving.py`); without it, bf16 is converted in software and was no faster (README, "Performance").
     (vLLM's own "auto" would follow the checkpoint, which knows nothing of the CPU.) On a GPU "auto" stays vLLM's:
     the checkpoint's dtype."""
     if dtype != "auto" or not is_vllm_cpu_build():

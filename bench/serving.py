@@ -1,0 +1,124 @@
+"""Ways of serving one model on this CPU side by side (float32, bfloat16, a quantized checkpoint): the app's time to
+first token and decode speed against the memory-bandwidth bound of each.
+
+    .venv/bin/python bench/serving.py [--variants MODEL:DTYPE ...] [--questions 4] [--rounds 1]
+    # default: the default model in float32 and in bfloat16; a quantized checkpoint is a folder, e.g.
+    #   --variants qwen2.5-coder-1.5b-instruct:bfloat16 data/models/qwen2.5-coder-1.5b-instruct-w4a16-rtn:bfloat16
+
+Each round starts the managed vLLM server (the registry's CPU split of the base model, as `make run` serves it)
+once per variant, in the order given, and measures, with nothing else in flight: the time to first token of the app's own
+grounded prompts (`bench/prompt_ttft.py`'s: the first N dev questions per language that the knowledge base finds
+relevant, passages within the passage margin, a marker unique to each request so the prefix cache serves only the
+system prompt), then decode tok/s at 1 and 8 streams with the memory bandwidth read in the same minute
+(`bench/models.py`'s `measure_speed`; the bound counts the bytes a decode step reads in the served format, packed
+4-bit weights as stored). More rounds take the variants in turn again, so a drift in the shared host's speed shows.
+Prints whether the CPU has native bf16 (`service.hardware`), what `ASSISTANT_DTYPE=auto` serves here, and per
+variant: TTFT p50 / mean, decode, the bound and the share of it reached, and each variant against the first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.generation import start_vllm  # noqa: E402
+from bench.models import candidate_checkpoint, measure_speed, served_bytes_per_token  # noqa: E402
+from bench.prompt_ttft import first_token_s, marked, relevant_questions  # noqa: E402
+from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
+from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
+from service.backends.scripted import ScriptedBackend  # noqa: E402
+from service.hardware import has_native_bf16  # noqa: E402
+from service.language import detect_language  # noqa: E402
+from service.model_registry import DEFAULT_MODEL, find_bundled  # noqa: E402
+from service.models import resolve_model  # noqa: E402
+from service.quantization import MARKER  # noqa: E402
+from service.settings import AssistantSettings, Settings  # noqa: E402
+from service.sources import close_to_best  # noqa: E402
+from service.startup import build_assistant, with_sample_defaults  # noqa: E402
+from service.vllm_server import served_dtype  # noqa: E402
+
+DEFAULT_VARIANTS = (f"{DEFAULT_MODEL}:float32", f"{DEFAULT_MODEL}:bfloat16")
+
+
+def reserved_cpus(name: str, checkpoint: Path) -> int | None:
+    """The CPU split measured for the bundled model, or for the one a quantized checkpoint was made from (its
+    `service.quantization` marker names the base); None: vLLM's default."""
+    marker = checkpoint / MARKER
+    base = Path(json.loads(marker.read_text())["base"]).name if marker.is_file() else name
+    bundled = find_bundled(base)
+    return bundled.vllm_cpu_reserved if bundled is not None else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
+                        help="MODEL:DTYPE each: a bundled model's name or a checkpoint folder, and a vLLM dtype")
+    parser.add_argument("--kb", type=Path, default=Path("data/kb"))
+    parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
+    parser.add_argument("--questions", type=int, default=4, help="per language")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--port", type=int, default=8041)
+    args = parser.parse_args(argv)
+    variants = [tuple(v.rsplit(":", 1)) if ":" in v else (v, "auto") for v in args.variants]
+
+    settings = Settings()
+    kb = KnowledgeBase.open(args.kb, KBSettings(kb_dir=args.kb))
+    assistant = build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(), kb),
+                                log=lambda _: None)
+    prompts = [
+        assistant.grounded_prompt(
+            item.question, [], close_to_best(hits, assistant.settings.passage_margin), assistant.params(),
+            detect_language(item.question),
+        ).messages
+        for item, hits in relevant_questions(assistant, args.qa, args.questions)
+    ]
+    print(f"native bf16 on this CPU: {has_native_bf16()}; ASSISTANT_DTYPE=auto serves {served_dtype('auto')}; "
+          f"{len(prompts)} prompts", flush=True)
+
+    ttft: dict[str, list[float]] = {f"{m}:{d}": [] for m, d in variants}
+    speed: dict[str, list[dict]] = {f"{m}:{d}": [] for m, d in variants}
+    for round_ in range(args.rounds):
+        for name, dtype in variants:
+            label = f"{name}:{dtype}"
+            print(f"round {round_ + 1}: {label}...", flush=True)
+            model = resolve_model(name, settings.data_dir)
+            checkpoint, _ = candidate_checkpoint(name, settings.data_dir)
+            split = reserved_cpus(name, checkpoint)
+            server = start_vllm(settings, model, args.port, {"dtype": dtype, **({"reserved_cpus": split} if split is not None else {})})
+            try:
+                backend = OpenAIChatBackend(server.base_url, model=model.name)
+                first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up
+                ttft[label] += [first_token_s(backend, marked(messages)) for messages in prompts]
+                speed[label].append(measure_speed(backend, served_bytes_per_token(checkpoint, served_dtype(dtype))))
+            finally:
+                server.stop()
+            print(f"  TTFT mean {statistics.mean(ttft[label][-len(prompts):]):.2f} s, {speed[label][-1]}", flush=True)
+
+    print()
+    print("| variant | TTFT p50 | TTFT mean | decode tok/s, 1 stream | 8 streams | bandwidth | bound | share of bound |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    summary = {}
+    for label in ttft:
+        one = statistics.median(s["tok_s_1"] for s in speed[label])
+        eight = statistics.median(s["tok_s_8"] for s in speed[label])
+        bound = statistics.median(s["bound_tok_s"] for s in speed[label])
+        bandwidth = statistics.median(s["bandwidth_gbs"] for s in speed[label])
+        summary[label] = (statistics.median(ttft[label]), statistics.mean(ttft[label]), one, eight)
+        print(f"| {label} | {summary[label][0]:.2f} s | {summary[label][1]:.2f} s | {one:.1f} | {eight:.1f} "
+              f"| {bandwidth:.1f} GB/s | {bound:.1f} tok/s | {one / bound:.2f} |")
+    first, *others = summary
+    base = summary[first]
+    for label in others:
+        other = summary[label]
+        print(f"{label} / {first}: TTFT p50 x{other[0] / base[0]:.2f}, mean x{other[1] / base[1]:.2f}; "
+              f"decode x{other[2] / base[2]:.2f} (1 stream), x{other[3] / base[3]:.2f} (8 streams)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
