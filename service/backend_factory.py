@@ -63,7 +63,8 @@ def open_backend(
             model = resolve_model(settings.model, settings.data_dir, log=log)
             log(f"Loading {model.name} in this process...")
             backend = TransformersBackend(
-                model, quantization=settings.quantization, adapters=settings.served_adapters, threads=settings.cpu_threads
+                model, quantization=settings.quantization, adapters=settings.served_adapters, dtype=settings.dtype,
+                threads=settings.cpu_threads,
             )
             with contextlib.closing(backend):
                 yield backend

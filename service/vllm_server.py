@@ -29,7 +29,7 @@ from pathlib import Path
 import httpx
 
 from service.errors import BackendUnavailableError
-from service.hardware import has_native_bf16
+from service.hardware import cpu_float_dtype
 from service.model_registry import find_bundled
 from service.models import ResolvedModel
 from service.settings import Settings
@@ -148,7 +148,7 @@ def served_dtype(dtype: str) -> str:
     the checkpoint's dtype."""
     if dtype != "auto" or not is_vllm_cpu_build():
         return dtype
-    return "bfloat16" if has_native_bf16() else "float32"
+    return cpu_float_dtype()
 
 
 def is_vllm_cpu_build() -> bool:

@@ -13,8 +13,19 @@ from pathlib import Path
 
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.errors import AssistantError, ModelNotFoundError
+from service.hardware import cpu_float_dtype
 from service.loading import load_causal_lm
 from service.models import ResolvedModel
+
+
+def local_dtype(setting: str) -> str:
+    """The torch dtype (by name) the in-process engine loads the model in for the `dtype` setting: as given, except
+    "auto": bfloat16 on a GPU, else what this CPU computes fastest (`cpu_float_dtype`)."""
+    if setting != "auto":
+        return setting
+    import torch
+
+    return "bfloat16" if torch.cuda.is_available() else cpu_float_dtype()
 
 
 class TransformersBackend(ChatBackend):
@@ -34,7 +45,7 @@ class TransformersBackend(ChatBackend):
             torch.set_num_threads(threads)
         self.name = model.name
         self.tokenizer = AutoTokenizer.from_pretrained(model.source)
-        self.model = load_causal_lm(model.source, getattr(torch, dtype), load_in_4bit=quantization == "bitsandbytes")
+        self.model = load_causal_lm(model.source, getattr(torch, local_dtype(dtype)), load_in_4bit=quantization == "bitsandbytes")
         self.adapter_names: list[str] = []
         for adapter_name, path in (adapters or {}).items():
             self._load_adapter(adapter_name, Path(path))

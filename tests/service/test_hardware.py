@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from service import vllm_server
+from service import hardware, vllm_server
 from service.hardware import cpu_flags, has_native_bf16
 from service.models import ResolvedModel
 from service.vllm_server import VLLMServerConfig, served_dtype
@@ -41,8 +41,22 @@ def test_an_unreadable_cpuinfo_knows_nothing(tmp_path):
 ])
 def test_auto_serves_bf16_only_on_a_cpu_that_computes_it(monkeypatch, cpu_build, native, served):
     monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: cpu_build)
-    monkeypatch.setattr(vllm_server, "has_native_bf16", lambda: native)
+    monkeypatch.setattr(hardware, "has_native_bf16", lambda: native)
     assert served_dtype("auto") == served
     assert served_dtype("float32") == "float32" and served_dtype("float16") == "float16"  # a choice is kept
     command = VLLMServerConfig(model=ResolvedModel("org/model", "org/model")).command()
     assert command[command.index("--dtype") + 1] == served
+
+
+@pytest.mark.parametrize(("gpu", "native", "loaded"), [
+    (False, True, "bfloat16"), (False, False, "float32"), (True, False, "bfloat16"),
+])
+def test_the_in_process_engine_follows_auto_too(monkeypatch, gpu, native, loaded):
+    import torch
+
+    from service.backends.local import local_dtype
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: gpu)
+    monkeypatch.setattr(hardware, "has_native_bf16", lambda: native)
+    assert local_dtype("auto") == loaded
+    assert local_dtype("float32") == "float32"  # a choice is kept
