@@ -140,7 +140,6 @@ def measure_size(name: str, data_dir: Path) -> dict:
         "download_mb": None if download is None else round(download / 1e6),
         "disk_mb": round(folder_bytes(checkpoint) / 1e6),
         "stored_parameters": parameter_count(checkpoint),
-        "served_bytes_per_token": served_bytes_per_token(checkpoint),  # in float32; the speed stage uses its own
     }
 
 
@@ -218,7 +217,7 @@ def run_candidate(name: str, args: argparse.Namespace) -> dict:
     settings = Settings(model=name, data_dir=args.data_dir, port=args.port, vllm_reserved_cpus=args.reserved_cpus)
     served = served_dtype(settings.dtype)
     results["config"] = {"reserved_cpus": args.reserved_cpus, "top_k": args.top_k, "dtype": served}
-    if "size" not in results:  # the speed stage's bound needs the parameter count
+    if "size" not in results:  # every row of the table shows it, whatever stages were asked
         results["size"] = measure_size(name, settings.data_dir)
         save_results(path, results)
     todo = [s for s in todo if s != "size"]

@@ -73,6 +73,13 @@ def calibration_conversations(data_dir: Path, count: int = CALIBRATION_SAMPLES, 
     return chats
 
 
+def data_free_refusal(scheme: str) -> str | None:
+    """Why `scheme` cannot be made without calibration text (one sentence); None for W4A16, which can."""
+    if scheme == "W4A16":
+        return None
+    return f"{scheme} needs calibration text (its activation ranges); only W4A16 can be made data-free."
+
+
 def recipe(scheme: str, *, data_free: bool = False) -> list:
     """llm-compressor's modifiers for `scheme`: W8A8 (SmoothQuant, then int8 weights and activations) or W4A16
     (GPTQ: 4-bit weights in groups of 128, each layer's rounding corrected on the calibration text; `data_free`:
@@ -80,9 +87,9 @@ def recipe(scheme: str, *, data_free: bool = False) -> list:
     from llmcompressor.modifiers.quantization import GPTQModifier, QuantizationModifier
     from llmcompressor.modifiers.smoothquant import SmoothQuantModifier
 
-    if data_free and scheme != "W4A16":
-        raise ValueError(f"{scheme} needs calibration text (its activation ranges); only W4A16 can be made data-free.")
     if data_free:
+        if refusal := data_free_refusal(scheme):
+            raise ValueError(refusal)
         return [QuantizationModifier(targets="Linear", scheme="W4A16", ignore=["lm_head"])]
     if scheme == "W8A8":
         return [
@@ -104,10 +111,11 @@ def quantize(model_dir: Path, output: Path, data_dir: Path, scheme: str = "W8A8"
 
     tokenizer = AutoTokenizer.from_pretrained(model_dir)
     model = AutoModelForCausalLM.from_pretrained(model_dir, dtype=torch.float32)
-    texts = [] if data_free else [tokenizer.apply_chat_template(c, tokenize=False) for c in calibration_conversations(data_dir)]
     if data_free:
+        texts = []
         oneshot(model=model, recipe=recipe(scheme, data_free=True))
     else:
+        texts = [tokenizer.apply_chat_template(c, tokenize=False) for c in calibration_conversations(data_dir)]
         dataset = Dataset.from_dict({"text": texts}).map(
             lambda row: tokenizer(row["text"], max_length=MAX_SEQUENCE_TOKENS, truncation=True, add_special_tokens=False),
             remove_columns=["text"],
@@ -146,8 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-free", action="store_true", help="W4A16 by round-to-nearest, without calibration "
                         "(minutes instead of GPTQ's hour; to measure the kernel's speed, or where no text is at hand)")
     args = parser.parse_args(argv)
-    if args.data_free and args.scheme != "W4A16":
-        print(f"error: --data-free makes only W4A16; {args.scheme} needs calibration text.", file=sys.stderr)
+    if args.data_free and (refusal := data_free_refusal(args.scheme)):
+        print(f"error: --data-free: {refusal}", file=sys.stderr)
         return 1
     if not (args.model / "config.json").is_file():
         print(f"error: {args.model} is not a model checkpoint (no config.json).", file=sys.stderr)
