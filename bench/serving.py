@@ -19,7 +19,6 @@ variant: TTFT p50 / mean, decode, the bound and the share of it reached, and eac
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 from pathlib import Path
@@ -34,24 +33,14 @@ from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
 from service.backends.scripted import ScriptedBackend  # noqa: E402
 from service.hardware import has_native_bf16  # noqa: E402
 from service.language import detect_language  # noqa: E402
-from service.model_registry import DEFAULT_MODEL, find_bundled  # noqa: E402
+from service.model_registry import DEFAULT_MODEL  # noqa: E402
 from service.models import resolve_model  # noqa: E402
-from service.quantization import MARKER  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
 from service.sources import close_to_best  # noqa: E402
 from service.startup import build_assistant, with_sample_defaults  # noqa: E402
 from service.vllm_server import served_dtype  # noqa: E402
 
 DEFAULT_VARIANTS = (f"{DEFAULT_MODEL}:float32", f"{DEFAULT_MODEL}:bfloat16")
-
-
-def reserved_cpus(name: str, checkpoint: Path) -> int | None:
-    """The CPU split measured for the bundled model, or for the one a quantized checkpoint was made from (its
-    `service.quantization` marker names the base); None: vLLM's default."""
-    marker = checkpoint / MARKER
-    base = Path(json.loads(marker.read_text())["base"]).name if marker.is_file() else name
-    bundled = find_bundled(base)
-    return bundled.vllm_cpu_reserved if bundled is not None else None
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -88,8 +77,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {round_ + 1}: {label}...", flush=True)
             model = resolve_model(name, settings.data_dir)
             checkpoint, _ = candidate_checkpoint(name, settings.data_dir)
-            split = reserved_cpus(name, checkpoint)
-            server = start_vllm(settings, model, args.port, {"dtype": dtype, **({"reserved_cpus": split} if split is not None else {})})
+            # The managed server's own CPU split: a quantized checkpoint gets its base model's.
+            server = start_vllm(settings, model, args.port, {"dtype": dtype})
             try:
                 backend = OpenAIChatBackend(server.base_url, model=model.name)
                 first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up

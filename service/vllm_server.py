@@ -15,6 +15,7 @@ import contextlib
 import ctypes
 import importlib.metadata
 import ipaddress
+import json
 import os
 import signal
 import socket
@@ -32,6 +33,7 @@ from service.errors import BackendUnavailableError
 from service.hardware import cpu_float_dtype
 from service.model_registry import find_bundled
 from service.models import ResolvedModel
+from service.quantization import MARKER as QUANTIZED_MARKER
 from service.settings import Settings
 
 _PR_SET_PDEATHSIG = 1
@@ -132,11 +134,23 @@ class VLLMServerConfig:
 
 
 def _reserved_cpus(settings: Settings, model: ResolvedModel) -> int | None:
-    """The setting if given, else what was measured best for this bundled model (else vLLM's default)."""
+    """The setting if given, else what was measured best for this bundled model, or for the bundled model a
+    quantized checkpoint was made from (its `service.quantization` marker names the base); else vLLM's default."""
     if settings.vllm_reserved_cpus is not None:
         return settings.vllm_reserved_cpus
-    bundled = find_bundled(model.name)
+    bundled = find_bundled(model.name) or find_bundled(quantized_from(model) or "")
     return bundled.vllm_cpu_reserved if bundled is not None else None
+
+
+def quantized_from(model: ResolvedModel) -> str | None:
+    """The name of the model a local quantized checkpoint was made from, read from its marker; None for any other."""
+    marker = Path(model.source) / QUANTIZED_MARKER
+    if not model.is_local or not marker.is_file():
+        return None
+    try:
+        return Path(json.loads(marker.read_text(encoding="utf-8"))["base"]).name
+    except (ValueError, KeyError, TypeError):
+        return None  # a marker this code did not write: no split is better than a wrong one
 
 
 def served_dtype(dtype: str) -> str:

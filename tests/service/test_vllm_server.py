@@ -1,6 +1,7 @@
 """Lifecycle of the managed server, with a stand-in process so it runs in seconds: readiness,
 start-up failure, busy port, and no process left behind (also when the parent is killed)."""
 
+import json
 import os
 import signal
 import socket
@@ -184,3 +185,18 @@ def test_reserved_cores_come_from_the_setting_or_what_was_measured_for_the_model
     assert VLLMServerConfig.from_settings(Settings(), smol).reserved_cpus is None  # vLLM's own choice
     assert VLLMServerConfig.from_settings(Settings(vllm_reserved_cpus=1), qwen).reserved_cpus == 1
     assert "VLLM_CPU_NUM_OF_RESERVED_CPU" not in VLLMServerConfig.from_settings(Settings(), smol).environment()
+
+
+def test_a_quantized_checkpoint_gets_the_cpu_split_of_the_model_it_was_made_from(tmp_path):
+    from service.quantization import MARKER
+    from service.settings import Settings
+
+    quantized = tmp_path / "qwen-w4a16"
+    quantized.mkdir()
+    (quantized / MARKER).write_text(json.dumps({"base": "data/models/qwen2.5-coder-1.5b-instruct", "scheme": "W4A16"}))
+    assert VLLMServerConfig.from_settings(Settings(), ResolvedModel(str(quantized), "qwen-w4a16")).reserved_cpus == 0
+    (quantized / MARKER).write_text("not json")  # a marker this code did not write: vLLM's own choice
+    assert VLLMServerConfig.from_settings(Settings(), ResolvedModel(str(quantized), "qwen-w4a16")).reserved_cpus is None
+    plain = tmp_path / "some-checkpoint"
+    plain.mkdir()
+    assert VLLMServerConfig.from_settings(Settings(), ResolvedModel(str(plain), "some-checkpoint")).reserved_cpus is None
