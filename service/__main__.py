@@ -102,6 +102,9 @@ def _add_answering(command: argparse.ArgumentParser, name: str) -> None:
                              help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
         command.add_argument("--repeat", type=int, default=1, metavar="N",
                              help="Ask every question N times; the figures are the runs' means, each run's in by_run.")
+        command.add_argument("--seed", type=int, metavar="N",
+                             help="Sample each question with a fixed seed derived from N (and the run): two settings "
+                                  "evaluated with the same N are paired, the same draws for the same question.")
     command.add_argument("--kb", type=Path, help="Knowledge-base folder (default: ASSISTANT_KB_KB_DIR or DATA_DIR/kb).")
     command.add_argument("--engine", choices=["vllm", "local", "scripted"], help="vllm (default), local or scripted.")
     command.add_argument("--llm-url", help="Use an existing OpenAI-compatible server, e.g. http://host:8000/v1.")
@@ -328,7 +331,7 @@ def answer_questions(settings: Settings, args: argparse.Namespace) -> int:
         items = load_qa(args.qa)
         store = ConversationStore.open(settings.store_url)  # turns go to the `eval` channel
         summary, rows = evaluate(
-            assistant, items, workers=args.workers, repeats=args.repeat,
+            assistant, items, workers=args.workers, repeats=args.repeat, seed=args.seed,
             progress=lambda line: print(line, file=sys.stderr, flush=True),
             desk=SupportDesk(assistant, store, model_name=settings.model), **options
         )

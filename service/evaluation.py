@@ -21,10 +21,11 @@ import json
 import re
 import statistics
 import threading
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from service.errors import AssistantError
@@ -129,7 +130,7 @@ def percentile(values: list[float], q: float) -> float | None:
 def evaluate(
     assistant, items: Iterable[QAItem], *, faq_direct: bool = True, guard: bool = True, answer_check: bool | None = None,
     k: int | None = None, params=None, workers: int = 1, progress: Callable[[str], None] | None = None, desk=None,
-    repeats: int = 1,
+    repeats: int = 1, seed: int | None = None,
 ) -> tuple[dict, list[dict]]:
     """Run every item through `assistant.chat` (the app's path); returns (summary, one row per item, in item
     order). With `workers` > 1 that many questions are in flight at once: faster on a batching server, but
@@ -138,7 +139,9 @@ def evaluate(
     which the dashboard, the gap report and the export leave out. With `repeats` > 1 every item is asked that
     many times (rows in run order, each with its `run`): the summary's shares are then the runs' means, with each
     run's own figures in `by_run` (a sampled model's answers differ from run to run by more than a small change
-    moves them)."""
+    moves them). With a `seed`, each question of each run is sampled with its own seed (`paired_seed`), so that two
+    settings evaluated with the same `seed` draw the same random numbers for the same question: their difference is
+    the settings', not the sampler's (the model server must honour per-request seeds, as vLLM does)."""
     items = list(items)  # asked once per run: an iterator would be spent after the first
     jobs = [(run, item) for run in range(max(1, repeats)) for item in items]
     done = 0
@@ -147,8 +150,11 @@ def evaluate(
     def answer(job: tuple[int, QAItem]) -> dict:
         nonlocal done
         run, item = job
+        job_params = params
+        if seed is not None:
+            job_params = replace(params or assistant.params(), seed=paired_seed(seed, item.id, run))
         row = _answer_row(
-            assistant, item, desk, faq_direct=faq_direct, guard=guard, answer_check=answer_check, k=k, params=params
+            assistant, item, desk, faq_direct=faq_direct, guard=guard, answer_check=answer_check, k=k, params=job_params
         )
         row["run"] = run
         if progress:
@@ -166,6 +172,12 @@ def evaluate(
         summary["runs"] = repeats
         summary["by_run"] = {key: [s[key] for s in runs] for key in _BY_RUN}
     return summary, rows
+
+
+def paired_seed(seed: int, item_id: str, run: int) -> int:
+    """The sampling seed of one question in one run: the same for every setting evaluated with `seed`, different
+    across questions and runs (a stable hash: Python's own `hash` of a string changes from process to process)."""
+    return (seed + zlib.crc32(f"{item_id}/{run}".encode())) % 2**31
 
 
 # The figures `evaluate` reports run by run when it repeats.
@@ -186,6 +198,8 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
         "unsupported_numbers": [] if declined else unsupported_numbers(text, reply.passages),
         "sources": [s.doc_id for s in reply.sources],
         "ttft_s": reply.timings["first_token_s"], "latency_s": reply.timings["total_s"],
+        # The model's own first token (None where it was not asked): the gap to ttft_s is what the guard held back.
+        "model_ttft_s": reply.timings.get("model_first_token_s"),
         # For calibrating the confidence floor (bench/confidence.py): the model's own answer and how sure it was.
         "generated": reply.generated, "mean_logprob": reply.mean_logprob,
         "looked_again": reply.looked_again,  # it said it did not know and was asked again (service.reply.Reply)
@@ -201,6 +215,7 @@ def summarize(rows: list[dict]) -> dict:
         return round(sum(bool(r[key]) for r in selected) / len(selected), 3) if selected else None
 
     ttfts = [r["ttft_s"] for r in rows if r["ttft_s"] is not None]
+    model_ttfts = [r["model_ttft_s"] for r in rows if r.get("model_ttft_s") is not None]
     latencies = [r["latency_s"] for r in rows]
     return {
         "n": len(rows),
@@ -213,5 +228,6 @@ def summarize(rows: list[dict]) -> dict:
         "unsupported_numbers": round(sum(bool(r["unsupported_numbers"]) for r in answered) / len(answered), 3) if answered else None,
         "by_status": dict(Counter(r["status"] for r in rows)),
         "ttft_p50_s": percentile(ttfts, 50), "ttft_p95_s": percentile(ttfts, 95),
+        "model_ttft_p50_s": percentile(model_ttfts, 50),
         "latency_p50_s": percentile(latencies, 50), "latency_p95_s": percentile(latencies, 95),
     }

@@ -52,7 +52,9 @@ class Reply:
     """One streamed reply. Iterate it (once) for progress; it never raises.
 
     `sources` are known before the first chunk; `text`, `status`, `replaced` and `timings` are final after
-    the iteration ends (`timings`: retrieval_s, first_token_s (from the start of the call), total_s).
+    the iteration ends (`timings`, seconds from the start of the call: retrieval_s; first_token_s, when the customer
+    saw the first text; model_first_token_s, when the model's first token arrived, None for a reply the model did not
+    write; total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
     says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
@@ -96,7 +98,7 @@ class Reply:
         self._fixed = text
         self.text = ""
         self._started = started if started is not None else time.perf_counter()
-        self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "total_s": None}
+        self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "model_first_token_s": None, "total_s": None}
         self._on_done = on_done
         self._check = check
         self._fallback = fallback
@@ -135,6 +137,8 @@ class Reply:
             for chunk in self._chunks:
                 if not chunk:
                     continue
+                if self.timings["model_first_token_s"] is None:
+                    self.timings["model_first_token_s"] = time.perf_counter() - self._started
                 raw += chunk
                 self.generated = raw
                 self.logprobs += getattr(chunk, "logprobs", ())

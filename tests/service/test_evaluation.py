@@ -88,6 +88,26 @@ def test_repeated_runs_report_their_mean_and_each_run():
     assert len(evaluate(assistant, iter(items), repeats=2)[1]) == 2  # any iterable, asked once per run
 
 
+def test_a_seed_gives_each_question_and_run_its_own_seed_the_same_for_every_setting():
+    retriever = FakeRetriever(by_keyword={"free": [RETURNS]}, threshold=0.5)
+    items = [QAItem("a", "en", "can I return any item for free?", [["30"]], "fact"),
+             QAItem("b", "en", "is returning free?", [["30"]], "fact")]
+
+    def seeds(seed, **settings):
+        backend = scripted_backend()
+        assistant = Assistant(backend, retriever, AssistantSettings(company="Voltway", extractive_min_similarity=-1, **settings))
+        rows = evaluate(assistant, items, repeats=2, seed=seed)[1]
+        assert all(r["model_ttft_s"] is not None for r in rows)  # the model was asked: its first token is timed
+        return sorted(params.seed for _, params in backend.requests)
+
+    paired = seeds(7)
+    assert len(set(paired)) == 4  # two questions, two runs: four draws
+    assert seeds(7, temperature=0.9) == paired and seeds(8) != paired  # another setting, the same seeds
+    backend = scripted_backend()
+    evaluate(Assistant(backend, retriever, AssistantSettings(company="Voltway")), items)
+    assert {params.seed for _, params in backend.requests} == {None}  # no seed: the server's own sampling
+
+
 def test_evaluated_questions_are_stored_on_the_eval_channel_and_left_out_of_the_loop(tmp_path):
     from support.desk import SupportDesk
     from support.export import export_conversations
