@@ -101,7 +101,7 @@ def _add_answering(command: argparse.ArgumentParser, name: str) -> None:
         command.add_argument("--workers", type=int, default=1,
                              help="Questions in flight at once (default 1; more is faster, but latencies are then shared).")
         command.add_argument("--repeat", type=int, default=1, metavar="N",
-                             help="Ask every question N times; the figures are the runs' means, each run's in by_run.")
+                             help="Ask every question N times; the figures are the runs' means, each run's in by_run; times: the first run's.")
         command.add_argument("--seed", type=int, metavar="N",
                              help="Sample each question with a fixed seed derived from N (and the run): two settings "
                                   "evaluated with the same N are paired, the same draws for the same question.")

@@ -6,7 +6,7 @@ import pytest
 
 from service.assistant import Assistant
 from service.errors import AssistantError
-from service.evaluation import QAItem, evaluate, judge, load_qa
+from service.evaluation import QAItem, evaluate, judge, load_qa, summarize
 from service.settings import AssistantSettings
 from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakeRetriever, scripted_backend
 
@@ -84,6 +84,8 @@ def test_repeated_runs_report_their_mean_and_each_run():
     assert [r["run"] for r in rows] == [0, 1] and [r["correct"] for r in rows] == [True, False]
     assert summary["runs"] == 2 and summary["correct"] == 0.5 and summary["by_run"]["correct"] == [1.0, 0.0]
     assert summary["by_run"]["answerable_refused"] == [0.0, 1.0]
+    first = summarize([r for r in rows if r["run"] == 0])  # later runs' prompts are in the server's prefix cache
+    assert all(summary[key] == first[key] for key in ("ttft_p50_s", "latency_p50_s", "latency_p95_s"))
     assert "by_run" not in evaluate(assistant, items)[0]
     assert len(evaluate(assistant, iter(items), repeats=2)[1]) == 2  # any iterable, asked once per run
 
