@@ -31,11 +31,12 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from knowledge_base.text import HAN
 from knowledge_base.vocabulary import is_name_token as _is_strong
 from service import claim_forms as forms
 from service.claims import Claim, ClaimKind, extract_claims, facts, same_phone
 
-__all__ = ["Claim", "Grounder", "GroundingResult", "PremiseCheck", "check_answer", "extract_claims"]
+__all__ = ["Claim", "Grounder", "GroundingResult", "PremiseCheck", "UnmentionedNameCheck", "check_answer", "extract_claims"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +166,46 @@ class PremiseCheck:
             if (cls := figure_class(c.key)) in self._classes and cls not in theirs
             and not self._passages.supported(c) and self._question.supported(c)
         ]
+        return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)
+
+
+_LATIN_WORD = re.compile(r"[A-Za-z][A-Za-z0-9+]*")
+_CAPITAL_INSIDE = re.compile(r"[a-z][A-Z]")  # "HomeKit", "iPhone", "WhatsApp"
+_NOT_ALNUM = re.compile(r"[^a-z0-9+]+")
+
+
+class UnmentionedNameCheck:
+    """A name the customer asked about that no passage mentions: asked "homehub 能接入苹果 HomeKit 或者米家吗", the answer
+    "可以接入苹果 HomeKit" (or "不支持 HomeKit") when the passages never mention HomeKit. The passages say nothing about
+    it, so whatever the answer says about it is made up: the one exception to the rule that an answer may repeat what
+    the customer wrote (`Grounder`), and the knowledge base's answer to such a question is a decline.
+
+    Contract: `check(answer)` reports each name in the answer that the question holds (the whole word, any case),
+    that no passage holds (compared in lower case without spaces or hyphens: "wifi" is in "Wi-Fi") and that is not part of
+    the knowledge base's vocabulary (those are `Grounder`'s to check). A name is a word with a capital after a small
+    letter ("HomeKit", "iPhone"), or, in a question with Chinese in it, any word of three or more Latin letters
+    ("office", "alexa"): Chinese customers write brands and products in Latin script. Over the saved dev-set answers of
+    sessions 13-19 (455 distinct generated ones) it reported 5, all wrong answers (HomeKit, iPhone), and no right one.
+    """
+
+    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
+        self._question = question.lower()
+        self._latin_is_name = bool(HAN.search(question))
+        self._known = _NOT_ALNUM.sub("", "\n".join([*passages, *vocabulary]).lower())
+
+    def _is_name(self, word: str) -> bool:
+        return bool(_CAPITAL_INSIDE.search(word)) or (self._latin_is_name and len(word) >= 3)
+
+    def check(self, answer: str) -> GroundingResult:
+        claims, seen = [], set()
+        for match in _LATIN_WORD.finditer(answer):
+            word, key = match.group(), match.group().lower()
+            if key in seen or not self._is_name(word):
+                continue
+            seen.add(key)
+            if re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", self._question):
+                claims.append(Claim("term", word, key))
+        unsupported = [c for c in claims if c.key not in self._known]
         return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)
 
 

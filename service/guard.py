@@ -8,7 +8,8 @@ whole answer may stand.
 Contract: text is released only up to the last word boundary (a space, or a Chinese character: Chinese has
 no spaces), never with a number at its end (it may still grow: "3" into "30", "3" into "3 days"), and never
 past the start of a claim not yet known to be supported, so nothing a customer sees on screen states an
-unsupported number, name, address or link. The checkers are the passages' `Grounder` (what they state),
+unsupported number, name, address or link. The checkers are the passages' `Grounder` (what they state), the
+`UnmentionedNameCheck` (a name the customer asked about that no passage mentions),
 the company's contact allow-list (`service.contacts`: a link, address or phone number it does not allow
 fails even when a passage states it) and the instructions' leak check (`service.leaks`). An answer of nothing but citations fails `final`;
 one that copies the prompt's passage block, a passage's label ("[1] Title > Heading", `labels`) at the start of a
@@ -26,7 +27,7 @@ from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.echoes import Echoes
-from service.grounding import Claim, Grounder, PremiseCheck
+from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -83,7 +84,11 @@ class GroundingGuard:
         if passages is None:
             return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
         return cls(
-            [Grounder(passages, question=question, vocabulary=vocabulary), *(c for c in (contacts, leaks) if c is not None)],
+            [
+                Grounder(passages, question=question, vocabulary=vocabulary),
+                UnmentionedNameCheck(passages, question, vocabulary),
+                *(c for c in (contacts, leaks) if c is not None),
+            ],
             echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary), labels=labels,
         )
 

@@ -105,6 +105,20 @@ def test_a_product_name_the_passages_never_mention_fails_the_answer():
     assert reply.status == "generated"  # the warranty passage names VoltCare+
 
 
+def test_an_answer_about_a_name_the_customer_asked_about_and_no_passage_mentions_becomes_the_decline():
+    # Asked whether the HomeHub works with HomeKit, passages that never mention HomeKit: a yes (or a no) is made up.
+    hub = FakePassage("homehub_zh.md", "HomeHub 常见问题", "/kb/homehub_zh.md", "HomeHub 支持 Matter、Thread 和 Zigbee 3.0 协议。", score=0.7)
+    assistant, _ = make([hub], answer="[1] HomeHub 可以接入苹果 HomeKit 或者米家，设置很简单。", extractive_min_similarity=-1)
+    reply = assistant.chat("homehub 能接入苹果 HomeKit 或者米家吗")
+    steps = shown_texts(reply)
+    assert reply.status == "no_answer" and reply.replaced == ["HomeKit"]
+    assert not [s for s in steps if "HomeKit" in s] and reply.text.endswith(OFFER_PERSON["zh"])
+    assistant, _ = make([hub], answer="[1] HomeHub 支持 Matter 协议。", extractive_min_similarity=-1)
+    reply = assistant.chat("homehub 能接入苹果 HomeKit 或者米家吗")
+    reply.collect()
+    assert reply.status == "generated"  # an answer that keeps to what the passages say stands
+
+
 def test_an_invented_contact_is_replaced():
     assistant, _ = make(answer="Write to refunds@voltway-help.example and refunds reach you within 5 working days [1].")
     reply = assistant.chat("When do refunds reach me?")

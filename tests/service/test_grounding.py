@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.grounding import Claim, Grounder, PremiseCheck, check_answer, extract_claims
+from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck, check_answer, extract_claims
 
 SAMPLES = Path(__file__).resolve().parents[2] / "samples" / "kb"
 
@@ -331,3 +331,32 @@ def test_figures_of_another_kind_or_passages_without_figures_of_that_kind_do_not
     assert premise("Your £40 store credit is lost when you delete the account.", "i have £40 credit",
                    ["Deleting your account cancels any store credit."]) == []
     assert premise("Sure, 2 items.", "can i buy 2 items") == []
+
+
+# --- a name the customer asked about that no passage mentions (UnmentionedNameCheck) ---
+
+HUB_ZH = ["HomeHub 支持 Matter、Thread 和 Zigbee 3.0 协议。请确认手机已连接家中 Wi-Fi。"]
+
+
+def unmentioned(answer: str, question: str, passages=HUB_ZH, vocabulary=()) -> list[str]:
+    return [c.text for c in UnmentionedNameCheck(passages, question, vocabulary).check(answer).unsupported]
+
+
+def test_a_name_only_the_question_holds_fails_whatever_the_answer_says_about_it():
+    question = "homehub 能接入苹果 HomeKit 或者米家吗"
+    assert unmentioned("可以接入苹果 HomeKit。", question) == ["HomeKit"]
+    assert unmentioned("不支持 homekit。", question) == ["homekit"]  # a no is as made up as a yes
+    assert unmentioned("nimbus 14 预装了 Office。", "nimbus 14 笔记本预装 office 吗", ["Nimbus 14 配备 16 GB 内存。"]) == ["Office"]
+    assert unmentioned("Yes, the Aria X2 works with your iPhone.", "does the aria x2 work with my iPhone",
+                       ["The Aria X2 connects to any Bluetooth 5.3 device."]) == ["iPhone"]
+
+
+def test_names_the_passages_or_the_vocabulary_hold_and_words_that_are_not_names_pass():
+    assert unmentioned("HomeHub 支持 Matter 协议。", "homehub 能接入 matter 设备吗") == []
+    assert unmentioned("请检查 wifi 密码。", "homehub 连不上 wifi") == []  # "Wi-Fi" in the passage
+    assert unmentioned("VoltCare+ 可以延保。", "voltcare+ 能延保吗", vocabulary=["VoltCare+"]) == []  # Grounder's to check
+    # In an English question only a capital after a small letter makes a name: "headphones" is a word.
+    assert unmentioned("You can return your headphones within 30 days.", "can i return my headphones",
+                       ["Returns within 30 days."]) == []
+    # A name nobody asked about is not this check's (the vocabulary check covers the knowledge base's own names).
+    assert unmentioned("可以，支持 HomeKit。", "homehub 能接入苹果设备吗") == []
