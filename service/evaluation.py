@@ -139,9 +139,10 @@ def evaluate(
     which the dashboard, the gap report and the export leave out. With `repeats` > 1 every item is asked that
     many times (rows in run order, each with its `run`): the summary's shares are then the runs' means, with each
     run's own figures in `by_run` (a sampled model's answers differ from run to run by more than a small change
-    moves them), and its times the first run's (later runs find their prompts in the server's prefix cache). With a `seed`, each question of each run is sampled with its own seed (`paired_seed`), so that two
-    settings evaluated with the same `seed` draw the same random numbers for the same question: their difference is
-    the settings', not the sampler's (the model server must honour per-request seeds, as vLLM does)."""
+    moves them), and its times the first run's (later runs find their prompts in the server's prefix cache). With
+    a `seed`, each question of each run is sampled with its own seed (`paired_seed`), so that two settings evaluated
+    with the same `seed` draw the same random numbers for the same question: their difference is the settings', not
+    the sampler's (the model server must honour per-request seeds, as vLLM does)."""
     items = list(items)  # asked once per run: an iterator would be spent after the first
     jobs = [(run, item) for run in range(max(1, repeats)) for item in items]
     done = 0
@@ -203,7 +204,7 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
         "sources": [s.doc_id for s in reply.sources],
         "ttft_s": reply.timings["first_token_s"], "latency_s": reply.timings["total_s"],
         # The model's own first token (None where it was not asked): the gap to ttft_s is what the guard held back.
-        "model_ttft_s": reply.timings.get("model_first_token_s"),
+        "model_ttft_s": reply.timings["model_first_token_s"],
         # For calibrating the confidence floor (bench/confidence.py): the model's own answer and how sure it was.
         "generated": reply.generated, "mean_logprob": reply.mean_logprob,
         "looked_again": reply.looked_again,  # it said it did not know and was asked again (service.reply.Reply)
