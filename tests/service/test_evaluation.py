@@ -157,3 +157,31 @@ def test_the_confidence_bench_judges_the_models_own_answers_that_would_have_stoo
     out = capsys.readouterr().out
     assert "4 answers that stood without the floor: 2 right, 1 wrong, 1 unanswerable answered" in out
     assert "| -0.5 | 1 | 1 | 0 | 1 |" in out
+
+
+def test_the_paired_bench_splits_the_answers_of_two_settings_and_tests_the_split(tmp_path, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import paired
+
+    def rows(path, verdicts):
+        lines = [{"id": f"q{i}", "run": 0, "lang": "en" if i % 2 else "zh", "question": f"question {i}", "correct": ok,
+                  "status": "generated", "answer": "yes" if ok else "no"} for i, ok in enumerate(verdicts)]
+        path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+        return path
+
+    a = rows(tmp_path / "a.jsonl", [True, True, True, False, False])
+    b = rows(tmp_path / "b.jsonl", [True, False, False, True, False])
+    pairs = paired.pair(paired.load_rows(a), paired.load_rows(b))
+    assert paired.split(pairs) == {"both": 1, "only_a": 2, "only_b": 1, "neither": 1}
+    assert paired.sign_test_p(0, 0) == 1.0 and paired.sign_test_p(3, 3) == 1.0
+    assert round(paired.sign_test_p(22, 4), 5) == 0.00053 and paired.sign_test_p(4, 22) == paired.sign_test_p(22, 4)
+    assert paired.main([str(a), str(b), "--show", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "| all | 5 | 1 | 2 | 1 | 1 | 0.600 | 0.400 |" in out and "A only: q1 (run 0)" in out
+    other = tmp_path / "other.jsonl"
+    other.write_text(json.dumps({"id": "x", "run": 0}) + "\n", encoding="utf-8")
+    with pytest.raises(SystemExit, match="share no"):
+        paired.pair(paired.load_rows(a), paired.load_rows(other))
