@@ -34,12 +34,14 @@ def pair(a: dict[tuple[str, int], dict], b: dict[tuple[str, int], dict]) -> list
     return pairs
 
 
+_CELL = {(True, True): "both", (True, False): "only_a", (False, True): "only_b", (False, False): "neither"}
+
+
 def split(pairs: list[tuple[dict, dict]]) -> dict[str, int]:
     """Counts of pairs right in both, only in A, only in B, in neither."""
-    counts = {"both": 0, "only_a": 0, "only_b": 0, "neither": 0}
+    counts = dict.fromkeys(_CELL.values(), 0)
     for row_a, row_b in pairs:
-        key = {(True, True): "both", (True, False): "only_a", (False, True): "only_b", (False, False): "neither"}
-        counts[key[bool(row_a["correct"]), bool(row_b["correct"])]] += 1
+        counts[_CELL[bool(row_a["correct"]), bool(row_b["correct"])]] += 1
     return counts
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.generation import start_vllm  # noqa: E402
-from bench.models import candidate_checkpoint, measure_speed, served_bytes_per_token  # noqa: E402
+from bench.models import measure_speed, served_bytes_per_token  # noqa: E402
 from bench.prompt_ttft import first_token_s, marked, relevant_questions  # noqa: E402
 from knowledge_base import KBSettings, KnowledgeBase  # noqa: E402
 from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             label = f"{name}:{dtype}"
             print(f"round {round_ + 1}: {label}...", flush=True)
             model = resolve_model(name, settings.data_dir)
-            checkpoint, _ = candidate_checkpoint(name, settings.data_dir)
+            checkpoint = Path(model.source)  # resolved once: a bundled model's prepared folder, or the folder given
             # The managed server's own CPU split: a quantized checkpoint gets its base model's.
             server = start_vllm(settings, model, args.port, {"dtype": dtype})
             try:
