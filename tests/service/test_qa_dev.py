@@ -1,11 +1,17 @@
-"""The answer-evaluation dev set, samples/qa_dev.jsonl: its schema, its honesty and its coverage.
+"""The answer-evaluation sets, samples/qa_dev.jsonl and samples/qa_test.jsonl: schema, honesty, coverage.
+
+qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
+questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
+retrieval parameters, models, thresholds), and answers are measured against it once per release.
+Both files have the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
 alternative in a correct answer (case-insensitive substring). Here, without any model, we check
 that every required fact really is in the sample knowledge base: each group has an alternative
-that occurs in the text the project's own loader extracts from the line's `source` file(s), and
-every file in samples/kb is the source of at least one question. Unanswerable questions
-(`must == []`) cannot be checked mechanically; they name the closest document in `topic`.
+that occurs in the text the project's own loader extracts from the line's `source` file(s); every
+file in samples/kb is the source of at least one question of each set; and no question of the
+held-out set repeats a dev question. Unanswerable questions (`must == []`) cannot be checked
+mechanically; they name the closest document in `topic`.
 """
 
 import json
@@ -19,7 +25,9 @@ from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"
 KB = SAMPLES / "kb"
-QA_DEV = SAMPLES / "qa_dev.jsonl"
+QA_FILES = {"dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl"}
+MIN_QUESTIONS = {"dev": 50, "test": 40}
+SETS = sorted(QA_FILES)
 
 LANGS = {"en", "zh"}
 KINDS = {"fact", "multi", "unanswerable"}
@@ -50,12 +58,13 @@ def all_text() -> str:
 
 
 @cache
-def questions() -> tuple[dict, ...]:
+def questions(qa_set: str) -> tuple[dict, ...]:
+    path = QA_FILES[qa_set]
     rows = []
-    for n, line in enumerate(QA_DEV.read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
             row = json.loads(line)
-            assert isinstance(row, dict), f"line {n} is not a JSON object"
+            assert isinstance(row, dict), f"{path.name} line {n} is not a JSON object"
             rows.append(row)
     return tuple(rows)
 
@@ -69,13 +78,14 @@ def missing_groups(q: dict, text: str) -> list[list[str]]:
     return [group for group in q["must"] if not any(normalize(alt) in text for alt in group)]
 
 
-def answerable() -> list[dict]:
-    return [q for q in questions() if q["kind"] != "unanswerable"]
+def answerable(qa_set: str) -> list[dict]:
+    return [q for q in questions(qa_set) if q["kind"] != "unanswerable"]
 
 
-def test_schema():
-    qs = questions()
-    assert len(qs) >= 50
+@pytest.mark.parametrize("qa_set", SETS)
+def test_schema(qa_set):
+    qs = questions(qa_set)
+    assert len(qs) >= MIN_QUESTIONS[qa_set], f"{QA_FILES[qa_set].name}: only {len(qs)} questions"
     ids = [q.get("id") for q in qs]
     assert len(ids) == len(set(ids)), "ids must be unique"
     for q in qs:
@@ -108,18 +118,30 @@ def test_schema():
         assert {"multi", "unanswerable"} <= kinds, f"{lang}: needs at least one multi and one unanswerable"
 
 
-def test_every_required_fact_is_in_the_knowledge_base():
-    problems = {q["id"]: missing_groups(q, all_text()) for q in answerable()}
+@pytest.mark.parametrize("qa_set", SETS)
+def test_every_required_fact_is_in_the_knowledge_base(qa_set):
+    problems = {q["id"]: missing_groups(q, all_text()) for q in answerable(qa_set)}
     problems = {k: v for k, v in problems.items() if v}
     assert not problems, f"must groups with no alternative in any sample document: {problems}"
 
 
-@pytest.mark.parametrize("q", answerable(), ids=lambda q: q["id"])
+@pytest.mark.parametrize(
+    "q", [pytest.param(q, id=f"{qa_set}:{q['id']}") for qa_set in SETS for q in answerable(qa_set)]
+)
 def test_required_facts_are_in_the_source_document(q):
     text = "\n\n".join(file_text(name) for name in sources(q))
     assert not missing_groups(q, text), f"{q['id']}: not found in {q['source']}: {missing_groups(q, text)}"
 
 
-def test_every_sample_document_is_a_source():
-    used = {name for q in answerable() for name in sources(q)}
-    assert set(kb_files()) - used == set(), f"documents no question is answered from: {set(kb_files()) - used}"
+@pytest.mark.parametrize("qa_set", SETS)
+def test_every_sample_document_is_a_source(qa_set):
+    unused = set(kb_files()) - {name for q in answerable(qa_set) for name in sources(q)}
+    assert unused == set(), f"{QA_FILES[qa_set].name}: documents no question is answered from: {unused}"
+
+
+def test_held_out_questions_are_not_dev_questions():
+    dev_questions = {normalize(q["question"]) for q in questions("dev")}
+    repeated = [q["id"] for q in questions("test") if normalize(q["question"]) in dev_questions]
+    assert not repeated, f"qa_test.jsonl repeats dev questions: {repeated}"
+    shared_ids = {q["id"] for q in questions("dev")} & {q["id"] for q in questions("test")}
+    assert not shared_ids, f"ids used in both sets: {shared_ids}"
