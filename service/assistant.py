@@ -255,15 +255,12 @@ class Assistant:
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
         query = query or question
 
-        def make_user(used_hits, frame=prompts.GROUNDED_QUESTION):
+        def make_user(used_hits, check_frame=None):
             block = self._sentences_block(query, used_hits, cleaned) if self.settings.prompt_sentences else None
-            return {
-                "role": "user",
-                "content": frame.format(
-                    passages=block or self.passages_block(used_hits, question, cleaned), question=question,
-                    language_hint=prompts.ANSWER_IN.get(language, ""),
-                ),
-            }
+            passages = block or self.passages_block(used_hits, question, cleaned)
+            if check_frame is None:
+                return {"role": "user", "content": prompts.grounded_question(language, passages, question)}
+            return {"role": "user", "content": check_frame.format(passages=passages, question=question)}
 
         messages, used = self._fit(system, history, make_user, list(hits), params)
         if messages is None or not used:
@@ -302,8 +299,8 @@ class Assistant:
                 contacts=self.contacts.current().checker(question),
                 # The instructions are the system prompt and the fixed wording of the question's frame.
                 leaks=LeakCheck(
-                    f"{prompt.system}\n{prompts.GROUNDED_QUESTION}",
-                    [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT],
+                    f"{prompt.system}\n{prompts.grounded_question_wording(language)}",
+                    [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT, prompts.DECLINE_IF_SILENT_ZH],
                 ),
             )
 
@@ -354,10 +351,7 @@ class Assistant:
         questions it declines whose answer is one sentence of four passages, and answers them from that sentence
         alone (README, "Answers customers can trust", session 16)."""
         block = sentences_block(used, runs)
-        content = prompts.GROUNDED_QUESTION.format(
-            passages=block, question=question, language_hint=prompts.ANSWER_IN.get(language, ""),
-        )
-        return {"role": "user", "content": content}
+        return {"role": "user", "content": prompts.grounded_question(language, block, question)}
 
     def confidence_floor(self, params: GenerationParams) -> ConfidenceFloor | None:
         """The floor under the base model's answers (`service.confidence`): the settings' `min_answer_logprob`,

@@ -268,7 +268,16 @@ def test_content_generation_rejects_unknown_kinds_and_tones():
 def test_chinese_questions_are_answered_in_chinese():
     assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH]))
     assistant.chat("标准快递多久送达？").collect()
-    assert "Simplified Chinese" in backend.requests[-1][0][-1]["content"]
+    question = backend.requests[-1][0][-1]["content"]
+    assert "用简体中文" in question and "顾客的问题：标准快递多久送达？" in question  # the Chinese frame
+
+
+def test_questions_in_a_language_without_a_frame_get_the_english_one_asking_for_their_language(monkeypatch):
+    from service import prompts
+
+    monkeypatch.setitem(prompts.ANSWER_IN, "fr", " Answer in French.")
+    question = prompts.grounded_question("fr", "[1] Les retours sont gratuits.", "retour ?")
+    assert question.startswith("Knowledge-base passages") and question.endswith("Answer in French.")
 
 
 def test_search_returns_sources_and_ask_returns_the_whole_answer():
