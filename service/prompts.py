@@ -88,6 +88,8 @@ def grounded_question_wording(language: str) -> str:
 # The answerability check (service.answerability): the same passages and question as GROUNDED_QUESTION, so that
 # the model server's prefix cache serves the answer's prompt from the check's, and a one-word verdict.
 # The verdict is a label, not yes/no: asked "yes or no", the model answered the customer's own yes/no question.
+# English for every language (a Chinese answer's frame shares only the system prompt with it then): the check is
+# off by default and its verdicts were measured in English only.
 ANSWERABLE_QUESTION = GROUNDED_QUESTION.split("Answer from the passages only")[0] + (
     "Do the passages contain the information that answers this question? Reply with one word: FOUND if "
     "they do, MISSING if they do not."
