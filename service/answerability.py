@@ -50,6 +50,8 @@ _DOES_NOT_KNOW = re.compile(
     r"不知道|不清楚|没有找到|找不到|无法(?:回答|确定|确认)|没有相关(?:信息|内容|说明)|(?:没有|未)(?:提到|提及)",
     re.IGNORECASE,
 )
+# "You do not know.": the prompt's "say that you do not know" taken word for word (below).
+_YOU_DO_NOT_KNOW = re.compile(r"^[\W\d]*you (?:do not|don[’']?t) know[^\w?]*$", re.IGNORECASE)
 # ... unless it turns to an answer after all ("I don't know the exact day, but refunds take 3 days").
 _TURNS = re.compile(r"\b(?:but|however|although)\b|但|不过|可是", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?。！？](?=\s|$)|$)", re.DOTALL)
@@ -62,6 +64,16 @@ def says_it_does_not_know(answer: str) -> bool:
     so the customer gets the same handoff and the dashboard counts the question as unresolved."""
     first = _FIRST_SENTENCE.match(answer.strip()).group()
     return bool(_DOES_NOT_KNOW.search(first)) and not _TURNS.search(first)
+
+
+def parrots_the_instruction(answer: str) -> bool:
+    """The answer opens with "You do not know.": the prompt's "say that you do not know" repeated word for word, which
+    is neither an answer nor the model's own decline. The 1.5B default did so ten times in sessions 13-20's saved
+    answers, four of them shown to the customer as the answer; the app treats it like an answer the model was unsure
+    of (`Reply`: the passages' own sentences instead). Only as the whole first sentence, citations aside: "You don't
+    know your PIN? Reset it" and "If you don't know your password, ..." answer."""
+    first = _FIRST_SENTENCE.match(answer.strip()).group()
+    return bool(_YOU_DO_NOT_KNOW.match(first))
 
 
 class NotInPassages(Exception):  # noqa: N818 - a signal that ends a stream, not an error

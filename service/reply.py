@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from typing import Literal, Protocol
 
-from service.answerability import NotInPassages, says_it_does_not_know
+from service.answerability import NotInPassages, parrots_the_instruction, says_it_does_not_know
 from service.backends import ChatMessage
 from service.confidence import ConfidenceFloor, mean_logprob
 from service.errors import AssistantError
@@ -59,7 +59,8 @@ class Reply:
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
     says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
-    `fallback()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
+    `fallback()` too, and so is (with `decline`) one that only repeats the prompt's "say that you do not know"
+    (`parrots_the_instruction`). With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
     or fell below the floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
     """
@@ -174,7 +175,7 @@ class Reply:
                 return
             yield self._declined("the generated answer says it does not know")
             return
-        unsure = self._confidence.verdict(self.logprobs) if self._confidence is not None else None
+        unsure = self._unsure(raw)
         if unsure:
             if self._second_look is not None and "unsure" in self._second_look_for:
                 yield from self._look_again(self._second_look(), unsure)
@@ -185,6 +186,13 @@ class Reply:
             self._mark_first()
             delta, self.text = raw[len(self.text) :], raw
             yield delta
+
+    def _unsure(self, raw: str) -> str | None:
+        """Why the whole answer `raw` counts as one the model was unsure of, or None: it only repeats the prompt's
+        "say that you do not know" (`parrots_the_instruction`), or its confidence is below the floor."""
+        if self._decline is not None and parrots_the_instruction(raw):  # a grounded answer, not a translation
+            return "an answer that only repeats the instruction to say 'you do not know'"
+        return self._confidence.verdict(self.logprobs) if self._confidence is not None else None
 
     @property
     def mean_logprob(self) -> float | None:

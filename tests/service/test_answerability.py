@@ -3,7 +3,7 @@ becomes "I don't know, shall I get a person?" without generating an answer."""
 
 import pytest
 
-from service.answerability import says_it_does_not_know, verdict
+from service.answerability import parrots_the_instruction, says_it_does_not_know, verdict
 from service.assistant import Assistant
 from service.prompts import CLOSEST_LEAD, NO_ANSWER, OFFER_PERSON
 from service.settings import AssistantSettings
@@ -96,6 +96,18 @@ def test_switched_off_by_argument_or_setting_and_off_by_default():
 )
 def test_an_answer_declines_when_its_first_sentence_says_it_does_not_know(answer, declines):
     assert says_it_does_not_know(answer) is declines
+
+
+@pytest.mark.parametrize(
+    ("answer", "parrots"),
+    [("You do not know.", True), ("[2] You don't know.", True), ("I do not know.", False),
+     ("You do not know the exact day, but refunds take 3 working days [1].", False),
+     ("You don't know your PIN? Reset it in the app [1].", False),
+     ("If you don't know your password, reset it [1].", False), ("You don't know how glad I am.", False),
+     ("You do not know. [1]", True)],
+)
+def test_an_answer_that_only_repeats_the_instruction_to_say_you_do_not_know_is_recognised(answer, parrots):
+    assert parrots_the_instruction(answer) is parrots
 
 
 @pytest.mark.parametrize(

@@ -393,3 +393,19 @@ def test_with_prompt_sentences_a_follow_up_reads_the_sentences_closest_to_what_w
     passages = backend.requests[0][0][-1]["content"].split("<passages>")[1].split("</passages>")[0]
     assert reply.status == "generated" and "Lockers keep parcels for 3 days." in passages
     assert "Sundays" not in passages  # the sentence the follow-up alone would have been given (no closer one)
+
+
+def test_an_answer_that_only_says_you_do_not_know_is_never_shown_and_the_passages_answer_instead():
+    # The prompt's "say that you do not know", repeated word for word by a model sure of it (-0.1, above the floor).
+    assistant, backend = confident(-0.1, min_answer_logprob=-0.45)
+    backend.enqueue("You do not know.")
+    reply = assistant.chat("How long do I have to return an item?")
+    shown = list(reply)
+    assert reply.status == "extractive" and "within 30 days of delivery" in reply.text and reply.replaced_why == "unsure"
+    assert not any("You do not know" in chunk for chunk in shown)
+    # The same without a confidence floor: still replaced.
+    assistant, backend = confident(-0.1, answer_confidence=False)
+    backend.enqueue("You do not know. [1]")
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "extractive" and "You do not know" not in reply.text
