@@ -62,7 +62,7 @@ def calibration_conversations(data_dir: Path, count: int = CALIBRATION_SAMPLES, 
         passages = "\n\n".join(
             f"[{i}] {e['question']}\n{e['answers'][0][:600]}" for i, e in enumerate([gold, *others], 1)
         )
-        user = prompts.GROUNDED_QUESTION.format(passages=passages, question=query["query"], language_hint="")
+        user = prompts.grounded_question("en", passages, query["query"])
         chats.append([
             {"role": "system", "content": system},
             {"role": "user", "content": user},
