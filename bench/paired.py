@@ -8,8 +8,9 @@ Run with the same `--seed`, each question of each run drew the same random numbe
 right in one and wrong in the other is the settings' doing more often than the sampler's (the default run twice with
 one seed gave 69 of 73 identical answers). Rows are paired by question id and run. Prints, for all questions and per
 language, how many pairs both settings got right, only A, only B, neither; the exact two-sided sign test of the
-discordant pairs (how likely a split at least this lopsided is if both settings answered equally well); and the
-discordant questions with both answers.
+discordant pairs (how likely a split at least this lopsided is if both settings answered equally well); the same
+split and test for confident wrong answers (answered, not declined, and wrong: `service.evaluation.answered_wrong`),
+which a setting that declines more trades against right answers; and the discordant questions with both answers.
 """
 
 from __future__ import annotations
@@ -19,6 +20,10 @@ import json
 import sys
 from math import comb
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from service.evaluation import answered_wrong  # noqa: E402
 
 
 def load_rows(path: Path) -> dict[tuple[str, int], dict]:
@@ -37,11 +42,11 @@ def pair(a: dict[tuple[str, int], dict], b: dict[tuple[str, int], dict]) -> list
 _CELL = {(True, True): "both", (True, False): "only_a", (False, True): "only_b", (False, False): "neither"}
 
 
-def split(pairs: list[tuple[dict, dict]]) -> dict[str, int]:
-    """Counts of pairs right in both, only in A, only in B, in neither."""
+def split(pairs: list[tuple[dict, dict]], verdict=lambda row: bool(row["correct"])) -> dict[str, int]:
+    """Counts of pairs whose `verdict` (default: right) holds in both, only in A, only in B, in neither."""
     counts = dict.fromkeys(_CELL.values(), 0)
     for row_a, row_b in pairs:
-        counts[_CELL[bool(row_a["correct"]), bool(row_b["correct"])]] += 1
+        counts[_CELL[verdict(row_a), verdict(row_b)]] += 1
     return counts
 
 
@@ -72,6 +77,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"| {name} | {len(group)} | {c['both']} | {c['only_a']} | {c['only_b']} | {c['neither']} "
               f"| {(c['both'] + c['only_a']) / len(group):.3f} | {(c['both'] + c['only_b']) / len(group):.3f} "
               f"| {sign_test_p(c['only_a'], c['only_b']):.3g} |")
+    wrong = split(pairs, answered_wrong)
+    print(f"\nconfident wrong answers (answered, not declined, wrong): A {wrong['both'] + wrong['only_a']}, "
+          f"B {wrong['both'] + wrong['only_b']}; only in A {wrong['only_a']}, only in B {wrong['only_b']}, "
+          f"sign test p {sign_test_p(wrong['only_a'], wrong['only_b']):.3g}")
     discordant = [(a, b) for a, b in pairs if bool(a["correct"]) != bool(b["correct"])]
     for row_a, row_b in discordant[: args.show]:
         winner = "A" if row_a["correct"] else "B"

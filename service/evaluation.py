@@ -211,10 +211,20 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
     }
 
 
+def is_answered(row: dict) -> bool:
+    """The row's question was answered: not declined, not an error or a rejected question."""
+    return not row["declined"] and row["status"] not in ("error", "rejected")
+
+
+def answered_wrong(row: dict) -> bool:
+    """A confident wrong answer: answered (`is_answered`) and not right."""
+    return is_answered(row) and not row["correct"]
+
+
 def summarize(rows: list[dict]) -> dict:
     answerable = [r for r in rows if r["kind"] != "unanswerable"]
     unanswerable = [r for r in rows if r["kind"] == "unanswerable"]
-    answered = [r for r in rows if not r["declined"] and r["status"] not in ("error", "rejected")]
+    answered = [r for r in rows if is_answered(r)]
 
     def share(selected: list[dict], key: str = "correct") -> float | None:
         return round(sum(bool(r[key]) for r in selected) / len(selected), 3) if selected else None
@@ -229,7 +239,7 @@ def summarize(rows: list[dict]) -> dict:
         "correct_zh": share([r for r in answerable if r["lang"] == "zh"]),
         "unanswerable_declined": share(unanswerable),
         "answerable_refused": share(answerable, "declined"),
-        "answered_wrong": round(sum(not r["correct"] for r in answered) / len(rows), 3) if rows else None,
+        "answered_wrong": round(sum(answered_wrong(r) for r in rows) / len(rows), 3) if rows else None,
         "unsupported_numbers": round(sum(bool(r["unsupported_numbers"]) for r in answered) / len(answered), 3) if answered else None,
         "by_status": dict(Counter(r["status"] for r in rows)),
         "ttft_p50_s": percentile(ttfts, 50), "ttft_p95_s": percentile(ttfts, 95),

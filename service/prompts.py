@@ -75,9 +75,9 @@ def grounded_question(language: str, passages: str, question: str) -> str:
     """The user turn of a grounded answer: the passages, the question and the instruction, in the frame of the
     customer's `language` (English for every language without its own frame, with a line asking for that
     language where `ANSWER_IN` has one)."""
-    frame = _GROUNDED_QUESTION_IN.get(language)
-    hint = "" if frame else ANSWER_IN.get(language, "")
-    return (frame or GROUNDED_QUESTION).format(passages=passages, question=question, language_hint=hint)
+    frame = grounded_question_wording(language)
+    hint = ANSWER_IN.get(language, "") if frame is GROUNDED_QUESTION else ""
+    return frame.format(passages=passages, question=question, language_hint=hint)
 
 
 def grounded_question_wording(language: str) -> str:

@@ -168,12 +168,14 @@ def test_the_paired_bench_splits_the_answers_of_two_settings_and_tests_the_split
 
     def rows(path, verdicts):
         lines = [{"id": f"q{i}", "run": 0, "lang": "en" if i % 2 else "zh", "question": f"question {i}", "correct": ok,
-                  "status": "generated", "answer": "yes" if ok else "no"} for i, ok in enumerate(verdicts)]
+                  "status": "generated", "declined": declined, "answer": "yes" if ok else "no"}
+                 for i, (ok, declined) in enumerate(verdicts)]
         path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
         return path
 
-    a = rows(tmp_path / "a.jsonl", [True, True, True, False, False])
-    b = rows(tmp_path / "b.jsonl", [True, False, False, True, False])
+    right, wrong, declined = (True, False), (False, False), (False, True)
+    a = rows(tmp_path / "a.jsonl", [right, right, right, wrong, wrong])
+    b = rows(tmp_path / "b.jsonl", [right, declined, wrong, right, declined])
     pairs = paired.pair(paired.load_rows(a), paired.load_rows(b))
     assert paired.split(pairs) == {"both": 1, "only_a": 2, "only_b": 1, "neither": 1}
     assert paired.sign_test_p(0, 0) == 1.0 and paired.sign_test_p(3, 3) == 1.0
@@ -181,6 +183,8 @@ def test_the_paired_bench_splits_the_answers_of_two_settings_and_tests_the_split
     assert paired.main([str(a), str(b), "--show", "1"]) == 0
     out = capsys.readouterr().out
     assert "| all | 5 | 1 | 2 | 1 | 1 | 0.600 | 0.400 |" in out and "A only: q1 (run 0)" in out
+    # Wrong answers: A's q3 and q4; B's q2 (q1 and q4 are declines, not wrong answers).
+    assert "confident wrong answers (answered, not declined, wrong): A 2, B 1; only in A 2, only in B 1" in out
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps({"id": "x", "run": 0}) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="share no"):
