@@ -3,10 +3,12 @@
     .venv/bin/python -m service eval-answers --qa samples/qa_dev.jsonl --kb data/kb --seed 1 --repeat 2 --out a.jsonl
     ASSISTANT_TOP_K=3 .venv/bin/python -m service eval-answers ... --seed 1 --repeat 2 --out b.jsonl
     .venv/bin/python bench/paired.py a.jsonl b.jsonl [--show 20]
+    .venv/bin/python bench/paired.py a_seed1.jsonl,a_seed2.jsonl b_seed1.jsonl,b_seed2.jsonl   # several runs each
 
 Run with the same `--seed`, each question of each run drew the same random numbers in both files, so a question
 right in one and wrong in the other is the settings' doing more often than the sampler's (the default run twice with
-one seed gave 69 of 73 identical answers). Rows are paired by question id and run. Prints, for all questions and per
+one seed gave 69 of 73 identical answers). Rows are paired by question id and run; A and B may each be several
+files, comma-separated (one per seed), paired file by file in the order given. Prints, for all questions and per
 language, how many pairs both settings got right, only A, only B, neither; the exact two-sided sign test of the
 discordant pairs (how likely a split at least this lopsided is if both settings answered equally well); the same
 split and test for confident wrong answers (answered, not declined, and wrong: `service.evaluation.answered_wrong`),
@@ -26,12 +28,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from service.evaluation import answered_wrong  # noqa: E402
 
 
-def load_rows(path: Path) -> dict[tuple[str, int], dict]:
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {(row["id"], row.get("run", 0)): row for row in rows}
+Key = tuple[str, int, int]  # question id, run, which of the comma-separated files
 
 
-def pair(a: dict[tuple[str, int], dict], b: dict[tuple[str, int], dict]) -> list[tuple[dict, dict]]:
+def load_rows(paths: Path | str) -> dict[Key, dict]:
+    """The rows of one `eval-answers --out` file, or of several comma-separated ones, by (question id, run, file)."""
+    files = [Path(p) for p in str(paths).split(",") if p]
+    rows: dict[Key, dict] = {}
+    for n, path in enumerate(files):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                row = json.loads(line)
+                rows[row["id"], row.get("run", 0), n] = row
+    return rows
+
+
+def pair(a: dict[Key, dict], b: dict[Key, dict]) -> list[tuple[dict, dict]]:
     """The rows of the same question and run in both files, in A's order; an error when none match."""
     pairs = [(a[key], b[key]) for key in a if key in b]
     if not pairs:
@@ -62,11 +74,13 @@ def sign_test_p(only_a: int, only_b: int) -> float:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("a", type=Path)
-    parser.add_argument("b", type=Path)
+    parser.add_argument("a", help="A's eval-answers --out file, or several, comma-separated")
+    parser.add_argument("b", help="B's, as many and in the same order")
     parser.add_argument("--show", type=int, default=20, help="discordant questions to list (0: none)")
     args = parser.parse_args(argv)
 
+    if len(args.a.split(",")) != len(args.b.split(",")):
+        raise SystemExit("Error: give A and B as many files each (one per seed, in the same order).")
     pairs = pair(load_rows(args.a), load_rows(args.b))
     print(f"A = {args.a}, B = {args.b}: {len(pairs)} paired answers")
     print("| questions | pairs | both right | only A | only B | neither | A correct | B correct | sign test p |")

@@ -185,6 +185,13 @@ def test_the_paired_bench_splits_the_answers_of_two_settings_and_tests_the_split
     assert "| all | 5 | 1 | 2 | 1 | 1 | 0.600 | 0.400 |" in out and "A only: q1 (run 0)" in out
     # Wrong answers: A's q3 and q4; B's q2 (q1 and q4 are declines, not wrong answers).
     assert "confident wrong answers (answered, not declined, wrong): A 2, B 1; only in A 2, only in B 1" in out
+    # Several files per side (one per seed), paired file by file: the same run numbers in both files stay apart.
+    a2 = rows(tmp_path / "a2.jsonl", [wrong, wrong, wrong, wrong, wrong])
+    b2 = rows(tmp_path / "b2.jsonl", [right, right, right, right, wrong])
+    both = paired.pair(paired.load_rows(f"{a},{a2}"), paired.load_rows(f"{b},{b2}"))
+    assert len(both) == 10 and paired.split(both) == {"both": 1, "only_a": 2, "only_b": 5, "neither": 2}
+    with pytest.raises(SystemExit, match="as many files"):
+        paired.main([f"{a},{a2}", str(b)])
     other = tmp_path / "other.jsonl"
     other.write_text(json.dumps({"id": "x", "run": 0}) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="share no"):
