@@ -44,10 +44,11 @@ def load_rows(paths: Path | str) -> dict[Key, dict]:
 
 
 def pair(a: dict[Key, dict], b: dict[Key, dict]) -> list[tuple[dict, dict]]:
-    """The rows of the same question and run in both files, in A's order; an error when none match."""
+    """The rows of the same question, run and file (of several comma-separated ones) in A and B, in A's order; an
+    error when none match."""
     pairs = [(a[key], b[key]) for key in a if key in b]
     if not pairs:
-        raise SystemExit("Error: the two files share no (question id, run): were they run on the same QA file?")
+        raise SystemExit("Error: A and B share no (question id, run): were they run on the same QA file?")
     return pairs
 
 
