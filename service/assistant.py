@@ -40,6 +40,7 @@ from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
+from service.faq_copies import FaqCopyCheck
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
@@ -305,6 +306,8 @@ class Assistant:
             )
 
         floor = self.confidence_floor(params) if guard else None
+        bar = self.settings.faq_copy_min_similarity
+        copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 
@@ -317,7 +320,7 @@ class Assistant:
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
-                second_look_for=look_for,
+                second_look_for=look_for, off_question=copies.verdict if copies is not None else None,
             )
             reply.messages, reply.passages = messages, passages
             return reply

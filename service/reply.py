@@ -60,7 +60,8 @@ class Reply:
     says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
     `fallback()` too, and so is (with `decline`) one that only repeats the prompt's "say that you do not know"
-    (`parrots_the_instruction`). With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
+    (`parrots_the_instruction`). With `off_question` (the answer's reason to be about another question than the
+    customer's, or None; `service.faq_copies`), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
     or fell below the floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
     """
@@ -81,6 +82,7 @@ class Reply:
         confidence: ConfidenceFloor | None = None,
         second_look: Callable[[], "Reply"] | None = None,
         second_look_for: frozenset[str] = frozenset({"declined"}),
+        off_question: Callable[[str], str | None] | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -107,6 +109,7 @@ class Reply:
         self._confidence = confidence
         self._second_look = second_look
         self._second_look_for = second_look_for
+        self._off_question = off_question
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -175,6 +178,10 @@ class Reply:
                 return
             yield self._declined("the generated answer says it does not know")
             return
+        off_question = self._off_question(raw) if self._off_question is not None else None
+        if off_question:
+            yield self._declined(off_question, replaced=off_question)
+            return
         unsure = self._unsure(raw)
         if unsure:
             if self._second_look is not None and "unsure" in self._second_look_for:
@@ -220,12 +227,12 @@ class Reply:
         self.status, self.text, self.sources = self._fallback()
         return self.text
 
-    def _declined(self, reason: str) -> str:
-        """The model said, before or in its answer, that the passages do not answer the question: `decline()`'s
-        reply (the app's decline, a person offered, with the passages' closest sentences when there are any),
-        replacing what was shown."""
+    def _declined(self, reason: str, replaced: str = "the passages do not answer the question") -> str:
+        """The model said, before or in its answer, that the passages do not answer the question, or its answer is
+        one to another question (`off_question`): `decline()`'s reply (the app's decline, a person offered, with the
+        passages' closest sentences when there are any), replacing what was shown."""
         self._mark_first()
-        self.replaced, self.replaced_why = ["the passages do not answer the question"], "declined"
+        self.replaced, self.replaced_why = [replaced], "declined"
         log.info("answer declined: %s", reason)
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         return self.text

@@ -141,6 +141,12 @@ class AssistantSettings(BaseSettings):
         description="The floor for answer_confidence; default: the bundled model's, calibrated with "
         "bench/confidence.py (models without one are not judged this way).",
     )
+    faq_copy_min_similarity: float | None = Field(
+        0.55, ge=-1, le=1,
+        description="With the guard: a generated answer that copies an FAQ entry's answer is declined (a person "
+        "offered, the passages' closest sentences shown) when the customer's question is less than this similar to "
+        "the entry's question: it answers that question, not the customer's (service.faq_copies). None: off.",
+    )
     extractive_languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description='JSON list of the languages in which the passages\' closest sentences replace a generated answer '
@@ -181,6 +187,12 @@ class AssistantSettings(BaseSettings):
         description='JSON list of glob patterns (document id, source path or file name) of the documents whose '
         'contact points are allowed too, e.g. ["policies/*", "faq.csv"]; default: the sample knowledge base\'s.',
     )
+
+    @field_validator("passage_margin", "min_answer_logprob", "faq_copy_min_similarity", mode="before")
+    @classmethod
+    def _none_written_out(cls, value):
+        """`ASSISTANT_PASSAGE_MARGIN=none` (or null, or empty) turns an optional check off, as the README says."""
+        return None if isinstance(value, str) and value.strip().lower() in ("", "none", "null") else value
 
     @field_validator("allowed_contacts")
     @classmethod

@@ -409,3 +409,26 @@ def test_an_answer_that_only_says_you_do_not_know_is_never_shown_and_the_passage
     reply = assistant.chat("How long do I have to return an item?")
     reply.collect()
     assert reply.status == "extractive" and "You do not know" not in reply.text
+
+
+def test_an_answer_copied_from_an_faq_entry_for_another_question_becomes_the_decline():
+    shipping = FakePassage(
+        "faq-returns-cost", "Do I have to pay for return shipping?", "/kb/faq.csv",
+        "Do I have to pay for return shipping?\n\nNo. Returns within 30 days are free: print the prepaid label from "
+        "My Account > Orders > Return items.",
+        score=0.6, question="Do I have to pay for return shipping?", question_score=0.48,
+    )
+    card = FakePassage("payments.md", "Payments", "/kb/payments.md", "We accept Visa, Mastercard and American Express.", score=0.55)
+    copy = "No. Returns within 30 days are free: print the prepaid label from My Account > Orders > Return items. [1]"
+    assistant, _ = make([shipping, card], answer=copy)
+    reply = assistant.chat("do you charge extra if i pay with american express")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced_why == "declined"
+    assert "Do I have to pay for return shipping?" in reply.replaced[0]
+    assert OFFER_PERSON["en"] in reply.text and "prepaid label" not in reply.text
+    # Off, or with the guard off, the copy stands.
+    for settings, options in (({"faq_copy_min_similarity": None}, {}), ({}, {"guard": False})):
+        assistant, _ = make([shipping, card], answer=copy, **settings)
+        reply = assistant.chat("do you charge extra if i pay with american express", **options)
+        reply.collect()
+        assert reply.status == "generated" and reply.text == copy
