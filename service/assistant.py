@@ -37,7 +37,7 @@ from service.answerability import checked_stream
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
-from service.echoes import question_lines
+from service.echoes import question_lines, restates_the_question
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
@@ -320,7 +320,7 @@ class Assistant:
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
-                second_look_for=look_for, off_question=copies.verdict if copies is not None else None,
+                second_look_for=look_for, unanswered=partial(self._unanswered, question, copies) if guard else None,
             )
             reply.messages, reply.passages = messages, passages
             return reply
@@ -334,6 +334,13 @@ class Assistant:
         else:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
+
+    def _unanswered(self, question: str, copies: FaqCopyCheck | None, answer: str) -> str | None:
+        """Why a whole generated answer, though every fact in it is in the passages, does not answer the customer's
+        question from them (it is then declined, the closest sentences shown), or None."""
+        if restates_the_question(answer, question):
+            return "an answer that only says the question back, with a yes or no"
+        return copies.verdict(answer) if copies is not None else None
 
     def _sentences_block(self, question: str, used: Sequence, cleaned: dict[int, str] | None = None) -> str | None:
         """The prompt's passages as only their `prompt_sentences` sentences closest to the question, each after the

@@ -85,3 +85,31 @@ class Echoes:
         """The growing answer `text` says nothing so far (its last sentence may be unfinished)."""
         sentences = _SENTENCE_END.split(text)
         return all(self._is_echo(s) for s in sentences[:-1]) and self._is_echo(sentences[-1], unfinished=True)
+
+
+# An answer made of the question's own words and a verdict ("是的，旧手机屏幕摔裂了还可以拿来回收。", "Yes, you can use
+# your UK gift card on the EU site.") guesses the yes or no: on the stored dev answers of sessions 16-21, of those with
+# this share or more of their words (Chinese: character pairs) from the question and no number of their own, 0 of 8
+# English and 1 of 19 Chinese were right; on the held-out ones 0 of 3 and 1 of 10 (docs/answer-quality.md, session 22).
+RESTATEMENT_SHARE = 0.75
+_UNITS_EN = re.compile(r"[a-z0-9]+")
+_DIGITS = re.compile(r"\d+")
+_SPOKEN = {**_PERSON, "u": "you", "ur": "your"}
+
+
+def _units(text: str) -> list[str]:
+    """Words (English, the person swapped as a restatement swaps it) and pairs of Chinese characters and digits."""
+    text = CITATION.sub(" ", text).lower()
+    if len(_HAN.findall(text)) * 2 >= len(re.sub(r"\s", "", text)):
+        flat = "".join(ch for ch in text if _HAN.match(ch) or ch.isalnum())
+        return [flat[i : i + 2] for i in range(len(flat) - 1)]
+    return [_SPOKEN.get(w, w) for w in _UNITS_EN.findall(text)]
+
+
+def restates_the_question(answer: str, question: str, share: float = RESTATEMENT_SHARE) -> bool:
+    """`answer` is the customer's question said back, with at most a verdict added: at least `share` of its words
+    (for Chinese, of its character pairs) are the question's, and it states no number the question does not hold."""
+    if set(_DIGITS.findall(CITATION.sub(" ", answer))) - set(_DIGITS.findall(question)):
+        return False
+    units, asked = _units(answer), set(_units(question))
+    return bool(units) and sum(u in asked for u in units) >= share * len(units)

@@ -60,8 +60,9 @@ class Reply:
     says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
     `fallback()` too, and so is (with `decline`) one that only repeats the prompt's "say that you do not know"
-    (`parrots_the_instruction`). With `off_question` (the answer's reason to be about another question than the
-    customer's, or None; `service.faq_copies`), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
+    (`parrots_the_instruction`). With `unanswered` (why a whole answer does not answer the customer's question from
+    the passages, or None: it copies an FAQ entry's answer to another question, `service.faq_copies`, or only says the
+    question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
     or fell below the floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
     """
@@ -82,7 +83,7 @@ class Reply:
         confidence: ConfidenceFloor | None = None,
         second_look: Callable[[], "Reply"] | None = None,
         second_look_for: frozenset[str] = frozenset({"declined"}),
-        off_question: Callable[[str], str | None] | None = None,
+        unanswered: Callable[[str], str | None] | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -109,7 +110,7 @@ class Reply:
         self._confidence = confidence
         self._second_look = second_look
         self._second_look_for = second_look_for
-        self._off_question = off_question
+        self._unanswered = unanswered
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -178,9 +179,9 @@ class Reply:
                 return
             yield self._declined("the generated answer says it does not know")
             return
-        off_question = self._off_question(raw) if self._off_question is not None else None
-        if off_question:
-            yield self._declined(off_question, replaced=off_question)
+        unanswered = self._unanswered(raw) if self._unanswered is not None else None
+        if unanswered:
+            yield self._declined(unanswered, replaced=unanswered)
             return
         unsure = self._unsure(raw)
         if unsure:
@@ -229,7 +230,7 @@ class Reply:
 
     def _declined(self, reason: str, replaced: str = "the passages do not answer the question") -> str:
         """The model said, before or in its answer, that the passages do not answer the question, or its answer is
-        one to another question (`off_question`): `decline()`'s reply (the app's decline, a person offered, with the
+        does not answer it (`unanswered`): `decline()`'s reply (the app's decline, a person offered, with the
         passages' closest sentences when there are any), replacing what was shown."""
         self._mark_first()
         self.replaced, self.replaced_why = [replaced], "declined"

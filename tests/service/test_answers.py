@@ -432,3 +432,16 @@ def test_an_answer_copied_from_an_faq_entry_for_another_question_becomes_the_dec
         reply = assistant.chat("do you charge extra if i pay with american express", **options)
         reply.collect()
         assert reply.status == "generated" and reply.text == copy
+
+
+def test_an_answer_that_only_says_the_question_back_with_a_verdict_becomes_the_decline_showing_the_passages():
+    assistant, _ = make(answer="Yes, you can return any item you opened for free. [1]")
+    reply = assistant.chat("can i return any item i opened for free")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced_why == "declined"
+    assert reply.replaced == ["an answer that only says the question back, with a yes or no"]
+    assert reply.text.startswith(CLOSEST_LEAD["en"]) and "30 days" in reply.text and OFFER_PERSON["en"] in reply.text
+    assistant, _ = make(answer="Yes, you can return any item you opened for free. [1]")
+    reply = assistant.chat("can i return any item i opened for free", guard=False)
+    reply.collect()
+    assert reply.status == "generated"

@@ -62,3 +62,24 @@ def test_an_faq_question_repeated_sentence_by_sentence_says_nothing():
     assert not echoes.says_nothing("I've been charged twice. One entry is a pending authorisation. [1]")
     assert not echoes.says_nothing("No. [1]")
 
+
+
+def test_an_answer_that_says_the_question_back_with_a_yes_or_no_restates_it():
+    from service.echoes import restates_the_question
+
+    assert restates_the_question("Yes, you can use your UK Voltway gift card on the EU site. [1]",
+                                 "can i use my uk voltway gift card on the eu site?")
+    assert restates_the_question("[1] 是的，人在成都能选次日达。", "人在成都 能选次日达不 急用")
+    assert restates_the_question("不能。", "快递能不能约周末或者晚上送")
+
+
+def test_an_answer_with_facts_of_its_own_does_not_restate_the_question():
+    from service.echoes import restates_the_question
+
+    # A number of its own is a fact (the guard checks it against the passages), whatever words surround it.
+    assert not restates_the_question("You have 90 days to correct the typo in the company name on your invoice.",
+                                     "typo in the company name on my invoice, how long have i got to fix it")
+    assert not restates_the_question("No. Gift cards can only be used on the site they were bought on. [1]",
+                                     "can i use my uk voltway gift card on the eu site?")
+    assert not restates_the_question("可以，礼品卡支付的商品发货后按商品金额正常开具发票。", "用礼品卡买的东西能开发票吗")
+    assert not restates_the_question("", "能退吗")
