@@ -8,8 +8,8 @@ that the knowledge base finds relevant, the assistant builds its prompt for each
 every one of the k passages retrieved; those within `--margin` of the best; with `--sentences N`, those passages'
 N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`), and
 each is sent to the model server for one token, one request at a time, the variants in rotating order. A marker unique to each
-request opens the user message, so the server's prefix cache serves the system prompt (as it does for the app)
-but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
+request comes just before the passages, so the server's prefix cache serves what every prompt shares (the system
+prompt and the frame's opening, as it does for the app) but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
 variant and language, and their ratio.
 """
 
@@ -31,6 +31,7 @@ from service.backends.openai_http import OpenAIChatBackend  # noqa: E402
 from service.backends.scripted import ScriptedBackend  # noqa: E402
 from service.evaluation import QAItem, load_qa  # noqa: E402
 from service.language import detect_language  # noqa: E402
+from service.prompts import PASSAGES_OPEN  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
 from service.sources import close_to_best  # noqa: E402
 from service.startup import build_assistant, with_sample_defaults  # noqa: E402
@@ -50,9 +51,14 @@ def relevant_questions(assistant, qa: Path, per_language: int) -> Iterator[tuple
 
 
 def marked(messages: list[dict]) -> list[dict]:
-    """The messages with a marker unique to this request opening the user message: the server's prefix cache
-    serves the system prompt (as it does for the app) but never an earlier request's passages."""
-    return [*messages[:-1], {**messages[-1], "content": f"({uuid.uuid4().hex})\n{messages[-1]['content']}"}]
+    """The messages with a marker unique to this request just before the passages (opening the user message when
+    it has no passage block): the server's prefix cache serves what every question's prompt shares, the system
+    prompt and the frame's opening (as it does for the app), but never an earlier request's passages."""
+    content = messages[-1]["content"]
+    opening, tag, rest = content.partition(f"{PASSAGES_OPEN}\n")
+    marker = f"({uuid.uuid4().hex})\n"
+    content = f"{opening}{tag}{marker}{rest}" if tag else f"{marker}{content}"
+    return [*messages[:-1], {**messages[-1], "content": content}]
 
 
 def first_token_s(server, messages: list[dict]) -> float:

@@ -4,12 +4,13 @@ first token and decode speed against the memory-bandwidth bound of each.
     .venv/bin/python bench/serving.py [--variants MODEL:DTYPE ...] [--questions 4] [--rounds 1]
     # default: the default model in float32 and in bfloat16; a quantized checkpoint is a folder, e.g.
     #   --variants qwen2.5-coder-1.5b-instruct:bfloat16 data/models/qwen2.5-coder-1.5b-instruct-w4a16-rtn:bfloat16
+    # vLLM flags may follow a variant in the same argument: "qwen2.5-coder-1.5b-instruct:bfloat16 --block-size 32"
 
 Each round starts the managed vLLM server (the registry's CPU split of the base model, as `make run` serves it)
 once per variant, in the order given, and measures, with nothing else in flight: the time to first token of the app's own
 grounded prompts (`bench/prompt_ttft.py`'s: the first N dev questions per language that the knowledge base finds
-relevant, passages within the passage margin, a marker unique to each request so the prefix cache serves only the
-system prompt), then decode tok/s at 1 and 8 streams with the memory bandwidth read in the same minute
+relevant, passages within the passage margin, a marker unique to each request before its passages so the prefix cache
+serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1 and 8 streams with the memory bandwidth read in the same minute
 (`bench/models.py`'s `measure_speed`; the bound counts the bytes a decode step reads in the served format, packed
 4-bit weights as stored). More rounds take the variants in turn again, so a drift in the shared host's speed shows.
 Prints whether the CPU has native bf16 (`service.hardware`), what `ASSISTANT_DTYPE=auto` serves here, and per
@@ -46,14 +47,15 @@ DEFAULT_VARIANTS = (f"{DEFAULT_MODEL}:float32", f"{DEFAULT_MODEL}:bfloat16")
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
-                        help="MODEL:DTYPE each: a bundled model's name or a checkpoint folder, and a vLLM dtype")
+                        help="MODEL:DTYPE each: a bundled model's name or a checkpoint folder, and a vLLM dtype; "
+                             "vLLM flags may follow in the same argument, e.g. 'MODEL:bfloat16 --block-size 32'")
     parser.add_argument("--kb", type=Path, default=Path("data/kb"))
     parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
     parser.add_argument("--questions", type=int, default=4, help="per language")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--port", type=int, default=8041)
     args = parser.parse_args(argv)
-    variants = [tuple(v.rsplit(":", 1)) if ":" in v else (v, "auto") for v in args.variants]
+    variants = [parse_variant(v) for v in args.variants]
 
     settings = Settings()
     kb = KnowledgeBase.open(args.kb, KBSettings(kb_dir=args.kb))
@@ -69,16 +71,15 @@ def main(argv: list[str] | None = None) -> int:
     print(f"native bf16 on this CPU: {has_native_bf16()}; ASSISTANT_DTYPE=auto serves {served_dtype('auto')}; "
           f"{len(prompts)} prompts", flush=True)
 
-    ttft: dict[str, list[float]] = {f"{m}:{d}": [] for m, d in variants}
-    speed: dict[str, list[dict]] = {f"{m}:{d}": [] for m, d in variants}
+    ttft: dict[str, list[float]] = {label: [] for label, *_ in variants}
+    speed: dict[str, list[dict]] = {label: [] for label, *_ in variants}
     for round_ in range(args.rounds):
-        for name, dtype in variants:
-            label = f"{name}:{dtype}"
+        for label, name, dtype, flags in variants:
             print(f"round {round_ + 1}: {label}...", flush=True)
             model = resolve_model(name, settings.data_dir)
             checkpoint = Path(model.source)  # resolved once: a bundled model's prepared folder, or the folder given
             # The managed server's own CPU split: a quantized checkpoint gets its base model's.
-            server = start_vllm(settings, model, args.port, {"dtype": dtype})
+            server = start_vllm(settings, model, args.port, {"dtype": dtype, "extra_args": flags})
             try:
                 backend = OpenAIChatBackend(server.base_url, model=model.name)
                 first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up
@@ -107,6 +108,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{label} / {first}: TTFT p50 x{other[0] / base[0]:.2f}, mean x{other[1] / base[1]:.2f}; "
               f"decode x{other[2] / base[2]:.2f} (1 stream), x{other[3] / base[3]:.2f} (8 streams)")
     return 0
+
+
+def parse_variant(spec: str) -> tuple[str, str, str, tuple[str, ...]]:
+    """(label, model, dtype, extra vLLM flags) of 'MODEL[:DTYPE] [--flag value ...]'; the dtype defaults to auto."""
+    first, *flags = spec.split()
+    name, dtype = first.rsplit(":", 1) if ":" in first else (first, "auto")
+    return " ".join([f"{name}:{dtype}", *flags]), name, dtype, tuple(flags)
 
 
 if __name__ == "__main__":

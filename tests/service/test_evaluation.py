@@ -196,3 +196,25 @@ def test_the_paired_bench_splits_the_answers_of_two_settings_and_tests_the_split
     other.write_text(json.dumps({"id": "x", "run": 0}) + "\n", encoding="utf-8")
     with pytest.raises(SystemExit, match="share no"):
         paired.pair(paired.load_rows(a), paired.load_rows(other))
+
+
+def test_the_serving_bench_reads_vllm_flags_after_a_variant_and_marks_prompts_after_the_shared_opening():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from bench.prompt_ttft import marked
+    from bench.serving import parse_variant
+    from service.prompts import PASSAGES_OPEN, grounded_question
+
+    assert parse_variant("qwen:bfloat16") == ("qwen:bfloat16", "qwen", "bfloat16", ())
+    assert parse_variant("qwen:bfloat16 --block-size 32") == (
+        "qwen:bfloat16 --block-size 32", "qwen", "bfloat16", ("--block-size", "32"))
+    assert parse_variant("data/models/x") == ("data/models/x:auto", "data/models/x", "auto", ())
+    messages = [{"role": "system", "content": "S"}, {"role": "user", "content": grounded_question("en", "[1] P", "Q?")}]
+    one, two = marked(messages), marked(messages)
+    opening = messages[-1]["content"].split(PASSAGES_OPEN)[0] + PASSAGES_OPEN + "\n"
+    # What every question's prompt shares stays in front, for the prefix cache; the marker keeps each request's own.
+    assert one[-1]["content"].startswith(opening) and two[-1]["content"].startswith(opening)
+    assert one[-1]["content"] != two[-1]["content"] and one[0] == messages[0]
+    assert marked([{"role": "user", "content": "plain"}])[-1]["content"].endswith(")\nplain")
