@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     vllm_reserved_cpus: int | None = Field(
         None, description="Cores vLLM on CPU keeps free for its scheduler and API server; the rest run the model."
     )
+    vllm_block_size: int | None = Field(
+        None, ge=1,
+        description="Tokens per KV-cache block of the managed vLLM server; default: 32 on the CPU build (vLLM's 128 "
+        "there is longer than the prompt opening every question shares, so its prefix cache served none of it), "
+        "vLLM's own elsewhere.",
+    )
     quantization: Literal["none", "bitsandbytes"] = Field(
         "none", description="bitsandbytes: load the model in 4-bit NF4 (GPU for vLLM; CPU too for --engine local)."
     )

@@ -200,3 +200,17 @@ def test_a_quantized_checkpoint_gets_the_cpu_split_of_the_model_it_was_made_from
     plain = tmp_path / "some-checkpoint"
     plain.mkdir()
     assert VLLMServerConfig.from_settings(Settings(), ResolvedModel(str(plain), "some-checkpoint")).reserved_cpus is None
+
+
+def test_the_kv_cache_block_comes_from_the_setting_or_is_short_enough_on_cpu_for_the_shared_prompt_opening(tmp_path, monkeypatch):
+    from service import vllm_server
+    from service.settings import Settings
+
+    model = ResolvedModel(str(tmp_path), "qwen2.5-coder-1.5b-instruct")
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
+    config = VLLMServerConfig.from_settings(Settings(), model)
+    assert config.block_size == vllm_server.CPU_BLOCK_SIZE
+    assert config.command()[config.command().index("--block-size") + 1] == str(vllm_server.CPU_BLOCK_SIZE)
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: False)
+    assert "--block-size" not in VLLMServerConfig.from_settings(Settings(), model).command()  # vLLM's own on GPU
+    assert VLLMServerConfig.from_settings(Settings(vllm_block_size=16), model).block_size == 16
