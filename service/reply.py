@@ -62,8 +62,9 @@ class Reply:
     `fallback()` too, and so is (with `decline`) one that only repeats the prompt's "say that you do not know"
     (`parrots_the_instruction`). With `unanswered` (why a whole answer does not answer the customer's question from
     the passages, or None: it copies an FAQ entry's answer to another question, `service.faq_copies`, or only says the
-    question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`)
-    or fell below the floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
+    question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()`
+    too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
+    floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
     """
 
@@ -229,7 +230,7 @@ class Reply:
         return self.text
 
     def _declined(self, reason: str, replaced: str = "the passages do not answer the question") -> str:
-        """The model said, before or in its answer, that the passages do not answer the question, or its answer is
+        """The model said, before or in its answer, that the passages do not answer the question, or its answer
         does not answer it (`unanswered`): `decline()`'s reply (the app's decline, a person offered, with the
         passages' closest sentences when there are any), replacing what was shown."""
         self._mark_first()
