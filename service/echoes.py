@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from knowledge_base.text import HAN_RANGES
+from knowledge_base.text import HAN_RANGES, is_mostly_cjk
 from service.claim_forms import CITATION  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
 
@@ -100,7 +100,7 @@ _SPOKEN = {**_PERSON, "u": "you", "ur": "your"}
 def _units(text: str) -> list[str]:
     """Words (English, the person swapped as a restatement swaps it) and pairs of Chinese characters and digits."""
     text = CITATION.sub(" ", text).lower()
-    if len(_HAN.findall(text)) * 2 >= len(re.sub(r"\s", "", text)):
+    if is_mostly_cjk(text, 0.5):
         flat = "".join(ch for ch in text if _HAN.match(ch) or ch.isalnum())
         return [flat[i : i + 2] for i in range(len(flat) - 1)]
     return [_SPOKEN.get(w, w) for w in _UNITS_EN.findall(text)]

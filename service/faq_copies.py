@@ -42,23 +42,21 @@ class _Entry:
 
 
 class FaqCopyCheck:
-    def __init__(self, entries: Sequence[_Entry], min_similarity: float, min_coverage: float = MIN_COVERAGE):
+    def __init__(self, entries: Sequence[_Entry], min_coverage: float = MIN_COVERAGE):
         self._entries = [e for e in entries if e.grams]
-        self.min_similarity = min_similarity
         self.min_coverage = min_coverage
 
     @classmethod
     def for_passages(cls, hits: Sequence, min_similarity: float, min_coverage: float = MIN_COVERAGE) -> "FaqCopyCheck":
         """The check for an answer written from `hits`: their FAQ entries (a `question`, and a `question_score`
-        from the retrieval) whose question is less than `min_similarity` similar to the customer's."""
+        from the retrieval, and its `answer`) whose question is less than `min_similarity` similar to the customer's."""
         entries = []
         for hit in hits:
             question, score = getattr(hit, "question", None), getattr(hit, "question_score", None)
             if not question or score is None or score >= min_similarity:
                 continue
-            answer = hit.text[len(question):] if hit.text.startswith(question) else hit.text
-            entries.append(_Entry(question, frozenset(_grams(answer)), float(score)))
-        return cls(entries, min_similarity, min_coverage)
+            entries.append(_Entry(question, frozenset(_grams(hit.answer)), float(score)))
+        return cls(entries, min_coverage)
 
     def verdict(self, answer: str) -> str | None:
         """Why `answer` answers another question than the customer's (the FAQ entry it copies), or None."""
