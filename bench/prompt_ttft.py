@@ -9,8 +9,8 @@ every one of the k passages retrieved; those within `--margin` of the best; with
 N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`), and
 each is sent to the model server for one token, one request at a time, the variants in rotating order. A marker unique to each
 request comes just before the passages, so the server's prefix cache serves what every prompt shares (the system
-prompt and the frame's opening, as it does for the app) but never one variant's passages from the other. Prints p50 / mean time to first token and prompt tokens per
-variant and language, and their ratio.
+prompt and the frame's opening, as it does for the app) but never one variant's passages from the other. Prints
+p50 / mean time to first token and prompt tokens per variant and language, and their ratio.
 """
 
 from __future__ import annotations

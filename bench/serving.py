@@ -10,7 +10,8 @@ Each round starts the managed vLLM server (the registry's CPU split of the base 
 once per variant, in the order given, and measures, with nothing else in flight: the time to first token of the app's own
 grounded prompts (`bench/prompt_ttft.py`'s: the first N dev questions per language that the knowledge base finds
 relevant, passages within the passage margin, a marker unique to each request before its passages so the prefix cache
-serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1 and 8 streams with the memory bandwidth read in the same minute
+serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1
+and 8 streams with the memory bandwidth read in the same minute
 (`bench/models.py`'s `measure_speed`; the bound counts the bytes a decode step reads in the served format, packed
 4-bit weights as stored). More rounds take the variants in turn again, so a drift in the shared host's speed shows.
 Prints whether the CPU has native bf16 (`service.hardware`), what `ASSISTANT_DTYPE=auto` serves here, and per
