@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.backends.scripted import ScriptedBackend  # noqa: E402
-from service.evaluation import QAItem, evaluate, summarize  # noqa: E402
+from service.evaluation import evaluate, qa_item, summarize  # noqa: E402
 
 _KEYS = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "answerable_refused", "unsupported_numbers")
 
@@ -41,7 +41,7 @@ def replay(rows: list[dict], assistant, backend: ScriptedBackend) -> list[dict]:
             replayed.append(row)
             continue
         backend.enqueue(row["answer"])
-        item = QAItem(**{k: row[k] for k in ("id", "lang", "question", "must", "kind")})
+        item = qa_item(row)
         _, (new,) = evaluate(assistant, [item])
         asked_model = not backend.queue
         backend.queue.clear()

@@ -6,8 +6,11 @@ facts the answer must contain.
     summary["correct"], summary["correct_zh"], summary["unanswerable_declined"], summary["by_status"]
 
 A QA line is `{"id", "lang", "question", "must": [["30", "thirty"], ["days"]], "kind": "fact" | "multi" |
-"unanswerable"}`. An answer is correct when every `must` group has one alternative in it (case-insensitive,
-whitespace collapsed); an unanswerable question is answered correctly by declining (status `no_answer` or
+"unanswerable"}`, optionally with `"must_not": ["^yes", "is legitimate"]`. An answer is correct when every `must`
+group has one alternative in it (case-insensitive, whitespace collapsed) and no `must_not` phrase is in it; a
+phrase that starts with "^" must not open the answer (leading citations aside): a yes/no question whose answer is
+"no" lists "^yes", so that "Yes, you can use Klarna for a £25 order ... £30–£1,500" is wrong although it states
+the £30 the `must` asks for. An unanswerable question is answered correctly by declining (status `no_answer` or
 `handoff`, or a generated answer that says it does not know) while offering a person.
 `unsupported_numbers` is the share of the answers that do not decline which state a number found in none
 of the passages the answer was given (for FAQ and extractive answers: the passages they quote).
@@ -25,7 +28,7 @@ import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from service.errors import AssistantError
@@ -55,6 +58,7 @@ class QAItem:
     question: str
     must: list[list[str]]
     kind: str
+    must_not: list[str] = field(default_factory=list)
 
 
 def load_qa(path: Path) -> list[QAItem]:
@@ -69,7 +73,7 @@ def load_qa(path: Path) -> list[QAItem]:
             continue
         try:
             row = json.loads(line)
-            item = QAItem(str(row["id"]), str(row["lang"]), str(row["question"]), [list(map(str, g)) for g in row["must"]], str(row["kind"]))
+            item = qa_item(row)
         except (ValueError, KeyError, TypeError) as e:
             raise AssistantError(
                 f"{path}: line {n} is not a QA item {{id, lang, question, must: [[...]], kind}} ({type(e).__name__}: {e})."
@@ -82,6 +86,17 @@ def load_qa(path: Path) -> list[QAItem]:
     return items
 
 
+def qa_item(row: dict) -> QAItem:
+    """One QA item from its JSON object (a QA line, or an `eval-answers` row, which repeats its item's fields)."""
+    must_not = row.get("must_not") or []
+    if not isinstance(must_not, list):
+        raise TypeError(f"must_not is {type(must_not).__name__}, not a list of phrases")
+    return QAItem(
+        str(row["id"]), str(row["lang"]), str(row["question"]), [list(map(str, g)) for g in row["must"]], str(row["kind"]),
+        [str(p) for p in must_not],
+    )
+
+
 def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text.replace("**", "")).strip().lower()
 
@@ -91,6 +106,19 @@ def has_facts(text: str, must: list[list[str]]) -> bool:
     alternative matches whole numbers only ("5 分钟" is not in "15 分钟", "3 days" not in "13 days")."""
     answer = _norm(text)
     return all(any(_alternative(alt).search(answer) for alt in group) for group in must)
+
+
+def says_any(text: str, phrases: list[str]) -> bool:
+    """One of `phrases` is in `text` (matched as `has_facts` matches an alternative); a phrase starting with "^"
+    only where the answer opens, after any citations ("[1] Yes, ...")."""
+    answer = _norm(text)
+    opening = _LEADING_CITATIONS.sub("", answer)
+    return any(
+        _alternative(p[1:]).match(opening) if p.startswith("^") else _alternative(p).search(answer) for p in phrases
+    )
+
+
+_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+\])+\s*")
 
 
 def _alternative(alt: str) -> re.Pattern:
@@ -110,7 +138,18 @@ def judge(item: QAItem, text: str, status: str) -> bool:
     if item.kind == "unanswerable":
         return status in DECLINED_STATUSES or (declines(text, status) and bool(_OFFERS_PERSON.search(text)))
     # A decline is never a right answer, whatever passage sentences it shows.
-    return status not in ("error", "rejected", *DECLINED_STATUSES) and has_facts(text, item.must)
+    return (status not in ("error", "rejected", *DECLINED_STATUSES) and has_facts(text, item.must)
+            and not says_any(text, item.must_not))
+
+
+def rejudge(rows: list[dict], items: Iterable[QAItem]) -> list[dict]:
+    """Saved `eval-answers` rows judged again by `items`' criteria (matched by id; rows of other questions are
+    dropped): for when a QA file's `must` or `must_not` was corrected after the run. No model is asked."""
+    by_id = {item.id: item for item in items}
+    return [
+        {**row, **asdict(by_id[row["id"]]), "correct": judge(by_id[row["id"]], row["answer"], row["status"])}
+        for row in rows if row["id"] in by_id
+    ]
 
 
 def unsupported_numbers(text: str, passages: list[str]) -> list[str]:

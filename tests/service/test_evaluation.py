@@ -218,3 +218,42 @@ def test_the_serving_bench_reads_vllm_flags_after_a_variant_and_marks_prompts_af
     assert one[-1]["content"].startswith(opening) and two[-1]["content"].startswith(opening)
     assert one[-1]["content"] != two[-1]["content"] and one[0] == messages[0]
     assert marked([{"role": "user", "content": "plain"}])[-1]["content"].endswith(")\nplain")
+
+
+def test_an_answer_holding_a_must_not_phrase_is_wrong_and_a_caret_phrase_only_where_it_opens():
+    from service.evaluation import QAItem, judge
+
+    klarna = QAItem("k", "en", "can i use klarna for a £25 order", [["£30"]], "fact", ["^yes", "is legit"])
+    assert not judge(klarna, "Yes, you can use Klarna for a £25 order. It takes orders £30–£1,500.", "generated")
+    assert not judge(klarna, "[2] **Yes**, Klarna: £30–£1,500.", "generated")  # citations and bold aside
+    assert not judge(klarna, "No, it needs £30; that offer is legit.", "generated")
+    assert judge(klarna, "No: Klarna takes orders from £30. Yes, other cards work.", "generated")
+    cod = QAItem("c", "zh", "可以货到付款吗", [["不支持"]], "fact", ["^可以"])
+    assert judge(cod, "不支持货到付款，不可以。[1]", "generated")
+    assert not judge(cod, "[1] 可以，不支持的只有部分地区。", "generated")
+
+
+def test_must_not_is_read_from_the_qa_file_and_must_be_a_list(tmp_path):
+    from service.errors import AssistantError
+    from service.evaluation import load_qa
+
+    path = tmp_path / "qa.jsonl"
+    line = {"id": "a", "lang": "en", "question": "q", "must": [["x"]], "kind": "fact", "must_not": ["^yes"]}
+    path.write_text(json.dumps(line) + "\n" + json.dumps({**line, "id": "b", "must_not": None}) + "\n")
+    assert [item.must_not for item in load_qa(path)] == [["^yes"], []]
+    path.write_text(json.dumps({**line, "must_not": "^yes"}) + "\n")
+    with pytest.raises(AssistantError, match="line 1 is not a QA item"):
+        load_qa(path)
+
+
+def test_rejudge_applies_the_qa_files_current_criteria_to_saved_rows():
+    from service.evaluation import QAItem, rejudge
+
+    saved = [
+        {"id": "k", "lang": "en", "question": "q", "must": [["£30"]], "kind": "fact", "answer": "Yes, £30 and up.",
+         "status": "generated", "correct": True, "run": 0},
+        {"id": "gone", "lang": "en", "question": "q", "must": [], "kind": "unanswerable", "answer": "",
+         "status": "no_answer", "correct": True, "run": 0},
+    ]
+    (row,) = rejudge(saved, [QAItem("k", "en", "q", [["£30"]], "fact", ["^yes"])])
+    assert row["correct"] is False and row["must_not"] == ["^yes"] and row["run"] == 0 and saved[0]["correct"] is True

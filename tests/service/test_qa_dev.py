@@ -31,7 +31,7 @@ SETS = sorted(QA_FILES)
 
 LANGS = {"en", "zh"}
 KINDS = {"fact", "multi", "unanswerable"}
-FIELDS = {"id", "lang", "question", "must", "kind", "source", "topic"}
+FIELDS = {"id", "lang", "question", "must", "must_not", "kind", "source", "topic"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -103,6 +103,10 @@ def test_schema(qa_set):
             assert isinstance(group, list) and group, f"{where}: empty or non-list group"
             assert all(isinstance(alt, str) and alt.strip() for alt in group), f"{where}: empty alternative"
         assert (must == []) == (q["kind"] == "unanswerable"), f"{where}: must is [] exactly when unanswerable"
+        # must_not: phrases a right answer never holds ("^yes": it never opens with yes), on answerable questions only.
+        must_not = q.get("must_not", [])
+        assert isinstance(must_not, list) and all(isinstance(p, str) and p.strip("^ ") for p in must_not), where
+        assert not (must_not and q["kind"] == "unanswerable"), f"{where}: an unanswerable question has no must_not"
         if q["kind"] == "unanswerable":
             assert "source" not in q, f"{where}: an unanswerable question has no source"
             if "topic" in q:
@@ -131,6 +135,18 @@ def test_every_required_fact_is_in_the_knowledge_base(qa_set):
 def test_required_facts_are_in_the_source_document(q):
     text = "\n\n".join(file_text(name) for name in sources(q))
     assert not missing_groups(q, text), f"{q['id']}: not found in {q['source']}: {missing_groups(q, text)}"
+
+
+@pytest.mark.parametrize("qa_set", SETS)
+def test_no_alternative_of_a_must_group_is_ruled_out_by_must_not(qa_set):
+    # An alternative that must_not rules out could never count as right: the item would contradict itself.
+    from service.evaluation import says_any
+
+    clashes = {
+        q["id"]: alt for q in answerable(qa_set) for group in q["must"] for alt in group
+        if says_any(alt, q.get("must_not", []))
+    }
+    assert not clashes, f"must alternatives that must_not rules out: {clashes}"
 
 
 @pytest.mark.parametrize("qa_set", SETS)
