@@ -113,3 +113,20 @@ def restates_the_question(answer: str, question: str, share: float = RESTATEMENT
         return False
     units, asked = _units(answer), set(_units(question))
     return bool(units) and sum(u in asked for u in units) >= share * len(units)
+
+
+# "Yes, <the question said back>" as an answer's first sentence: the 1.5B's default reply to a yes/no question, given
+# whatever the passages say (session 23: of the distinct English answers stored from sessions 16-22 that open this
+# way, 64 were wrong and 7 right; "No, <the question said back>" 17 wrong, 14 right, so a "no" is no guess).
+_YES_OPENING = re.compile(r"^\W*(?:\[\d+\]\s*)*(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE)
+
+
+def echoes_a_yes(answer: str, question: str) -> bool:
+    """`answer` opens with "Yes" and its first sentence goes on to say the customer's question back
+    (`restates_the_question`): "Yes, you can use Klarna for a £25 order on the UK site." A verdict the model echoed,
+    not one it read in the passages. An answer that says nothing more is `restates_the_question`'s. English only:
+    Chinese yes/no answers echo the question's own verb ("可以", "能"), and were not measured."""
+    opening = _YES_OPENING.match(answer)
+    rest = opening.group("rest").strip() if opening else ""
+    return bool(rest) and restates_the_question(rest, question) and not restates_the_question(answer, question)
+

@@ -26,7 +26,7 @@ from typing import Protocol
 from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
-from service.echoes import Echoes
+from service.echoes import Echoes, echoes_a_yes
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
@@ -54,6 +54,7 @@ class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
         echoes: Echoes | None = None, premise: PremiseCheck | None = None, labels: Iterable[str] = (),
+        question: str | None = None,
     ):
         self._checkers = list(checkers)
         # "[n] " and a label at the start of the answer or of a line, and something after it; or a line of that
@@ -68,6 +69,7 @@ class GroundingGuard:
         self.settle_chars = settle_chars
         self.says_something = says_something
         self._echoes = echoes
+        self._question = question  # for the echoed "Yes, <the question>" (`echoes_a_yes`)
         self._checked_upto = 0
         self._released = 0
 
@@ -90,6 +92,7 @@ class GroundingGuard:
                 *(c for c in (contacts, leaks) if c is not None),
             ],
             echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary), labels=labels,
+            question=question,
         )
 
     def _pastes_passages(self, text: str) -> bool:
@@ -128,7 +131,10 @@ class GroundingGuard:
         if self._pastes_passages(text):
             return ["an answer that pastes the passages as the prompt shows them"]
         premises = self._premise.check(text).unsupported if self._premise is not None else []
-        return [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
+        unsupported = [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
+        if not unsupported and self._question and echoes_a_yes(text, self._question):
+            return ["an answer whose yes only says the question back"]
+        return unsupported
 
 
 def _last_boundary(text: str) -> int:

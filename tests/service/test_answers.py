@@ -445,3 +445,19 @@ def test_an_answer_that_only_says_the_question_back_with_a_verdict_becomes_the_d
     reply = assistant.chat("can i return any item i opened for free", guard=False)
     reply.collect()
     assert reply.status == "generated"
+
+
+def test_a_yes_that_only_says_the_question_back_is_replaced_by_the_passages_own_words():
+    # The 1.5B's "Yes, <the question>" to a yes/no question whose passages say otherwise (session 23).
+    answer = "Yes, you can return any item you opened. Returns are free within 30 days. [1]"
+    assistant, _ = make(answer=answer)
+    reply = assistant.chat("can i return any item i opened")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["an answer whose yes only says the question back"]
+    assert "within 30 days of delivery" in reply.text and not reply.text.startswith("Yes")
+    # A "No" that says the question back, and the same yes with the guard off, stand.
+    for text, options in (("No, you cannot return any item you opened after 30 days. [1]", {}), (answer, {"guard": False})):
+        assistant, _ = make(answer=text)
+        reply = assistant.chat("can i return any item i opened", **options)
+        reply.collect()
+        assert reply.status == "generated" and reply.text == text

@@ -83,3 +83,19 @@ def test_an_answer_with_facts_of_its_own_does_not_restate_the_question():
                                      "can i use my uk voltway gift card on the eu site?")
     assert not restates_the_question("可以，礼品卡支付的商品发货后按商品金额正常开具发票。", "用礼品卡买的东西能开发票吗")
     assert not restates_the_question("", "能退吗")
+
+
+def test_a_yes_that_only_says_the_question_back_is_an_echoed_verdict():
+    from service.echoes import echoes_a_yes
+
+    question = "can i use klarna for a £25 order on the uk site"
+    assert echoes_a_yes("Yes, you can use Klarna for a £25 order on the UK site. Klarna: orders £30–£1,500. [2]", question)
+    assert echoes_a_yes("[1] Yes, you can use Klarna for a £25 order on the UK site. Pay in 3 instalments.", question)
+    # Nothing more than the question said back is the restatement check's (a decline), not this one's.
+    assert not echoes_a_yes("[1] Yes, you can use Klarna for a £25 order on the UK site.", question)
+    # A "no", a yes with facts of its own, and a first sentence of other words are not echoes.
+    assert not echoes_a_yes("No, you cannot use Klarna for a £25 order on the UK site.", question)
+    assert not echoes_a_yes("Yes, Klarna takes orders from £30 to £1,500. [2]", question)
+    assert not echoes_a_yes("Yes, the Voltway Pulse 7 supports dual SIM and eSIM.", "can i have 2 numbers on the pulse 7? work + personal")
+    assert not echoes_a_yes("Yesterday's orders ship today.", "do yesterday's orders ship today")
+    assert not echoes_a_yes("Yes.", question)
