@@ -257,3 +257,26 @@ def test_rejudge_applies_the_qa_files_current_criteria_to_saved_rows():
     ]
     (row,) = rejudge(saved, [QAItem("k", "en", "q", [["£30"]], "fact", ["^yes"])])
     assert row["correct"] is False and row["must_not"] == ["^yes"] and row["run"] == 0 and saved[0]["correct"] is True
+
+
+def test_the_rejudge_bench_prints_both_summaries_and_the_changed_verdicts(tmp_path, capsys):
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    import rejudge
+
+    qa = tmp_path / "qa.jsonl"
+    qa.write_text(json.dumps({"id": "k", "lang": "en", "question": "can i use klarna for £25", "must": [["£30"]],
+                              "must_not": ["^yes"], "kind": "fact"}) + "\n")
+    rows = tmp_path / "rows.jsonl"
+    row = {"id": "k", "lang": "en", "question": "can i use klarna for £25", "must": [["£30"]], "kind": "fact",
+           "status": "generated", "correct": True, "declined": False, "unsupported_numbers": [], "ttft_s": 1.0,
+           "latency_s": 2.0, "model_ttft_s": 1.0}
+    rows.write_text("".join(json.dumps({**row, "answer": a, "run": n}) + "\n"
+                            for n, a in enumerate(["Yes, from £30.", "No: Klarna starts at £30."])))
+    out = tmp_path / "new.jsonl"
+    assert rejudge.main([str(rows), "--qa", str(qa), "--out", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "k run 0 (generated): right -> wrong" in printed and "k run 1" not in printed
+    assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [False, True]
