@@ -41,6 +41,7 @@ from service.echoes import question_lines, restates_the_question
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
+from service.figure_context import FigureContextCheck
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language
@@ -308,6 +309,8 @@ class Assistant:
         floor = self.confidence_floor(params) if guard else None
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
+        # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
+        answers_it = [c for c in (copies, FigureContextCheck(passages, question, self.vocabulary) if guard else None) if c is not None]
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 
@@ -320,7 +323,7 @@ class Assistant:
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
-                second_look_for=look_for, unanswered=partial(self._unanswered, question, copies) if guard else None,
+                second_look_for=look_for, unanswered=partial(self._unanswered, question, answers_it) if guard else None,
             )
             reply.messages, reply.passages = messages, passages
             return reply
@@ -335,12 +338,12 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _unanswered(self, question: str, copies: FaqCopyCheck | None, answer: str) -> str | None:
+    def _unanswered(self, question: str, checks: Sequence, answer: str) -> str | None:
         """Why a whole generated answer, though every fact in it is in the passages, does not answer the customer's
         question from them (it is then declined, the closest sentences shown), or None."""
         if restates_the_question(answer, question):
             return "an answer that only says the question back, with a yes or no"
-        return copies.verdict(answer) if copies is not None else None
+        return next((why for check in checks if (why := check.verdict(answer))), None)
 
     def _sentences_block(self, question: str, used: Sequence, cleaned: dict[int, str] | None = None) -> str | None:
         """The prompt's passages as only their `prompt_sentences` sentences closest to the question, each after the

@@ -461,3 +461,21 @@ def test_a_yes_that_only_says_the_question_back_is_replaced_by_the_passages_own_
         reply = assistant.chat("can i return any item i opened", **options)
         reply.collect()
         assert reply.status == "generated" and reply.text == text
+
+
+def test_an_answer_stating_a_passages_figure_about_something_else_becomes_the_decline():
+    # "how much is the pulse 7 phone": the knowledge base has no phone prices, only the repair price (session 23).
+    prices = FakePassage(
+        "repairs.md", "Repairs", "/kb/repairs.md",
+        "Typical out-of-warranty prices: Voltway Aria X2 ear cushion replacement £19 / €22; Voltway Pulse 7 screen "
+        "replacement £149 / €169.", score=0.6,
+    )
+    answer = "The Voltway Pulse 7 phone costs £149 / €169. [1]"
+    assistant, _ = make([prices], answer=answer, vocabulary=["Voltway Pulse 7", "Voltway Aria X2"])
+    reply = assistant.chat("how much is the pulse 7 phone")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced_why == "declined" and reply.replaced[0].startswith("£149")
+    assert OFFER_PERSON["en"] in reply.text and "phone costs" not in reply.text
+    reply = make([prices], answer=answer, vocabulary=["Voltway Pulse 7"])[0].chat("how much is the pulse 7 phone", guard=False)
+    reply.collect()
+    assert reply.status == "generated" and reply.text == answer

@@ -1,0 +1,33 @@
+"""A passage's figure stated about something its sentence does not state it about (service/figure_context.py)."""
+
+from service.figure_context import FigureContextCheck
+
+PRICES = (
+    "Typical out-of-warranty prices: Voltway Aria X2 ear cushion replacement £19 / €22; Voltway Nimbus 14 battery "
+    "replacement £89 / €99; Voltway Pulse 7 screen replacement £149 / €169."
+)
+RETURNS = "Returns are free within 30 days of delivery.\n\n1. Print the label.\n2. Drop the parcel off."
+NAMES = ["Voltway Pulse 7", "Voltway Nimbus 14", "Voltway Aria X2"]
+
+
+def check(question: str) -> FigureContextCheck:
+    return FigureContextCheck([PRICES, RETURNS], question, NAMES)
+
+
+def test_a_figure_whose_sentence_shares_no_word_with_its_passage_sentence_is_named():
+    why = check("how much is the pulse 7 phone").verdict("The Voltway Pulse 7 phone costs £149 / €169. [1]")
+    assert why is not None and why.startswith("£149 stated about other things") and "screen replacement" in PRICES
+
+
+def test_a_figure_told_about_what_its_passage_sentence_is_about_passes():
+    nimbus = check("how much is a new battery for my nimbus 14")
+    assert nimbus.verdict("A new Nimbus 14 battery costs £89 / €99. [1]") is None
+    assert nimbus.verdict("You can return it within 30 days. [2]") is None  # "return" meets "Returns"
+
+
+def test_the_customers_own_figures_a_lists_numbering_and_chinese_are_left_alone():
+    assert check("is £149 a fair price for a phone").verdict("The phone costs £149. [1]") is None
+    assert check("how do i send it back").verdict("1. Print the label.\n2. Drop it off at any shop. [2]") is None
+    assert check("pulse 7 手机多少钱").verdict("Voltway Pulse 7 手机售价 £149。") is None  # a Chinese sentence
+    assert check("pulse 7 手机多少钱？是新机的价格吗？").verdict("The phone costs £149.") is None  # a Chinese question
+    assert check("how much is the pulse 7 phone").verdict("It costs £500.") is None  # the guard's, not this check's
