@@ -123,7 +123,8 @@ class GroundingGuard:
 
     def final(self, text: str) -> list[str]:
         """The unsupported items of the whole answer; an answer that is only citations ("[1]", a habit of
-        small models) says nothing and fails too, unless `says_something` is off."""
+        small models) says nothing and fails too, unless `says_something` is off, and so does one whose every item is
+        supported but whose opening "Yes, ..." only says the `question` back (`echoes_a_yes`: a guessed verdict)."""
         if self.says_something and not _SAYS_SOMETHING.search(CITATION.sub("", text)):
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
