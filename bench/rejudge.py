@@ -31,9 +31,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     rows = [json.loads(line) for line in args.rows.read_text(encoding="utf-8").splitlines() if line.strip()]
-    new_rows = rejudge(rows, load_qa(args.qa))
-    kept = {(r["id"], r.get("run", 0)) for r in new_rows}
-    rows = [r for r in rows if (r["id"], r.get("run", 0)) in kept]  # questions no longer in the QA file drop out of both
+    items = load_qa(args.qa)
+    new_rows = rejudge(rows, items)
+    ids = {item.id for item in items}
+    rows = [r for r in rows if r["id"] in ids]  # questions no longer in the QA file drop out of both, as in `rejudge`
     runs = sorted({r.get("run", 0) for r in rows})
     print(f"{'':24}" + "".join(f"{f'saved run {n}':>14}{f'now run {n}':>14}" for n in runs))
     for key in _KEYS:

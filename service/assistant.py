@@ -310,7 +310,7 @@ class Assistant:
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
-        answers_it = [c for c in (copies, FigureContextCheck(passages, question, self.vocabulary) if guard else None) if c is not None]
+        answers_it = [c for c in (copies, FigureContextCheck(passages, question, self.vocabulary)) if c is not None] if guard else []
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 

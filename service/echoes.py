@@ -118,7 +118,9 @@ def restates_the_question(answer: str, question: str, share: float = RESTATEMENT
 # "Yes, <the question said back>" as an answer's first sentence: the 1.5B's default reply to a yes/no question, given
 # whatever the passages say (session 23: of the distinct English answers stored from sessions 16-22 that open this
 # way, 64 were wrong and 7 right; "No, <the question said back>" 17 wrong, 14 right, so a "no" is no guess).
-_YES_OPENING = re.compile(r"^\W*(?:\[\d+\]\s*)*(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE)
+_YES_OPENING = re.compile(
+    rf"^\W*(?:(?:{CITATION.pattern})\s*)*(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE
+)
 
 
 def echoes_a_yes(answer: str, question: str) -> bool:

@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from service.claim_forms import CITATION
 from service.errors import AssistantError
 from service.grounding import Grounder
 
@@ -118,7 +119,7 @@ def says_any(text: str, phrases: list[str]) -> bool:
     )
 
 
-_LEADING_CITATIONS = re.compile(r"^(?:\s*\[\d+\])+\s*")
+_LEADING_CITATIONS = re.compile(rf"^(?:\s*(?:{CITATION.pattern}))+\s*", CITATION.flags)
 
 
 def _alternative(alt: str) -> re.Pattern:
