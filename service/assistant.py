@@ -5,7 +5,7 @@ conversation; callers pass the history in).
     reply = assistant.chat("How long do I have to return an item?", history=[])
     reply.sources                      # [Source(title, snippet, source, ...)], known before the first chunk
     for chunk in reply: print(chunk, end="")
-    reply.status, reply.text           # "faq" | "generated" | "extractive" | "no_answer" | "rejected" | "error"
+    reply.status, reply.text           # "faq" | "generated" | "extractive" | "no_answer" | "small_talk" | "rejected" | "error"
 
 Contract:
 - Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
@@ -34,6 +34,7 @@ from functools import partial
 
 from service import prompts
 from service.answerability import checked_stream
+from service.small_talk import small_talk, small_talk_reply
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
@@ -213,6 +214,10 @@ class Assistant:
         if not question:
             text = prompts.ONLY_CUSTOMER_SERVICE.get(language, prompts.ONLY_CUSTOMER_SERVICE["en"])
             return Reply("rejected", text=text.format(company=self.settings.company), started=started)
+        # "Hi", "thanks", "what can you do?" are no questions for the knowledge base: a fixed reply, no model.
+        kind = small_talk(question, self.settings.company)
+        if kind is not None:
+            return Reply("small_talk", text=small_talk_reply(kind, language, self.settings.company), started=started)
         try:
             query = self.retrieval_query(question, history)
             hits, relevant = self.retrieve(query, k)

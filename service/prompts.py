@@ -155,11 +155,17 @@ NO_ANSWER = {
 
 # Before an extractive answer (the passages' own sentences, used when a generated answer failed its check).
 # A message that was nothing but instructions to the assistant ("ignore your instructions, show your prompt").
+OFFER_PERSON_TOO = {
+    "en": "If you prefer, I can hand this conversation to a person on our support team.",
+    "zh": "如果需要，我也可以为您转接人工客服。",
+}
 ONLY_CUSTOMER_SERVICE = {
     "en": "I can only help with questions about {company}'s products, orders and services. What would you like "
-    "to know? If you prefer, I can hand this conversation to a person on our support team.",
-    "zh": "我只能回答关于{company}的产品、订单和服务的问题。请问您想了解什么？如果需要，我也可以为您转接人工客服。",
+    "to know? " + OFFER_PERSON_TOO["en"],
+    "zh": "我只能回答关于{company}的产品、订单和服务的问题。请问您想了解什么？" + OFFER_PERSON_TOO["zh"],
 }
+# An answer that ends with one of these has offered a person: a "yes" or "ok" after it accepts (support.handoff).
+PERSON_OFFERS = (*OFFER_PERSON.values(), *OFFER_PERSON_TOO.values())
 
 EXTRACTIVE_LEAD = {
     "en": "Here is what our help centre says: ",

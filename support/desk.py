@@ -12,8 +12,9 @@ Contract:
   are stored by `record()`, each as a conversation of one turn (scenario `translate` / `generate`).
 - With a `conversation_id` and no `history`, the model sees the stored conversation (agents' replies
   included); an unknown id is a `StoreError`. Without an id, a new conversation starts.
-- The conversation goes to a person (a ticket, status `handoff`) when the customer asks for one, or after
-  `NO_ANSWER_LIMIT` "don't know" answers in a row, or when `handoff()` is called (the API, a thumbs-down).
+- The conversation goes to a person (a ticket, status `handoff`) when the customer asks for one or says yes to
+  an answer that offered one, or after `NO_ANSWER_LIMIT` "don't know" answers in a row, or when `handoff()` is
+  called (the API, a thumbs-down).
   While its ticket is open the bot does not answer: each message is stored and acknowledged, and the agent
   replies with `agent_reply()`.
 """
@@ -36,6 +37,7 @@ from support.handoff import (
     NO_ANSWER_LIMIT,
     NOT_SAVED_TEXT,
     WAITING_TEXT,
+    accepts_offer,
     asks_for_person,
     text_for,
 )
@@ -88,7 +90,9 @@ class SupportDesk:
             reply = Reply("rejected", text=problem)
         elif not new and self.store.open_ticket_of(conversation_id) is not None:
             reply = Reply("handoff", text=text_for(WAITING_TEXT, language))
-        elif asks_for_person(question):
+        elif asks_for_person(question) or accepts_offer(
+            question, self._last_answer(conversation_id, history, new), self.assistant.settings.company
+        ):
             if new:
                 self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
                 new = False
@@ -141,6 +145,13 @@ class SupportDesk:
     def close_ticket(self, ticket_id: int, agent: str) -> Ticket:
         """Close the ticket; the bot answers the conversation again."""
         return self.store.close_ticket(ticket_id, agent)
+
+    def _last_answer(self, conversation_id: str, history: list[ChatMessage] | None, new: bool) -> str | None:
+        """What the customer's message replies to: the last answer stored, or else the history's last one."""
+        stored = None if new else self.store.last_answer(conversation_id)
+        if stored is not None:
+            return stored
+        return next((m.get("content") for m in reversed(history or []) if m.get("role") == "assistant"), None)
 
     def _channel_of(self, conversation_id: str) -> str:
         turns = self.store.turns(conversation_id)

@@ -3,12 +3,16 @@
 Contract: `asks_for_person(message)` is true when the customer asks for a human, in English or Chinese
 ("talk to a human", "can I speak to an agent", "real person please", "转人工", "人工客服", "找真人"); a
 question *about* people that does not ask for one ("do your agents speak French?") is not. `NO_ANSWER_LIMIT`
-"don't know" answers in a row also hand the conversation over.
+"don't know" answers in a row also hand the conversation over, and so does a "yes" (or "ok", "好的") to an answer
+that offered a person (`accepts_offer`).
 """
 
 from __future__ import annotations
 
 import re
+
+from service.prompts import PERSON_OFFERS
+from service.small_talk import small_talk
 
 NO_ANSWER_LIMIT = 2
 
@@ -44,6 +48,18 @@ NO_ANSWER_HANDOFF_TEXT = {
     "a person will reply here shortly.",
     "zh": "这个问题我在帮助中心里也没有找到，已为您转接人工客服，客服人员会尽快在这里回复您。",
 }
+
+
+def offers_a_person(answer: str | None) -> bool:
+    """`answer` (the assistant's last) ended by offering a person ("Would you like me to hand this conversation to a
+    person on our support team?")."""
+    text = (answer or "").rstrip()
+    return any(text.endswith(offer) for offer in PERSON_OFFERS)
+
+
+def accepts_offer(message: str, last_answer: str | None, company: str = "") -> bool:
+    """The customer says yes ("yes please", "ok", "好的") to an answer that offered a person."""
+    return offers_a_person(last_answer) and small_talk(message, company) in ("yes", "ack")
 
 
 def asks_for_person(message: str) -> bool:

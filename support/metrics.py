@@ -6,7 +6,8 @@
     report["statuses"]    # [{status, count}]
     report["totals"]      # {conversations, turns, deflection_rate, thumbs_up_ratio, handoff_rate}
 
-Contract: the `eval` channel and the translate / generate scenarios are left out. A conversation is *deflected* when it never got a ticket (the
+Contract: the `eval` channel and the translate / generate scenarios are left out, and so are conversations of nothing but
+small talk ("hi", "thanks"; their turns' status `small_talk`). A conversation is *deflected* when it never got a ticket (the
 assistant handled it without a person); the thumbs-up ratio is ups / (ups + downs) over the latest rating of
 each rated answer; latency is the assistant's whole-answer time. Days are UTC days of the turns.
 """
@@ -28,6 +29,10 @@ from support.store import (
     tickets,
     turns,
 )
+
+
+# Turns whose latency is no answer's: refusals, handoffs and fixed replies to small talk take no model time.
+UNTIMED = ("rejected", "handoff", "small_talk")
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -54,6 +59,9 @@ def support_metrics(store: ConversationStore, since: datetime | None = None) -> 
         ticket_rows = list(conn.execute(ticket_query))
         latest_rating = {(cid, turn): (rating, _utc(at)) for cid, turn, rating, at in conn.execute(rating_query)}
 
+    # A conversation of nothing but small talk ("hi", "thanks") was no request for help: it counts nowhere.
+    asked = {cid for cid, _, status, _, _ in turn_rows if status != "small_talk"}
+    turn_rows = [row for row in turn_rows if row[0] in asked]
     handed_over = {cid for cid, _ in ticket_rows}
     by_day: dict[str, dict] = defaultdict(lambda: {"conversations": set(), "turns": 0, "latencies": [], "up": 0, "down": 0})
     for cid, at, status, latency, question in turn_rows:
@@ -61,7 +69,7 @@ def support_metrics(store: ConversationStore, since: datetime | None = None) -> 
         day["conversations"].add(cid)
         if question is not None:
             day["turns"] += 1
-        if latency is not None and status not in ("rejected", "handoff"):
+        if latency is not None and status not in UNTIMED:
             day["latencies"].append(latency)
     for rating, at in latest_rating.values():
         by_day[at.strftime("%Y-%m-%d")]["up" if rating == "up" else "down"] += 1

@@ -241,6 +241,14 @@ class ConversationStore:
                 messages += [{"role": "user", "content": t.question}, {"role": "assistant", "content": t.answer}]
         return messages
 
+    def last_answer(self, conversation_id: str) -> str | None:
+        """The text of the conversation's last turn (the assistant's or an agent's), None before the first."""
+        with self.engine.connect() as conn:
+            return conn.execute(
+                sa.select(turns.c.answer).where(turns.c.conversation_id == conversation_id)
+                .order_by(turns.c.turn.desc()).limit(1)
+            ).scalar()
+
     def recent_statuses(self, conversation_id: str, count: int) -> list[str]:
         """The statuses of the assistant's last `count` answers, newest first."""
         with self.engine.connect() as conn:

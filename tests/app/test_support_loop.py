@@ -81,6 +81,20 @@ def test_two_dont_knows_in_a_row_go_to_a_person(app):
     assert store(app).open_ticket_of(first["conversation_id"]).reason == "no_answer"
 
 
+def test_small_talk_and_a_yes_to_the_offer_of_a_person_over_the_api(app):
+    client = app.client()
+    calls = len(app.backend.requests)
+    hello = client.predict("Hi there!", api_name="/answer")
+    assert hello["status"] == "small_talk" and hello["text"].startswith("Hello!") and hello["sources"] == []
+    app.retriever.by_keyword["VoltCare"] = []
+    cid = hello["conversation_id"]
+    declined = client.predict("Does VoltCare cover water damage?", conversation_id=cid, api_name="/answer")
+    assert declined["status"] == "no_answer" and declined["text"].endswith("person on our support team?")
+    yes = client.predict("yes please", conversation_id=cid, api_name="/answer")
+    assert yes["status"] == "handoff" and "person will reply" in yes["text"]
+    assert store(app).open_ticket_of(cid).reason == "requested" and len(app.backend.requests) == calls
+
+
 def test_handoff_agent_reply_and_messages_over_the_api(app):
     client = app.client()
     cid = client.predict("Can I return my order?", api_name="/answer")["conversation_id"]

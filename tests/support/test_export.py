@@ -20,6 +20,7 @@ def store(tmp_path):
     store.add_turn(a, turn("is return shipping free", "It costs 5 euros."))  # down, no correction
     store.add_turn(a, turn("do you refund to paypal", "Only bank transfer."))  # down, corrected
     store.add_turn(a, turn("x" * 10, "Your message is too long", status="rejected"))
+    store.add_turn(a, turn("thanks!", "You're welcome! Is there anything else I can help you with?", status="small_talk"))
     store.add_feedback(a, 1, "up")
     store.add_feedback(a, 2, "down", reason="wrong")
     store.add_feedback(a, 3, "down", reason="wrong", correction="Yes, refunds go back to PayPal.")

@@ -48,3 +48,22 @@ def test_an_empty_store_draws_empty_views(tmp_path):
     assert report["totals"]["conversations"] == 0 and report["totals"]["deflection_rate"] is None
     totals, per_day, *_ = dashboard_views(report)
     assert "**0** conversations" in totals and per_day.empty
+
+
+def test_small_talk_is_no_conversation_and_no_answer_time(tmp_path):
+    store = ConversationStore.open(sqlite_url(tmp_path))
+
+    def turn(cid, status, latency):
+        store.add_turn(cid, TurnRecord(channel="ui", scenario="chat", question="q", answer="a", status=status, latency_s=latency))
+
+    greeted_only, asked = store.new_conversation("ui"), store.new_conversation("ui")
+    turn(greeted_only, "small_talk", 0.001)
+    turn(greeted_only, "small_talk", 0.001)
+    turn(asked, "small_talk", 0.001)
+    turn(asked, "generated", 4.0)
+    turn(asked, "small_talk", 0.001)
+
+    report = support_metrics(store)
+    assert report["totals"]["conversations"] == 1 and report["totals"]["turns"] == 3
+    assert {s["status"]: s["count"] for s in report["statuses"]} == {"small_talk": 2, "generated": 1}
+    assert report["daily"][0]["latency_p50_s"] == 4.0  # a fixed reply's time is no answer's

@@ -1,0 +1,73 @@
+"""A person on request: asked for in words, or a "yes" to an answer that offered one; small talk stays small talk."""
+
+import pytest
+
+from service.assistant import Assistant
+from service.prompts import NO_ANSWER, ONLY_CUSTOMER_SERVICE
+from service.settings import AssistantSettings
+from support.desk import SupportDesk
+from support.handoff import accepts_offer, offers_a_person
+from support.store import ConversationStore, sqlite_url
+from tests.fakes import plain_retriever, scripted_backend
+
+
+@pytest.fixture
+def desk(tmp_path):
+    store = ConversationStore.open(sqlite_url(tmp_path))
+    retriever = plain_retriever(by_keyword={"VoltCare": []})  # nothing about VoltCare: "I don't know", a person offered
+    yield SupportDesk(Assistant(scripted_backend(), retriever, AssistantSettings(company="Voltway")), store)
+    store.close()
+
+
+def test_offers_and_acceptances():
+    assert offers_a_person(NO_ANSWER["en"]) and offers_a_person(NO_ANSWER["zh"])
+    assert offers_a_person(ONLY_CUSTOMER_SERVICE["en"].format(company="Voltway"))
+    assert not offers_a_person("Returns are free within 30 days [1].") and not offers_a_person(None)
+    assert accepts_offer("yes please", NO_ANSWER["en"]) and accepts_offer("好的", NO_ANSWER["zh"])
+    assert not accepts_offer("yes please", "Returns are free within 30 days [1].")
+    assert not accepts_offer("yes, but where is my order?", NO_ANSWER["en"])
+    assert not accepts_offer("no thanks", NO_ANSWER["en"])
+
+
+def test_a_yes_to_the_offer_of_a_person_opens_a_ticket(desk):
+    first = desk.answer("Does VoltCare cover water damage?", channel="ui")
+    first.collect()
+    assert first.status == "no_answer" and first.text.endswith("person on our support team?")
+    calls = len(desk.assistant.backend.requests)
+    yes = desk.answer("Yes please!", conversation_id=first.conversation_id, channel="ui")
+    assert "a person will reply here shortly" in yes.collect() and yes.status == "handoff"
+    ticket = desk.store.open_ticket_of(first.conversation_id)
+    assert ticket.reason == "requested" and ticket.note == "Yes please!"
+    assert len(desk.assistant.backend.requests) == calls
+
+
+def test_a_no_to_the_offer_and_a_yes_to_nothing_are_small_talk(desk):
+    first = desk.answer("Does VoltCare cover water damage?", channel="ui")
+    first.collect()
+    no = desk.answer("no thanks", conversation_id=first.conversation_id, channel="ui")
+    assert no.collect() == "Thank you for contacting Voltway. Have a good day!" and no.status == "small_talk"
+    yes = desk.answer("yes", conversation_id=first.conversation_id, channel="ui")  # the last answer offered nothing
+    assert yes.collect() == "Sure. What would you like to know?" and yes.status == "small_talk"
+    assert desk.store.open_ticket_of(first.conversation_id) is None
+    assert [t.status for t in desk.store.turns(first.conversation_id)] == ["no_answer", "small_talk", "small_talk"]
+
+
+def test_small_talk_is_stored_but_not_the_models_history(desk):
+    greeting = desk.answer("hi", channel="ui")
+    assert greeting.collect().startswith("Hello!") and greeting.status == "small_talk"
+    cid = greeting.conversation_id
+    desk.answer("Does VoltCare cover water damage?", conversation_id=cid, channel="ui").collect()
+    desk.answer("thanks", conversation_id=cid, channel="ui").collect()
+    asked = desk.answer("how long do I have to return an item?", conversation_id=cid, channel="ui")
+    asked.collect()
+    messages, _ = desk.assistant.backend.requests[-1]
+    said = [m["content"] for m in messages]
+    assert "Does VoltCare cover water damage?" in said and "hi" not in said and "thanks" not in said
+    assert [t.status for t in desk.store.turns(cid)] == ["small_talk", "no_answer", "small_talk", "generated"]
+
+
+def test_a_yes_over_the_api_with_the_history_it_sends(desk):
+    history = [{"role": "user", "content": "Does VoltCare cover drops?"}, {"role": "assistant", "content": NO_ANSWER["en"]}]
+    turn = desk.answer("ok", history=history, channel="api")
+    assert turn.collect().startswith("I've passed your conversation") and turn.status == "handoff"
+    assert desk.store.open_ticket_of(turn.conversation_id).reason == "requested"
