@@ -9,6 +9,7 @@ from functools import partial
 import gradio as gr
 
 from service.handlers import Handlers
+from service.small_talk import small_talk_reply
 from support.desk import ANSWERED
 from support.store import REASONS
 from ui.errors import shown
@@ -148,8 +149,11 @@ def drop_last_exchange(chatbot: list, history: list, last_question: str):
 
 def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     max_chars = handlers.assistant.settings.max_input_chars
+    # The empty chat introduces the assistant as it introduces itself when asked "what can you do?".
+    welcome = safe(small_talk_reply("about", "en", handlers.assistant.settings.company))
     chatbot = gr.Chatbot(
         label="Assistant", height=460, sanitize_html=True, render_markdown=True, elem_id="chatbot", buttons=["copy"],
+        placeholder=welcome,
     )
     history = gr.State([])
     last_question = gr.State("")

@@ -67,11 +67,14 @@ def test_browser_model_html_is_not_executed(fake_app, artifacts, monkeypatch):
 
 
 def test_browser_shows_the_answer_first_and_its_sources_collapsed_below(fake_app, artifacts):
-    """At a laptop's 1280x800: the question, the answer and the collapsed sources are all in view, in
-    that order; opening the sources shows each document once with its section."""
+    """The empty chat introduces the assistant; at a laptop's 1280x800, the question, the answer and the collapsed
+    sources are all in view, in that order; opening the sources shows each document once with its section."""
     fake_app.backend.queue.clear()
     with browser_page(fake_app.url, height=800) as page:
+        welcome = page.locator("#chatbot").get_by_text("virtual assistant of")  # the empty chat introduces the bot
+        welcome.wait_for(timeout=10_000)
         ask(page, "How long do I have to return an item?", timeout_s=60)
+        assert welcome.count() == 0
         question = page.locator("#chatbot").get_by_text("How long do I have to return an item?").last
         answer = page.locator("#chatbot").get_by_text("Returns are free within 30 days").last
         sources = page.locator("#chatbot").get_by_text("Sources (2)").last
