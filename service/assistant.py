@@ -219,8 +219,7 @@ class Assistant:
         if kind is not None:
             return Reply("small_talk", text=small_talk_reply(kind, language, self.settings.company), started=started)
         try:
-            query = self.retrieval_query(question, history)
-            hits, relevant = self.retrieve(query, k)
+            query, hits, relevant = self.retrieve_in_conversation(question, history, k)
         except Exception as e:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
@@ -450,6 +449,18 @@ class Assistant:
         short = len(question) <= 30 if detect_language(question) in ("zh", "ja") else len(question.split()) <= 8
         return f"{previous} {question}" if short else question
 
+    def retrieve_in_conversation(self, question: str, history: list[ChatMessage], k: int | None = None) -> tuple[str, list, bool]:
+        """(query, hits, relevant) for a customer's message: a short one is searched joined with the previous
+        question (`retrieval_query`: "and to germany?" means nothing alone) and also alone, because a short
+        message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
+        best of both searches, each at its better score, and always hold the best passage for the message alone."""
+        query = self.retrieval_query(question, history)
+        hits, relevant = self.retrieve(query, k)
+        if query == question:
+            return query, hits, relevant
+        own, own_relevant = self.retrieve(question, k)
+        return query, merged_hits(hits, own, len(hits) or len(own)), relevant or own_relevant
+
     def ask(self, question: str, **kwargs) -> tuple[str, list[Source], Status]:
         """One question, whole answer: (text, sources, status)."""
         reply = self.chat(question, [], **kwargs)
@@ -546,6 +557,20 @@ def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
     the passages' text."""
     named = [getattr(h, name, "") or "" for h in hits for name in ("title", "heading", "question")]
     return [t for t in named if t] + [line for p in passages for line in question_lines(p)]
+
+
+def merged_hits(joined: Sequence, own: Sequence, k: int) -> list:
+    """The `k` best of two searches' hits (a passage both found counts once, at its better score), best first, with
+    `own`'s best among them (it replaces the last when it would not be)."""
+    best: dict[tuple[str, int], object] = {}
+    for hit in [*joined, *own]:
+        key = (hit.doc_id, hit.position)
+        if key not in best or hit.score > best[key].score:
+            best[key] = hit
+    merged = sorted(best.values(), key=lambda h: -h.score)[:k]
+    if own and k and all((h.doc_id, h.position) != (own[0].doc_id, own[0].position) for h in merged):
+        merged[-1:] = [best[(own[0].doc_id, own[0].position)]]
+    return merged
 
 
 def no_answer_text(language: str) -> str:

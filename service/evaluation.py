@@ -10,7 +10,8 @@ A QA line is `{"id", "lang", "question", "must": [["30", "thirty"], ["days"]], "
 group has one alternative in it (case-insensitive, whitespace collapsed) and no `must_not` phrase is in it; a
 phrase that starts with "^" must not open the answer (leading citations aside): a yes/no question whose answer is
 "no" lists "^yes", so that "Yes, you can use Klarna for a £25 order ... £30–£1,500" is wrong although it states
-the £30 the `must` asks for. An unanswerable question is answered correctly by declining (status `no_answer` or
+the £30 the `must` asks for. `"history": [{"role": "user", "content": ...}, {"role": "assistant", ...}]` asks the
+question as a follow-up in that conversation. An unanswerable question is answered correctly by declining (status `no_answer` or
 `handoff`, or a generated answer that says it does not know) while offering a person.
 `unsupported_numbers` is the share of the answers that do not decline which state a number found in none
 of the passages the answer was given (for FAQ and extractive answers: the passages they quote).
@@ -60,6 +61,8 @@ class QAItem:
     must: list[list[str]]
     kind: str
     must_not: list[str] = field(default_factory=list)
+    # The conversation before the question, as chat messages ({role: user | assistant, content}): a follow-up.
+    history: list[dict] = field(default_factory=list)
 
 
 def load_qa(path: Path) -> list[QAItem]:
@@ -92,9 +95,14 @@ def qa_item(row: dict) -> QAItem:
     must_not = row.get("must_not") or []
     if not isinstance(must_not, list):
         raise TypeError(f"must_not is {type(must_not).__name__}, not a list of phrases")
+    history = row.get("history") or []
+    if not isinstance(history, list) or not all(
+        isinstance(m, dict) and m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str) for m in history
+    ):
+        raise TypeError("history is not a list of {role: user | assistant, content} messages")
     return QAItem(
         str(row["id"]), str(row["lang"]), str(row["question"]), [list(map(str, g)) for g in row["must"]], str(row["kind"]),
-        [str(p) for p in must_not],
+        [str(p) for p in must_not], [{"role": m["role"], "content": m["content"]} for m in history],
     )
 
 
@@ -231,10 +239,10 @@ _TIMES = ("ttft_p50_s", "ttft_p95_s", "model_ttft_p50_s", "latency_p50_s", "late
 
 def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
     if desk is not None:
-        turn = desk.answer(item.question, channel="eval", scenario="eval", **options)
+        turn = desk.answer(item.question, history=item.history, channel="eval", scenario="eval", **options)
         text, reply, status = turn.collect(), turn.reply, turn.status
     else:
-        reply = assistant.chat(item.question, [], **options)
+        reply = assistant.chat(item.question, item.history, **options)
         text, status = reply.collect(), reply.status
     declined = declines(text, status)
     return {

@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from service.assistant import Assistant
+from service.assistant import Assistant, merged_hits
 from service.settings import AssistantSettings
 from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
@@ -141,13 +141,35 @@ def test_follow_ups_see_the_history_and_retrieve_with_the_previous_question():
         {"role": "assistant", "content": "30 days."},
     ]
     assistant.chat("And is it free?", history).collect()
-    assert retriever.queries[-1][0] == "How long do I have to return headphones? And is it free?"
+    assert [q for q, _ in retriever.queries[-2:]] == ["How long do I have to return headphones? And is it free?", "And is it free?"]
     messages = backend.requests[-1][0]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
     assert messages[1]["content"] == "How long do I have to return headphones?"
     # A long, self-contained question is searched on its own.
     assistant.chat("What payment methods do you accept for orders placed in the EU store?", history).collect()
     assert retriever.queries[-1][0].startswith("What payment methods")
+
+
+def test_a_short_new_question_after_another_gets_its_own_passages_too():
+    delivery = FakePassage("delivery.md", "Delivery", "/kb/delivery.md", "Express delivery costs £7.99.", score=0.8)
+    express = FakePassage("delivery.md", "Delivery", "/kb/delivery.md", "Order by 16:00 for next-day delivery.", score=0.75, position=1)
+    payment = FakePassage("payment.md", "Payment methods", "/kb/payment.md", "We accept PayPal.", score=0.55)
+    retriever = plain_retriever(by_keyword={"express": [delivery, express], "paypal": [payment]})
+    assistant, backend, _ = make(scripted_backend(default="Yes, we accept PayPal [2]."), retriever=retriever, top_k=2)
+    history = [{"role": "user", "content": "how much is express delivery"}, {"role": "assistant", "content": "£7.99 [1]."}]
+    reply = assistant.chat("can i pay with paypal?", history)
+    assert reply.collect() == "Yes, we accept PayPal [2]."
+    # Joined with the previous question it finds delivery; alone, payment: the best of both, the message's own best kept.
+    assert [s.title for s in reply.sources] == ["Delivery", "Payment methods"]
+    assert "We accept PayPal." in backend.requests[-1][0][-1]["content"]
+
+
+def test_merged_hits_keep_each_passage_once_at_its_better_score():
+    a, b, c = (FakePassage(f"{n}.md", n, f"/kb/{n}.md", n, score=s) for n, s in (("a", 0.9), ("b", 0.5), ("c", 0.4)))
+    again = FakePassage("b.md", "b", "/kb/b.md", "b", score=0.7)
+    assert [h.score for h in merged_hits([a, b], [again, c], 3)] == [0.9, 0.7, 0.4]
+    assert merged_hits([a, b], [c], 2) == [a, c]  # the message's own best is kept, in the last place
+    assert merged_hits([a], [], 1) == [a]
 
 
 def test_history_is_trimmed_by_tokens_oldest_turns_first():

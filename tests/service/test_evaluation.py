@@ -8,7 +8,7 @@ from service.assistant import Assistant
 from service.errors import AssistantError
 from service.evaluation import QAItem, evaluate, judge, load_qa, summarize
 from service.settings import AssistantSettings
-from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakeRetriever, scripted_backend
+from tests.fakes import FAQ_RETURNS, RETURNS, WARRANTY, FakeRetriever, plain_retriever, scripted_backend
 
 FACT = QAItem("en-returns", "en", "can i send stuff back", [["30", "thirty"], ["days"]], "fact")
 UNKNOWN = QAItem("en-unans", "en", "do you price match?", [], "unanswerable")
@@ -280,3 +280,24 @@ def test_the_rejudge_bench_prints_both_summaries_and_the_changed_verdicts(tmp_pa
     printed = capsys.readouterr().out
     assert "k run 0 (generated): right -> wrong" in printed and "k run 1" not in printed
     assert [json.loads(line)["correct"] for line in out.read_text().splitlines()] == [False, True]
+
+
+def test_a_follow_up_is_asked_in_its_conversation_through_the_desk_and_without(tmp_path):
+    from support.desk import SupportDesk
+    from support.store import ConversationStore, sqlite_url
+
+    path = tmp_path / "qa.jsonl"
+    history = [{"role": "user", "content": "How long do I have to return headphones?"}, {"role": "assistant", "content": "30 days."}]
+    line = {"id": "f", "lang": "en", "history": history, "question": "And is it free?", "must": [["free"]], "kind": "fact"}
+    path.write_text(json.dumps(line) + "\n")
+    (item,) = load_qa(path)
+    assert item.history == history
+    store = ConversationStore.open(sqlite_url(tmp_path))
+    for desk in (None, SupportDesk(Assistant(scripted_backend(), plain_retriever()), store)):
+        assistant = desk.assistant if desk else Assistant(scripted_backend(), plain_retriever())
+        _, (row,) = evaluate(assistant, [item], desk=desk)
+        messages, _ = assistant.backend.requests[-1]
+        assert [m["content"] for m in messages[1:3]] == [m["content"] for m in history] and row["history"] == history
+    path.write_text(json.dumps({**line, "history": [{"role": "system", "content": "x"}]}) + "\n")
+    with pytest.raises(AssistantError, match="line 1 is not a QA item.*history is not a list"):
+        load_qa(path)

@@ -1,9 +1,12 @@
-"""The answer-evaluation sets, samples/qa_dev.jsonl and samples/qa_test.jsonl: schema, honesty, coverage.
+"""The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl and samples/qa_followups.jsonl: schema,
+honesty, coverage.
 
 qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
 questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
 retrieval parameters, models, thresholds), and answers are measured against it once per release.
-Both files have the same format and get the same checks here.
+qa_followups.jsonl asks its questions in a conversation (`history`: the exchange before them): follow-ups that
+only make sense after it ("and to germany?") and new questions that stand alone; a small dev set for how the
+assistant reads a conversation, not for coverage. The files have the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
 alternative in a correct answer (case-insensitive substring). Here, without any model, we check
@@ -25,13 +28,14 @@ from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"
 KB = SAMPLES / "kb"
-QA_FILES = {"dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl"}
-MIN_QUESTIONS = {"dev": 50, "test": 40}
+QA_FILES = {"dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl"}
+MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20}
 SETS = sorted(QA_FILES)
+COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 
 LANGS = {"en", "zh"}
 KINDS = {"fact", "multi", "unanswerable"}
-FIELDS = {"id", "lang", "question", "must", "must_not", "kind", "source", "topic"}
+FIELDS = {"id", "lang", "history", "question", "must", "must_not", "kind", "source", "topic"}
 CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
@@ -95,6 +99,11 @@ def test_schema(qa_set):
         assert q.get("lang") in LANGS, where
         assert q.get("kind") in KINDS, where
         assert isinstance(q.get("question"), str) and q["question"].strip(), where
+        # The conversation before the question: customer and assistant in turn, the assistant last.
+        history = q.get("history", [])
+        assert isinstance(history, list) and len(history) % 2 == 0, where
+        assert [m.get("role") for m in history] == ["user", "assistant"] * (len(history) // 2), where
+        assert all(isinstance(m.get("content"), str) and m["content"].strip() for m in history), where
         # The question is written in the language it claims.
         assert bool(CJK.search(q["question"])) == (q["lang"] == "zh"), where
         must = q.get("must")
@@ -117,7 +126,7 @@ def test_schema(qa_set):
             assert isinstance(srcs, str) or (isinstance(srcs, list) and srcs), where
             for name in sources(q):
                 assert name in kb_files(), f"{where}: source {name!r} is not a file in samples/kb"
-    for lang in LANGS:
+    for lang in LANGS if qa_set in COVERING else ():
         kinds = {q["kind"] for q in qs if q["lang"] == lang}
         assert {"multi", "unanswerable"} <= kinds, f"{lang}: needs at least one multi and one unanswerable"
 
@@ -149,7 +158,7 @@ def test_no_alternative_of_a_must_group_is_ruled_out_by_must_not(qa_set):
     assert not clashes, f"must alternatives that must_not rules out: {clashes}"
 
 
-@pytest.mark.parametrize("qa_set", SETS)
+@pytest.mark.parametrize("qa_set", COVERING)
 def test_every_sample_document_is_a_source(qa_set):
     unused = set(kb_files()) - {name for q in answerable(qa_set) for name in sources(q)}
     assert unused == set(), f"{QA_FILES[qa_set].name}: documents no question is answered from: {unused}"
