@@ -45,7 +45,7 @@ from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
-from service.language import Glossary, TokenCounter, approx_tokens, detect_language
+from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.prompting import defang, fit_messages
@@ -207,7 +207,7 @@ class Assistant:
             return rejected_reply(problem)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
         params = params or self.params()
-        language = detect_language(question)
+        language = reply_language(question, history)
         # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a
         # customer's question: the rest is answered; a message of nothing else gets a polite refusal.
         question = without_instructions(question)

@@ -29,7 +29,7 @@ import sqlalchemy as sa
 
 from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
-from service.language import detect_language
+from service.language import detect_language, reply_language
 from service.reply import Reply
 from support.handoff import (
     HANDOFF_TEXT,
@@ -84,7 +84,7 @@ class SupportDesk:
             self.store.require(conversation_id)
             if history is None:
                 history = self.store.history(conversation_id, ANSWERED)
-        language = detect_language(question or "")
+        language = reply_language(question or "", history)
         problem = self.assistant.check_input(question, "question")
         if problem:
             reply = Reply("rejected", text=problem)

@@ -60,3 +60,13 @@ def test_the_assistant_answers_small_talk_without_retrieval_or_the_model():
     assert assistant.chat("谢谢！").collect() == "不客气！请问还有什么可以帮您？"
     question = assistant.chat("hi, how long do I have to return an item?")
     assert question.collect() and question.status == "generated" and len(backend.requests) == 1
+
+
+def test_a_reply_to_a_message_too_short_to_tell_is_in_the_conversations_language():
+    from service.language import reply_language
+
+    chinese = [{"role": "user", "content": "退货运费谁出"}, {"role": "assistant", "content": "退货运费由 Voltway 承担。[1]"}]
+    assert reply_language("ok", chinese) == "zh" and reply_language("thx!", chinese) == "zh"
+    assert reply_language("ok but what about express?", chinese) == "en" and reply_language("ok", []) == "en"
+    assistant = Assistant(scripted_backend(), plain_retriever(), AssistantSettings(company="Voltway"))
+    assert assistant.chat("OK", chinese).collect() == "好的。请问还有什么可以帮您？"

@@ -71,3 +71,9 @@ def test_a_yes_over_the_api_with_the_history_it_sends(desk):
     turn = desk.answer("ok", history=history, channel="api")
     assert turn.collect().startswith("I've passed your conversation") and turn.status == "handoff"
     assert desk.store.open_ticket_of(turn.conversation_id).reason == "requested"
+
+
+def test_an_ok_in_a_chinese_conversation_is_answered_in_chinese(desk):
+    history = [{"role": "user", "content": "VoltCare 包括进水吗"}, {"role": "assistant", "content": NO_ANSWER["zh"]}]
+    turn = desk.answer("OK", history=history, channel="api")
+    assert turn.collect().startswith("已为您转接人工客服") and turn.status == "handoff"
