@@ -8,8 +8,9 @@ conversation; callers pass the history in).
     reply.status, reply.text           # "faq" | "generated" | "extractive" | "no_answer" | "small_talk" | "rejected" | "error"
 
 Contract:
-- Customer service (`chat`): passages retrieved for the question (joined with the previous user turn for a
-  short follow-up), less those scoring more than `passage_margin` below the best one, go into a delimited data
+- Customer service (`chat`): small talk ("hi", "thanks") gets a fixed reply (`service.small_talk`); otherwise
+  passages retrieved for the question (a short follow-up: the best of searching it joined with the previous user
+  turn and alone), less those scoring more than `passage_margin` below the best one, go into a delimited data
   block in the last user message; the system prompt is
   `customer_service_system_prompt`, the one fine-tuning trains with. When the knowledge base finds nothing
   relevant (`retriever.is_relevant`), or (with the guard on) no sentence of the passages comes within
@@ -34,7 +35,6 @@ from functools import partial
 
 from service import prompts
 from service.answerability import checked_stream
-from service.small_talk import small_talk, small_talk_reply
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
@@ -51,6 +51,7 @@ from service.model_registry import find_bundled
 from service.prompting import defang, fit_messages
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
+from service.small_talk import small_talk, small_talk_reply
 from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, section, to_sources
 from service.translation import Translator
 
