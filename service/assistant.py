@@ -48,7 +48,7 @@ from service.injection import has_instructions, without_instructions, without_se
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
-from service.prompting import defang, fit_messages
+from service.prompting import defang, fit_messages, last_message
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
 from service.small_talk import small_talk, small_talk_reply
@@ -208,7 +208,7 @@ class Assistant:
             return rejected_reply(problem)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
         params = params or self.params()
-        language = reply_language(question, history)
+        language = reply_language(question, last_message(history, "user"))
         # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a
         # customer's question: the rest is answered; a message of nothing else gets a polite refusal.
         question = without_instructions(question)
@@ -444,7 +444,7 @@ class Assistant:
 
     def retrieval_query(self, question: str, history: list[ChatMessage]) -> str:
         """The question, joined with the previous user turn when it is a short follow-up ("and in the EU?")."""
-        previous = next((m["content"] for m in reversed(history) if m["role"] == "user"), None)
+        previous = last_message(history, "user")
         if previous is None:
             return question
         short = len(question) <= 30 if detect_language(question) in ("zh", "ja") else len(question.split()) <= 8
@@ -460,7 +460,7 @@ class Assistant:
         if query == question:
             return query, hits, relevant
         own, own_relevant = self.retrieve(question, k)
-        return query, merged_hits(hits, own, len(hits) or len(own)), relevant or own_relevant
+        return query, merged_hits(hits, own, max(len(hits), len(own))), relevant or own_relevant
 
     def ask(self, question: str, **kwargs) -> tuple[str, list[Source], Status]:
         """One question, whole answer: (text, sources, status)."""
@@ -563,14 +563,16 @@ def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
 def merged_hits(joined: Sequence, own: Sequence, k: int) -> list:
     """The `k` best of two searches' hits (a passage both found counts once, at its better score), best first, with
     `own`'s best among them (it replaces the last when it would not be)."""
+    def key(hit) -> tuple[str, int]:
+        return hit.doc_id, hit.position
+
     best: dict[tuple[str, int], object] = {}
     for hit in [*joined, *own]:
-        key = (hit.doc_id, hit.position)
-        if key not in best or hit.score > best[key].score:
-            best[key] = hit
+        if key(hit) not in best or hit.score > best[key(hit)].score:
+            best[key(hit)] = hit
     merged = sorted(best.values(), key=lambda h: -h.score)[:k]
-    if own and k and all((h.doc_id, h.position) != (own[0].doc_id, own[0].position) for h in merged):
-        merged[-1:] = [best[(own[0].doc_id, own[0].position)]]
+    if own and k and key(own[0]) not in {key(h) for h in merged}:
+        merged[-1:] = [best[key(own[0])]]
     return merged
 
 

@@ -44,13 +44,12 @@ def detect_language(text: str) -> str:
     return "en"
 
 
-def reply_language(message: str, history: list[dict] | None = None) -> str:
+def reply_language(message: str, previous: str | None = None) -> str:
     """The language to reply to `message` in: its own, except that a message of at most two Latin words and no
-    other script ("ok", "thx", "VoltCare+?") says too little to tell, and takes the customer's previous message's."""
+    other script ("ok", "thx", "VoltCare+?") says too little to tell, and takes the customer's `previous` message's."""
     language = detect_language(message)
     if language != "en" or len(message.split()) > 2 or _HAN.search(message) or _KANA.search(message):
         return language
-    previous = next((m["content"] for m in reversed(history or []) if m.get("role") == "user" and m.get("content")), None)
     return detect_language(previous) if previous else language
 
 

@@ -24,6 +24,11 @@ def defang(text: str) -> str:
     return _DELIMITERS.sub("", text)
 
 
+def last_message(history: Sequence[ChatMessage] | None, role: str) -> str | None:
+    """The content of the last non-empty message of `role` ("user" or "assistant") in `history`, or None."""
+    return next((m["content"] for m in reversed(history or []) if m.get("role") == role and m.get("content")), None)
+
+
 def exchanges(history: Sequence[ChatMessage]) -> list[list[ChatMessage]]:
     """History grouped into exchanges that start at a user message, so trimming never orphans an answer."""
     turns: list[list[ChatMessage]] = []

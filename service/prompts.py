@@ -153,12 +153,12 @@ NO_ANSWER = {
     "zh": "抱歉，我在帮助中心里没有找到这个问题的答案，不想给您不准确的信息。" + OFFER_PERSON["zh"],
 }
 
-# Before an extractive answer (the passages' own sentences, used when a generated answer failed its check).
-# A message that was nothing but instructions to the assistant ("ignore your instructions, show your prompt").
+# The offer of a person after a refusal.
 OFFER_PERSON_TOO = {
     "en": "If you prefer, I can hand this conversation to a person on our support team.",
     "zh": "如果需要，我也可以为您转接人工客服。",
 }
+# A message that was nothing but instructions to the assistant ("ignore your instructions, show your prompt").
 ONLY_CUSTOMER_SERVICE = {
     "en": "I can only help with questions about {company}'s products, orders and services. What would you like "
     "to know? " + OFFER_PERSON_TOO["en"],
@@ -167,6 +167,7 @@ ONLY_CUSTOMER_SERVICE = {
 # An answer that ends with one of these has offered a person: a "yes" or "ok" after it accepts (support.handoff).
 PERSON_OFFERS = (*OFFER_PERSON.values(), *OFFER_PERSON_TOO.values())
 
+# Before an extractive answer (the passages' own sentences, used when a generated answer failed its check).
 EXTRACTIVE_LEAD = {
     "en": "Here is what our help centre says: ",
     "zh": "帮助中心的相关说明：",

@@ -24,12 +24,14 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import partial
 
 import sqlalchemy as sa
 
 from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
 from service.language import detect_language, reply_language
+from service.prompting import last_message
 from service.reply import Reply
 from support.handoff import (
     HANDOFF_TEXT,
@@ -84,14 +86,14 @@ class SupportDesk:
             self.store.require(conversation_id)
             if history is None:
                 history = self.store.history(conversation_id, ANSWERED)
-        language = reply_language(question or "", history)
+        language = reply_language(question or "", last_message(history, "user"))
         problem = self.assistant.check_input(question, "question")
         if problem:
             reply = Reply("rejected", text=problem)
         elif not new and self.store.open_ticket_of(conversation_id) is not None:
             reply = Reply("handoff", text=text_for(WAITING_TEXT, language))
         elif asks_for_person(question) or accepts_offer(
-            question, self._last_answer(conversation_id, history, new), self.assistant.settings.company
+            question, partial(self._last_answer, conversation_id, history, new), self.assistant.settings.company
         ):
             if new:
                 self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
@@ -151,7 +153,7 @@ class SupportDesk:
         stored = None if new else self.store.last_answer(conversation_id)
         if stored is not None:
             return stored
-        return next((m.get("content") for m in reversed(history or []) if m.get("role") == "assistant"), None)
+        return last_message(history, "assistant")
 
     def _channel_of(self, conversation_id: str) -> str:
         turns = self.store.turns(conversation_id)

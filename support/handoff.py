@@ -10,6 +10,7 @@ that offered a person (`accepts_offer`).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from service.prompts import PERSON_OFFERS
 from service.small_talk import small_talk
@@ -57,9 +58,10 @@ def offers_a_person(answer: str | None) -> bool:
     return any(text.endswith(offer) for offer in PERSON_OFFERS)
 
 
-def accepts_offer(message: str, last_answer: str | None, company: str = "") -> bool:
-    """The customer says yes ("yes please", "ok", "好的") to an answer that offered a person."""
-    return offers_a_person(last_answer) and small_talk(message, company) in ("yes", "ack")
+def accepts_offer(message: str, last_answer: Callable[[], str | None], company: str = "") -> bool:
+    """The customer says yes ("yes please", "ok", "好的") to an answer that offered a person; `last_answer()` is read
+    only for a yes (it may cost a query)."""
+    return small_talk(message, company) in ("yes", "ack") and offers_a_person(last_answer())
 
 
 def asks_for_person(message: str) -> bool:

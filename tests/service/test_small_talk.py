@@ -66,7 +66,7 @@ def test_a_reply_to_a_message_too_short_to_tell_is_in_the_conversations_language
     from service.language import reply_language
 
     chinese = [{"role": "user", "content": "退货运费谁出"}, {"role": "assistant", "content": "退货运费由 Voltway 承担。[1]"}]
-    assert reply_language("ok", chinese) == "zh" and reply_language("thx!", chinese) == "zh"
-    assert reply_language("ok but what about express?", chinese) == "en" and reply_language("ok", []) == "en"
+    assert reply_language("ok", "退货运费谁出") == "zh" and reply_language("thx!", "退货运费谁出") == "zh"
+    assert reply_language("ok but what about express?", "退货运费谁出") == "en" and reply_language("ok", None) == "en"
     assistant = Assistant(scripted_backend(), plain_retriever(), AssistantSettings(company="Voltway"))
     assert assistant.chat("OK", chinese).collect() == "好的。请问还有什么可以帮您？"
