@@ -136,19 +136,21 @@ class KnowledgeBase:
         return self.settings.relevance_threshold
 
     def is_relevant(self, hits: list[Passage]) -> bool:
-        """True when the best hit is similar enough to the query to answer from.
+        """True when the hits' best cosine similarity to the query is high enough to answer from.
 
         Dense cosine similarity is the measure because, unlike BM25 or a fused score, its scale
         does not depend on the size or wording of the knowledge base. A hit that came from the
-        lexical index alone counts when it matched strongly (Chinese text, where an English
+        lexical index counts when it matched strongly (Chinese text, where an English
         embedding model is weak, finds its answers that way).
         """
-        if not hits:
-            return False
-        best = hits[0]
-        if best.dense_score is not None and best.dense_score >= self.relevance_threshold:
+        # The best by each measure, not the first hit: hits are ordered by the fused score, and for a Chinese
+        # query, where BM25 weighs as much as the cosine, the first can be a passage that shares a rare word
+        # ("homehub 怎么重置" -> the Aria X2's reset, cosine 0.33) above the one that answers (cosine 0.66).
+        dense = max((h.dense_score for h in hits if h.dense_score is not None), default=None)
+        if dense is not None and dense >= self.relevance_threshold:
             return True
-        return best.lexical_score is not None and best.lexical_score >= self.settings.lexical_relevance
+        lexical = max((h.lexical_score for h in hits if h.lexical_score is not None), default=None)
+        return lexical is not None and lexical >= self.settings.lexical_relevance
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -69,6 +69,20 @@ def test_relevance_threshold_separates_answerable_questions(open_kb, docs):
     assert not kb.is_relevant([])
 
 
+def test_relevance_is_the_best_cosine_among_the_hits_not_the_first_hits(open_kb):
+    from knowledge_base.documents import Passage
+
+    def hit(dense, lexical):
+        return Passage("d", "d#0", 0, "t", "s", "", "text", score=dense + lexical, dense_score=dense, lexical_score=lexical)
+
+    kb = open_kb()
+    threshold = kb.relevance_threshold
+    # A Chinese query's first hit by the fused score can share a rare word and little else; the answer is second.
+    assert kb.is_relevant([hit(threshold - 0.1, 1.0), hit(threshold + 0.2, 0.5)])
+    assert not kb.is_relevant([hit(threshold - 0.1, 1.0), hit(threshold - 0.05, 0.5)])
+    assert kb.is_relevant([hit(0.0, 0.0), hit(threshold - 0.1, kb.settings.lexical_relevance)])
+
+
 def test_new_settings_reach_the_next_search_and_the_embedding_model_cannot_change(open_kb, docs):
     kb = open_kb(lexical_weight=0.0)
     kb.ingest([docs])
