@@ -37,11 +37,19 @@ Embed = Callable[[list[str]], np.ndarray]
 # scales of sentence-embedding models put a paraphrase ~0.2 above a merely related sentence.
 PASSAGE_MARGIN = 0.1
 
-# The bundled embedding models are English-centred: among the sentences similar enough to a Chinese question, the
-# ones sharing its words (character bigrams) rank first, by this much per share of the question's bigrams found,
-# as BM25 does for retrieval (KBSettings.cjk_lexical_weight). On the dev set's Chinese questions the six closest
-# sentences held the answer for 16 of 21 by cosine alone, 19 of 21 with it (README, session 17).
+# The bundled embedding models are English-centred: a Chinese question's sentences score their cosine plus this much
+# per share of the question's words (character bigrams) they hold, as BM25 does for retrieval
+# (KBSettings.cjk_lexical_weight), both to rank them and against the extractive bar. On the dev set's Chinese
+# questions the six closest sentences held the answer for 16 of 21 by cosine alone, 19 of 21 with it (session 17);
+# counted against the bar too, no answerable Chinese dev or held-out question is declined before the model where
+# one was, and three short ones ("自提要带身份证吗", "保修多久") no longer are (docs/answer-quality.md, session 25).
 CJK_OVERLAP_WEIGHT = 0.8
+# Bigrams any Chinese question has ("怎么", "可以", "多久"): sharing only these with a sentence says nothing about
+# whether it is on the question's topic.
+_FUNCTION_TERMS = frozenset(
+    "怎么 怎样 什么 可以 多少 多久 能不 不能 是不 不是 请问 如何 为什 么样 一下 还是 我们 你们 我的 可能 需要 现在 已经 "
+    "这个 那个 一个 没有 有没 时候 的话 哪里 哪些 能否 能吗 可不 以吗 么办".split()
+)
 _TERMS = re.compile(rf"[{HAN_RANGES}]+|[a-z0-9]{{2,}}")
 
 _ATX_HEADING = re.compile(r"^#{1,6}\s")
@@ -143,6 +151,17 @@ def _overlaps(question: str, sentences: Sequence[str]) -> np.ndarray:
     return np.array([len(wanted & _terms(s)) / len(wanted) if wanted else 0.0 for s in sentences], dtype=np.float32)
 
 
+def _with_shared_terms(question: str, scores: np.ndarray, contexts: Sequence[str]) -> np.ndarray:
+    """A Chinese question's sentence scores: the English-centred embedding model's cosine, which rates almost any two
+    Chinese texts alike ("今天天气怎么样" meets "门店自提免费。" at 0.78), plus `CJK_OVERLAP_WEIGHT` per share of the
+    question's words each sentence holds, read with the FAQ question it answers (`contexts`); a sentence that
+    shares no word with the question but the likes of "怎么" scores -1, whatever its cosine: it is not on topic."""
+    wanted = _terms(question) - _FUNCTION_TERMS
+    shared = _overlaps(question, contexts)
+    on_topic = np.array([bool(wanted & _terms(c)) for c in contexts])
+    return np.where(on_topic, scores + CJK_OVERLAP_WEIGHT * shared, -1.0).astype(np.float32)
+
+
 def join_sentences(sentences: list[str]) -> str:
     """Sentences as one text: a space between them, none after a Chinese one."""
     text = ""
@@ -191,7 +210,8 @@ def closest_sentences(
     passage_margin: float | None = PASSAGE_MARGIN,
 ) -> list[tuple[int, list[str]]]:
     """The sentences `extractive_answer` quotes, by passage: [(passage index from 0, [sentence, ...]), ...] in
-    document order, as the passages wrote them; [] when none reaches `min_similarity`. `with_questions`: a chosen
+    document order, as the passages wrote them; [] when none reaches `min_similarity` (a Chinese question's sentences
+    score with the words they share with it, `_with_shared_terms`). `with_questions`: a chosen
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers. Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage)."""
@@ -216,6 +236,8 @@ def closest_sentences(
 
     vectors = np.asarray(embed([question] + [c[2] for c in candidates]), dtype=np.float32)
     scores = vectors[1:] @ vectors[0]
+    if is_mostly_cjk(question, 0.3):
+        scores = _with_shared_terms(question, scores, [f"{asked[(p, s)] or ''} {text}" for p, s, text in candidates])
     best = float(scores.max())
     if best < min_similarity:
         return []
@@ -226,10 +248,7 @@ def closest_sentences(
         i for i, (p, _, _) in enumerate(candidates)
         if scores[i] >= min_similarity and (passage_margin is None or passage_best[p] >= best - passage_margin)
     ]
-    rank = scores
-    if is_mostly_cjk(question, 0.3):
-        rank = scores + CJK_OVERLAP_WEIGHT * _overlaps(question, [c[2] for c in candidates])
-    chosen = sorted(sorted(eligible, key=lambda i: -rank[i])[:max_sentences])  # best, in document order
+    chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
 
     runs: list[tuple[int, list[str]]] = []
     for i in chosen:

@@ -196,6 +196,20 @@ def test_among_sentences_close_enough_to_a_chinese_question_those_sharing_its_wo
     passages = [f"{invoice}{locker}"]
     sims = {locker: 0.5, invoice: 0.6}  # an English-centred embedder prefers the wrong one
     assert closest_sentences("三千多的笔记本可以放快递柜吗", passages, Scripted(sims), max_sentences=1, min_similarity=0.45) == [(0, [locker])]
-    # Words are not counted for an English question, and never make a sentence below the bar eligible.
+    # Words are not counted for an English question.
     assert closest_sentences("can it go in a 快递柜 locker", passages, Scripted(sims), max_sentences=1, min_similarity=0.45) == [(0, [invoice])]
-    assert closest_sentences("可以放快递柜吗", passages, Scripted({**sims, locker: 0.3}), max_sentences=1, min_similarity=0.45) == [(0, [invoice])]
+    # For a Chinese one they lift a sentence over the bar (cosine 0.3, a third of the question's words: 0.57), and a
+    # sentence sharing none of its words but "可以" is never chosen, however close its cosine.
+    assert closest_sentences("可以放快递柜吗", passages, Scripted({**sims, locker: 0.3}), max_sentences=2, min_similarity=0.45) == [(0, [locker])]
+
+
+def test_a_chinese_question_sharing_no_word_with_any_sentence_gets_none():
+    from service.extractive import closest_sentences
+
+    # The English-centred embedder rates any two Chinese texts alike: cosine alone would quote the delivery fee.
+    passages = ["标准快递订单满 ¥99 包邮，不满收取 ¥10。门店自提免费。"]
+    close = Scripted({"标准快递订单满 ¥99 包邮，不满收取 ¥10。": 0.8, "门店自提免费。": 0.78})
+    assert closest_sentences("今天天气怎么样", passages, close, min_similarity=0.45) == []
+    # The FAQ question a sentence answers counts as its words: "运费多少" shares "运费" with "运费怎么算？" only.
+    faq = ["运费怎么算？\n\n标准快递订单满 ¥99 包邮，不满收取 ¥10。"]
+    assert closest_sentences("运费多少", faq, close, min_similarity=0.45) == [(0, ["标准快递订单满 ¥99 包邮，不满收取 ¥10。"])]
