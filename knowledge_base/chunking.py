@@ -18,8 +18,9 @@ from .documents import Chunk, Document
 from .text import HAN_RANGES, is_question
 
 # Bump when the same document would now be cut into different chunks: the next ingest reads every file again and
-# re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one).
-CHUNKER_VERSION = 2
+# re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one; 3: a
+# prose chunk's questions and their answers get vectors of their own).
+CHUNKER_VERSION = 3
 
 # Gives the character spans of a text's tokens (no special tokens); its length is the token count.
 TokenSpans = Callable[[str], list[tuple[int, int]]]
@@ -39,6 +40,17 @@ def _split_sentences(text: str) -> list[str]:
         start = m.end()
     pieces.append(text[start:].strip())
     return [p for p in pieces if p]
+
+
+def inline_answers(text: str) -> list[str]:
+    """Each question a prose chunk asks and answers ("Collecting for someone else? The customer can forward ..."),
+    with the sentences up to the next question, when the chunk holds more than that: it gets a vector of its own,
+    as an FAQ entry's question does, so that a customer's question meets it without the rest of the chunk diluting it
+    ("can my friend collect my order" ranked the chunk below five others)."""
+    sentences = _split_sentences(text)
+    starts = [i for i, sentence in enumerate(sentences) if is_question(sentence)]
+    units = [" ".join(sentences[a:b]) for a, b in zip(starts, [*starts[1:], len(sentences)])]
+    return [] if units == [text.strip()] or (len(units) == 1 and starts[0] == 0) else units
 
 
 def simple_token_spans(text: str) -> list[tuple[int, int]]:
@@ -74,7 +86,7 @@ class Chunker:
                         source=doc.source,
                         heading=section.heading,
                         text=text,
-                        embed_texts=[f"{prefix}\n{text}"],
+                        embed_texts=[f"{prefix}\n{text}", *(f"{prefix}\n{qa}" for qa in inline_answers(text))],
                         lexical_text=f"{prefix}\n{text}",
                     )
                 )

@@ -67,6 +67,23 @@ def test_chinese_is_counted_per_character():
     assert len(chunks) >= 4 and all(ntok(c.text) <= 50 for c in chunks)
 
 
+def test_each_question_a_prose_chunk_answers_gets_a_vector_of_its_own():
+    pickup = "Orders are ready within 2 hours. Collecting for someone else? Forward the message. They need photo ID."
+    faq = "**礼品卡能开发票吗？** 购买礼品卡时不开具发票。 **以旧换新怎么开票？** 按订单金额开具。"
+    doc = prose(("Pickup", [pickup]), ("发票", [faq]), ("Plain", ["No question here. None at all."]))
+    pickup_chunk, faq_chunk, plain_chunk = Chunker(size=80, overlap=10).chunks(doc)
+    assert pickup_chunk.embed_texts == [
+        f"Doc: Pickup\n{pickup}", "Doc: Pickup\nCollecting for someone else? Forward the message. They need photo ID."
+    ]
+    assert faq_chunk.embed_texts[1:] == [
+        "Doc: 发票\n**礼品卡能开发票吗？** 购买礼品卡时不开具发票。", "Doc: 发票\n**以旧换新怎么开票？** 按订单金额开具。"
+    ]
+    assert plain_chunk.embed_texts == ["Doc: Plain\nNo question here. None at all."]
+    # A chunk that is one question and its answer already has that vector.
+    [single] = Chunker(size=80, overlap=10).chunks(prose(("Q", ["Can I pay later? Yes, with Klarna."])))
+    assert single.embed_texts == ["Doc: Q\nCan I pay later? Yes, with Klarna."]
+
+
 def test_faq_entry_is_one_chunk_with_question_and_answer_vectors():
     doc = Document("f1", "How?", "/x/faq.jsonl", question="How?", answers=["Like this.", "Or that."])
     [chunk] = Chunker(size=16, overlap=4).chunks(doc)
