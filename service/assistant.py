@@ -329,6 +329,7 @@ class Assistant:
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
                 second_look_for=look_for, unanswered=partial(self._unanswered, question, answers_it) if guard else None,
+                cited_first_moved=True,
             )
             reply.messages, reply.passages = messages, passages
             return reply

@@ -17,6 +17,7 @@ from typing import Literal, Protocol
 
 from service.answerability import NotInPassages, parrots_the_instruction, says_it_does_not_know
 from service.backends import ChatMessage
+from service.citation_order import as_shown
 from service.confidence import ConfidenceFloor, mean_logprob
 from service.errors import AssistantError
 from service.sources import Source
@@ -68,7 +69,9 @@ class Reply:
     question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()`
     too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
     floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
-    with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set).
+    with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set). With
+    `cited_first_moved`, an answer that opens with its citation ("[1] 2 年。") is shown with it after its first sentence
+    (`service.citation_order`); the checks read the model's own text (`generated`).
     """
 
     def __init__(
@@ -88,6 +91,7 @@ class Reply:
         second_look: Callable[[], "Reply"] | None = None,
         second_look_for: frozenset[str] = frozenset({"declined"}),
         unanswered: Callable[[str], str | None] | None = None,
+        cited_first_moved: bool = False,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -115,6 +119,7 @@ class Reply:
         self._second_look = second_look
         self._second_look_for = second_look_for
         self._unanswered = unanswered
+        self._cited_first_moved = cited_first_moved
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -156,9 +161,10 @@ class Reply:
                     _close(self._chunks)  # stop the generation upstream: its answer will not be used
                     yield self._replace(self._check.final(raw) or ["an unsupported statement"])
                     return
-                if shown > len(self.text):
+                shown_text = self._as_shown(raw[:shown], final=False)
+                if len(shown_text) > len(self.text):
                     self._mark_first()
-                    delta, self.text = raw[len(self.text) : shown], raw[:shown]
+                    delta, self.text = shown_text[len(self.text) :], shown_text
                     yield delta
         except NotInPassages as e:
             yield self._declined(f"the model's verdict on the passages was {e.verdict_text!r}")
@@ -194,10 +200,15 @@ class Reply:
                 return
             yield self._replace([unsure], why="unsure")
             return
-        if len(raw) > len(self.text):
+        shown_text = self._as_shown(raw, final=True)
+        if len(shown_text) > len(self.text):
             self._mark_first()
-            delta, self.text = raw[len(self.text) :], raw
+            delta, self.text = shown_text[len(self.text) :], shown_text
             yield delta
+
+    def _as_shown(self, text: str, *, final: bool) -> str:
+        """What the customer reads of the answer `text` (so far): each longer prefix extends the shorter's."""
+        return as_shown(text, final=final) if self._cited_first_moved else text
 
     def _unsure(self, raw: str) -> str | None:
         """Why the whole answer `raw` counts as one the model was unsure of, or None: it only repeats the prompt's
@@ -213,9 +224,10 @@ class Reply:
 
     def _settle(self, raw: str) -> str:
         """Before an error message: the held-back rest of a broken-off answer, when it passes its check."""
-        if len(raw) <= len(self.text) or (self._check is not None and self._check.final(raw)):
+        shown_text = self._as_shown(raw, final=True)
+        if len(shown_text) <= len(self.text) or (self._check is not None and self._check.final(raw)):
             return ""
-        delta, self.text = raw[len(self.text) :], raw
+        delta, self.text = shown_text[len(self.text) :], shown_text
         return delta
 
     def _releasable(self, raw: str) -> int | None:

@@ -22,6 +22,14 @@ def make(backend=None, retriever=None, context_window=2048, **settings):
     return assistant, backend, retriever
 
 
+def test_an_answer_opening_with_its_citation_shows_it_after_the_first_sentence():
+    assistant, backend, _ = make(backend=scripted_backend().enqueue("[1] Returns are free within 30 days. Refunds follow."))
+    reply = assistant.chat("How long do I have to return an item?")
+    chunks = list(reply)
+    assert "".join(chunks) == reply.text == "Returns are free within 30 days. [1] Refunds follow."
+    assert reply.status == "generated" and reply.generated == "[1] Returns are free within 30 days. Refunds follow."
+
+
 def test_answer_is_grounded_in_a_delimited_data_block_with_sources():
     assistant, backend, retriever = make()
     reply = assistant.chat("How long do I have to return an item?")

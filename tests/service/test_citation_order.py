@@ -1,0 +1,40 @@
+"""An answer that opens with its citation is shown with it after its first sentence, and every prefix of a stream
+is shown as an extension of the shorter one."""
+
+import pytest
+
+from service.citation_order import as_shown
+
+ANSWERS = {
+    "[1] 2 年": "2 年 [1]",
+    "[1] 2 年。退货另算": "2 年。 [1] 退货另算",
+    "[1] 微信支付的退款通常在 1-3 个工作日到账。": "微信支付的退款通常在 1-3 个工作日到账。 [1]",
+    "[1] 开启两步验证\n\n进入“我的 > 设置”。": "开启两步验证 [1]\n\n进入“我的 > 设置”。",
+    "[1][2] Yes. You can.": "Yes. [1] [2] You can.",
+    "[1] 好。”她说": "好。” [1] 她说",
+    "[3] The fee is £1.50 per item. Done.": "The fee is £1.50 per item. [3] Done.",
+    "You can return it within 30 days. [1]": "You can return it within 30 days. [1]",
+    "[1]": "[1]",
+}
+
+
+@pytest.mark.parametrize("answer, shown", ANSWERS.items())
+def test_the_leading_citation_follows_the_first_sentence(answer, shown):
+    assert as_shown(answer, final=True) == shown
+
+
+@pytest.mark.parametrize("answer", ANSWERS)
+def test_every_longer_prefix_extends_what_was_shown(answer):
+    shown = ""
+    for end in range(len(answer) + 1):
+        now = as_shown(answer[:end], final=end == len(answer))
+        assert now.startswith(shown), (answer[:end], shown, now)
+        shown = now
+    assert shown == ANSWERS[answer]
+
+
+def test_marks_wait_while_the_first_sentence_is_unfinished():
+    assert as_shown("[1] 2 年", final=False) == "2 年"
+    assert as_shown("[1", final=False) == "" and as_shown("[1] [", final=False) == ""
+    # An English full stop may be a decimal point until a space follows it.
+    assert as_shown("[3] The fee is £1.", final=False) == "The fee is £1."
