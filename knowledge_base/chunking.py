@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .documents import Chunk, Document
-from .text import HAN_RANGES, is_question
+from .text import HAN_RANGES, is_mostly_cjk, is_question
 
 # Bump when the same document would now be cut into different chunks: the next ingest reads every file again and
 # re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one; 3: a
@@ -46,7 +46,11 @@ def inline_answers(text: str) -> list[str]:
     """Each question a prose chunk asks and answers ("Collecting for someone else? The customer can forward ..."),
     with the sentences up to the next question, when the chunk holds more than that: it gets a vector of its own,
     as an FAQ entry's question does, so that a customer's question meets it without the rest of the chunk diluting it
-    ("can my friend collect my order" ranked the chunk below five others)."""
+    ("can my friend collect my order" ranked the chunk below five others). Not in Chinese text: there the English-centred
+    embedding model rates unrelated texts alike (0.6-0.8), so a vector per question adds chances of a false match, not
+    signal (BM25 finds Chinese answers)."""
+    if is_mostly_cjk(text, 0.3):
+        return []
     sentences = _split_sentences(text)
     starts = [i for i, sentence in enumerate(sentences) if is_question(sentence)]
     units = [" ".join(sentences[a:b]) for a, b in zip(starts, [*starts[1:], len(sentences)])]

@@ -75,9 +75,7 @@ def test_each_question_a_prose_chunk_answers_gets_a_vector_of_its_own():
     assert pickup_chunk.embed_texts == [
         f"Doc: Pickup\n{pickup}", "Doc: Pickup\nCollecting for someone else? Forward the message. They need photo ID."
     ]
-    assert faq_chunk.embed_texts[1:] == [
-        "Doc: 发票\n**礼品卡能开发票吗？** 购买礼品卡时不开具发票。", "Doc: 发票\n**以旧换新怎么开票？** 按订单金额开具。"
-    ]
+    assert faq_chunk.embed_texts == [f"Doc: 发票\n{faq}"]  # not in Chinese: the embedding model is English-centred
     assert plain_chunk.embed_texts == ["Doc: Plain\nNo question here. None at all."]
     # A chunk that is one question and its answer already has that vector.
     [single] = Chunker(size=80, overlap=10).chunks(prose(("Q", ["Can I pay later? Yes, with Klarna."])))
