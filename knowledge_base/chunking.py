@@ -54,7 +54,7 @@ def inline_answers(text: str) -> list[str]:
     sentences = _split_sentences(text)
     starts = [i for i, sentence in enumerate(sentences) if is_question(sentence)]
     units = [" ".join(sentences[a:b]) for a, b in zip(starts, [*starts[1:], len(sentences)])]
-    return [] if units == [text.strip()] or (len(units) == 1 and starts[0] == 0) else units
+    return [] if starts == [0] else units  # a chunk that is one question and its answer has that vector already
 
 
 def simple_token_spans(text: str) -> list[tuple[int, int]]:

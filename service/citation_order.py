@@ -31,7 +31,7 @@ def as_shown(text: str, *, final: bool) -> str:
     """`text` with the citation marks it opens with moved to the end of its first sentence (`final`: the whole answer,
     so that an answer of one unfinished sentence gets them at its end); while that sentence is unfinished, without them."""
     lead = _LEADING_MARKS.match(text)
-    if lead is None or not CITATION.search(lead.group()):
+    if lead is None:
         return "" if not final and _UNFINISHED_MARK.fullmatch(text) else text
     rest = text[lead.end():]
     if not final and _UNFINISHED_MARK.fullmatch(rest):

@@ -40,9 +40,9 @@ PASSAGE_MARGIN = 0.1
 # The bundled embedding models are English-centred: a Chinese question's sentences score their cosine plus this much
 # per share of the question's words (character bigrams) they hold, as BM25 does for retrieval
 # (KBSettings.cjk_lexical_weight), both to rank them and against the extractive bar. On the dev set's Chinese
-# questions the six closest sentences held the answer for 16 of 21 by cosine alone, 19 of 21 with it (session 17);
-# counted against the bar too, no answerable Chinese dev or held-out question is declined before the model where
-# one was, and three short ones ("自提要带身份证吗", "保修多久") no longer are (docs/answer-quality.md, session 25).
+# questions the six closest sentences held the answer for 16 of 21 by cosine alone, 19 of 21 with it (session 17).
+# Counted against the bar too, the one answerable held-out question the bar declined, and three short ones
+# ("自提要带身份证吗", "保修多久"), are no longer declined before the model (docs/answer-quality.md, session 25).
 CJK_OVERLAP_WEIGHT = 0.8
 # Bigrams any Chinese question has ("怎么", "可以", "多久"): sharing only these with a sentence says nothing about
 # whether it is on the question's topic.
@@ -145,20 +145,16 @@ def _terms(text: str) -> set[str]:
     return terms
 
 
-def _overlaps(question: str, sentences: Sequence[str]) -> np.ndarray:
-    """For each sentence, the share of the question's terms (`_terms`) it contains."""
-    wanted = _terms(question)
-    return np.array([len(wanted & _terms(s)) / len(wanted) if wanted else 0.0 for s in sentences], dtype=np.float32)
-
-
 def _with_shared_terms(question: str, scores: np.ndarray, contexts: Sequence[str]) -> np.ndarray:
     """A Chinese question's sentence scores: the English-centred embedding model's cosine, which rates almost any two
     Chinese texts alike ("今天天气怎么样" meets "门店自提免费。" at 0.78), plus `CJK_OVERLAP_WEIGHT` per share of the
-    question's words each sentence holds, read with the FAQ question it answers (`contexts`); a sentence that
-    shares no word with the question but the likes of "怎么" scores -1, whatever its cosine: it is not on topic."""
-    wanted = _terms(question) - _FUNCTION_TERMS
-    shared = _overlaps(question, contexts)
-    on_topic = np.array([bool(wanted & _terms(c)) for c in contexts])
+    question's words (`_terms`) each sentence holds, read with the FAQ question it answers (`contexts`); a sentence
+    that shares no word with the question but the likes of "怎么" scores -1, whatever its cosine: it is not on topic."""
+    wanted = _terms(question)
+    topical = wanted - _FUNCTION_TERMS
+    held = [_terms(c) for c in contexts]  # each context's terms, read once for both measures
+    shared = np.array([len(wanted & h) / len(wanted) if wanted else 0.0 for h in held], dtype=np.float32)
+    on_topic = np.array([bool(topical & h) for h in held])
     return np.where(on_topic, scores + CJK_OVERLAP_WEIGHT * shared, -1.0).astype(np.float32)
 
 
