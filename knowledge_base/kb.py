@@ -57,7 +57,7 @@ class KnowledgeBase:
     def _use(self, snap: Snapshot) -> None:
         """Switch to `snap`: searches read it from now on, with indexes built for it on first need."""
         self._snap = snap
-        self._retrieval = Retrieval(snap, self._settings)
+        self._retrieval = Retrieval(snap, self._settings, self.vocabulary)
 
     @property
     def settings(self) -> KBSettings:

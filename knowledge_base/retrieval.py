@@ -20,6 +20,7 @@ import numpy as np
 from .documents import Passage
 from .errors import KnowledgeBaseError
 from .lexical import LexicalIndex
+from .named_subjects import NamedSubjects
 from .settings import KBSettings
 from .store import Snapshot
 from .text import is_mostly_cjk
@@ -38,9 +39,10 @@ def normalize_query(query: str) -> str:
 
 
 class Retrieval:
-    def __init__(self, snap: Snapshot, settings: KBSettings):
+    def __init__(self, snap: Snapshot, settings: KBSettings, vocabulary: frozenset[str] = frozenset()):
         self.snap = snap
         self.settings = settings
+        self.subjects = NamedSubjects(vocabulary, snap.chunks)
         self._vector_index: VectorIndex | None = None
         self._lexical: LexicalIndex | None = None
         self._chunk_vectors: list[np.ndarray] | None = None
@@ -85,14 +87,18 @@ class Retrieval:
             candidates |= {int(r) for r in np.argsort(-lex)[:depth] if lex[r] > 0}
         per_chunk = self._vectors_by_chunk()
         # The default embedding model is English-centred: for Chinese queries BM25 over jieba words
-        # and character bigrams is the reliable signal, so it gets a larger weight there.
+        # and character bigrams is the reliable signal, so it gets a larger weight there, and the
+        # chunks naming the product or programme the query names are lifted (`named_subjects`).
         cjk = is_mostly_cjk(query, 0.3)
         weight = self.settings.cjk_lexical_weight if cjk else self.settings.lexical_weight
+        named = self.subjects.rows_naming(self.subjects.named_in(query)) if cjk else frozenset()
+        candidates |= named
         ranked = []
         for row in candidates:
             cos = float((per_chunk[row] @ qvec).max())
             lex_norm = float(lex[row]) / lex_max if lex_max > 0 else 0.0
-            ranked.append((row, cos + weight * lex_norm, cos, float(lex[row])))
+            lift = self.settings.cjk_name_weight if row in named else 0.0
+            ranked.append((row, cos + weight * lex_norm + lift, cos, float(lex[row])))
         ranked.sort(key=lambda t: -t[1])
         return ranked[:k]
 

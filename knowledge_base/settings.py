@@ -59,6 +59,12 @@ class KBSettings(BaseSettings):
     cjk_lexical_weight: float = Field(
         1.0, ge=0.0, description="BM25 weight for mostly-Chinese queries, where an English embedding model is weak."
     )
+    cjk_name_weight: float = Field(
+        0.5,
+        ge=0.0,
+        description="Added to the score of a chunk that names a product or programme (the base's vocabulary) a "
+        "mostly-Chinese query names, where an English embedding model cannot tell which product it is about.",
+    )
     relevance_threshold: float = Field(
         0.35, description="Best hit's cosine similarity below which the chat layer should say it has no good answer."
     )

@@ -332,3 +332,36 @@ def test_a_labelled_set_opens_with_its_queries_and_a_missing_one_is_a_clear_erro
     assert [d.doc_id for d in kb.documents()] == ["pw"] and queries == [{"query": "forgot password", "doc_id": "pw"}]
     with pytest.raises(KnowledgeBaseError, match="no-such-set"):
         open_labelled_set(tmp_path / "no-such-set", tmp_path / "kb2", settings, HashEmbedder())
+
+
+def test_a_chinese_question_naming_a_product_gets_that_products_passage_first(open_kb, tmp_path):
+    """"homehub 怎么重置": the headphones' FAQ entry shares the words "怎么" and "重置", the HomeHub page says "复位"
+    and "恢复出厂设置"; by words alone the headphones win. Lifting the chunks that name the product the customer
+    names puts the HomeHub first (weights 0 and 1 here; the default is calibrated on the sample base)."""
+    faq = write_jsonl(tmp_path / "faq.jsonl", [
+        {"id": "aria-reset", "question": "Voltway Aria X2 耳机怎么重置？", "answer": "同时长按电源键和降噪键 10 秒，指示灯闪烁即完成。"},
+        {"id": "pickup", "question": "门店自提需要带什么？", "answer": "携带取件码和身份证件到门店提货。"},
+    ])
+    (tmp_path / "homehub.md").write_text(
+        "# Voltway HomeHub 常见问题\n\n## 恢复出厂设置\n\n用卡针长按 HomeHub 背面的复位孔 10 秒，设备会重启。\n\n"
+        "## 灯环颜色\n\nHomeHub 灯环橙色常亮表示无法连接互联网。\n\n## 隐私\n\nHomeHub 没有麦克风和摄像头。\n\n"
+        "## 添加设备\n\n配对时请让设备距离 HomeHub 5 米以内。\n",
+        encoding="utf-8",
+    )
+    scores = {}
+    for weight in (0.0, 1.0):
+        kb = open_kb(tmp_path / f"kb-{weight}", cjk_name_weight=weight)
+        kb.ingest([faq, tmp_path / "homehub.md"])
+        assert {"Aria X2", "HomeHub"} <= kb.vocabulary
+        hits = kb.search("homehub 怎么重置", k=6)
+        scores[weight] = {h.chunk_id: h.score for h in hits}
+        english = kb.search("how do I reset the homehub", k=3)
+        scores[weight, "en"] = [(h.chunk_id, h.score) for h in english]
+        assert hits[0].doc_id == ("aria-reset" if weight == 0 else "homehub.md"), [(h.doc_id, h.score) for h in hits]
+    # Only the chunks naming what the question names are lifted, by the weight.
+    assert scores[0.0].keys() == scores[1.0].keys()
+    for chunk_id, score in scores[0.0].items():
+        lift = 1.0 if chunk_id.startswith("homehub.md#") else 0.0
+        assert abs(scores[1.0][chunk_id] - score - lift) < 1e-6, chunk_id
+    # An English question is left to the embedding model, which reads the name itself.
+    assert scores[1.0, "en"] == scores[0.0, "en"]
