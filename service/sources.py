@@ -59,9 +59,19 @@ def section(title: str, heading: str, sep: str = " › ") -> str:
     """The heading path without the document title it often starts with, its parts joined by `sep`: the title is
     shown once (the sources under an answer, `service ask`, a prompt's passage labels)."""
     parts = [p.strip() for p in heading.split(">") if p.strip()] if heading else []
-    while parts and parts[0] == title:
+    while parts and _names_title(parts[0], title):
         parts = parts[1:]
     return sep.join(parts)
+
+
+# What separates a page's name from its site's in a web page title: "Voltway HomeHub 常见问题 - Voltway 帮助中心".
+_SITE_SEPARATOR = re.compile(r"\s+[-–—·]\s+|\s*[|:：]\s*")
+
+
+def _names_title(part: str, title: str) -> bool:
+    """Whether a heading is the document's title, or the title is that heading plus the site's name (an HTML page's
+    <h1> under its <title>)."""
+    return part == title or (title.startswith(part) and bool(_SITE_SEPARATOR.match(title[len(part):])))
 
 
 def passage_text(hit, *, with_title: bool = True) -> str:
