@@ -1,5 +1,6 @@
 """An answer that opens with its citation reads as a footnote mark before the answer: "[1] 2 年。" is shown as
-"2 年。 [1]".
+"2 年。 [1]". An answer that opens by talking about its passages, which the customer never saw ("The passage [2] states
+that express delivery costs £7.99.", "根据段落 [1]，..."), is shown without the talk: "Express delivery costs £7.99. [2]".
 
     as_shown("[1] 2 年。退货另算", final=True)   # -> "2 年。 [1] 退货另算"
     as_shown("[1] 2 年", final=False)            # -> "2 年" (the mark waits for the end of the sentence)
@@ -10,7 +11,9 @@ what the customer reads changes: the grounding guard and the other checks read t
 
 Contract: `as_shown` of a longer prefix of the same answer always extends `as_shown` of a shorter one (so that a
 stream of it can be shown as deltas), and `as_shown(text, final=True)` holds every character of `text` but the
-whitespace after the leading marks. An answer that does not open with a citation is returned as it is.
+whitespace after the leading marks and the talk about passages. An answer that opens with neither is returned as it
+is; one that opens with words that may start such talk ("The passage", "According to", "根据") is held until its first
+sentence ends (or 100 characters), which decides.
 """
 
 from __future__ import annotations
@@ -27,9 +30,48 @@ _UNFINISHED_MARK = re.compile(r"\s*(?:[\[【][^\]】\n]{0,12})?")
 _SENTENCE_END = re.compile(r"[。！？][”’」』）)]*|[.!?][\"'”’)\]]*(?=\s)|(?=\n)")
 
 
+_MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,|and|&|、|和)?\s*)*)"
+# Talk about the passages an answer may open with; group 1 holds the citation marks it names (maybe none).
+_PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
+    r"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on)\s+(?:the\s+)?"
+    rf"(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*[,:]\s*",
+    rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:clearly\s+)?"
+    r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
+    rf"\s*(?:根据|按照|依据)(?:知识库)?(?:段落|资料)\s*{_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
+    rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
+)]
+_TALK_STARTS = (
+    "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",
+    "passage", "the source", "source", "根据", "按照", "依据", "段落", "知识库",
+)
+_TALK_DECIDED_AT = 100  # characters: longer than any talk the patterns match
+
+
+def _without_passage_talk(text: str, final: bool) -> str | None:
+    """`text` without the talk about passages it opens with (its marks first, "[2] Express delivery ..."); None while
+    undecided."""
+    opening = text.lstrip().lower()
+    if not any(opening.startswith(s) or s.startswith(opening) for s in _TALK_STARTS):
+        return text
+    if not (final or len(text) >= _TALK_DECIDED_AT or _SENTENCE_END.search(text.lstrip(), 1)):
+        return None
+    for pattern in _PASSAGE_TALK:
+        talk = pattern.match(text)
+        if talk and text[talk.end():].strip():
+            rest = text[talk.end():]
+            rest = rest[0].upper() + rest[1:] if rest[0].isascii() else rest
+            marks = " ".join(m.group() for m in CITATION.finditer(talk.group(1)))
+            return f"{marks} {rest}" if marks else rest
+    return text
+
+
 def as_shown(text: str, *, final: bool) -> str:
     """`text` with the citation marks it opens with moved to the end of its first sentence (`final`: the whole answer,
-    so that an answer of one unfinished sentence gets them at its end); while that sentence is unfinished, without them."""
+    so that an answer of one unfinished sentence gets them at its end); while that sentence is unfinished, without them.
+    Talk about the passages it opens with goes, its marks count as leading marks."""
+    text = _without_passage_talk(text, final)
+    if text is None:
+        return ""
     lead = _LEADING_MARKS.match(text)
     if lead is None:
         return "" if not final and _UNFINISHED_MARK.fullmatch(text) else text

@@ -15,6 +15,15 @@ ANSWERS = {
     "[3] The fee is £1.50 per item. Done.": "The fee is £1.50 per item. [3] Done.",
     "You can return it within 30 days. [1]": "You can return it within 30 days. [1]",
     "[1]": "[1]",
+    # Talk about the passages goes; its marks are leading marks.
+    "The passage [2] states that Express delivery costs £7.99 if you order by 16:00.":
+        "Express delivery costs £7.99 if you order by 16:00. [2]",
+    "According to passage [1], the battery lasts 40 hours. Charge it.": "The battery lasts 40 hours. [1] Charge it.",
+    "The passages [1] and [3] say that returns are free.": "Returns are free. [1] [3]",
+    "根据段落 [1]，发货后 1-3 个工作日内开具。": "发货后 1-3 个工作日内开具。 [1]",
+    "根据段落信息，旧手机电池鼓包的设备无法回收。": "旧手机电池鼓包的设备无法回收。",
+    "Based on your order, it ships today.": "Based on your order, it ships today.",
+    "No. The passage [2] states that it is free.": "No. The passage [2] states that it is free.",
 }
 
 
@@ -38,3 +47,10 @@ def test_marks_wait_while_the_first_sentence_is_unfinished():
     assert as_shown("[1", final=False) == "" and as_shown("[1] [", final=False) == ""
     # An English full stop may be a decimal point until a space follows it.
     assert as_shown("[3] The fee is £1.", final=False) == "The fee is £1."
+
+
+def test_an_opening_that_may_be_talk_about_the_passages_waits_for_its_first_sentence():
+    assert as_shown("The", final=False) == "" and as_shown("The passage [2] states", final=False) == ""
+    assert as_shown("The passage [2] states that it is free", final=False) == ""
+    assert as_shown("The passage [2] states that it is free. More", final=False) == "It is free. [2] More"
+    assert as_shown("Yes", final=False) == "Yes"  # no such opening: shown at once
