@@ -1,6 +1,6 @@
 """Scoring one snapshot's chunks for a query: dense (FAISS cosine), lexical (BM25) or hybrid (both fused).
 
-    retrieval = Retrieval(snapshot, settings)
+    retrieval = Retrieval(snapshot, settings, vocabulary)   # vocabulary: the base's names (`KnowledgeBase.vocabulary`)
     [hits] = retrieval.search([normalize_query(q)], qvecs, k=5, mode="hybrid")   # list[Passage], best first
 
 Contract: a `Retrieval` reads one snapshot and never changes it; its FAISS index, BM25 index and
@@ -73,7 +73,8 @@ class Retrieval:
         return [(int(r), float(scores[r]), None, float(scores[r])) for r in top if scores[r] > 0]
 
     def _hybrid(self, query: str, qvec: np.ndarray, k: int) -> Ranked:
-        """Cosine plus a weighted, max-normalised BM25 score, over the union of both candidate lists.
+        """Cosine plus a weighted, max-normalised BM25 score, over the union of both candidate lists (and, for a
+        Chinese query, the chunks naming a name it names, lifted by `cjk_name_weight`).
 
         Scores are fused rather than ranks (RRF measured worse here): a cosine gap carries
         information that rank positions throw away. The cosine of a lexical-only candidate is
