@@ -47,6 +47,11 @@ _TALK_STARTS = (
 _TALK_DECIDED_AT = 100  # characters: longer than any talk the patterns match
 
 
+def _marks(text: str) -> str:
+    """The citation marks in `text`, space-separated: "[1] [3]"."""
+    return " ".join(m.group() for m in CITATION.finditer(text))
+
+
 def _without_passage_talk(text: str, final: bool) -> str | None:
     """`text` without the talk about passages it opens with (its marks first, "[2] Express delivery ..."); None while
     undecided."""
@@ -60,7 +65,7 @@ def _without_passage_talk(text: str, final: bool) -> str | None:
         if talk and text[talk.end():].strip():
             rest = text[talk.end():]
             rest = rest[0].upper() + rest[1:] if rest[0].isascii() else rest
-            marks = " ".join(m.group() for m in CITATION.finditer(talk.group(1)))
+            marks = _marks(talk.group(1))
             return f"{marks} {rest}" if marks else rest
     return text
 
@@ -80,7 +85,7 @@ def as_shown(text: str, *, final: bool) -> str:
         return ""  # nothing but marks so far, or the next one still opening
     if not rest.strip():
         return text.strip()  # nothing but marks: shown as they are (the guard turns such an answer down)
-    marks = " ".join(m.group() for m in CITATION.finditer(lead.group()))
+    marks = _marks(lead.group())
     end = _SENTENCE_END.search(rest)
     # Until more follows, a sentence end at the very end of a prefix may still take a closing quote.
     if end is None or (not final and end.end() == len(rest)):

@@ -161,10 +161,8 @@ class Reply:
                     _close(self._chunks)  # stop the generation upstream: its answer will not be used
                     yield self._replace(self._check.final(raw) or ["an unsupported statement"])
                     return
-                shown_text = self._as_shown(raw[:shown], final=False)
-                if len(shown_text) > len(self.text):
-                    self._mark_first()
-                    delta, self.text = shown_text[len(self.text) :], shown_text
+                delta = self._show(self._as_shown(raw[:shown], final=False))
+                if delta:
                     yield delta
         except NotInPassages as e:
             yield self._declined(f"the model's verdict on the passages was {e.verdict_text!r}")
@@ -200,15 +198,21 @@ class Reply:
                 return
             yield self._replace([unsure], why="unsure")
             return
-        shown_text = self._as_shown(raw, final=True)
-        if len(shown_text) > len(self.text):
-            self._mark_first()
-            delta, self.text = shown_text[len(self.text) :], shown_text
+        delta = self._show(self._as_shown(raw, final=True))
+        if delta:
             yield delta
 
     def _as_shown(self, text: str, *, final: bool) -> str:
         """What the customer reads of the answer `text` (so far): each longer prefix extends the shorter's."""
         return as_shown(text, final=final) if self._cited_first_moved else text
+
+    def _show(self, shown_text: str) -> str:
+        """Shows `shown_text`, which extends what is shown; the part not shown before ("" when nothing is new)."""
+        if len(shown_text) <= len(self.text):
+            return ""
+        self._mark_first()
+        delta, self.text = shown_text[len(self.text) :], shown_text
+        return delta
 
     def _unsure(self, raw: str) -> str | None:
         """Why the whole answer `raw` counts as one the model was unsure of, or None: it only repeats the prompt's
@@ -227,8 +231,7 @@ class Reply:
         shown_text = self._as_shown(raw, final=True)
         if len(shown_text) <= len(self.text) or (self._check is not None and self._check.final(raw)):
             return ""
-        delta, self.text = shown_text[len(self.text) :], shown_text
-        return delta
+        return self._show(shown_text)
 
     def _releasable(self, raw: str) -> int | None:
         return len(raw) if self._check is None else self._check.releasable(raw)
