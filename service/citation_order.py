@@ -1,6 +1,7 @@
 """An answer that opens with its citation reads as a footnote mark before the answer: "[1] 2 年。" is shown as
-"2 年。 [1]". An answer that opens by talking about its passages, which the customer never saw ("The passage [2] states
-that express delivery costs £7.99.", "根据段落 [1]，..."), is shown without the talk: "Express delivery costs £7.99. [2]".
+"2 年。 [1]". A sentence that talks about the passages, which the customer never saw ("The passage [2] states that
+express delivery costs £7.99.", "根据段落 [1]，...", "This can be found in passage [3]."), is shown without the talk:
+"Express delivery costs £7.99. [2]", and a sentence that only points at a passage leaves just its marks.
 
     as_shown("[1] 2 年。退货另算", final=True)   # -> "2 年。 [1] 退货另算"
     as_shown("[1] 2 年", final=False)            # -> "2 年" (the mark waits for the end of the sentence)
@@ -11,9 +12,9 @@ what the customer reads changes: the grounding guard and the other checks read t
 
 Contract: `as_shown` of a longer prefix of the same answer always extends `as_shown` of a shorter one (so that a
 stream of it can be shown as deltas), and `as_shown(text, final=True)` holds every character of `text` but the
-whitespace after the leading marks and the talk about passages. An answer that opens with neither is returned as it
-is; one that opens with words that may start such talk ("The passage", "According to", "根据") is held until its first
-sentence ends (or 100 characters), which decides.
+whitespace after the leading marks and the talk about passages. An answer with neither is returned as it is; a
+sentence that opens with words that may start such talk ("The passage", "According to", "This can be", "根据") is held
+until it ends (or 100 characters), which decides.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _UNFINISHED_MARK = re.compile(r"\s*(?:[\[【][^\]】\n]{0,12})?")
 _SENTENCE_END = re.compile(r"[。！？][”’」』）)]*|[.!?][\"'”’)\]]*(?=\s)|(?=\n)")
 
 
-_MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,|and|&|、|和)?\s*)*)"
+_MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,\s*and|,|and|&|、|和)?\s*)*)"
 # Talk about the passages an answer may open with; group 1 holds the citation marks it names (maybe none).
 _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     r"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on)\s+(?:the\s+)?"
@@ -44,6 +45,16 @@ _TALK_STARTS = (
     "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",
     "passage", "the source", "source", "根据", "按照", "依据", "段落", "知识库",
 )
+# A later sentence that only says where its facts are ("This can be found in Passage [3].", "The information is provided
+# in passages [1], [2], and [3]."): it leaves its marks. Group 1 holds them.
+_POINTER = re.compile(
+    r"(?:this|that|it|the\s+(?:information|answer|details?))\s+(?:is|are|can\s+be)\s+(?:clearly\s+)?"
+    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:the\s+)?(?:passages?|sources?)\s*"
+    rf"{_MARK_LIST}\s*[.!]?|这(?:一点)?在段落\s*{_MARK_LIST}\s*中?有?(?:提到|说明)。?",
+    re.I,
+)
+_POINTER_STARTS = ("this is", "this can", "this information", "that is", "it is stated", "it is mentioned",
+                   "the information", "the answer is", "the details", "这在段落", "这一点在段落")
 _TALK_DECIDED_AT = 100  # characters: longer than any talk the patterns match
 
 
@@ -70,11 +81,62 @@ def _without_passage_talk(text: str, final: bool) -> str | None:
     return text
 
 
+def _may_start(sentence: str, starts: tuple[str, ...]) -> bool:
+    """Whether `sentence` (lower-cased) starts with one of `starts`, or may once more of it arrives."""
+    return any(sentence.startswith(s) or s.startswith(sentence) for s in starts)
+
+
+def _later_sentence(sentence: str) -> str:
+    """A finished sentence after the first as shown: only its marks when it merely points at passages, without its
+    talk (its marks after it) when it opens with talk about them, else as it is."""
+    pointer = _POINTER.fullmatch(sentence.strip())
+    if pointer:
+        return _marks(sentence)
+    for pattern in _PASSAGE_TALK:
+        talk = pattern.match(sentence)
+        if talk and sentence[talk.end():].strip():
+            rest = sentence[talk.end():].rstrip()
+            rest = rest[0].upper() + rest[1:] if rest[0].isascii() else rest
+            marks = _marks(talk.group(1))
+            return f"{rest} {marks}" if marks else rest
+    return sentence
+
+
+def _without_later_talk(text: str, final: bool) -> str:
+    """`text` with the sentences after its first shown by `_later_sentence`; a sentence that may still become talk or
+    a pointer is left out until it ends (or reaches 100 characters), so that what is shown only grows."""
+    stripped = len(text) - len(text.lstrip())
+    end = _SENTENCE_END.search(text, stripped + 1)
+    if end is None:
+        return text
+    shown, pos = text[: end.end()], end.end()
+    while pos < len(text):
+        gap = re.match(r"(?:\s|(?:" + CITATION.pattern + r"))*", text[pos:], CITATION.flags).group()
+        start = pos + len(gap)
+        rest = text[start:]
+        end = _SENTENCE_END.search(rest, 1) if rest else None
+        sentence = rest[: end.end()] if end else rest
+        opening = rest.lower()
+        held = _may_start(opening, _TALK_STARTS) or _may_start(opening, _POINTER_STARTS)
+        if not rest or not held:
+            shown += gap + sentence
+        elif end is None and not final and len(rest) < _TALK_DECIDED_AT:
+            return shown + gap  # undecided: shown once it ends
+        else:
+            shown += gap + _later_sentence(sentence)
+        pos = start + len(sentence)
+    return shown
+
+
 def as_shown(text: str, *, final: bool) -> str:
     """`text` with the citation marks it opens with moved to the end of its first sentence (`final`: the whole answer,
     so that an answer of one unfinished sentence gets them at its end); while that sentence is unfinished, without them.
-    Talk about the passages it opens with goes, its marks count as leading marks."""
+    Talk about the passages goes, its marks count as the sentence's own: the first's are leading marks, a later
+    sentence's follow it, and a later sentence that only points at passages leaves only its marks."""
     text = _without_passage_talk(text, final)
+    if text is None:
+        return ""
+    text = _without_later_talk(text, final)
     if text is None:
         return ""
     lead = _LEADING_MARKS.match(text)

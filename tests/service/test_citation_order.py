@@ -23,7 +23,15 @@ ANSWERS = {
     "根据段落 [1]，发货后 1-3 个工作日内开具。": "发货后 1-3 个工作日内开具。 [1]",
     "根据段落信息，旧手机电池鼓包的设备无法回收。": "旧手机电池鼓包的设备无法回收。",
     "Based on your order, it ships today.": "Based on your order, it ships today.",
-    "No. The passage [2] states that it is free.": "No. The passage [2] states that it is free.",
+    # Later sentences: talk goes (the marks follow the sentence), a mere pointer leaves its marks.
+    "No. The passage [2] states that it is free.": "No. It is free. [2]",
+    "You can return it within 30 days. This can be found in Passage [3].": "You can return it within 30 days. [3]",
+    "Klarna is for £30-£1,500. The information is provided in passages [1], [2], and [3].":
+        "Klarna is for £30-£1,500. [1] [2] [3]",
+    "Yes. [1] This is stated in passage [2].": "Yes. [1] [2]",
+    "可以。这在段落 [2] 中有说明。": "可以。[2]",
+    "旧手机可以回收。根据段落信息，电池鼓包的设备无法回收。": "旧手机可以回收。电池鼓包的设备无法回收。",
+    "Yes. This is free. This can be found in the FAQ.": "Yes. This is free. This can be found in the FAQ.",
 }
 
 
@@ -54,3 +62,12 @@ def test_an_opening_that_may_be_talk_about_the_passages_waits_for_its_first_sent
     assert as_shown("The passage [2] states that it is free", final=False) == ""
     assert as_shown("The passage [2] states that it is free. More", final=False) == "It is free. [2] More"
     assert as_shown("Yes", final=False) == "Yes"  # no such opening: shown at once
+
+
+def test_a_later_sentence_that_may_be_talk_waits_for_its_end():
+    assert as_shown("Yes, it is free. This can", final=False) == "Yes, it is free. "
+    assert as_shown("Yes, it is free. This can be found in passage [1]", final=False) == "Yes, it is free. "
+    # A full stop ends it once a space follows (until then it may be a decimal point).
+    assert as_shown("Yes, it is free. This can be found in passage [1].", final=False) == "Yes, it is free. "
+    assert as_shown("Yes, it is free. This can be found in passage [1]. ", final=False) == "Yes, it is free. [1] "
+    assert as_shown("Yes, it is free. Returns", final=False) == "Yes, it is free. Returns"  # no such opening
