@@ -4,7 +4,9 @@ first token and decode speed against the memory-bandwidth bound of each.
     .venv/bin/python bench/serving.py [--variants MODEL:DTYPE ...] [--questions 4] [--rounds 1]
     # default: the default model in float32 and in bfloat16; a quantized checkpoint is a folder, e.g.
     #   --variants qwen2.5-coder-1.5b-instruct:bfloat16 data/models/qwen2.5-coder-1.5b-instruct-w4a16-rtn:bfloat16
-    # vLLM flags may follow a variant in the same argument: "qwen2.5-coder-1.5b-instruct:bfloat16 --block-size 32"
+    # vLLM flags may follow a variant in the same argument: "qwen2.5-coder-1.5b-instruct:bfloat16 --block-size 32",
+    # and environment variables for its server: "qwen2.5-coder-1.5b-instruct:bfloat16 LD_PRELOAD=" (Intel's OpenMP
+    # runtime not preloaded, vllm_server.intel_openmp_library)
 
 Each round starts the managed vLLM server (the registry's CPU split of the base model, as `make run` serves it)
 once per variant, in the order given, and measures, with nothing else in flight: the time to first token of the app's own
@@ -21,6 +23,9 @@ variant: TTFT p50 / mean, decode, the bound and the share of it reached, and eac
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import re
 import statistics
 import sys
 from pathlib import Path
@@ -49,7 +54,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", nargs="+", default=list(DEFAULT_VARIANTS),
                         help="MODEL:DTYPE each: a bundled model's name or a checkpoint folder, and a vLLM dtype; "
-                             "vLLM flags may follow in the same argument, e.g. 'MODEL:bfloat16 --block-size 32'")
+                             "vLLM flags and NAME=VALUE environment variables for its server may follow in the same "
+                             "argument, e.g. 'MODEL:bfloat16 --block-size 32' or 'MODEL:bfloat16 LD_PRELOAD='")
     parser.add_argument("--kb", type=Path, default=Path("data/kb"))
     parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
     parser.add_argument("--questions", type=int, default=4, help="per language")
@@ -75,12 +81,13 @@ def main(argv: list[str] | None = None) -> int:
     ttft: dict[str, list[float]] = {label: [] for label, *_ in variants}
     speed: dict[str, list[dict]] = {label: [] for label, *_ in variants}
     for round_ in range(args.rounds):
-        for label, name, dtype, flags in variants:
+        for label, name, dtype, flags, env in variants:
             print(f"round {round_ + 1}: {label}...", flush=True)
             model = resolve_model(name, settings.data_dir)
             checkpoint = Path(model.source)  # resolved once: a bundled model's prepared folder, or the folder given
             # The managed server's own CPU split: a quantized checkpoint gets its base model's.
-            server = start_vllm(settings, model, args.port, {"dtype": dtype, "extra_args": flags})
+            with environment(env):  # the server copies this process's environment when it starts
+                server = start_vllm(settings, model, args.port, {"dtype": dtype, "extra_args": flags})
             try:
                 backend = OpenAIChatBackend(server.base_url, model=model.name)
                 first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up
@@ -111,11 +118,32 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def parse_variant(spec: str) -> tuple[str, str, str, tuple[str, ...]]:
-    """(label, model, dtype, extra vLLM flags) of 'MODEL[:DTYPE] [--flag value ...]'; the dtype defaults to auto."""
-    first, *flags = spec.split()
+def parse_variant(spec: str) -> tuple[str, str, str, tuple[str, ...], dict[str, str]]:
+    """(label, model, dtype, extra vLLM flags, environment) of 'MODEL[:DTYPE] [--flag value ...] [NAME=VALUE ...]';
+    the dtype defaults to auto."""
+    first, *rest = spec.split()
     name, dtype = first.rsplit(":", 1) if ":" in first else (first, "auto")
-    return " ".join([f"{name}:{dtype}", *flags]), name, dtype, tuple(flags)
+    env = dict(word.split("=", 1) for word in rest if _ENV_WORD.fullmatch(word))
+    flags = tuple(word for word in rest if not _ENV_WORD.fullmatch(word))
+    return " ".join([f"{name}:{dtype}", *rest]), name, dtype, flags, env
+
+
+_ENV_WORD = re.compile(r"[A-Z][A-Z0-9_]*=\S*")
+
+
+@contextlib.contextmanager
+def environment(values: dict[str, str]):
+    """This process's environment with `values` set, as it was afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 if __name__ == "__main__":

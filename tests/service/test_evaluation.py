@@ -207,10 +207,12 @@ def test_the_serving_bench_reads_vllm_flags_after_a_variant_and_marks_prompts_af
     from bench.serving import parse_variant
     from service.prompts import PASSAGES_OPEN, grounded_question
 
-    assert parse_variant("qwen:bfloat16") == ("qwen:bfloat16", "qwen", "bfloat16", ())
+    assert parse_variant("qwen:bfloat16") == ("qwen:bfloat16", "qwen", "bfloat16", (), {})
     assert parse_variant("qwen:bfloat16 --block-size 32") == (
-        "qwen:bfloat16 --block-size 32", "qwen", "bfloat16", ("--block-size", "32"))
-    assert parse_variant("data/models/x") == ("data/models/x:auto", "data/models/x", "auto", ())
+        "qwen:bfloat16 --block-size 32", "qwen", "bfloat16", ("--block-size", "32"), {})
+    assert parse_variant("data/models/x") == ("data/models/x:auto", "data/models/x", "auto", (), {})
+    assert parse_variant("qwen:bfloat16 LD_PRELOAD= --block-size 32") == (
+        "qwen:bfloat16 LD_PRELOAD= --block-size 32", "qwen", "bfloat16", ("--block-size", "32"), {"LD_PRELOAD": ""})
     messages = [{"role": "system", "content": "S"}, {"role": "user", "content": grounded_question("en", "[1] P", "Q?")}]
     one, two = marked(messages), marked(messages)
     opening = messages[-1]["content"].split(PASSAGES_OPEN)[0] + PASSAGES_OPEN + "\n"

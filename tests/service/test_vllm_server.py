@@ -176,6 +176,24 @@ def test_cpu_build_uses_the_compile_cache_that_reloads(monkeypatch):
     assert config.environment()["VLLM_USE_AOT_COMPILE"] == "1"
 
 
+def test_cpu_build_preloads_intel_openmp_where_installed(monkeypatch, tmp_path):
+    from service import vllm_server
+
+    monkeypatch.delenv("LD_PRELOAD", raising=False)
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
+    config = VLLMServerConfig(model=ResolvedModel("org/model", "org/model"))
+    monkeypatch.setattr(vllm_server.sys, "prefix", str(tmp_path))
+    assert "LD_PRELOAD" not in config.environment()  # not installed: nothing to preload
+    (tmp_path / "lib").mkdir()
+    (tmp_path / "lib" / "libiomp5.so").write_bytes(b"")
+    assert config.environment()["LD_PRELOAD"] == str(tmp_path / "lib" / "libiomp5.so")
+    monkeypatch.setenv("LD_PRELOAD", "/opt/other.so")  # the user's choice wins
+    assert config.environment()["LD_PRELOAD"] == "/opt/other.so"
+    monkeypatch.delenv("LD_PRELOAD")
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: False)  # the GPU build: its own runtime
+    assert "LD_PRELOAD" not in config.environment()
+
+
 def test_reserved_cores_come_from_the_setting_or_what_was_measured_for_the_model(tmp_path):
     from service.settings import Settings
 
