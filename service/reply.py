@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 from service.answerability import NotInPassages, parrots_the_instruction, says_it_does_not_know
 from service.backends import ChatMessage
 from service.citation_order import as_shown
+from service.claim_forms import CITATION
 from service.confidence import ConfidenceFloor, mean_logprob
 from service.errors import AssistantError
 from service.sources import Source
@@ -71,7 +72,9 @@ class Reply:
     floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set). With
     `cited_first_moved`, an answer that opens with its citation ("[1] 2 年。") is shown with it after its first sentence
-    (`service.citation_order`); the checks read the model's own text (`generated`).
+    (`service.citation_order`); the checks read the model's own text (`generated`). With `cite` (the marks of the
+    passages that hold a whole answer, `service.citing.marks_for`), an answer that stands without a single citation mark
+    ends with those marks.
     """
 
     def __init__(
@@ -92,6 +95,7 @@ class Reply:
         second_look_for: frozenset[str] = frozenset({"declined"}),
         unanswered: Callable[[str], str | None] | None = None,
         cited_first_moved: bool = False,
+        cite: Callable[[str], str] | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -120,6 +124,7 @@ class Reply:
         self._second_look_for = second_look_for
         self._unanswered = unanswered
         self._cited_first_moved = cited_first_moved
+        self._cite = cite
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -198,7 +203,10 @@ class Reply:
                 return
             yield self._replace([unsure], why="unsure")
             return
-        delta = self._show(self._as_shown(raw, final=True))
+        shown_text = self._as_shown(raw, final=True)
+        if self._cite is not None and not CITATION.search(raw):
+            shown_text = _with_marks(shown_text, self._cite(raw))
+        delta = self._show(shown_text)
         if delta:
             yield delta
 
@@ -288,6 +296,13 @@ class Reply:
         for _ in self:
             pass
         return self.text
+
+
+def _with_marks(text: str, marks: str) -> str:
+    """`text` with citation `marks` after it ("" adds nothing); what was shown of `text` stays a prefix."""
+    if not marks or not text:
+        return text
+    return f"{text}{'' if text[-1].isspace() else ' '}{marks}"
 
 
 def _close(chunks) -> None:

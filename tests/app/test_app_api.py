@@ -78,7 +78,7 @@ def test_chat_streams_and_uses_the_history(app):
     steps = [text for text, _ in job]
     assert len(steps) >= 2 and steps[0] != steps[-1]  # arrived in several pieces
     text, sources = job.result()
-    assert text == "Yes, returns are free." and sources
+    assert text == "Yes, returns are free. [1]" and sources  # uncited: the passage holding it is cited
     messages = app.backend.requests[-1][0]
     assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
 

@@ -340,3 +340,13 @@ def test_an_faq_entrys_question_heads_its_passage_once():
     entry = SimpleNamespace(title="Can I return it?", heading="", text="Can I return it?\n\nYes, within 30 days.")
     block = assistant.passages_block([entry])
     assert block == "[1] Can I return it?\nYes, within 30 days."
+
+
+def test_an_answer_without_a_citation_ends_with_the_passages_that_hold_it():
+    assistant, _, _ = make(backend=scripted_backend().enqueue("You can send it back within 30 days of delivery."))
+    reply = assistant.chat("How long do I have to return an item?")
+    chunks = list(reply)
+    assert "".join(chunks) == reply.text == "You can send it back within 30 days of delivery. [1]"
+    assert reply.generated == "You can send it back within 30 days of delivery."  # the checks read the model's text
+    assistant, _, _ = make(backend=scripted_backend().enqueue("Products have a 2-year warranty [2]."))
+    assert assistant.chat("What is the warranty?").collect() == "Products have a 2-year warranty [2]."  # cited: as is

@@ -1,0 +1,36 @@
+"""An answer without a citation mark is cited with the passages that hold what it says."""
+
+from service.citing import marks_for
+
+PASSAGES = [
+    "Delivery\nStandard delivery costs £3.99, free on orders of £50 or more. Express costs £7.99.",
+    "Voltway Nimbus 14 FAQ\nWarranty\nThe Nimbus 14 has a 2-year Voltway warranty, including the battery.",
+    "Returns\nYou can return any item within 30 days of delivery. Refunds reach you within 5 working days.",
+]
+VOCABULARY = ["Voltway", "Nimbus 14"]
+
+
+def test_the_passage_holding_the_answers_figures_is_cited():
+    assert marks_for("Express delivery costs £7.99.", PASSAGES, VOCABULARY) == "[1]"
+    assert marks_for("The Nimbus 14 has a 2-year warranty.", PASSAGES, VOCABULARY) == "[2]"
+
+
+def test_figures_from_two_passages_cite_both_in_passage_order():
+    answer = "Returns are accepted within 30 days, and express delivery costs £7.99."
+    assert marks_for(answer, PASSAGES, VOCABULARY) == "[1] [3]"
+
+
+def test_names_count_only_when_the_answer_states_no_figure_a_passage_holds():
+    # "Voltway" is in every passage; the 30 days only in the third.
+    assert marks_for("Voltway gives you 30 days.", PASSAGES, VOCABULARY) == "[3]"
+    assert marks_for("Yes, the Nimbus 14 is covered.", PASSAGES, VOCABULARY) == "[2]"
+
+
+def test_an_answer_without_claims_is_cited_by_the_passage_sharing_most_of_its_words():
+    assert marks_for("Refunds reach you within working days.", PASSAGES, VOCABULARY) == "[3]"
+    assert marks_for("标准快递送达。", ["退货说明：七天无理由退货。", "标准快递一般 1-3 个工作日送达。"]) == "[2]"
+
+
+def test_nothing_is_cited_when_no_passage_holds_the_answer():
+    assert marks_for("Our stores open at nine.", PASSAGES, VOCABULARY) == ""
+    assert marks_for("Express costs £7.99.", [], VOCABULARY) == ""
