@@ -36,7 +36,7 @@ from functools import partial
 from service import prompts
 from service.answerability import checked_stream
 from service.backends import ChatBackend, ChatMessage, GenerationParams
-from service.citing import marks_for
+from service.citing import Citations
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import question_lines, restates_the_question
@@ -330,7 +330,7 @@ class Assistant:
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
                 second_look_for=look_for, unanswered=partial(self._unanswered, question, answers_it) if guard else None,
-                cited_first_moved=True, cite=partial(marks_for, passages=passages, vocabulary=self.vocabulary),
+                cited_first_moved=True, citations=Citations(passages, self.vocabulary),
             )
             reply.messages, reply.passages = messages, passages
             return reply

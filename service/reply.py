@@ -18,6 +18,7 @@ from typing import Literal, Protocol
 from service.answerability import NotInPassages, parrots_the_instruction, says_it_does_not_know
 from service.backends import ChatMessage
 from service.citation_order import as_shown
+from service.citing import Citations
 from service.claim_forms import CITATION
 from service.confidence import ConfidenceFloor, mean_logprob
 from service.errors import AssistantError
@@ -72,9 +73,10 @@ class Reply:
     floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set). With
     `cited_first_moved`, an answer that opens with its citation ("[1] 2 年。") is shown with it after its first sentence
-    (`service.citation_order`); the checks read the model's own text (`generated`). With `cite` (the marks of the
-    passages that hold a whole answer, `service.citing.marks_for`), an answer that stands without a single citation mark
-    ends with those marks.
+    (`service.citation_order`); the checks read the model's own text (`generated`). With `citations` (the passages
+    the answer was given, `service.citing.Citations`), a mark whose passage holds none of its sentence's figures is
+    shown as the mark of the passage that holds them, and an answer that stands without a single mark ends with the
+    marks of the passages that hold it.
     """
 
     def __init__(
@@ -95,7 +97,7 @@ class Reply:
         second_look_for: frozenset[str] = frozenset({"declined"}),
         unanswered: Callable[[str], str | None] | None = None,
         cited_first_moved: bool = False,
-        cite: Callable[[str], str] | None = None,
+        citations: Citations | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -124,7 +126,7 @@ class Reply:
         self._second_look_for = second_look_for
         self._unanswered = unanswered
         self._cited_first_moved = cited_first_moved
-        self._cite = cite
+        self._citations = citations
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -204,15 +206,16 @@ class Reply:
             yield self._replace([unsure], why="unsure")
             return
         shown_text = self._as_shown(raw, final=True)
-        if self._cite is not None and not CITATION.search(raw):
-            shown_text = _with_marks(shown_text, self._cite(raw))
+        if self._citations is not None and not CITATION.search(raw):
+            shown_text = _with_marks(shown_text, self._citations.for_answer(raw))
         delta = self._show(shown_text)
         if delta:
             yield delta
 
     def _as_shown(self, text: str, *, final: bool) -> str:
         """What the customer reads of the answer `text` (so far): each longer prefix extends the shorter's."""
-        return as_shown(text, final=final) if self._cited_first_moved else text
+        shown = as_shown(text, final=final) if self._cited_first_moved else text
+        return self._citations.corrected(shown, final=final) if self._citations is not None else shown
 
     def _show(self, shown_text: str) -> str:
         """Shows `shown_text`, which extends what is shown; the part not shown before ("" when nothing is new)."""

@@ -350,3 +350,11 @@ def test_an_answer_without_a_citation_ends_with_the_passages_that_hold_it():
     assert reply.generated == "You can send it back within 30 days of delivery."  # the checks read the model's text
     assistant, _, _ = make(backend=scripted_backend().enqueue("Products have a 2-year warranty [2]."))
     assert assistant.chat("What is the warranty?").collect() == "Products have a 2-year warranty [2]."  # cited: as is
+
+
+
+def test_a_mark_on_a_passage_that_does_not_hold_the_sentence_points_at_the_one_that_does():
+    assistant, _, _ = make(backend=scripted_backend().enqueue("Products have a 2-year warranty [1]."))
+    reply = assistant.chat("What is the warranty?")
+    assert reply.collect() == "Products have a 2-year warranty [2]." and reply.status == "generated"
+    assert reply.generated == "Products have a 2-year warranty [1]."  # the model's own text, as the checks read it

@@ -1,6 +1,8 @@
 """An answer without a citation mark is cited with the passages that hold what it says."""
 
-from service.citing import marks_for
+import pytest
+
+from service.citing import Citations, marks_for
 
 PASSAGES = [
     "Delivery\nStandard delivery costs £3.99, free on orders of £50 or more. Express costs £7.99.",
@@ -34,3 +36,27 @@ def test_an_answer_without_claims_is_cited_by_the_passage_sharing_most_of_its_wo
 def test_nothing_is_cited_when_no_passage_holds_the_answer():
     assert marks_for("Our stores open at nine.", PASSAGES, VOCABULARY) == ""
     assert marks_for("Express costs £7.99.", [], VOCABULARY) == ""
+
+
+@pytest.mark.parametrize("shown, corrected", [
+    ("Express delivery costs £7.99 [3].", "Express delivery costs £7.99 [1]."),  # [3] holds no £7.99
+    ("Express costs £7.99. [2] Returns take 30 days [1].", "Express costs £7.99. [1] Returns take 30 days [3]."),
+    ("Express costs £7.99 and returns take 30 days [3].", "Express costs £7.99 and returns take 30 days [3]."),  # holds one
+    ("Express costs £7.99 and the warranty is 2 years [3].", "Express costs £7.99 and the warranty is 2 years [3]."),
+    ("The Nimbus 14 is covered [3].", "The Nimbus 14 is covered [3]."),  # no figure: nothing to decide by
+    ("Express costs £9.99 [3].", "Express costs £9.99 [3]."),  # no passage holds it (the guard's business)
+    ("Express costs £7.99 [7].", "Express costs £7.99 [7]."),  # no such passage
+])
+def test_a_mark_moves_to_the_passage_holding_its_sentences_figures(shown, corrected):
+    assert Citations(PASSAGES, VOCABULARY).corrected(shown, final=True) == corrected
+
+
+def test_corrected_marks_only_ever_extend_what_was_shown():
+    answer = "Express costs £7.99 [3]. Returns take 30 days. [1] [3]"
+    citations, shown = Citations(PASSAGES, VOCABULARY), ""
+    for end in range(len(answer) + 1):
+        now = citations.corrected(answer[:end], final=end == len(answer))
+        assert now.startswith(shown), (answer[:end], shown, now)
+        shown = now
+    assert shown == "Express costs £7.99 [1]. Returns take 30 days. [3] "  # the [1] became [3]: not twice
+    assert citations.corrected("Express costs £7.99 [3", final=False) == "Express costs £7.99 "  # held until "]"
