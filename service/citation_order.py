@@ -63,43 +63,47 @@ def _marks(text: str) -> str:
     return " ".join(m.group() for m in CITATION.finditer(text))
 
 
-def _without_passage_talk(text: str, final: bool) -> str | None:
-    """`text` without the talk about passages it opens with (its marks first, "[2] Express delivery ..."); None while
-    undecided."""
-    opening = text.lstrip().lower()
-    if not any(opening.startswith(s) or s.startswith(opening) for s in _TALK_STARTS):
-        return text
-    if not (final or len(text) >= _TALK_DECIDED_AT or _SENTENCE_END.search(text.lstrip(), 1)):
-        return None
-    for pattern in _PASSAGE_TALK:
-        talk = pattern.match(text)
-        if talk and text[talk.end():].strip():
-            rest = text[talk.end():]
-            rest = rest[0].upper() + rest[1:] if rest[0].isascii() else rest
-            marks = _marks(talk.group(1))
-            return f"{marks} {rest}" if marks else rest
-    return text
-
-
 def _may_start(sentence: str, starts: tuple[str, ...]) -> bool:
     """Whether `sentence` (lower-cased) starts with one of `starts`, or may once more of it arrives."""
     return any(sentence.startswith(s) or s.startswith(sentence) for s in starts)
 
 
-def _later_sentence(sentence: str) -> str:
-    """A finished sentence after the first as shown: only its marks when it merely points at passages, without its
-    talk (its marks after it) when it opens with talk about them, else as it is."""
-    pointer = _POINTER.fullmatch(sentence.strip())
-    if pointer:
-        return _marks(sentence)
+def _without_passage_talk(text: str, final: bool) -> str | None:
+    """`text` without the talk about passages it opens with (its marks first, "[2] Express delivery ..."); None while
+    undecided."""
+    if not _may_start(text.lstrip().lower(), _TALK_STARTS):
+        return text
+    if not (final or len(text) >= _TALK_DECIDED_AT or _SENTENCE_END.search(text.lstrip(), 1)):
+        return None
+    talk = _talk_removed(text)
+    if talk is None:
+        return text
+    rest, marks = talk
+    return f"{marks} {rest}" if marks else rest
+
+
+def _talk_removed(sentence: str) -> tuple[str, str] | None:
+    """(the rest of `sentence`, capitalised, and the marks its talk named) when it opens with talk about the passages
+    and says something after it; else None."""
     for pattern in _PASSAGE_TALK:
         talk = pattern.match(sentence)
         if talk and sentence[talk.end():].strip():
-            rest = sentence[talk.end():].rstrip()
+            rest = sentence[talk.end():]
             rest = rest[0].upper() + rest[1:] if rest[0].isascii() else rest
-            marks = _marks(talk.group(1))
-            return f"{rest} {marks}" if marks else rest
-    return sentence
+            return rest, _marks(talk.group(1))
+    return None
+
+
+def _later_sentence(sentence: str) -> str:
+    """A finished sentence after the first as shown: only its marks when it merely points at passages, without its
+    talk (its marks after it) when it opens with talk about them, else as it is."""
+    if _POINTER.fullmatch(sentence.strip()):
+        return _marks(sentence)
+    talk = _talk_removed(sentence)
+    if talk is None:
+        return sentence
+    rest, marks = talk
+    return f"{rest.rstrip()} {marks}" if marks else rest.rstrip()
 
 
 def _without_later_talk(text: str, final: bool) -> str:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from knowledge_base.text import HAN_RANGES
 from service.claims import extract_claims
 from service.grounding import Grounder
 
@@ -30,7 +31,7 @@ from service.grounding import Grounder
 MIN_SHARED_WORDS = 0.5
 
 _WORD = re.compile(r"[a-z][a-z'-]{2,}|\d+")
-_HAN = re.compile(r"[\u4e00-\u9fff]+")
+_HAN = re.compile(rf"[{HAN_RANGES}]+")
 _CITATION_MARKS = re.compile(r"\[\d+\]")
 
 
@@ -50,8 +51,31 @@ class Citations:
         self._decided: dict[tuple[str, str], str] = {}  # (mark, the text shown before it) -> the mark shown
 
     def for_answer(self, answer: str) -> str:
-        """`marks_for` the answer."""
-        return marks_for(answer, self.passages, self.vocabulary)
+        """The marks ("[1] [3]", in passage order) of the passages that hold `answer`'s claims, or of its words; ""
+        if none does."""
+        if not self.passages:
+            return ""
+        chosen = self._holding_claims(answer)
+        if not chosen:
+            best = _sharing_words(answer, self.passages)
+            chosen = [] if best is None else [best]
+        return " ".join(f"[{i + 1}]" for i in sorted(chosen))
+
+    def _holding_claims(self, answer: str) -> list[int]:
+        """Indexes of the fewest passages that hold every claim of `answer` some passage holds (greedy cover, the
+        earlier passage on a tie); figures first: names only when the answer states no figure a passage holds."""
+        claims = extract_claims(_CITATION_MARKS.sub(" ", answer), self.vocabulary)
+        held = [{k for k, claim in enumerate(claims) if g.supported(claim)} for g in self._grounders]
+        figures = {k for k, claim in enumerate(claims) if claim.kind != "term"}
+        left = set().union(*held)
+        if left & figures:
+            left &= figures
+        chosen: list[int] = []
+        while left:
+            best = max(range(len(self.passages)), key=lambda i: (len(held[i] & left), -i))
+            chosen.append(best)
+            left -= held[best]
+        return chosen
 
     def corrected(self, text: str, *, final: bool) -> str:
         """`text` (shown so far; `final`: all of it) with each complete mark checked; unless `final`, without a mark
@@ -98,33 +122,8 @@ def _last_sentence(before: str) -> str:
 
 
 def marks_for(answer: str, passages: Sequence[str], vocabulary: Iterable[str] = ()) -> str:
-    """The marks ("[1] [3]", in passage order) of the passages that hold `answer`'s claims, or of its words; "" if
-    none does."""
-    if not passages:
-        return ""
-    chosen = _holding_claims(answer, passages, frozenset(vocabulary))
-    if not chosen:
-        best = _sharing_words(answer, passages)
-        chosen = [] if best is None else [best]
-    return " ".join(f"[{i + 1}]" for i in sorted(chosen))
-
-
-def _holding_claims(answer: str, passages: Sequence[str], vocabulary: frozenset[str]) -> list[int]:
-    """Indexes of the fewest passages that hold every claim of `answer` some passage holds (greedy cover, the
-    earlier passage on a tie); figures first: names only when the answer states no figure a passage holds."""
-    claims = extract_claims(_CITATION_MARKS.sub(" ", answer), vocabulary)
-    grounders = [Grounder([p], vocabulary=vocabulary) for p in passages]
-    held = [{k for k, claim in enumerate(claims) if g.supported(claim)} for g in grounders]
-    figures = {k for k, claim in enumerate(claims) if claim.kind != "term"}
-    left = set().union(*held)
-    if left & figures:
-        left &= figures
-    chosen: list[int] = []
-    while left:
-        best = max(range(len(passages)), key=lambda i: (len(held[i] & left), -i))
-        chosen.append(best)
-        left -= held[best]
-    return chosen
+    """`Citations.for_answer` of `answer` for `passages`."""
+    return Citations(passages, vocabulary).for_answer(answer)
 
 
 def _words(text: str) -> set[str]:
