@@ -1,6 +1,6 @@
 """An answer that opens with its citation reads as a footnote mark before the answer: "[1] 2 年。" is shown as
 "2 年。 [1]". A sentence that talks about the passages, which the customer never saw ("The passage [2] states that
-express delivery costs £7.99.", "根据段落 [1]，...", "This can be found in passage [3]."), is shown without the talk:
+express delivery costs £7.99.", "根据段落 [1]，...", "根据提供的信息，...", "This can be found in passage [3]."), is shown without the talk:
 "Express delivery costs £7.99. [2]", and a sentence that only points at a passage leaves just its marks.
 
     as_shown("[1] 2 年。退货另算", final=True)   # -> "2 年。 [1] 退货另算"
@@ -35,10 +35,12 @@ _MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,\s*and|,|and|&|、|和)?\s*)*)"
 # Talk about the passages an answer may open with; group 1 holds the citation marks it names (maybe none).
 _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     r"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on)\s+(?:the\s+)?"
-    rf"(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*[,:]\s*",
+    r"(?:(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)|(?:provided\s+)?information(?:\s+provided)?"
+    rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
     rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:clearly\s+)?"
     r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
-    rf"\s*(?:根据|按照|依据)(?:知识库)?(?:段落|资料)\s*{_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
+    rf"\s*(?:根据|按照|依据)(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
+    r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
 )]
 _TALK_STARTS = (

@@ -22,6 +22,11 @@ ANSWERS = {
     "The passages [1] and [3] say that returns are free.": "Returns are free. [1] [3]",
     "根据段落 [1]，发货后 1-3 个工作日内开具。": "发货后 1-3 个工作日内开具。 [1]",
     "根据段落信息，旧手机电池鼓包的设备无法回收。": "旧手机电池鼓包的设备无法回收。",
+    "根据提供的知识库段落，HomeHub 灯环白色常亮表示配网完成。": "HomeHub 灯环白色常亮表示配网完成。",
+    "根据提供的信息，周六付的款周一发货。": "周六付的款周一发货。",
+    "根据订单信息，周六付的款周一发货。": "根据订单信息，周六付的款周一发货。",
+    "Based on the information provided, it ships today.": "It ships today.",
+    "According to the knowledge base, returns are free.": "Returns are free.",
     "Based on your order, it ships today.": "Based on your order, it ships today.",
     # Later sentences: talk goes (the marks follow the sentence), a mere pointer leaves its marks.
     "No. The passage [2] states that it is free.": "No. It is free. [2]",
