@@ -121,6 +121,14 @@ class Assistant:
         values.update({k: v for k, v in overrides.items() if v is not None})
         return GenerationParams(**values)
 
+    def answer_params(self, params: GenerationParams, language: str) -> GenerationParams:
+        """`params` for a customer-service answer in `language`: the settings' `answer_sampling` for that language
+        fills what `params` leaves unset (None)."""
+        chosen = self.settings.answer_sampling.get(language, {})
+        top_k = params.top_k if params.top_k is not None else chosen.get("top_k")
+        penalty = params.repetition_penalty if params.repetition_penalty is not None else chosen.get("repetition_penalty")
+        return dataclasses.replace(params, top_k=None if top_k is None else int(top_k), repetition_penalty=penalty)
+
     def check_input(self, text: str, what: str = "message") -> str | None:
         """The message to show when `text` cannot be sent to the model, else None."""
         if not text or not text.strip():
@@ -208,8 +216,8 @@ class Assistant:
         if problem:
             return rejected_reply(problem)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
-        params = params or self.params()
         language = reply_language(question, last_message(history, "user"))
+        params = self.answer_params(params or self.params(), language)
         # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a
         # customer's question: the rest is answered; a message of nothing else gets a polite refusal.
         question = without_instructions(question)

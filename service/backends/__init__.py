@@ -40,6 +40,10 @@ class GenerationParams:
     min_tokens: int = 0  # generate at least this many tokens (ignores end-of-text before); for benchmarks
     temperature: float = 0.7
     top_p: float = 0.95
+    # None: the server's default (vLLM: the checkpoint's generation config). `Assistant.params` fills both with the
+    # served bundled model's recommended values unless the settings name their own.
+    top_k: int | None = None
+    repetition_penalty: float | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
     model: str | None = None

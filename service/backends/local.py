@@ -91,7 +91,8 @@ class TransformersBackend(ChatBackend):
             do_sample=sampling,
             temperature=params.temperature if sampling else None,
             top_p=params.top_p if sampling else None,
-            top_k=None,
+            top_k=params.top_k if sampling else None,
+            repetition_penalty=params.repetition_penalty,
             stopping_criteria=StoppingCriteriaList([_Cancelled()]),
             pad_token_id=(
                 self.tokenizer.pad_token_id if self.tokenizer.pad_token_id is not None else self.tokenizer.eos_token_id

@@ -65,6 +65,11 @@ class OpenAIChatBackend(ChatBackend):
         }
         if params.stop:
             payload["stop"] = list(params.stop)
+        # vLLM extensions of the OpenAI API, so only sent when set.
+        if params.top_k is not None:
+            payload["top_k"] = params.top_k
+        if params.repetition_penalty is not None:
+            payload["repetition_penalty"] = params.repetition_penalty
         if params.min_tokens:
             payload["min_tokens"] = params.min_tokens  # a vLLM extension, so only sent when asked for
         if params.seed is not None:

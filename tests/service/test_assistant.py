@@ -358,3 +358,26 @@ def test_a_mark_on_a_passage_that_does_not_hold_the_sentence_points_at_the_one_t
     reply = assistant.chat("What is the warranty?")
     assert reply.collect() == "Products have a 2-year warranty [2]." and reply.status == "generated"
     assert reply.generated == "Products have a 2-year warranty [1]."  # the model's own text, as the checks read it
+
+
+def test_chinese_answers_are_sampled_with_the_settings_top_k_and_repetition_penalty():
+    backend = scripted_backend()
+    assistant = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
+    assistant.chat("快递几天能到？").collect()
+    sent = backend.requests[-1][1]
+    assert (sent.top_k, sent.repetition_penalty) == (20, 1.05)
+    english = Assistant(backend, FakeRetriever([RETURNS]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
+    asked = len(backend.requests)
+    english.chat("How long do I have to return an item?").collect()
+    assert len(backend.requests) == asked + 1
+    sent = backend.requests[-1][1]
+    assert (sent.top_k, sent.repetition_penalty) == (None, None)  # the server's defaults
+    # A request's own value stays; the settings choose per language.
+    assistant.chat("快递几天能到？", params=GenerationParams(repetition_penalty=1.0)).collect()
+    assert (backend.requests[-1][1].top_k, backend.requests[-1][1].repetition_penalty) == (20, 1.0)
+    mine = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(
+        company="Voltway", extractive_min_similarity=0.2, answer_sampling={"en": {"top_k": 5}}))
+    asked = len(backend.requests)
+    mine.chat("快递几天能到？").collect()
+    assert len(backend.requests) == asked + 1
+    assert (backend.requests[-1][1].top_k, backend.requests[-1][1].repetition_penalty) == (None, None)

@@ -31,6 +31,13 @@ def test_streams_chunks_in_order_and_sends_the_parameters(server):
     sent = server.requests[-1]
     assert sent["model"] == "support" and sent["stream"] is True
     assert (sent["max_tokens"], sent["min_tokens"], sent["temperature"], sent["stop"], sent["seed"]) == (7, 2, 0.0, ["\n"], 3)
+    assert "top_k" not in sent and "repetition_penalty" not in sent  # unset: the server's defaults
+
+
+def test_top_k_and_repetition_penalty_are_sent_when_set(server):
+    client(server.base_url).complete(MESSAGES, GenerationParams(top_k=20, repetition_penalty=1.05))
+    sent = server.requests[-1]
+    assert (sent["top_k"], sent["repetition_penalty"]) == (20, 1.05)
 
 
 def test_log_probabilities_come_with_the_chunks_when_asked_for(server):
