@@ -126,12 +126,12 @@ class AssistantSettings(BaseSettings):
     snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
     max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")
     temperature: float = Field(0.3, ge=0.0, le=2.0, description="Default sampling temperature.")
-    # Qwen's recommended top_k 20 and repetition penalty 1.05, for customer-service answers in Chinese only. The bundled
-    # 1.5B on the 75 Chinese dev and held-out questions (paired, 2 runs): confidently wrong answers 19 -> 12, correct
-    # 0.453 -> 0.467; the same for English questions cost right answers (0.710 -> 0.629 of 62, p 0.03): the penalty
-    # also weighs on the passage's words an English answer copies (docs/answer-quality.md, session 28).
+    # None by default: Qwen's recommended top_k 20 and repetition penalty 1.05 cost the bundled 1.5B right English
+    # answers (0.710 -> 0.629 of 62 dev questions, p 0.03; the penalty also weighs on the passage words an answer
+    # copies) and changed nothing measurable in Chinese over two seeds (docs/answer-quality.md, session 28). For a
+    # model that repeats itself.
     answer_sampling: dict[str, dict[str, float]] = Field(
-        default_factory=lambda: {"zh": {"top_k": 20, "repetition_penalty": 1.05}},
+        default_factory=dict,
         description='JSON: per answer language, vLLM sampling settings for customer-service answers ("top_k", '
         '"repetition_penalty"); other languages get the server\'s defaults. A request that sets one keeps its own.',
     )

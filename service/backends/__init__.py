@@ -40,8 +40,8 @@ class GenerationParams:
     min_tokens: int = 0  # generate at least this many tokens (ignores end-of-text before); for benchmarks
     temperature: float = 0.7
     top_p: float = 0.95
-    # None: the server's default (vLLM: the checkpoint's generation config). `Assistant.params` fills both with the
-    # served bundled model's recommended values unless the settings name their own.
+    # None: the server's default (vLLM: the checkpoint's generation config). For customer-service answers,
+    # `Assistant.answer_params` takes them from the settings' `answer_sampling` for the answer's language.
     top_k: int | None = None
     repetition_penalty: float | None = None
     stop: tuple[str, ...] = ()

@@ -360,13 +360,16 @@ def test_a_mark_on_a_passage_that_does_not_hold_the_sentence_points_at_the_one_t
     assert reply.generated == "Products have a 2-year warranty [1]."  # the model's own text, as the checks read it
 
 
-def test_chinese_answers_are_sampled_with_the_settings_top_k_and_repetition_penalty():
+def test_answers_are_sampled_with_the_top_k_and_repetition_penalty_the_settings_give_their_language():
     backend = scripted_backend()
-    assistant = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
+    sampling = {"zh": {"top_k": 20, "repetition_penalty": 1.05}}
+    assistant = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(
+        company="Voltway", extractive_min_similarity=0.2, answer_sampling=sampling))
     assistant.chat("快递几天能到？").collect()
     sent = backend.requests[-1][1]
     assert (sent.top_k, sent.repetition_penalty) == (20, 1.05)
-    english = Assistant(backend, FakeRetriever([RETURNS]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
+    english = Assistant(backend, FakeRetriever([RETURNS]), AssistantSettings(
+        company="Voltway", extractive_min_similarity=0.2, answer_sampling=sampling))
     asked = len(backend.requests)
     english.chat("How long do I have to return an item?").collect()
     assert len(backend.requests) == asked + 1
@@ -380,4 +383,8 @@ def test_chinese_answers_are_sampled_with_the_settings_top_k_and_repetition_pena
     asked = len(backend.requests)
     mine.chat("快递几天能到？").collect()
     assert len(backend.requests) == asked + 1
+    assert (backend.requests[-1][1].top_k, backend.requests[-1][1].repetition_penalty) == (None, None)
+    # By default every answer gets the server's defaults.
+    plain = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
+    plain.chat("快递几天能到？").collect()
     assert (backend.requests[-1][1].top_k, backend.requests[-1][1].repetition_penalty) == (None, None)
