@@ -3,8 +3,8 @@
 Contract: `tokenize` lower-cases, drops English stop words, strips common English suffixes, and
 cuts runs of Chinese characters with jieba's search mode plus character bigrams (so a query
 matches whichever way jieba segmented the document) plus the characters alone, less one-character
-stop words (so a customer's "修" meets the documents' "维修", "检" meets "质检" and "检测"). `LexicalIndex.scores(query)` returns a BM25
-score for every chunk row. The index is rebuilt from the stored chunk texts on load (seconds for
+stop words (so a customer's "修" meets the documents' "维修", "检" meets "质检" and "检测").
+`LexicalIndex.scores(query)` returns a BM25 score for every chunk row. The index is rebuilt from the stored chunk texts on load (seconds for
 100k chunks), so nothing but the texts needs to be persisted.
 """
 

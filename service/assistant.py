@@ -124,10 +124,11 @@ class Assistant:
     def answer_params(self, params: GenerationParams, language: str) -> GenerationParams:
         """`params` for a customer-service answer in `language`: the settings' `answer_sampling` for that language
         fills what `params` leaves unset (None)."""
-        chosen = self.settings.answer_sampling.get(language, {})
-        top_k = params.top_k if params.top_k is not None else chosen.get("top_k")
-        penalty = params.repetition_penalty if params.repetition_penalty is not None else chosen.get("repetition_penalty")
-        return dataclasses.replace(params, top_k=None if top_k is None else int(top_k), repetition_penalty=penalty)
+        chosen = self.settings.answer_sampling.get(language)
+        if chosen is None:
+            return params
+        unset = {name: value for name, value in chosen.model_dump().items() if getattr(params, name) is None}
+        return dataclasses.replace(params, **unset)
 
     def check_input(self, text: str, what: str = "message") -> str | None:
         """The message to show when `text` cannot be sent to the model, else None."""

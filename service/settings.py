@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base.settings import settings_error as _settings_error
@@ -107,6 +107,15 @@ class Settings(BaseSettings):
         return self.db_url or f"sqlite:///{self.data_dir / 'conversations.sqlite3'}"
 
 
+class AnswerSampling(BaseModel):
+    """vLLM sampling settings of one answer language (`AssistantSettings.answer_sampling`); None: the server's default."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    top_k: int | None = Field(None, ge=1, description="Sample from this many likeliest tokens.")
+    repetition_penalty: float | None = Field(None, gt=0.0, description="1.0 for none; above 1 discourages repeats.")
+
+
 class AssistantSettings(BaseSettings):
     """How questions are answered: the company the prompts speak for, retrieval depth, prompt sizes and the
     generation defaults every scenario and the `chat` CLI start from."""
@@ -130,7 +139,7 @@ class AssistantSettings(BaseSettings):
     # answers (0.710 -> 0.629 of 62 dev questions, p 0.03; the penalty also weighs on the passage words an answer
     # copies) and changed nothing measurable in Chinese over two seeds (docs/answer-quality.md, session 28). For a
     # model that repeats itself.
-    answer_sampling: dict[str, dict[str, float]] = Field(
+    answer_sampling: dict[str, AnswerSampling] = Field(
         default_factory=dict,
         description='JSON: per answer language, vLLM sampling settings for customer-service answers ("top_k", '
         '"repetition_penalty"); other languages get the server\'s defaults. A request that sets one keeps its own.',

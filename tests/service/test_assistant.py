@@ -388,3 +388,13 @@ def test_answers_are_sampled_with_the_top_k_and_repetition_penalty_the_settings_
     plain = Assistant(backend, FakeRetriever([SHIPPING_ZH]), AssistantSettings(company="Voltway", extractive_min_similarity=0.2))
     plain.chat("快递几天能到？").collect()
     assert (backend.requests[-1][1].top_k, backend.requests[-1][1].repetition_penalty) == (None, None)
+
+
+def test_answer_sampling_settings_are_checked():
+    from pydantic import ValidationError
+
+    assert AssistantSettings(answer_sampling={"zh": {"top_k": 20}}).answer_sampling["zh"].top_k == 20
+    with pytest.raises(ValidationError):
+        AssistantSettings(answer_sampling={"zh": {"top-k": 20}})  # a misspelt name is not silently ignored
+    with pytest.raises(ValidationError):
+        AssistantSettings(answer_sampling={"zh": {"top_k": 0}})
