@@ -370,6 +370,9 @@ def main(argv: list[str] | None = None) -> int:
     except (AssistantError, KnowledgeBaseError) as e:
         print(f"\nError: {e}", file=sys.stderr)
         return 1
+    except ValidationError as e:  # the commands' own settings (ASSISTANT_*, ASSISTANT_KB_*), read as they start
+        print(f"Error: {settings_error(e)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("\nInterrupted; the model server was stopped.", file=sys.stderr)
         return 130

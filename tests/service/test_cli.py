@@ -36,6 +36,17 @@ def test_serve_on_a_busy_port_is_refused(tiny_chat_model):
     assert "Traceback" not in result.stderr
 
 
+def test_a_bad_setting_read_by_a_command_is_one_clear_line_and_exit_1():
+    env = {**os.environ, "ASSISTANT_TEMPERATURE": "9"}
+    result = subprocess.run(
+        [sys.executable, "-m", "service", "ask", "--llm-url", f"http://127.0.0.1:{free_port()}/v1", "hi"],
+        cwd=REPO, capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Error:") and "TEMPERATURE" in result.stderr.upper()
+    assert "Traceback" not in result.stderr
+
+
 def test_bad_adapter_flag_is_an_argument_error():
     result = run_cli("serve", "--adapter", "no-equals-sign")
     assert result.returncode == 2 and "is not NAME=PATH" in result.stderr
