@@ -1,0 +1,65 @@
+"""Does retrieval bring the passage that answers? For each answerable question of QA files (the `samples/qa_*.jsonl`
+format), with no model: the rank of the first retrieved passage holding every expected fact (`must`, each group one
+alternative, case-insensitive), and whether such a passage is among those the prompt keeps (the app's own path:
+follow-ups searched with the question before them, the relevance gate, the passage margin, the context window).
+
+Prints one line per QA file and language: questions, first, in the first 4, in the first 10, MRR (a question whose
+passage is not among the first 10 counts 0), in the prompt; then, as its last line, JSON with the same figures.
+A setting to compare goes in the environment, e.g. `ASSISTANT_KB_CJK_LEXICAL_WEIGHT=2.0`.
+
+    .venv/bin/python bench/qa_retrieval.py samples/qa_dev.jsonl samples/qa_test.jsonl [--kb data/kb] [--lang zh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from knowledge_base import KBSettings  # noqa: E402
+from service.evaluation import has_facts, load_qa  # noqa: E402
+from service.settings import AssistantSettings, Settings  # noqa: E402
+from service.sources import close_to_best, passage_text  # noqa: E402
+from service.startup import assistant_session  # noqa: E402
+
+DEPTH = 10
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("qa", nargs="+", type=Path)
+    parser.add_argument("--kb", default="data/kb")
+    parser.add_argument("--lang", help="only questions of this language (en, zh)")
+    args = parser.parse_args()
+    results = {}
+    # No model is asked: the URL only names where one would be.
+    with assistant_session(Settings(llm_url="http://127.0.0.1:9/v1"), KBSettings(kb_dir=args.kb), AssistantSettings()) as a:
+        for path in args.qa:
+            for item in load_qa(path):
+                if item.kind == "unanswerable" or (args.lang and item.lang != args.lang):
+                    continue
+                history = item.history or []
+                query, hits, relevant = a.retrieve_in_conversation(item.question, history, DEPTH)
+                rank = next((i for i, h in enumerate(hits, 1) if has_facts(passage_text(h), item.must)), None)
+                kept = close_to_best(hits[: a.settings.top_k], a.settings.passage_margin) if relevant else []
+                prompt = a.grounded_prompt(item.question, history, kept, a.params(), item.lang, query=query) if kept else None
+                in_prompt = prompt is not None and has_facts(" ".join(passage_text(h) for h in prompt.used), item.must)
+                row = results.setdefault(f"{path.stem} {item.lang}", {"n": 0, "first": 0, "first_4": 0, "first_10": 0, "mrr": 0.0, "in_prompt": 0})
+                row["n"] += 1
+                row["first"] += rank == 1
+                row["first_4"] += rank is not None and rank <= 4
+                row["first_10"] += rank is not None
+                row["mrr"] += 1 / rank if rank else 0.0
+                row["in_prompt"] += in_prompt
+    for name, row in results.items():
+        row["mrr"] = round(row["mrr"] / row["n"], 3)
+        print(f"{name:24s} n={row['n']:3d} first={row['first']:3d} first_4={row['first_4']:3d} "
+              f"first_10={row['first_10']:3d} mrr={row['mrr']:.3f} in_prompt={row['in_prompt']:3d}")
+    print(json.dumps(results, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
