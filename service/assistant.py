@@ -39,7 +39,7 @@ from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.citing import Citations
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
-from service.echoes import question_lines, restates_the_question
+from service.echoes import Echoes, question_lines, restates_the_question, stated_by
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
@@ -338,7 +338,8 @@ class Assistant:
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
-                second_look_for=look_for, unanswered=partial(self._unanswered, question, answers_it) if guard else None,
+                second_look_for=look_for,
+                unanswered=partial(self._unanswered, question, Echoes(passages), answers_it) if guard else None,
                 cited_first_moved=True, citations=Citations(passages, self.vocabulary),
             )
             reply.messages, reply.passages = messages, passages
@@ -354,10 +355,11 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _unanswered(self, question: str, checks: Sequence, answer: str) -> str | None:
+    def _unanswered(self, question: str, passages: Echoes, checks: Sequence, answer: str) -> str | None:
         """Why a whole generated answer, though every fact in it is in the passages, does not answer the customer's
-        question from them (it is then declined, the closest sentences shown), or None."""
-        if restates_the_question(answer, question):
+        question from them (it is then declined, the closest sentences shown), or None. A restatement of the
+        question the `passages` themselves state ("Click & Collect is free.") is their answer, not a guess."""
+        if restates_the_question(answer, question) and not stated_by(answer, passages):
             return "an answer that only says the question back, with a yes or no"
         return next((why for check in checks if (why := check.verdict(answer))), None)
 

@@ -106,6 +106,24 @@ def _units(text: str) -> list[str]:
     return [_SPOKEN.get(w, w) for w in _UNITS_EN.findall(text)]
 
 
+# A verdict that opens an answer ("Yes, ", "No. ", "是的，"): what follows it is what the answer states.
+_VERDICT = re.compile(
+    rf"^\W*(?:(?:{CITATION.pattern})\s*)*(?:(?:yes|yeah|yep|no)\b|是的|没错|对|是)[\s,.!:;，。！：；-]*", re.IGNORECASE
+)
+
+
+def stated_by(answer: str, passages: Echoes) -> bool:
+    """Every sentence of `answer`, its opening verdict aside, is words of the `passages` (`Echoes` of them: as they
+    run, case, citations and the person aside), and it has a sentence of three words (four Chinese characters) or
+    more: "Click & Collect is free. [3]" for "is click and collect free or do i pay something". Such an answer read
+    its verdict in the passages; a restatement of the question is a guess only when the passages do not say it.
+    A passage's "X is not free" does not state "X is free"."""
+    rest = _VERDICT.sub("", answer, count=1)
+    sentences = [_core(s) for s in _SENTENCE_END.split(rest)]
+    long_enough = any(len(c.split()) >= MIN_WORDS or len(_HAN.findall(c)) >= MIN_HAN for c in sentences)
+    return long_enough and passages.says_nothing(rest)
+
+
 def restates_the_question(answer: str, question: str, share: float = RESTATEMENT_SHARE) -> bool:
     """`answer` is the customer's question said back, with at most a verdict added: at least `share` of its words
     (for Chinese, of its character pairs) are the question's, and it states no number the question does not hold."""

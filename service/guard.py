@@ -26,7 +26,7 @@ from typing import Protocol
 from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
-from service.echoes import Echoes, echoes_a_yes
+from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
@@ -54,7 +54,7 @@ class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
         echoes: Echoes | None = None, premise: PremiseCheck | None = None, labels: Iterable[str] = (),
-        question: str | None = None,
+        question: str | None = None, passages: Iterable[str] = (),
     ):
         self._checkers = list(checkers)
         # "[n] " and a label at the start of the answer or of a line, and something after it; or a line of that
@@ -70,6 +70,7 @@ class GroundingGuard:
         self.says_something = says_something
         self._echoes = echoes
         self._question = question  # for the echoed "Yes, <the question>" (`echoes_a_yes`)
+        self._passages = Echoes(passages)  # ... unless the passages say it themselves (`stated_by`)
         self._checked_upto = 0
         self._released = 0
 
@@ -92,7 +93,7 @@ class GroundingGuard:
                 *(c for c in (contacts, leaks) if c is not None),
             ],
             echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary), labels=labels,
-            question=question,
+            question=question, passages=passages,
         )
 
     def _pastes_passages(self, text: str) -> bool:
@@ -124,7 +125,8 @@ class GroundingGuard:
     def final(self, text: str) -> list[str]:
         """The unsupported items of the whole answer; an answer that is only citations ("[1]", a habit of
         small models) says nothing and fails too, unless `says_something` is off, and so does one whose every item is
-        supported but whose opening "Yes, ..." only says the `question` back (`echoes_a_yes`: a guessed verdict)."""
+        supported but whose opening "Yes, ..." only says the `question` back (`echoes_a_yes`: a guessed verdict) in
+        words the `passages` do not state themselves (`stated_by`)."""
         if self.says_something and not _SAYS_SOMETHING.search(CITATION.sub("", text)):
             return ["an answer with nothing but citations"]
         if self._echoes is not None and self._echoes.says_nothing(text):
@@ -133,7 +135,8 @@ class GroundingGuard:
             return ["an answer that pastes the passages as the prompt shows them"]
         premises = self._premise.check(text).unsupported if self._premise is not None else []
         unsupported = [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
-        if not unsupported and self._question and echoes_a_yes(text, self._question):
+        echoed = self._question and echoes_a_yes(text, self._question) and not stated_by(text, self._passages)
+        if not unsupported and echoed:
             return ["an answer whose yes only says the question back"]
         return unsupported
 

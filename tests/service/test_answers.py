@@ -447,6 +447,15 @@ def test_an_answer_that_only_says_the_question_back_with_a_verdict_becomes_the_d
     assert reply.status == "generated"
 
 
+def test_a_restatement_the_passages_state_word_for_word_stands():
+    # "is click and collect free or do i pay something" -> "Click & Collect is free." (session 29): the passages' own
+    # sentence, not a guess, though every word of it is the question's.
+    assistant, _ = make(answer="Yes, you can return any item within 30 days of delivery for free. [1]")
+    reply = assistant.chat("can i return any item within 30 days of delivery for free")
+    reply.collect()
+    assert reply.status == "generated" and reply.text.startswith("Yes, you can return any item")
+
+
 def test_a_yes_that_only_says_the_question_back_is_replaced_by_the_passages_own_words():
     # The 1.5B's "Yes, <the question>" to a yes/no question whose passages say otherwise (session 23).
     answer = "Yes, you can return any item you opened. Returns are free within 30 days. [1]"

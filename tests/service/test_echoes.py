@@ -99,3 +99,20 @@ def test_a_yes_that_only_says_the_question_back_is_an_echoed_verdict():
     assert not echoes_a_yes("Yes, the Voltway Pulse 7 supports dual SIM and eSIM.", "can i have 2 numbers on the pulse 7? work + personal")
     assert not echoes_a_yes("Yesterday's orders ship today.", "do yesterday's orders ship today")
     assert not echoes_a_yes("Yes.", question)
+
+
+def test_a_restatement_the_passages_state_themselves_is_their_answer():
+    from service.echoes import Echoes, restates_the_question, stated_by
+
+    passages = Echoes(["Click & Collect is free. Choose it at checkout.", "Gift cards are not refundable.",
+                       "回收的设备会经过专业数据清除。回收款不以现金形式支付。"])
+    question = "is click and collect free or do i pay something"
+    assert restates_the_question("Click & Collect is free. [3]", question)
+    assert stated_by("Click & Collect is free. [3]", passages)
+    assert stated_by("Yes, Click & Collect is free.", passages)
+    assert stated_by("[1] 是的，回收款不以现金形式支付。", passages)
+    # Words the passages run otherwise ("not" between them), a sentence they lack, and a bare verdict are not stated.
+    assert not stated_by("Yes, gift cards are refundable.", passages)
+    assert not stated_by("Click & Collect is free. It is open on Sundays.", passages)
+    assert not stated_by("Yes.", passages)
+    assert not stated_by("[1] 不能。", passages)
