@@ -48,10 +48,10 @@ _TALK_STARTS = (
     "passage", "the source", "source", "根据", "按照", "依据", "段落", "知识库",
 )
 # A later sentence that only says where its facts are ("This can be found in Passage [3].", "The information is provided
-# in passages [1], [2], and [3]."): it leaves its marks. Group 1 holds them.
+# in passages [1], [2], and [3].", "This is stated in [1]."): it leaves its marks. Group 1 holds them.
 _POINTER = re.compile(
     r"(?:(?:this|that|the)\s+(?:information|answer|details?)|this|that|it)\s+(?:is|are|can\s+be)\s+(?:clearly\s+)?"
-    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:the\s+)?(?:passages?|sources?)\s*"
+    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:(?:the\s+)?(?:passages?|sources?)\s*)?"
     rf"{_MARK_LIST}\s*[.!]?|这(?:一点)?在段落\s*{_MARK_LIST}\s*中?有?(?:提到|说明)。?",
     re.I,
 )

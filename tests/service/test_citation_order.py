@@ -36,6 +36,8 @@ ANSWERS = {
     "Yes. [1] This is stated in passage [2].": "Yes. [1] [2]",
     "The VAT rate charged on UK orders is 20%. This information is found in passage [1].":
         "The VAT rate charged on UK orders is 20%. [1]",
+    "You will get a brand new one. This is stated in [1].": "You will get a brand new one. [1]",
+    "It is free. This is stated in our terms.": "It is free. This is stated in our terms.",
     "可以。这在段落 [2] 中有说明。": "可以。[2]",
     "旧手机可以回收。根据段落信息，电池鼓包的设备无法回收。": "旧手机可以回收。电池鼓包的设备无法回收。",
     "Yes. This is free. This can be found in the FAQ.": "Yes. This is free. This can be found in the FAQ.",
