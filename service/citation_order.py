@@ -42,6 +42,9 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"\s*(?:根据|按照|依据)(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
+    # Only the marks named: "According to [1], ...", "根据 [2]，..."
+    rf"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on|根据|按照|依据)\s*"
+    rf"(?=[\[【]){_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[,:，：]\s*",
 )]
 _TALK_STARTS = (
     "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",

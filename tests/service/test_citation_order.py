@@ -27,6 +27,9 @@ ANSWERS = {
     "根据订单信息，周六付的款周一发货。": "根据订单信息，周六付的款周一发货。",
     "Based on the information provided, it ships today.": "It ships today.",
     "According to the knowledge base, returns are free.": "Returns are free.",
+    "According to [1], UK orders are charged at 20% VAT.": "UK orders are charged at 20% VAT. [1]",
+    "根据 [2]，周六付的款周一发货。": "周六付的款周一发货。 [2]",
+    "According to our records, it ships today.": "According to our records, it ships today.",
     "Based on your order, it ships today.": "Based on your order, it ships today.",
     # Later sentences: talk goes (the marks follow the sentence), a mere pointer leaves its marks.
     "No. The passage [2] states that it is free.": "No. It is free. [2]",
