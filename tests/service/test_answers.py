@@ -454,6 +454,12 @@ def test_a_restatement_the_passages_state_word_for_word_stands():
     reply = assistant.chat("can i return any item within 30 days of delivery for free")
     reply.collect()
     assert reply.status == "generated" and reply.text.startswith("Yes, you can return any item")
+    # The echoed yes of session 23, when the passage says it word for word, stands too.
+    answer = "Yes, you can return any item within 30 days of delivery for free. Refunds reach you within 5 working days. [1]"
+    assistant, _ = make(answer=answer)
+    reply = assistant.chat("can i return any item within 30 days of delivery for free")
+    reply.collect()
+    assert reply.status == "generated" and reply.text == answer
 
 
 def test_a_yes_that_only_says_the_question_back_is_replaced_by_the_passages_own_words():
