@@ -326,6 +326,8 @@ class Assistant:
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
         answers_it = [c for c in (copies, FigureContextCheck(passages, question, self.vocabulary)) if c is not None] if guard else []
+        # The same for the first answer and a second look: the passages do not change.
+        unanswered = partial(self._unanswered, question, Echoes(passages), answers_it) if guard else None
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 
@@ -338,8 +340,7 @@ class Assistant:
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
                 decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
-                second_look_for=look_for,
-                unanswered=partial(self._unanswered, question, Echoes(passages), answers_it) if guard else None,
+                second_look_for=look_for, unanswered=unanswered,
                 cited_first_moved=True, citations=Citations(passages, self.vocabulary),
             )
             reply.messages, reply.passages = messages, passages

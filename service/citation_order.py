@@ -33,18 +33,20 @@ _SENTENCE_END = re.compile(r"[。！？][”’」』）)]*|[.!?][\"'”’)\]]*
 
 _MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,\s*and|,|and|&|、|和)?\s*)*)"
 # Talk about the passages an answer may open with; group 1 holds the citation marks it names (maybe none).
+# What opens talk about the passages: "According to", "Based on", "根据", ...
+_TALK_OPENER_EN = r"according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on"
+_TALK_OPENER_ZH = "根据|按照|依据"
 _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
-    r"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on)\s+(?:the\s+)?"
+    rf"\s*(?:{_TALK_OPENER_EN})\s+(?:the\s+)?"
     r"(?:(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)|(?:provided\s+)?information(?:\s+provided)?"
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
     rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:clearly\s+)?"
     r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
-    rf"\s*(?:根据|按照|依据)(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
+    rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
     # Only the marks named: "According to [1], ...", "根据 [2]，..."
-    rf"\s*(?:according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on|根据|按照|依据)\s*"
-    rf"(?=[\[【]){_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[,:，：]\s*",
+    rf"\s*(?:{_TALK_OPENER_EN}|{_TALK_OPENER_ZH})\s*(?=[\[【]){_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[,:，：]\s*",
 )]
 _TALK_STARTS = (
     "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",
