@@ -41,9 +41,10 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.echoes import Echoes, question_lines, restates_the_question, stated_by
 from service.errors import AssistantError
-from service.extractive import PASSAGE_MARGIN, closest_sentences, is_question, join_sentences, quote_text
+from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
+from service.follow_ups import joined_query, merged_hits, reads_alone
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
@@ -300,7 +301,9 @@ class Assistant:
         # With the guard on, the extractive answer is chosen first: when no sentence of the passages comes near the
         # question, they are on topic but do not answer it, and the model would answer anyway (README, "Answers
         # customers can trust"): say so instead. Otherwise it is the fallback, ready. A follow-up ("and for
-        # headphones?") is compared as it was searched, with the question before it.
+        # headphones?") is compared as it was searched, with the question before it, unless it reads alone.
+        if guard and query != question:
+            query = self._reading(question, query, history, prompt.used)
         runs = self._closest_runs(query, prompt.used) if guard else None
         quote = None if runs is None else quote_text(runs)
         if quote == "":
@@ -355,6 +358,21 @@ class Assistant:
         else:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
+
+    def _reading(self, message: str, joined: str, history: list[ChatMessage], used: Sequence) -> str:
+        """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the
+        model): a short message `joined` with the question before it, or the message alone when it is a question of
+        its own (`service.follow_ups.reads_alone`)."""
+        embed = getattr(self.retriever, "embed", None)
+        previous = last_message(history, "user")
+        if embed is None or previous is None:
+            return joined
+        texts = [self.clean_passage(passage_text(h, with_title=False), message) for h in used]
+        alone, together, before = best_similarities([message, joined, previous], texts, embed)
+        reading = message if reads_alone(alone, together, before, self.settings.extractive_min_similarity) else joined
+        log.info("a short message read %s (closest sentence: alone %.2f, joined %.2f, the question before %.2f)",
+                 "alone" if reading is message else "with the question before it", alone, together, before)
+        return reading
 
     def _unanswered(self, question: str, passages: Echoes, checks: Sequence, answer: str) -> str | None:
         """Why a whole generated answer, though every fact in it is in the passages, does not answer the customer's
@@ -456,23 +474,15 @@ class Assistant:
         lead, offer = (table.get(language, table["en"]) for table in (prompts.CLOSEST_LEAD, prompts.OFFER_PERSON))
         return "no_answer", f"{lead}{quote} {offer}", sources
 
-    def retrieval_query(self, question: str, history: list[ChatMessage]) -> str:
-        """The question, joined with the previous user turn when it is a short follow-up ("and in the EU?")."""
-        previous = last_message(history, "user")
-        if previous is None:
-            return question
-        short = len(question) <= 30 if detect_language(question) in ("zh", "ja") else len(question.split()) <= 8
-        return f"{previous} {question}" if short else question
-
     def retrieve_in_conversation(self, question: str, history: list[ChatMessage], k: int | None = None) -> tuple[str, list, bool]:
         """(query, hits, relevant) for a customer's message: a short one is searched joined with the previous
-        question (`retrieval_query`: "and to germany?" means nothing alone) and also alone, because a short
+        question (`service.follow_ups`: "and to germany?" means nothing alone) and also alone, because a short
         message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
         best of both searches, each at its better score, and always hold the best passage for the message alone."""
-        query = self.retrieval_query(question, history)
+        query = joined_query(question, last_message(history, "user"))
+        if query is None:
+            return (question, *self.retrieve(question, k))
         hits, relevant = self.retrieve(query, k)
-        if query == question:
-            return query, hits, relevant
         own, own_relevant = self.retrieve(question, k)
         return query, merged_hits(hits, own, max(len(hits), len(own))), relevant or own_relevant
 
@@ -572,22 +582,6 @@ def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
     the passages' text."""
     named = [getattr(h, name, "") or "" for h in hits for name in ("title", "heading", "question")]
     return [t for t in named if t] + [line for p in passages for line in question_lines(p)]
-
-
-def merged_hits(joined: Sequence, own: Sequence, k: int) -> list:
-    """The `k` best of two searches' hits (a passage both found counts once, at its better score), best first, with
-    `own`'s best among them (it replaces the last when it would not be)."""
-    def key(hit) -> tuple[str, int]:
-        return hit.doc_id, hit.position
-
-    best: dict[tuple[str, int], object] = {}
-    for hit in [*joined, *own]:
-        if key(hit) not in best or hit.score > best[key(hit)].score:
-            best[key(hit)] = hit
-    merged = sorted(best.values(), key=lambda h: -h.score)[:k]
-    if own and k and key(own[0]) not in {key(h) for h in merged}:
-        merged[-1:] = [best[key(own[0])]]
-    return merged
 
 
 def no_answer_text(language: str) -> str:

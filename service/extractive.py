@@ -211,29 +211,11 @@ def closest_sentences(
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers. Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage)."""
-    candidates: list[tuple[int, int, str]] = []  # passage index, sentence index, sentence
-    asked: dict[tuple[int, int], str] = {}  # (passage, sentence index) -> the question before that sentence
-    seen: set[str] = set()
-    for p, passage in enumerate(passages):
-        question_before = None
-        for s, sentence in enumerate(split_sentences(passage)):
-            if is_question(sentence):
-                question_before = sentence
-                continue
-            asked[(p, s)] = question_before
-            norm = re.sub(r"\s+", " ", sentence).lower()
-            # A repeated sentence (the contact line of every article) is quoted at most once.
-            if norm not in seen:
-                seen.add(norm)
-                candidates.append((p, s, sentence))
-    candidates = _without_fragments(candidates)
+    candidates, asked = _candidates(passages)
     if not candidates or max_sentences < 1:
         return []
-
     vectors = np.asarray(embed([question] + [c[2] for c in candidates]), dtype=np.float32)
-    scores = vectors[1:] @ vectors[0]
-    if is_mostly_cjk(question, 0.3):
-        scores = _with_shared_terms(question, scores, [f"{asked[(p, s)] or ''} {text}" for p, s, text in candidates])
+    scores = _scores(question, vectors[0], vectors[1:], candidates, asked)
     best = float(scores.max())
     if best < min_similarity:
         return []
@@ -256,3 +238,44 @@ def closest_sentences(
             runs[-1][1].append(question)
         runs[-1][1].append(sentence)
     return runs
+
+
+def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: Embed) -> list[float]:
+    """For each of `questions`, the score of its closest sentence in `passages` (what `closest_sentences` holds
+    against its `min_similarity`), -1.0 when the passages have no sentence to quote; one `embed` call for all."""
+    candidates, asked = _candidates(passages)
+    if not candidates:
+        return [-1.0] * len(questions)
+    vectors = np.asarray(embed([*questions] + [c[2] for c in candidates]), dtype=np.float32)
+    sentences = vectors[len(questions):]
+    return [float(_scores(q, vectors[i], sentences, candidates, asked).max()) for i, q in enumerate(questions)]
+
+
+def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int], str | None]]:
+    """The sentences a quote may hold, as (passage index, sentence index, sentence), and for each the question
+    before it in its passage (an FAQ's question, None where there is none): no question, no repeat, no fragment."""
+    candidates: list[tuple[int, int, str]] = []  # passage index, sentence index, sentence
+    asked: dict[tuple[int, int], str | None] = {}  # (passage, sentence index) -> the question before that sentence
+    seen: set[str] = set()
+    for p, passage in enumerate(passages):
+        question_before = None
+        for s, sentence in enumerate(split_sentences(passage)):
+            if is_question(sentence):
+                question_before = sentence
+                continue
+            asked[(p, s)] = question_before
+            norm = re.sub(r"\s+", " ", sentence).lower()
+            # A repeated sentence (the contact line of every article) is quoted at most once.
+            if norm not in seen:
+                seen.add(norm)
+                candidates.append((p, s, sentence))
+    return _without_fragments(candidates), asked
+
+
+def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked) -> np.ndarray:
+    """Each candidate sentence's score for `question`: the cosine of the unit vectors, and for a Chinese question
+    the words it shares with the sentence read with the FAQ question it answers (`_with_shared_terms`)."""
+    scores = sentence_vectors @ question_vector
+    if is_mostly_cjk(question, 0.3):
+        scores = _with_shared_terms(question, scores, [f"{asked[(p, s)] or ''} {text}" for p, s, text in candidates])
+    return scores

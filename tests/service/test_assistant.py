@@ -5,7 +5,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from service.assistant import Assistant, merged_hits
+from service.assistant import Assistant
 from service.settings import AssistantSettings
 from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
@@ -170,14 +170,6 @@ def test_a_short_new_question_after_another_gets_its_own_passages_too():
     # Joined with the previous question it finds delivery; alone, payment: the best of both, the message's own best kept.
     assert [s.title for s in reply.sources] == ["Delivery", "Payment methods"]
     assert "We accept PayPal." in backend.requests[-1][0][-1]["content"]
-
-
-def test_merged_hits_keep_each_passage_once_at_its_better_score():
-    a, b, c = (FakePassage(f"{n}.md", n, f"/kb/{n}.md", n, score=s) for n, s in (("a", 0.9), ("b", 0.5), ("c", 0.4)))
-    again = FakePassage("b.md", "b", "/kb/b.md", "b", score=0.7)
-    assert [h.score for h in merged_hits([a, b], [again, c], 3)] == [0.9, 0.7, 0.4]
-    assert merged_hits([a, b], [c], 2) == [a, c]  # the message's own best is kept, in the last place
-    assert merged_hits([a], [], 1) == [a]
 
 
 def test_history_is_trimmed_by_tokens_oldest_turns_first():

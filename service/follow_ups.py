@@ -1,0 +1,63 @@
+"""How a customer's message relates to the question before it in a conversation.
+
+A short message after a question is often a follow-up that means nothing alone ("and to germany?", "那次日达呢"):
+it is searched joined with the question before it (`joined_query`), and also alone, because a short message can
+be a new question ("can i pay with paypal?" after a delivery question); the passages are the best of both
+searches (`merged_hits`). A message in another language than the question before it is a new question: "发票怎么开"
+after an English question about delivery, joined, came near no sentence and was declined before the model.
+
+Which of the two readings the passages' sentences are then chosen for (the quote shown in a decline, the
+extractive answer, and whether the model is asked at all) is `reads_alone`'s decision. The joined reading's words
+pull toward the previous topic: after "how do i reset my homehub", "do gift cards expire" joined was answered with
+the HomeHub's reset sentences, and after a question about the Aria X2's battery "how many devices can the homehub
+take" joined came near no sentence and was declined before the model was asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from service.language import detect_language, reply_language
+
+# A message this short may be a follow-up: Chinese and Japanese by characters, other languages by words.
+SHORT_CJK_CHARACTERS = 30
+SHORT_WORDS = 8
+
+
+def joined_query(message: str, previous: str | None) -> str | None:
+    """`message` joined after the customer's `previous` message when it may be a follow-up of it (short, and in the
+    same language, a message too short to tell taking the previous one's: `reply_language`); None otherwise."""
+    if previous is None:
+        return None
+    language = detect_language(message)
+    short = len(message) <= SHORT_CJK_CHARACTERS if language in ("zh", "ja") else len(message.split()) <= SHORT_WORDS
+    if not short or reply_language(message, previous) != detect_language(previous):
+        return None
+    return f"{previous} {message}"
+
+
+def reads_alone(alone: float, joined: float, previous: float, bar: float) -> bool:
+    """Whether a short message after a question is a question of its own, from how close the passages' closest
+    sentence comes to the message `alone`, to it `joined` with the question before it, and to the `previous`
+    question alone (`service.extractive.best_similarities`): alone, it must come within the extractive `bar`, and
+    either come at least as close as joined, or joined must come no closer than the previous question does alone
+    (the message then adds nothing to the joined reading: "can i pay with paypal?" after "how much is express
+    delivery in the uk", joined 0.67, the previous question 0.78, alone 0.46). An elliptical follow-up comes near
+    nothing alone ("and with anc off?" 0.15, "and to germany?" 0.38)."""
+    return alone >= bar and (alone >= joined or joined <= previous)
+
+
+def merged_hits(joined: Sequence, own: Sequence, k: int) -> list:
+    """The `k` best of two searches' hits (a passage both found counts once, at its better score), best first, with
+    `own`'s best among them (it replaces the last when it would not be)."""
+    def key(hit) -> tuple[str, int]:
+        return hit.doc_id, hit.position
+
+    best: dict[tuple[str, int], object] = {}
+    for hit in [*joined, *own]:
+        if key(hit) not in best or hit.score > best[key(hit)].score:
+            best[key(hit)] = hit
+    merged = sorted(best.values(), key=lambda h: -h.score)[:k]
+    if own and k and key(own[0]) not in {key(h) for h in merged}:
+        merged[-1:] = [best[key(own[0])]]
+    return merged
