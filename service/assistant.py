@@ -303,7 +303,7 @@ class Assistant:
         # customers can trust"): say so instead. Otherwise it is the fallback, ready. A follow-up ("and for
         # headphones?") is compared as it was searched, with the question before it, unless it reads alone.
         if guard and query != question:
-            query = self._reading(question, query, history, prompt.used)
+            query = self._reading(question, query, prompt.used)
         runs = self._closest_runs(query, prompt.used) if guard else None
         quote = None if runs is None else quote_text(runs)
         if quote == "":
@@ -359,19 +359,18 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _reading(self, message: str, joined: str, history: list[ChatMessage], used: Sequence) -> str:
+    def _reading(self, message: str, joined: str, used: Sequence) -> str:
         """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the
         model): a short message `joined` with the question before it, or the message alone when it is a question of
         its own (`service.follow_ups.reads_alone`)."""
         embed = getattr(self.retriever, "embed", None)
-        previous = last_message(history, "user")
-        if embed is None or previous is None:
+        if embed is None:
             return joined
         texts = [self.clean_passage(passage_text(h, with_title=False), message) for h in used]
-        alone, together, before = best_similarities([message, joined, previous], texts, embed)
-        reading = message if reads_alone(alone, together, before, self.settings.extractive_min_similarity) else joined
-        log.info("a short message read %s (closest sentence: alone %.2f, joined %.2f, the question before %.2f)",
-                 "alone" if reading is message else "with the question before it", alone, together, before)
+        alone, together = best_similarities([message, joined], texts, embed)
+        reading = message if reads_alone(alone, together, self.settings.extractive_min_similarity) else joined
+        log.info("a short message read %s (closest sentence: alone %.2f, joined %.2f)",
+                 "alone" if reading is message else "with the question before it", alone, together)
         return reading
 
     def _unanswered(self, question: str, passages: Echoes, checks: Sequence, answer: str) -> str | None:
