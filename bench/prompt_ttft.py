@@ -1,12 +1,13 @@
-"""Time to first token of the app's own prompts with every passage, with the passage margin, and with only the
-passages' closest sentences, side by side.
+"""Time to first token of the app's own prompts with every passage, with the passage margin, with at most N of
+those passages, and with only the passages' closest sentences, side by side.
 
-    .venv/bin/python bench/prompt_ttft.py --llm-url http://127.0.0.1:8031/v1 [--margin 0.3] [--sentences 6] [--questions 20]
+    .venv/bin/python bench/prompt_ttft.py --llm-url http://127.0.0.1:8031/v1 [--margin 0.3] [--passages 2] [--sentences 6] [--questions 20]
 
 For the first N questions of each language of the dev QA set (`samples/qa_dev.jsonl`, sample knowledge base)
 that the knowledge base finds relevant, the assistant builds its prompt for each variant (`Assistant.grounded_prompt`:
-every one of the k passages retrieved; those within `--margin` of the best; with `--sentences N`, those passages'
-N sentences closest to the question, `ASSISTANT_PROMPT_SENTENCES`), and
+every one of the k passages retrieved; those within `--margin` of the best; with `--passages N`, the first N of
+those (`ASSISTANT_PROMPT_PASSAGES`); with `--sentences N`, the margin's passages' N sentences closest to the question,
+`ASSISTANT_PROMPT_SENTENCES`), and
 each is sent to the model server for one token, one request at a time, the variants in rotating order. A marker unique to each
 request comes just before the passages, so the server's prefix cache serves what every prompt shares (the system
 prompt and the frame's opening, as it does for the app) but never one variant's passages from the other. Prints
@@ -75,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kb", type=Path, default=Path("data/kb"))
     parser.add_argument("--qa", type=Path, default=Path(__file__).resolve().parents[1] / "samples" / "qa_dev.jsonl")
     parser.add_argument("--margin", type=float, default=0.3)
+    parser.add_argument("--passages", type=int, default=0, help="also at most N passages (0: not measured)")
     parser.add_argument("--sentences", type=int, default=0, help="also the N closest sentences (0: not measured)")
     parser.add_argument("--questions", type=int, default=10, help="per language")
     args = parser.parse_args(argv)
@@ -86,9 +88,10 @@ def main(argv: list[str] | None = None) -> int:
         return build_assistant(ScriptedBackend(), kb, settings, with_sample_defaults(AssistantSettings(**overrides), kb),
                                log=lambda _: None)
 
-    assistant = assistant_with(prompt_sentences=0)  # whole passages, whatever the environment sets
+    assistant = assistant_with(prompt_sentences=0, prompt_passages={})  # whole passages, whatever the environment sets
     focused = assistant_with(prompt_sentences=args.sentences) if args.sentences else None
     margin_name, sentences_name = f"margin {args.margin}", f"margin {args.margin}, {args.sentences} sentences"
+    passages_name = f"margin {args.margin}, at most {args.passages} passages"
     server = OpenAIChatBackend(args.llm_url)
     results: dict[tuple[str, str], list[tuple[float, int]]] = {}
     counts = dict.fromkeys(("en", "zh"), 0)
@@ -96,6 +99,8 @@ def main(argv: list[str] | None = None) -> int:
         counts[item.lang] += 1
         language = detect_language(item.question)
         variants = {"every passage": (assistant, hits), margin_name: (assistant, close_to_best(hits, args.margin))}
+        if args.passages:
+            variants[passages_name] = (assistant, variants[margin_name][1][: args.passages])
         if focused is not None:
             variants[sentences_name] = (focused, variants[margin_name][1])
         names = list(variants)
@@ -111,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|---|---:|---:|---:|---:|")
     for lang in ("en", "zh"):
         base = statistics.mean(t for t, _ in results.get((lang, "every passage"), [(float("nan"), 0)]))
-        for name in ("every passage", margin_name, sentences_name):
+        for name in ("every passage", margin_name, passages_name, sentences_name):
             rows = results.get((lang, name), [])
             if rows:
                 mean = statistics.mean(t for t, _ in rows)

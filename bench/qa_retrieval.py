@@ -1,7 +1,8 @@
 """Does retrieval bring the passage that answers? For each answerable question of QA files (the `samples/qa_*.jsonl`
 format), with no model: the rank of the first retrieved passage holding every expected fact (`must`, each group one
 alternative, case-insensitive), and whether such a passage is among those the prompt keeps (the app's own path:
-follow-ups searched with the question before them, the relevance gate, the passage margin, the context window).
+follow-ups searched with the question before them, the relevance gate, the passage margin and the language's
+limit of prompt passages, the context window).
 
 Prints one line per QA file and language: questions, first, in the first 4, in the first 10, MRR (a question whose
 passage is not among the first 10 counts 0), in the prompt; then, as its last line, JSON with the same figures.
@@ -22,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from knowledge_base import KBSettings  # noqa: E402
 from service.evaluation import has_facts, load_qa  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
-from service.sources import close_to_best, passage_text  # noqa: E402
+from service.sources import passage_text  # noqa: E402
 from service.startup import assistant_session  # noqa: E402
 
 DEPTH = 10
@@ -44,7 +45,7 @@ def main() -> None:
                 history = item.history or []
                 query, hits, relevant = a.retrieve_in_conversation(item.question, history, DEPTH)
                 rank = next((i for i, h in enumerate(hits, 1) if has_facts(passage_text(h), item.must)), None)
-                kept = close_to_best(hits[: a.settings.top_k], a.settings.passage_margin) if relevant else []
+                kept = a.prompt_hits(hits[: a.settings.top_k], item.lang) if relevant else []
                 prompt = a.grounded_prompt(item.question, history, kept, a.params(), item.lang, query=query) if kept else None
                 in_prompt = prompt is not None and has_facts(" ".join(passage_text(h) for h in prompt.used), item.must)
                 row = results.setdefault(f"{path.stem} {item.lang}", {"n": 0, "first": 0, "first_4": 0, "first_10": 0, "mrr": 0.0, "in_prompt": 0})

@@ -294,7 +294,7 @@ class Assistant:
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
         it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
-        hits = close_to_best(hits, self.settings.passage_margin)
+        hits = self.prompt_hits(hits, language)
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check, query=query)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
@@ -358,6 +358,11 @@ class Assistant:
         else:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
+
+    def prompt_hits(self, hits: Sequence, language: str) -> list:
+        """The retrieved `hits` an answer's prompt may take, best first: those within the settings' `passage_margin`
+        of the best, and at most `prompt_passages` of them for an answer in `language`."""
+        return list(close_to_best(hits, self.settings.passage_margin))[: self.settings.prompt_passages.get(language)]
 
     def _reading(self, message: str, joined: str, used: Sequence) -> str:
         """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the

@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PositiveInt, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from knowledge_base.settings import settings_error as _settings_error
@@ -130,6 +130,15 @@ class AssistantSettings(BaseSettings):
     passage_margin: float | None = Field(
         0.3, ge=0.0,
         description="Passages scoring more than this below the best one are left out of the prompt (none: all top_k).",
+    )
+    # Session 32 (docs/answer-quality.md): Chinese answers from at most two passages were right as often as from
+    # four (the 51 Chinese dev questions, paired runs: 0.505 -> 0.510 of 204 with k = 2, 0.490 -> 0.500 of 102 with
+    # this cap), with 8% fewer prompt tokens and a 7% sooner first token (bench/prompt_ttft.py); the answering
+    # passage stays in the prompt as often (bench/qa_retrieval.py). English at two loses it for 4 of 51 dev questions.
+    prompt_passages: dict[str, PositiveInt] = Field(
+        default_factory=lambda: {"zh": 2},
+        description='JSON: per answer language, the most passages put into an answer\'s prompt, best first (e.g. '
+        '{"zh": 2}); other languages get every passage top_k and passage_margin keep.',
     )
     max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
     snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")

@@ -11,7 +11,7 @@ from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
 from service.errors import BackendTimeoutError, BackendUnavailableError
 from service.prompts import customer_service_system_prompt
-from tests.fakes import RETURNS, SHIPPING_ZH, FakePassage, FakeRetriever, plain_retriever, scripted_backend
+from tests.fakes import RETURNS, SHIPPING_ZH, WARRANTY, FakePassage, FakeRetriever, plain_retriever, scripted_backend
 
 
 
@@ -170,6 +170,23 @@ def test_a_short_new_question_after_another_gets_its_own_passages_too():
     # Joined with the previous question it finds delivery; alone, payment: the best of both, the message's own best kept.
     assert [s.title for s in reply.sources] == ["Delivery", "Payment methods"]
     assert "We accept PayPal." in backend.requests[-1][0][-1]["content"]
+
+
+def test_a_language_with_a_passage_limit_gets_only_its_best_passages_in_the_prompt():
+    fees = FakePassage("shipping_zh.md", "配送说明", "/kb/shipping_zh.md", "次日达收费 ¥20。", score=0.68, position=1)
+    pickup = FakePassage("pickup_zh.md", "门店自提", "/kb/pickup_zh.md", "门店自提免费。", score=0.66)
+    retriever = plain_retriever([SHIPPING_ZH, fees, pickup])
+    assistant, backend, _ = make(scripted_backend(default="标准快递一般 1-3 个工作日送达。[1]"), retriever=retriever,
+                                 prompt_passages={"zh": 2})
+    reply = assistant.chat("快递几天能到？")
+    assert reply.collect() == "标准快递一般 1-3 个工作日送达。[1]" and len(reply.sources) == 2
+    block = backend.requests[-1][0][-1]["content"]
+    assert "1-3 个工作日" in block and "¥20" in block and "门店自提免费" not in block
+    # English has no limit here: every passage the margin keeps.
+    express = FakePassage("delivery.md", "Delivery", "/kb/delivery.md", "Express delivery costs £7.99.", score=0.7)
+    assistant, backend, _ = make(retriever=plain_retriever([RETURNS, WARRANTY, express]), prompt_passages={"zh": 1})
+    assistant.chat("How long do I have to return an item?").collect()
+    assert "[3]" in backend.requests[-1][0][-1]["content"]
 
 
 def test_history_is_trimmed_by_tokens_oldest_turns_first():
