@@ -11,8 +11,8 @@ first token and decode speed against the memory-bandwidth bound of each.
 Each round starts the managed vLLM server (the registry's CPU split of the base model, as `make run` serves it)
 once per variant, in the order given, and measures, with nothing else in flight: the time to first token of the app's own
 grounded prompts (`bench/prompt_ttft.py`'s: the first N dev questions per language that the knowledge base finds
-relevant, passages within the passage margin, a marker unique to each request before its passages so the prefix cache
-serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1
+relevant, the passages the app's prompt takes (`Assistant.prompt_hits`), a marker unique to each request before its
+passages so the prefix cache serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1
 and 8 streams with the memory bandwidth read in the same minute
 (`bench/models.py`'s `measure_speed`; the bound counts the bytes a decode step reads in the served format, packed
 4-bit weights as stored). More rounds take the variants in turn again, so a drift in the shared host's speed shows.
@@ -43,7 +43,6 @@ from service.language import detect_language  # noqa: E402
 from service.model_registry import DEFAULT_MODEL  # noqa: E402
 from service.models import resolve_model  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
-from service.sources import close_to_best  # noqa: E402
 from service.startup import build_assistant, with_sample_defaults  # noqa: E402
 from service.vllm_server import served_dtype  # noqa: E402
 
@@ -70,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
                                 log=lambda _: None)
     prompts = [
         assistant.grounded_prompt(
-            item.question, [], close_to_best(hits, assistant.settings.passage_margin), assistant.params(),
-            detect_language(item.question),
+            item.question, [], assistant.prompt_hits(hits, language), assistant.params(), language,
         ).messages
         for item, hits in relevant_questions(assistant, args.qa, args.questions)
+        for language in [detect_language(item.question)]
     ]
     print(f"native bf16 on this CPU: {has_native_bf16()}; ASSISTANT_DTYPE=auto serves {served_dtype('auto')}; "
           f"{len(prompts)} prompts", flush=True)

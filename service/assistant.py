@@ -362,7 +362,7 @@ class Assistant:
     def prompt_hits(self, hits: Sequence, language: str) -> list:
         """The retrieved `hits` an answer's prompt may take, best first: those within the settings' `passage_margin`
         of the best, and at most `prompt_passages` of them for an answer in `language`."""
-        return list(close_to_best(hits, self.settings.passage_margin))[: self.settings.prompt_passages.get(language)]
+        return close_to_best(hits, self.settings.passage_margin)[: self.settings.prompt_passages.get(language)]
 
     def _reading(self, message: str, joined: str, used: Sequence) -> str:
         """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the
