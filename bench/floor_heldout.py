@@ -1,7 +1,7 @@
 """The sentence floor on knowledge bases it was not calibrated on: does it decline when the answer is missing,
 and keep answering when it is there?
 
-The floor (with the guard on, `Assistant._quote`) declines before the model is called when no sentence of the
+The floor (with the guard on, `Assistant.quote`) declines before the model is called when no sentence of the
 passages reaches the extractive threshold (cosine 0.45, calibrated on the sample knowledge base's dev set).
 Here, on the shared FAQ sets (StackFAQ, CovidFAQ: other companies, real user queries), for labelled queries
 whose FAQ entry is among the passages retrieved:

@@ -1,7 +1,7 @@
 """What the sentence floor costs before the first token, with and without remembered sentence vectors.
 
 With the grounding guard on, the assistant compares the question with every sentence of its passages before
-the model is called (`Assistant._quote`: the extractive answer, and the floor that declines when no sentence
+the model is called (`Assistant.quote`: the extractive answer, and the floor that declines when no sentence
 is close). That is one embedding call over the question and some 20-80 sentences. `KnowledgeBase.embed`
 remembers vectors (`EmbeddingCache`), so a passage's sentences are embedded once. For every question of the
 dev QA set this times the comparison three ways, side by side in one run:

@@ -303,7 +303,7 @@ class Assistant:
         # customers can trust"): say so instead. Otherwise it is the fallback, ready. A follow-up ("and for
         # headphones?") is compared as it was searched, with the question before it, unless it reads alone.
         if guard and query != question:
-            query = self._reading(question, query, prompt.used)
+            query = self.reading(question, query, prompt.used)
         runs = self._closest_runs(query, prompt.used) if guard else None
         quote = None if runs is None else quote_text(runs)
         if quote == "":
@@ -364,7 +364,7 @@ class Assistant:
         of the best, and at most `prompt_passages` of them for an answer in `language`."""
         return close_to_best(hits, self.settings.passage_margin)[: self.settings.prompt_passages.get(language)]
 
-    def _reading(self, message: str, joined: str, used: Sequence) -> str:
+    def reading(self, message: str, joined: str, used: Sequence) -> str:
         """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the
         model): a short message `joined` with the question before it, or the message alone when it is a question of
         its own (`service.follow_ups.reads_alone`)."""
@@ -430,7 +430,7 @@ class Assistant:
         """The knowledge base's own names (products, programmes, offers) the guard checks answers for."""
         return frozenset(getattr(self.retriever, "vocabulary", None) or ())
 
-    def _quote(self, question: str, used: Sequence) -> str | None:
+    def quote(self, question: str, used: Sequence) -> str | None:
         """The sentences of the passages closest to the question, cited; "" when none reaches the settings'
         `extractive_min_similarity`; None when the retriever cannot embed (no way to tell)."""
         runs = self._closest_runs(question, used)
@@ -460,7 +460,7 @@ class Assistant:
     def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
         """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
         when already chosen) as the answer, in the `extractive_languages`; in others, shown inside the decline."""
-        text = quote if quote is not None else self._quote(question, used)
+        text = quote if quote is not None else self.quote(question, used)
         if not text or language not in self.settings.extractive_languages:
             return self._closest(text, sources, language)
         return "extractive", f"{prompts.EXTRACTIVE_LEAD.get(language, prompts.EXTRACTIVE_LEAD['en'])}{text}", sources

@@ -8,10 +8,13 @@ Contract: `extractive_answer` embeds the question and every candidate sentence i
 (rows are unit vectors, so a dot product is the cosine), keeps at most `max_sentences` sentences whose
 similarity is at least `min_similarity` (0.45: calibrated with `bench/extractive.py`; for a Chinese question, the
 most similar once those sharing its words are moved up, `CJK_OVERLAP_WEIGHT`), never a sentence that is
-a cut-off part of another candidate, and returns them in document order (passage order, then
+a cut-off part of another candidate; a list item is compared with the question and quoted after its list's lead-in
+("Not covered: liquid damage; theft."), which is never quoted for itself; and returns them in document order (passage order, then
 sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
 (n counts passages from 1), with the passage numbers used. A sentence ending in "?" is never quoted: in
-an FAQ passage ("question\n\nanswer") that is the question, not its answer. Only passages whose best
+an FAQ passage ("question\n\nanswer") that is the question, not its answer; nor is a sentence of a short line that
+ends in one ("My parcel arrived damaged. What should I do?": the whole line is the question), nor the bold sentence
+that opens a troubleshooting paragraph ("**The ring light is flashing orange.** The Wi-Fi ...": the problem). Only passages whose best
 sentence is within `PASSAGE_MARGIN` of the best sentence overall are quoted, so the answer comes from
 the passage that answers the question and not from a collage of passages that mention its words.
 Nothing clears the threshold: ("", []), and the caller says it does not know.
@@ -73,22 +76,27 @@ _CJK_END = re.compile(rf"[{HAN_RANGES}。！？；：，、”’」』）]$")
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a passage, in order, with Markdown emphasis removed and headings dropped."""
+    return [sentence for sentence, _ in _sentences(text)]
+
+
+def _sentences(text: str) -> list[tuple[str, bool]]:
+    """`split_sentences`, each sentence with whether it is a list item (a bullet or numbered line)."""
     lines = text.split("\n")
-    sentences: list[str] = []
+    sentences: list[tuple[str, bool]] = []
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         line = _MARKUP.sub("", raw).strip()
         if not line or _ATX_HEADING.match(line):
             continue
         if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
-            sentences.append(_BULLET.sub("", line, count=1).strip())
+            sentences.append((_BULLET.sub("", line, count=1).strip(), True))
         elif _is_heading(line, nxt):
             continue
         elif line.startswith("|") or line.count("|") >= 2:
-            sentences.append(_table_row(line))
+            sentences.append((_table_row(line), False))
         else:
-            sentences.extend(_split_line(line))
-    return [s for s in sentences if re.search(r"[^\W\d_]", s)]
+            sentences.extend((sentence, False) for sentence in _split_line(line))
+    return [(s, item) for s, item in sentences if re.search(r"[^\W\d_]", s)]
 
 
 def _is_heading(line: str, next_line: str) -> bool:
@@ -130,10 +138,24 @@ def _split_line(line: str) -> list[str]:
     return out + ([rest] if rest else [])
 
 
-def _finished(sentence: str) -> str:
-    """A bullet or table cell read as prose ends with a full stop like the sentences around it."""
+# A list item's trailing link to the next ("..., or", "...; and"): read as prose, the item ends before it.
+_TRAILING_LINK = re.compile(r"[\s,;，；]+(?:or|and|或|和)$", re.IGNORECASE)
+
+
+def _leads_in(sentence: str) -> bool:
+    """`sentence` ends in a colon: it leads in to the next ("You get store credit when:")."""
+    return sentence.endswith((":", "："))
+
+
+def _finished(sentence: str, *, more: bool = False) -> str:
+    """A bullet or table cell read as prose ends with a full stop like the sentences around it; a lead-in
+    (`_leads_in`) keeps its colon when `more` of its quote follows (`closest_sentences` quotes one only before the
+    sentence it leads to)."""
+    if more and _leads_in(sentence):
+        return sentence
     if _END.search(sentence[-3:]) and not sentence.endswith(("；", ";")):
         return sentence
+    sentence = _TRAILING_LINK.sub("", sentence)
     return sentence.rstrip("；;:：,，") + ("。" if _CJK_END.search(sentence) else ".")
 
 
@@ -192,7 +214,10 @@ def extractive_answer(
 
 def quote_text(runs: Sequence[tuple[int, list[str]]]) -> str:
     """`closest_sentences`' runs as the extractive answer writes them: each run's sentences, then " [n]"."""
-    return " ".join(f"{join_sentences([_finished(s) for s in sentences])} [{p + 1}]" for p, sentences in runs)
+    return " ".join(
+        f"{join_sentences([_finished(s, more=i < len(sentences) - 1) for i, s in enumerate(sentences)])} [{p + 1}]"
+        for p, sentences in runs
+    )
 
 
 def closest_sentences(
@@ -211,11 +236,11 @@ def closest_sentences(
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers. Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage)."""
-    candidates, asked = _candidates(passages)
+    candidates, asked, led = _candidates(passages)
     if not candidates or max_sentences < 1:
         return []
-    vectors = np.asarray(embed([question] + [c[2] for c in candidates]), dtype=np.float32)
-    scores = _scores(question, vectors[0], vectors[1:], candidates, asked)
+    vectors = np.asarray(embed([question] + _as_read(candidates, led)), dtype=np.float32)
+    scores = _scores(question, vectors[0], vectors[1:], candidates, asked, led)
     best = float(scores.max())
     if best < min_similarity:
         return []
@@ -229,53 +254,123 @@ def closest_sentences(
     chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
 
     runs: list[tuple[int, list[str]]] = []
+    listing = None  # the lead-in whose list the last entry of the last run is
     for i in chosen:
         p, s, sentence = candidates[i]
         if not runs or runs[-1][0] != p:
             runs.append((p, []))
+            listing = None
+        entries = runs[-1][1]
         question = asked[(p, s)] if with_questions else None
-        if question is not None and question not in runs[-1][1]:
-            runs[-1][1].append(question)
-        runs[-1][1].append(sentence)
+        if question is not None and question not in entries:
+            entries.append(question)
+            listing = None
+        lead = led.get((p, s))
+        if lead is None:
+            entries.append(sentence)
+        else:  # a list item: after its lead-in, or after the item of its list before it ("... when: a; b")
+            if listing != lead:
+                entries.append(lead)
+            entries[-1] = _continue_list(entries[-1], sentence)
+        listing = lead
     return runs
+
+
+def _continue_list(text: str, item: str) -> str:
+    """`text`, a lead-in or a lead-in with list items, with one more `item` after it."""
+    if _leads_in(text):
+        return join_sentences([text, item])
+    separator = "；" if _CJK_END.search(text) else "; "
+    return _TRAILING_LINK.sub("", text).rstrip("；;,，.。") + separator + item
 
 
 def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: Embed) -> list[float]:
     """For each of `questions`, the score of its closest sentence in `passages` (what `closest_sentences` holds
     against its `min_similarity`), -1.0 when the passages have no sentence to quote; one `embed` call for all."""
-    candidates, asked = _candidates(passages)
+    candidates, asked, led = _candidates(passages)
     if not candidates:
         return [-1.0] * len(questions)
-    vectors = np.asarray(embed([*questions] + [c[2] for c in candidates]), dtype=np.float32)
+    vectors = np.asarray(embed([*questions] + _as_read(candidates, led)), dtype=np.float32)
     sentences = vectors[len(questions):]
-    return [float(_scores(q, vectors[i], sentences, candidates, asked).max()) for i, q in enumerate(questions)]
+    return [float(_scores(q, vectors[i], sentences, candidates, asked, led).max()) for i, q in enumerate(questions)]
 
 
-def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], dict[tuple[int, int], str | None]]:
-    """The sentences a quote may hold, as (passage index, sentence index, sentence), and for each the question
-    before it in its passage (an FAQ's question, None where there is none): no question, no repeat, no fragment."""
-    candidates: list[tuple[int, int, str]] = []  # passage index, sentence index, sentence
-    asked: dict[tuple[int, int], str | None] = {}  # (passage, sentence index) -> the question before that sentence
+Place = tuple[int, int]  # (passage index, sentence index)
+
+
+def quotable_texts(passage: str) -> list[str]:
+    """What `closest_sentences` embeds of `passage` to compare with a question (`_as_read`): for warming a cache."""
+    candidates, _, led = _candidates([passage])
+    return _as_read(candidates, led)
+
+
+def _as_read(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) -> list[str]:
+    """Each candidate as a reader meets it, so as it is compared with a question: a list item after its lead-in
+    ("If your product has a fault covered by this warranty, Voltway will, at its choice: replace it ...")."""
+    return [join_sentences([led[(p, s)], text]) if (p, s) in led else text for p, s, text in candidates]
+
+
+def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str]]:
+    """The sentences a quote may hold, as (passage index, sentence index, sentence); for each the question before it
+    in its passage (an FAQ's question, None where there is none); and for a list item, the lead-in sentence its list
+    follows ("The following are not covered:"). No question, no lead-in, no repeat, no fragment is a candidate."""
+    candidates: list[tuple[int, int, str]] = []
+    asked: dict[Place, str | None] = {}  # the question before each sentence
+    led: dict[Place, str] = {}  # the lead-in before each list item
     seen: set[str] = set()
     for p, passage in enumerate(passages):
-        question_before = None
-        for s, sentence in enumerate(split_sentences(passage)):
-            if is_question(sentence):
-                question_before = sentence
+        question_before = lead_in = None
+        asking_lines = _asking_lines(passage)
+        sentences = _sentences(passage)
+        for s, (sentence, item) in enumerate(sentences):
+            asking = next((line for line, said in asking_lines if sentence in said), None)
+            if asking is not None or is_question(sentence):
+                question_before = asking or sentence
                 continue
+            if not item:
+                # A lead-in says nothing alone: it is quoted with the items of its list, not for itself.
+                lead_in = sentence if _leads_in(sentence) and s + 1 < len(sentences) and sentences[s + 1][1] else None
+                if lead_in is not None:
+                    continue
+            elif lead_in is not None:
+                led[(p, s)] = lead_in
             asked[(p, s)] = question_before
             norm = re.sub(r"\s+", " ", sentence).lower()
             # A repeated sentence (the contact line of every article) is quoted at most once.
             if norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
-    return _without_fragments(candidates), asked
+    return _without_fragments(candidates), asked, led
 
 
-def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked) -> np.ndarray:
+# An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
+# line of this many sentences or fewer that ends in a question is the question as a whole, never an answer to quote.
+QUESTION_LINE_SENTENCES = 3
+# A troubleshooting paragraph's bold opening sentence names the problem its line goes on to solve ("**The ring light
+# is flashing orange.** The Wi-Fi password may have changed ..."): like an FAQ question, it is no answer.
+_BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(?P<lead>[^*_\n]+?[.!。！])(?:\*\*|__)\s*\S")
+
+
+def _asking_lines(passage: str) -> list[tuple[str, list[str]]]:
+    """What in `passage` asks rather than answers, each with its sentences as `split_sentences` reads them: the
+    lines that are questions as a whole (`QUESTION_LINE_SENTENCES`) and the bold opening sentences of lines that
+    go on after them (`_BOLD_LEAD`)."""
+    asking = []
+    for raw in passage.splitlines():
+        lead = _BOLD_LEAD.match(raw)
+        line = lead.group("lead").strip() if lead else _MARKUP.sub("", raw).strip()
+        sentences = split_sentences(line)
+        if lead or (is_question(line) and len(sentences) <= QUESTION_LINE_SENTENCES):
+            asking.append((line, sentences))
+    return asking
+
+
+def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked, led) -> np.ndarray:
     """Each candidate sentence's score for `question`: the cosine of the unit vectors, and for a Chinese question
-    the words it shares with the sentence read with the FAQ question it answers (`_with_shared_terms`)."""
+    the words it shares with the sentence read with the FAQ question it answers and its list's lead-in
+    (`_with_shared_terms`)."""
     scores = sentence_vectors @ question_vector
     if is_mostly_cjk(question, 0.3):
-        scores = _with_shared_terms(question, scores, [f"{asked[(p, s)] or ''} {text}" for p, s, text in candidates])
+        contexts = [f"{asked[(p, s)] or ''} {led.get((p, s), '')} {text}" for p, s, text in candidates]
+        scores = _with_shared_terms(question, scores, contexts)
     return scores

@@ -25,7 +25,7 @@ from typing import Callable
 
 from service.assistant import Assistant
 from service.backends import ChatBackend
-from service.extractive import is_question, split_sentences
+from service.extractive import quotable_texts
 from service.language import Glossary, token_counter_for
 from service.settings import AssistantSettings, Settings
 
@@ -53,7 +53,7 @@ def remember_sentences(kb, *, batch: int = 16) -> int:
     """Embed every quotable sentence of the knowledge base once and return how many (0 when it cannot).
 
     With the guard on, every question is compared with the sentences of its passages before the model is
-    called (the sentence floor, `Assistant._quote`); the knowledge base remembers the vectors
+    called (the sentence floor, `Assistant.quote`); the knowledge base remembers the vectors
     (`KnowledgeBase.embed`), so after this the comparison embeds only the question (bench/sentence_floor.py:
     0.9 s p50, 4.3 s max per question cold against ~1 ms warm on the sample base). Meant for a background
     thread while the model server starts (the sample base: ~1,000 sentences, about a minute on two cores). The
@@ -63,7 +63,7 @@ def remember_sentences(kb, *, batch: int = 16) -> int:
     here is one the first question meets and reports."""
     try:
         texts = kb.texts_of(["*"])
-        sentences = list(dict.fromkeys(s for t in texts for s in split_sentences(t) if not is_question(s)))
+        sentences = list(dict.fromkeys(s for t in texts for s in quotable_texts(t)))
         capacity = kb.sentence_cache_capacity
         if len(sentences) > capacity:
             logger.info("not remembering %d sentences: more than the %d the cache keeps", len(sentences), capacity)

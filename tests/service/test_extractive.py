@@ -121,6 +121,32 @@ def test_the_faq_question_line_is_never_quoted():
     assert question not in embed.calls[0][1:]
 
 
+
+def test_an_faq_question_that_opens_with_what_happened_is_never_quoted():
+    from service.extractive import closest_sentences
+
+    faq = ("My parcel arrived damaged. What should I do?\n\n"
+           "Take photos of the box and the item. Report it within 14 days.")
+    sims = {"My parcel arrived damaged.": 0.9, "Take photos of the box and the item.": 0.6, "Report it within 14 days.": 0.5}
+    assert extractive_answer("q", [faq], Scripted(sims)) == ("Take photos of the box and the item. Report it within 14 days. [1]", [1])
+    # The whole line is the question the answer follows.
+    assert closest_sentences("q", [faq], Scripted(sims), max_sentences=1, with_questions=True) == [
+        (0, ["My parcel arrived damaged. What should I do?", "Take photos of the box and the item."])
+    ]
+    # A long paragraph that happens to end in a question keeps its statements.
+    paragraph = "Returns are free. Refunds take 5 days. Exchanges are free. Store credit is instant. Any questions?"
+    assert extractive_answer("q", [paragraph], Scripted({"Returns are free.": 0.9}), max_sentences=1) == ("Returns are free. [1]", [1])
+
+
+def test_the_bold_problem_that_opens_a_troubleshooting_paragraph_is_never_quoted():
+    passage = ("**The ring light is flashing orange.** The Wi-Fi password may have changed. Reconnect in the app.\n\n"
+               "**Important:** keep the hub near the router.")
+    sims = {"The ring light is flashing orange.": 0.9, "The Wi-Fi password may have changed.": 0.6,
+            "Important: keep the hub near the router.": 0.5}
+    text, used = extractive_answer("q", [passage], Scripted(sims), max_sentences=2)
+    # A bold label that is not a sentence ("Important:") stays part of what it introduces.
+    assert (text, used) == ("The Wi-Fi password may have changed. Important: keep the hub near the router. [1]", [1])
+
 def test_nothing_similar_enough_gives_no_answer():
     assert extractive_answer("Can I pay with bitcoin?", [RETURNS, DELIVERY], BagOfWords()) == ("", [])
     assert extractive_answer("q", ["A one."], Scripted({"A one.": 0.19}), min_similarity=0.2) == ("", [])
@@ -141,6 +167,32 @@ def test_at_most_max_sentences_and_bullets_read_as_sentences():
     sims = {"Battery: up to 40 hours with ANC on": 0.8, "Fast charging: 10 minutes give 5 hours": 0.6, "Weight: 250 g": 0.5}
     text, used = extractive_answer("q", [passage], Scripted(sims), max_sentences=2)
     assert (text, used) == ("Battery: up to 40 hours with ANC on. Fast charging: 10 minutes give 5 hours. [1]", [1])
+
+
+
+def test_a_list_item_is_compared_and_quoted_after_its_lead_in_and_a_lead_in_never_alone():
+    passage = "以下情况不在免费保修范围内：\n- 人为损坏。\n- 进液损坏。\n\n保修期为 2 年。"
+    # An item is read as a customer reads it, after its lead-in: "进液损坏。" alone would read as covered.
+    sims = {"以下情况不在免费保修范围内：进液损坏。": 0.8, "以下情况不在免费保修范围内：人为损坏。": 0.1, "保修期为 2 年。": 0.5}
+    text, _ = extractive_answer("q", [passage], Scripted(sims), max_sentences=1)
+    assert text == "以下情况不在免费保修范围内：进液损坏。 [1]"
+    lead_in_only = {"以下情况不在免费保修范围内：": 0.9, "保修期为 2 年。": 0.5}
+    assert extractive_answer("q", [passage], Scripted(lead_in_only), max_sentences=1)[0] == "保修期为 2 年。 [1]"
+
+
+def test_items_of_one_list_are_quoted_as_one_list_without_their_links():
+    passage = ("You get store credit when:\n"
+               "  - you return an item and choose store credit, or\n"
+               "  - you are paid for a trade-in as store credit.\n\n"
+               "Store credit is valid for 5 years.")
+    lead = "You get store credit when:"
+    sims = {f"{lead} you return an item and choose store credit, or": 0.8,
+            f"{lead} you are paid for a trade-in as store credit.": 0.7, "Store credit is valid for 5 years.": 0.6}
+    text, _ = extractive_answer("q", [passage], Scripted(sims), max_sentences=3)
+    assert text == (f"{lead} you return an item and choose store credit; you are paid for a trade-in as store credit. "
+                    "Store credit is valid for 5 years. [1]")
+    text, _ = extractive_answer("q", [passage], Scripted(sims), max_sentences=1)
+    assert text == f"{lead} you return an item and choose store credit. [1]"
 
 
 def test_chinese_sentences_are_joined_without_spaces():
