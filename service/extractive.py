@@ -8,13 +8,14 @@ Contract: `extractive_answer` embeds the question and every candidate sentence i
 (rows are unit vectors, so a dot product is the cosine), keeps at most `max_sentences` sentences whose
 similarity is at least `min_similarity` (0.45: calibrated with `bench/extractive.py`; for a Chinese question, the
 most similar once those sharing its words are moved up, `CJK_OVERLAP_WEIGHT`), never a sentence that is
-a cut-off part of another candidate; a list item is compared with the question and quoted after its list's lead-in
-("Not covered: liquid damage; theft."), which is never quoted for itself; and returns them in document order (passage order, then
+a cut-off part of another candidate, and returns them in document order (passage order, then
 sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
-(n counts passages from 1), with the passage numbers used. A sentence ending in "?" is never quoted: in
-an FAQ passage ("question\n\nanswer") that is the question, not its answer; nor is a sentence of a short line that
-ends in one ("My parcel arrived damaged. What should I do?": the whole line is the question), nor the bold sentence
-that opens a troubleshooting paragraph ("**The ring light is flashing orange.** The Wi-Fi ...": the problem). Only passages whose best
+(n counts passages from 1), with the passage numbers used. A list item is compared with the question and quoted
+as read after its list's lead-in, the items of one list as one ("Not covered: liquid damage; theft."); the lead-in
+is never quoted for itself. A sentence ending in "?" is never quoted: in an FAQ passage ("question\n\nanswer")
+that is the question, not its answer; nor is a sentence of a short line that ends in one ("My parcel arrived
+damaged. What should I do?": the whole line is the question), nor the bold sentence that opens a troubleshooting
+paragraph ("**The ring light is flashing orange.** The Wi-Fi ...": the problem). Only passages whose best
 sentence is within `PASSAGE_MARGIN` of the best sentence overall are quoted, so the answer comes from
 the passage that answers the question and not from a collage of passages that mention its words.
 Nothing clears the threshold: ("", []), and the caller says it does not know.
@@ -147,12 +148,9 @@ def _leads_in(sentence: str) -> bool:
     return sentence.endswith((":", "："))
 
 
-def _finished(sentence: str, *, more: bool = False) -> str:
-    """A bullet or table cell read as prose ends with a full stop like the sentences around it; a lead-in
-    (`_leads_in`) keeps its colon when `more` of its quote follows (`closest_sentences` quotes one only before the
-    sentence it leads to)."""
-    if more and _leads_in(sentence):
-        return sentence
+def _finished(sentence: str) -> str:
+    """A bullet or table cell read as prose ends with a full stop like the sentences around it, without its link to
+    the next item ("..., or")."""
     if _END.search(sentence[-3:]) and not sentence.endswith(("；", ";")):
         return sentence
     sentence = _TRAILING_LINK.sub("", sentence)
@@ -214,10 +212,7 @@ def extractive_answer(
 
 def quote_text(runs: Sequence[tuple[int, list[str]]]) -> str:
     """`closest_sentences`' runs as the extractive answer writes them: each run's sentences, then " [n]"."""
-    return " ".join(
-        f"{join_sentences([_finished(s, more=i < len(sentences) - 1) for i, s in enumerate(sentences)])} [{p + 1}]"
-        for p, sentences in runs
-    )
+    return " ".join(f"{join_sentences([_finished(s) for s in sentences])} [{p + 1}]" for p, sentences in runs)
 
 
 def closest_sentences(
