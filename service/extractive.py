@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import numpy as np
 
@@ -77,27 +78,54 @@ _CJK_END = re.compile(rf"[{HAN_RANGES}。！？；：，、”’」』）]$")
 
 def split_sentences(text: str) -> list[str]:
     """The sentences of a passage, in order, with Markdown emphasis removed and headings dropped."""
-    return [sentence for sentence, _ in _sentences(text)]
+    return [sentence.text for sentence in _sentences(text)]
 
 
-def _sentences(text: str) -> list[tuple[str, bool]]:
-    """`split_sentences`, each sentence with whether it is a list item (a bullet or numbered line)."""
+class _Sentence(NamedTuple):
+    text: str
+    item: bool  # a list item (a bullet or numbered line)
+    asks: str | None  # the question it is part of (`_asking`), None for a sentence that may answer
+
+
+# An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
+# line of this many sentences or fewer that ends in a question is the question as a whole, never an answer to quote.
+QUESTION_LINE_SENTENCES = 3
+# A troubleshooting paragraph's bold opening sentence names the problem its line goes on to solve ("**The ring light
+# is flashing orange.** The Wi-Fi password may have changed ..."): like an FAQ question, it is no answer.
+_BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(?P<lead>[^*_\n]+?[.!。！])(?:\*\*|__)\s*\S")
+
+
+def _sentences(text: str) -> list[_Sentence]:
+    """`split_sentences`, each sentence with whether it is a list item and the question it is part of: a sentence
+    ending in "?", every sentence of a short line that ends in one (`QUESTION_LINE_SENTENCES`), a paragraph's bold
+    opening sentence (`_BOLD_LEAD`)."""
     lines = text.split("\n")
-    sentences: list[tuple[str, bool]] = []
+    sentences: list[_Sentence] = []
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         line = _MARKUP.sub("", raw).strip()
         if not line or _ATX_HEADING.match(line):
             continue
         if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
-            sentences.append((_BULLET.sub("", line, count=1).strip(), True))
+            item = _BULLET.sub("", line, count=1).strip()
+            sentences.append(_Sentence(item, True, item if is_question(item) else None))
         elif _is_heading(line, nxt):
             continue
         elif line.startswith("|") or line.count("|") >= 2:
-            sentences.append((_table_row(line), False))
+            sentences.append(_Sentence(_table_row(line), False, None))
         else:
-            sentences.extend((sentence, False) for sentence in _split_line(line))
-    return [(s, item) for s, item in sentences if re.search(r"[^\W\d_]", s)]
+            pieces = _split_line(line)
+            whole = is_question(line) and len(pieces) <= QUESTION_LINE_SENTENCES
+            lead = _BOLD_LEAD.match(raw)
+            for n, piece in enumerate(pieces):
+                if whole:
+                    asks = line
+                elif is_question(piece) or (lead and n == 0):
+                    asks = piece
+                else:
+                    asks = None
+                sentences.append(_Sentence(piece, False, asks))
+    return [sentence for sentence in sentences if re.search(r"[^\W\d_]", sentence.text)]
 
 
 def _is_heading(line: str, next_line: str) -> bool:
@@ -315,16 +343,14 @@ def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], di
     seen: set[str] = set()
     for p, passage in enumerate(passages):
         question_before = lead_in = None
-        asking_lines = _asking_lines(passage)
         sentences = _sentences(passage)
-        for s, (sentence, item) in enumerate(sentences):
-            asking = next((line for line, said in asking_lines if sentence in said), None)
-            if asking is not None or is_question(sentence):
-                question_before = asking or sentence
+        for s, (sentence, item, asks) in enumerate(sentences):
+            if asks is not None:
+                question_before = asks
                 continue
             if not item:
                 # A lead-in says nothing alone: it is quoted with the items of its list, not for itself.
-                lead_in = sentence if _leads_in(sentence) and s + 1 < len(sentences) and sentences[s + 1][1] else None
+                lead_in = sentence if _leads_in(sentence) and s + 1 < len(sentences) and sentences[s + 1].item else None
                 if lead_in is not None:
                     continue
             elif lead_in is not None:
@@ -336,28 +362,6 @@ def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], di
                 seen.add(norm)
                 candidates.append((p, s, sentence))
     return _without_fragments(candidates), asked, led
-
-
-# An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
-# line of this many sentences or fewer that ends in a question is the question as a whole, never an answer to quote.
-QUESTION_LINE_SENTENCES = 3
-# A troubleshooting paragraph's bold opening sentence names the problem its line goes on to solve ("**The ring light
-# is flashing orange.** The Wi-Fi password may have changed ..."): like an FAQ question, it is no answer.
-_BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(?P<lead>[^*_\n]+?[.!。！])(?:\*\*|__)\s*\S")
-
-
-def _asking_lines(passage: str) -> list[tuple[str, list[str]]]:
-    """What in `passage` asks rather than answers, each with its sentences as `split_sentences` reads them: the
-    lines that are questions as a whole (`QUESTION_LINE_SENTENCES`) and the bold opening sentences of lines that
-    go on after them (`_BOLD_LEAD`)."""
-    asking = []
-    for raw in passage.splitlines():
-        lead = _BOLD_LEAD.match(raw)
-        line = lead.group("lead").strip() if lead else _MARKUP.sub("", raw).strip()
-        sentences = split_sentences(line)
-        if lead or (is_question(line) and len(sentences) <= QUESTION_LINE_SENTENCES):
-            asking.append((line, sentences))
-    return asking
 
 
 def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked, led) -> np.ndarray:
