@@ -27,10 +27,12 @@ class LiveApp:
     def close(self):
         self.running.close()
 
-    def client(self):
+    def client(self, timeout: float | None = None):
+        """A gradio_client for the app. `timeout` (seconds) bounds each of its HTTP requests, a job's cancel
+        included, which gradio_client otherwise gives httpx's default of 5 s."""
         from gradio_client import Client
 
-        return Client(self.url, verbose=False)
+        return Client(self.url, verbose=False, httpx_kwargs=None if timeout is None else {"timeout": timeout})
 
 
 def start_app(assistant, kb=None, *, admin=None, agents=None, concurrency=4, app_settings=None, limits=None,

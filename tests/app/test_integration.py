@@ -126,7 +126,9 @@ def test_a_client_leaving_mid_answer_stops_the_generation_on_the_model_server(re
     # A long text: its translation takes hundreds of tokens, far longer than the cancel takes to arrive.
     text = " ".join(["Returns are free within 30 days of delivery, and refunds reach the original payment method "
                      "within five working days after we receive the item."] * 12)
-    job = real_app.client().submit(text, "zh", "en", api_name="/translate")
+    # The cancel is a request to the app, which shares two cores with the generating model: on a loaded CI
+    # machine it has taken longer than gradio_client's default 5 s to be answered.
+    job = real_app.client(timeout=60).submit(text, "zh", "en", api_name="/translate")
     deadline = time.monotonic() + 120
     while generated() < before + 5:
         assert time.monotonic() < deadline and not job.done(), "the translation never started"
