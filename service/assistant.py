@@ -440,14 +440,15 @@ class Assistant:
         self, question: str, used: Sequence, *, max_sentences: int | None = None, min_similarity: float | None = None,
         with_questions: bool = False, passage_margin: float | None = PASSAGE_MARGIN, cleaned: dict[int, str] | None = None,
     ) -> list[tuple[int, list[str]]] | None:
-        """`closest_sentences` of the passages (as the guard sees them); `max_sentences` and `min_similarity` default
-        to the extractive answer's settings, `passage_margin` to its own; `cleaned` (id of a hit -> its cleaned text,
-        as `passages_block` takes it) saves cleaning again; None when the retriever cannot embed."""
+        """`closest_sentences` of the passages (as the guard sees them, each under its section's heading); `max_sentences`
+        and `min_similarity` default to the extractive answer's settings, `passage_margin` to its own; `cleaned` (id of a
+        hit -> its cleaned text, as `passages_block` takes it) saves cleaning again; None when the retriever cannot
+        embed."""
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return None
         texts = [
-            cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question)
+            under_heading(h, cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question))
             for h in used
         ]
         return closest_sentences(
@@ -572,6 +573,13 @@ def sentences_block(used: Sequence, runs: Sequence[tuple[int, list[str]]]) -> st
         kept = [s for s in sentences if not (is_question(s) and s.strip() in label)]
         parts.append(numbered_passage(p + 1, label, join_sentences(kept)))
     return "\n\n".join(parts)
+
+
+def under_heading(hit, text: str) -> str:
+    """A passage's `text` after its section's own heading as a Markdown heading line, which `closest_sentences` may
+    match with the question; `text` alone for a passage under the document's title only."""
+    heading = section(hit.title, getattr(hit, "heading", "") or "").split(" › ")[-1]
+    return f"## {heading}\n{text}" if heading else text
 
 
 def passage_label(hit) -> str:

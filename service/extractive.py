@@ -18,7 +18,11 @@ damaged. What should I do?": the whole line is the question), nor the bold sente
 paragraph ("**The ring light is flashing orange.** The Wi-Fi ...": the problem). Only passages whose best
 sentence is within `PASSAGE_MARGIN` of the best sentence overall are quoted, so the answer comes from
 the passage that answers the question and not from a collage of passages that mention its words.
-Nothing clears the threshold: ("", []), and the caller says it does not know.
+When no sentence clears the threshold but a Markdown heading of the passages matches the question as closely as a
+paraphrase (`HEADING_MATCH`, not for Chinese questions), the first sentences of that heading's section are quoted: a
+troubleshooting heading names the problem ("The keyboard backlight does not turn on") and its section the fix
+("Press Fn + F4 ..."), which resembles no customer's words for the problem. Nothing clears either: ("", []), and the
+caller says it does not know.
 
 `split_sentences` reads English and Chinese: a sentence ends at . ! ? followed by a space or the end
 of the line (not at "e.g." or "B.V.") and at 。！？； ; a bullet or numbered line is one sentence, a
@@ -49,6 +53,12 @@ PASSAGE_MARGIN = 0.1
 # Counted against the bar too, the one answerable held-out question the bar declined, and three short ones
 # ("自提要带身份证吗", "保修多久"), are no longer declined before the model (docs/answer-quality.md, session 25).
 CJK_OVERLAP_WEIGHT = 0.8
+# A section heading this close to a question (cosine) says the same thing in other words ("keyboard lights on my nimbus 14
+# arent working" meets "The keyboard backlight does not turn on" at 0.70): its section answers the question. Over the
+# English dev and held-out questions no sentence reaches the extractive bar for 12, and their best headings score 0.70
+# for the one answerable question among them and 0.18-0.52 for the 11 the knowledge base does not answer
+# (docs/answer-quality.md, session 34).
+HEADING_MATCH = 0.6
 # Bigrams any Chinese question has ("怎么", "可以", "多久"): sharing only these with a sentence says nothing about
 # whether it is on the question's topic.
 _FUNCTION_TERMS = frozenset(
@@ -85,6 +95,7 @@ class _Sentence(NamedTuple):
     text: str
     item: bool  # a list item (a bullet or numbered line)
     asks: str | None  # the question it is part of (`_asking`), None for a sentence that may answer
+    under: str | None  # the Markdown heading of its section in the text, None before the first
 
 
 # An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
@@ -96,23 +107,27 @@ _BOLD_LEAD = re.compile(r"^\s*(?:\*\*|__)(?P<lead>[^*_\n]+?[.!。！])(?:\*\*|__
 
 
 def _sentences(text: str) -> list[_Sentence]:
-    """`split_sentences`, each sentence with whether it is a list item and the question it is part of: a sentence
+    """`split_sentences`, each sentence with whether it is a list item, the question it is part of (a sentence
     ending in "?", every sentence of a short line that ends in one (`QUESTION_LINE_SENTENCES`), a paragraph's bold
-    opening sentence (`_BOLD_LEAD`)."""
+    opening sentence (`_BOLD_LEAD`)) and the Markdown heading it is under."""
     lines = text.split("\n")
     sentences: list[_Sentence] = []
+    heading = None
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         line = _MARKUP.sub("", raw).strip()
-        if not line or _ATX_HEADING.match(line):
+        if not line:
+            continue
+        if _ATX_HEADING.match(line):
+            heading = line.strip("#").strip() or None
             continue
         if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
             item = _BULLET.sub("", line, count=1).strip()
-            sentences.append(_Sentence(item, True, item if is_question(item) else None))
+            sentences.append(_Sentence(item, True, item if is_question(item) else None, heading))
         elif _is_heading(line, nxt):
             continue
         elif line.startswith("|") or line.count("|") >= 2:
-            sentences.append(_Sentence(_table_row(line), False, None))
+            sentences.append(_Sentence(_table_row(line), False, None, heading))
         else:
             pieces = _split_line(line)
             whole = is_question(line) and len(pieces) <= QUESTION_LINE_SENTENCES
@@ -124,7 +139,7 @@ def _sentences(text: str) -> list[_Sentence]:
                     asks = piece
                 else:
                     asks = None
-                sentences.append(_Sentence(piece, False, asks))
+                sentences.append(_Sentence(piece, False, asks, heading))
     return [sentence for sentence in sentences if re.search(r"[^\W\d_]", sentence.text)]
 
 
@@ -258,23 +273,28 @@ def closest_sentences(
     score with the words they share with it, `_with_shared_terms`). `with_questions`: a chosen
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers. Only passages whose best sentence comes within
-    `passage_margin` of the best sentence overall are quoted (None: every passage)."""
-    candidates, asked, led = _candidates(passages)
+    `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
+    `min_similarity`, the first sentences of a section whose Markdown heading matches the question
+    (`_answering_section`)."""
+    candidates, asked, led, under = _candidates(passages)
     if not candidates or max_sentences < 1:
         return []
     vectors = np.asarray(embed([question] + _as_read(candidates, led)), dtype=np.float32)
     scores = _scores(question, vectors[0], vectors[1:], candidates, asked, led)
     best = float(scores.max())
-    if best < min_similarity:
-        return []
-    passage_best: dict[int, float] = {}
-    for (p, _, _), score in zip(candidates, scores):
-        passage_best[p] = max(passage_best.get(p, -1.0), float(score))
-    eligible = [
-        i for i, (p, _, _) in enumerate(candidates)
-        if scores[i] >= min_similarity and (passage_margin is None or passage_best[p] >= best - passage_margin)
-    ]
-    chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
+    if best >= min_similarity:
+        passage_best: dict[int, float] = {}
+        for (p, _, _), score in zip(candidates, scores):
+            passage_best[p] = max(passage_best.get(p, -1.0), float(score))
+        eligible = [
+            i for i, (p, _, _) in enumerate(candidates)
+            if scores[i] >= min_similarity and (passage_margin is None or passage_best[p] >= best - passage_margin)
+        ]
+        chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
+    else:
+        chosen = _answering_section(question, vectors[0], candidates, under, embed)[:max_sentences]
+        if not chosen:
+            return []
 
     runs: list[tuple[int, list[str]]] = []
     listing = None  # the lead-in whose list the last entry of the last run is
@@ -299,6 +319,23 @@ def closest_sentences(
     return runs
 
 
+def _answering_section(
+    question: str, question_vector: np.ndarray, candidates: Sequence[tuple[int, int, str]], under: dict[Place, str], embed: Embed,
+) -> list[int]:
+    """The candidates (indices, in document order) of the first passage's section whose heading comes within
+    `HEADING_MATCH` of the question, the closest such heading; [] when none does, or for a Chinese question (the
+    embedding model rates any two Chinese texts alike, `_with_shared_terms`)."""
+    headings = list(dict.fromkeys(under.values()))
+    if not headings or is_mostly_cjk(question, 0.3):
+        return []
+    scores = np.asarray(embed(headings), dtype=np.float32) @ question_vector
+    best = int(scores.argmax())
+    if scores[best] < HEADING_MATCH:
+        return []
+    places = [(p, s) for p, s, _ in candidates if under.get((p, s)) == headings[best]]
+    return [i for i, (p, s, _) in enumerate(candidates) if (p, s) in places and p == places[0][0]]
+
+
 def _continue_list(text: str, item: str) -> str:
     """`text`, a lead-in or a lead-in with list items, with one more `item` after it."""
     if _leads_in(text):
@@ -310,7 +347,7 @@ def _continue_list(text: str, item: str) -> str:
 def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: Embed) -> list[float]:
     """For each of `questions`, the score of its closest sentence in `passages` (what `closest_sentences` holds
     against its `min_similarity`), -1.0 when the passages have no sentence to quote; one `embed` call for all."""
-    candidates, asked, led = _candidates(passages)
+    candidates, asked, led, _ = _candidates(passages)
     if not candidates:
         return [-1.0] * len(questions)
     vectors = np.asarray(embed([*questions] + _as_read(candidates, led)), dtype=np.float32)
@@ -323,7 +360,7 @@ Place = tuple[int, int]  # (passage index, sentence index)
 
 def quotable_texts(passage: str) -> list[str]:
     """What `closest_sentences` embeds of `passage` to compare with a question (`_as_read`): for warming a cache."""
-    candidates, _, led = _candidates([passage])
+    candidates, _, led, _ = _candidates([passage])
     return _as_read(candidates, led)
 
 
@@ -333,18 +370,22 @@ def _as_read(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) 
     return [join_sentences([led[(p, s)], text]) if (p, s) in led else text for p, s, text in candidates]
 
 
-def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str]]:
+def _candidates(
+    passages: Sequence[str],
+) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str], dict[Place, str]]:
     """The sentences a quote may hold, as (passage index, sentence index, sentence); for each the question before it
-    in its passage (an FAQ's question, None where there is none); and for a list item, the lead-in sentence its list
-    follows ("The following are not covered:"). No question, no lead-in, no repeat, no fragment is a candidate."""
+    in its passage (an FAQ's question, None where there is none); for a list item, the lead-in sentence its list
+    follows ("The following are not covered:"); and for a sentence under a Markdown heading, that heading. No
+    question, no lead-in, no repeat, no fragment is a candidate."""
     candidates: list[tuple[int, int, str]] = []
     asked: dict[Place, str | None] = {}  # the question before each sentence
     led: dict[Place, str] = {}  # the lead-in before each list item
+    under: dict[Place, str] = {}  # the heading of each sentence's section
     seen: set[str] = set()
     for p, passage in enumerate(passages):
         question_before = lead_in = None
         sentences = _sentences(passage)
-        for s, (sentence, item, asks) in enumerate(sentences):
+        for s, (sentence, item, asks, heading) in enumerate(sentences):
             if asks is not None:
                 question_before = asks
                 continue
@@ -356,12 +397,14 @@ def _candidates(passages: Sequence[str]) -> tuple[list[tuple[int, int, str]], di
             elif lead_in is not None:
                 led[(p, s)] = lead_in
             asked[(p, s)] = question_before
+            if heading is not None:
+                under[(p, s)] = heading
             norm = re.sub(r"\s+", " ", sentence).lower()
             # A repeated sentence (the contact line of every article) is quoted at most once.
             if norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
-    return _without_fragments(candidates), asked, led
+    return _without_fragments(candidates), asked, led, under
 
 
 def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked, led) -> np.ndarray:

@@ -197,6 +197,21 @@ def test_passages_without_a_sentence_near_the_question_are_declined_before_the_m
     assert reply.collect() == "Yes, we gift-wrap every order [1]." and len(backend.requests) == 1
 
 
+def test_a_passage_whose_section_heading_matches_the_question_is_not_declined_before_the_model():
+    # The fix's words are not the customer's ("Press Fn + F4"), the heading's are: the model is asked.
+    backlight = FakePassage(
+        "nimbus.md", "Nimbus 14 FAQ", "/kb/nimbus.md", "Press Fn + F4 to cycle between off, low and high.",
+        heading="Nimbus 14 FAQ > The keyboard backlight does not turn on",
+    )
+    assistant, backend = make([backlight], answer="Press Fn + F4 [1].")
+    reply = assistant.chat("My keyboard backlight does not turn on")
+    assert reply.collect() == "Press Fn + F4 [1]." and reply.status == "generated" and len(backend.requests) == 1
+    # Without the heading, no sentence comes near the question: declined before the model, as before.
+    assistant, backend = make([FakePassage(**{**backlight.__dict__, "heading": ""})], answer="Press Fn + F4 [1].")
+    reply = assistant.chat("My keyboard backlight does not turn on")
+    assert reply.status == "no_answer" and backend.requests == []
+
+
 def test_a_short_follow_up_is_compared_with_the_passages_together_with_the_question_before_it():
     assistant, backend = make([RETURNS], answer="Yes, returns are free [1].")
     history = [{"role": "user", "content": "How long do I have to return an item?"},

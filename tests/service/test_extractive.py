@@ -7,7 +7,7 @@ import zlib
 import numpy as np
 import pytest
 
-from service.extractive import PASSAGE_MARGIN, extractive_answer, split_sentences
+from service.extractive import HEADING_MATCH, PASSAGE_MARGIN, extractive_answer, split_sentences
 
 _STOP = {"a", "an", "the", "to", "of", "and", "or", "is", "are", "do", "does", "i", "my", "you", "your", "in",
          "on", "for", "it", "be", "can", "how", "what", "when", "with", "we", "if", "much", "long", "will"}
@@ -39,6 +39,18 @@ class Scripted:
 
     def __call__(self, texts: list[str]) -> np.ndarray:
         sims = [1.0] + [self.similarity.get(t, 0.0) for t in texts[1:]]
+        return np.array([[s, np.sqrt(1 - s * s)] for s in sims], dtype=np.float32)
+
+
+class ByText:
+    """An embedder whose cosine similarity to the question (the text `question`, [1, 0]) is set per text, in any
+    call: 0 for a text not named."""
+
+    def __init__(self, question: str, similarity: dict[str, float]):
+        self.question, self.similarity = question, similarity
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        sims = [1.0 if t == self.question else self.similarity.get(t, 0.0) for t in texts]
         return np.array([[s, np.sqrt(1 - s * s)] for s in sims], dtype=np.float32)
 
 
@@ -151,6 +163,42 @@ def test_nothing_similar_enough_gives_no_answer():
     assert extractive_answer("Can I pay with bitcoin?", [RETURNS, DELIVERY], BagOfWords()) == ("", [])
     assert extractive_answer("q", ["A one."], Scripted({"A one.": 0.19}), min_similarity=0.2) == ("", [])
     assert extractive_answer("q", [], BagOfWords()) == ("", [])
+
+
+BACKLIGHT = (
+    "## The keyboard backlight does not turn on\n"
+    "Press Fn + F4 to cycle between off, low and high. It switches off after 30 seconds on battery.\n\n"
+    "## How do I enter the BIOS?\n"
+    "Press F2 repeatedly at startup."
+)
+
+
+def backlight_embed(question: str, heading: float, sentence: float = 0.3) -> ByText:
+    return ByText(question, {
+        "The keyboard backlight does not turn on": heading, "How do I enter the BIOS?": 0.3,
+        "Press Fn + F4 to cycle between off, low and high.": sentence, "Press F2 repeatedly at startup.": 0.3,
+    })
+
+
+def test_when_no_sentence_comes_near_a_section_whose_heading_matches_the_question_is_quoted():
+    # A troubleshooting heading names the problem, its section the fix, whose words are not the customer's.
+    question = "keyboard lights on my laptop arent working"
+    assert extractive_answer(question, [DELIVERY, BACKLIGHT], backlight_embed(question, heading=0.7)) == (
+        "Press Fn + F4 to cycle between off, low and high. It switches off after 30 seconds on battery. [2]", [2],
+    )
+    # A heading short of a paraphrase is only on the topic: nothing is quoted.
+    assert extractive_answer(question, [BACKLIGHT], backlight_embed(question, heading=HEADING_MATCH - 0.05)) == ("", [])
+    # A sentence near the question is quoted as before, whatever the headings.
+    assert extractive_answer(question, [BACKLIGHT], backlight_embed(question, heading=0.9, sentence=0.5)) == (
+        "Press Fn + F4 to cycle between off, low and high. [1]", [1],
+    )
+
+
+def test_a_heading_does_not_answer_a_chinese_question():
+    # The embedding model rates any two Chinese texts alike: a Chinese heading's cosine says nothing.
+    question = "键盘灯不亮怎么办"
+    passage = "## 键盘背光不亮\n按 Fn + F4 切换亮度。"
+    assert extractive_answer(question, [passage], ByText(question, {"键盘背光不亮": 0.95})) == ("", [])
 
 
 def test_all_sentences_are_embedded_in_one_call():
