@@ -448,9 +448,10 @@ class Assistant:
         if embed is None:
             return None
         texts = [
-            under_heading(h, cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question))
+            cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question)
             for h in used
         ]
+        texts = [under_heading(h, text) for h, text in zip(used, texts)]
         return closest_sentences(
             question, texts, embed,
             max_sentences=max_sentences or self.settings.extractive_sentences,

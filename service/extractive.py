@@ -332,8 +332,8 @@ def _answering_section(
     best = int(scores.argmax())
     if scores[best] < HEADING_MATCH:
         return []
-    places = [(p, s) for p, s, _ in candidates if under.get((p, s)) == headings[best]]
-    return [i for i, (p, s, _) in enumerate(candidates) if (p, s) in places and p == places[0][0]]
+    first = next(p for p, s, _ in candidates if under.get((p, s)) == headings[best])
+    return [i for i, (p, s, _) in enumerate(candidates) if p == first and under.get((p, s)) == headings[best]]
 
 
 def _continue_list(text: str, item: str) -> str:
