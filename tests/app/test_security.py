@@ -72,7 +72,7 @@ def test_api_callers_cannot_ask_for_more_tokens_or_passages_than_the_caps(limite
 def test_admin_endpoints_refuse_without_login_even_with_a_forged_state(limited_app):
     url = limited_app.url.rstrip("/")
     for name, data in [("kb_list", [True]), ("kb_remove", ["doc.md", True])]:
-        event = httpx.post(f"{url}/gradio_api/call/{name}", json={"data": data}).json()["event_id"]
+        event = httpx.post(f"{url}/gradio_api/call/{name}", json={"data": data}, timeout=30).json()["event_id"]
         result = httpx.get(f"{url}/gradio_api/call/{name}/{event}", timeout=30).text
         assert "event: error" in result and "Log in as an administrator first" in result
     assert [d.doc_id for d in limited_app.kb.documents()] == ["doc.md"]
@@ -91,13 +91,13 @@ def test_repeated_wrong_passwords_lock_the_client_out_over_the_api(limited_app):
 def test_only_the_configured_origins_may_call_the_app_from_a_browser(limited_app):
     url = limited_app.url.rstrip("/")
     preflight = {"Access-Control-Request-Method": "POST", "Host": "support.voltway.example"}
-    allowed = httpx.options(f"{url}/gradio_api/info", headers={**preflight, "Origin": "https://shop.example"})
+    allowed = httpx.options(f"{url}/gradio_api/info", headers={**preflight, "Origin": "https://shop.example"}, timeout=30)
     assert allowed.headers.get("access-control-allow-origin") == "https://shop.example"
     # Gradio alone would echo any origin for a host other than localhost; mounted under our CORS, it does not.
     for origin in ("http://evil.example", "null"):
-        refused = httpx.options(f"{url}/gradio_api/info", headers={**preflight, "Origin": origin})
+        refused = httpx.options(f"{url}/gradio_api/info", headers={**preflight, "Origin": origin}, timeout=30)
         assert "access-control-allow-origin" not in refused.headers
-        simple = httpx.get(f"{url}/config", headers={"Origin": origin, "Host": "support.voltway.example"})
+        simple = httpx.get(f"{url}/config", headers={"Origin": origin, "Host": "support.voltway.example"}, timeout=30)
         assert "access-control-allow-origin" not in simple.headers
 
 
@@ -126,7 +126,7 @@ def test_no_file_outside_the_upload_cache_is_served(limited_app, tmp_path):
     try:
         for target in targets:
             for route in ("/file=", "/gradio_api/file=", "/gradio_api/file/"):
-                response = httpx.get(url + route + target)
+                response = httpx.get(url + route + target, timeout=30)
                 assert response.status_code in (403, 404), (route, target, response.status_code)
                 assert "root:" not in response.text and "hunter2" not in response.text
     finally:
@@ -165,7 +165,7 @@ def test_an_upload_over_the_size_limit_is_refused_before_it_is_stored(tmp_path, 
     live = start_app(assistant, hash_kb, app_settings=AppSettings(max_upload_mb=1))
     try:
         big = b"# Big\n\n" + b"word " * 400_000
-        response = httpx.post(live.url.rstrip("/") + "/gradio_api/upload", files={"files": ("big.md", big)})
+        response = httpx.post(live.url.rstrip("/") + "/gradio_api/upload", files={"files": ("big.md", big)}, timeout=30)
         assert response.status_code == 413 and "exceeded maximum allowed size of 1048576 bytes" in response.text
         assert hash_kb.documents() == []
     finally:

@@ -104,7 +104,7 @@ def test_with_an_api_key_the_server_refuses_callers_without_it(tmp_path):
     assert "k3y-for-tests" not in " ".join(config.command())  # not on a command line `ps` shows
     with VLLMServer(config, log=lambda m: None) as server:
         assert server.served_models() == ["fake-model"]
-        assert httpx.get(f"{server.base_url}/models").status_code == 401
+        assert httpx.get(f"{server.base_url}/models", timeout=30).status_code == 401
 
 
 def test_adapter_without_config_is_refused(tmp_path):
