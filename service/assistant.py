@@ -371,7 +371,7 @@ class Assistant:
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return joined
-        texts = [self.clean_passage(passage_text(h, with_title=False), message) for h in used]
+        texts = self._quotable_texts(used, message)
         alone, together = best_similarities([message, joined], texts, embed)
         reading = message if reads_alone(alone, together, self.settings.extractive_min_similarity) else joined
         log.info("a short message read %s (closest sentence: alone %.2f, joined %.2f)",
@@ -440,24 +440,26 @@ class Assistant:
         self, question: str, used: Sequence, *, max_sentences: int | None = None, min_similarity: float | None = None,
         with_questions: bool = False, passage_margin: float | None = PASSAGE_MARGIN, cleaned: dict[int, str] | None = None,
     ) -> list[tuple[int, list[str]]] | None:
-        """`closest_sentences` of the passages (as the guard sees them, each under its section's heading); `max_sentences`
-        and `min_similarity` default to the extractive answer's settings, `passage_margin` to its own; `cleaned` (id of a
-        hit -> its cleaned text, as `passages_block` takes it) saves cleaning again; None when the retriever cannot
-        embed."""
+        """`closest_sentences` of the passages (`_quotable_texts`); `max_sentences` and `min_similarity` default to the
+        extractive answer's settings, `passage_margin` to its own; `cleaned` as `_quotable_texts` takes it; None when
+        the retriever cannot embed."""
         embed = getattr(self.retriever, "embed", None)
         if embed is None:
             return None
-        texts = [
-            cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question)
-            for h in used
-        ]
-        texts = [under_heading(h, text) for h, text in zip(used, texts)]
         return closest_sentences(
-            question, texts, embed,
+            question, self._quotable_texts(used, question, cleaned), embed,
             max_sentences=max_sentences or self.settings.extractive_sentences,
             min_similarity=self.settings.extractive_min_similarity if min_similarity is None else min_similarity,
             with_questions=with_questions, passage_margin=passage_margin,
         )
+
+    def _quotable_texts(self, used: Sequence, question: str, cleaned: dict[int, str] | None = None) -> list[str]:
+        """The passages as the extractive functions read them: cleaned as the guard sees them (`cleaned`, id of a hit
+        -> its cleaned text, saves cleaning again), each under its section's heading (`under_heading`)."""
+        return [
+            under_heading(h, cleaned[id(h)] if cleaned and id(h) in cleaned else self.clean_passage(passage_text(h, with_title=False), question))
+            for h in used
+        ]
 
     def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
         """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
