@@ -81,6 +81,7 @@ class GroundedPrompt:
     messages: list[ChatMessage]
     check_messages: list[ChatMessage] | None
     used: list
+    examples: list[ChatMessage] = dataclasses.field(default_factory=list)  # the worked examples among `messages`
 
 
 class Assistant:
@@ -190,8 +191,11 @@ class Assistant:
         # A margin for the chat template's role markers and the estimate's error.
         return self.context_window - params.max_tokens - 32
 
-    def _fit(self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams):
-        return fit_messages(system, history, make_user, hits, self._budget(params), self.count_tokens)
+    def _fit(
+        self, system: str, history: list[ChatMessage], make_user, hits: list, params: GenerationParams,
+        examples: Sequence[ChatMessage] = (),
+    ):
+        return fit_messages(system, history, make_user, hits, self._budget(params), self.count_tokens, examples)
 
     # --- customer service ---
 
@@ -280,11 +284,14 @@ class Assistant:
                 return {"role": "user", "content": prompts.grounded_question(language, passages, question)}
             return {"role": "user", "content": check_frame.format(passages=passages, question=question)}
 
-        messages, used = self._fit(system, history, make_user, list(hits), params)
+        examples = prompts.worked_examples(language) if language in self.settings.worked_examples else []
+        messages, used = self._fit(system, history, make_user, list(hits), params, examples)
         if messages is None or not used:
             return None
-        check_messages = [*messages[:-1], make_user(used, prompts.ANSWERABLE_QUESTION)] if with_check else None
-        return GroundedPrompt(system, messages, check_messages, used)
+        # The check asks for a verdict, not an answer: the worked examples would show it the wrong reply.
+        history_kept = messages[1 + len(examples):-1]
+        check_messages = [messages[0], *history_kept, make_user(used, prompts.ANSWERABLE_QUESTION)] if with_check else None
+        return GroundedPrompt(system, messages, check_messages, used, examples)
 
     def _generated(
         self, question: str, query: str, history: list[ChatMessage], hits: list, params: GenerationParams,
@@ -317,9 +324,11 @@ class Assistant:
                 passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
                 labels=[defang(passage_label(h)) for h in prompt.used],
                 contacts=self.contacts.current().checker(question),
-                # The instructions are the system prompt and the fixed wording of the question's frame.
+                # The instructions are the system prompt, the fixed wording of the question's frame and the worked
+                # examples' answers (copying one is no answer to this customer).
                 leaks=LeakCheck(
-                    f"{prompt.system}\n{prompts.grounded_question_wording(language)}",
+                    "\n".join([prompt.system, prompts.grounded_question_wording(language),
+                               *(m["content"] for m in prompt.examples if m["role"] == "assistant")]),
                     [*passages, prompts.DECLINE_INSTRUCTION, prompts.DECLINE_IF_SILENT, prompts.DECLINE_IF_SILENT_ZH],
                 ),
             )

@@ -47,12 +47,13 @@ def fit_messages(
     hits: Sequence,
     budget: int,
     count_tokens: TokenCounter,
+    examples: Sequence[ChatMessage] = (),
 ) -> tuple[list[ChatMessage] | None, list]:
-    """(messages, hits used): the system prompt, as much recent history as fits and the user message that
-    `make_user(hits)` builds, within `budget` prompt tokens. The lowest-ranked hits go first, then the oldest
-    exchanges; (None, []) when even the question alone does not fit."""
+    """(messages, hits used): the system prompt, the worked `examples` after it (kept whole), as much recent
+    history as fits and the user message that `make_user(hits)` builds, within `budget` prompt tokens. The
+    lowest-ranked hits go first, then the oldest exchanges; (None, []) when even the question alone does not fit."""
     cost = lambda m: count_tokens(m["content"]) + _MESSAGE_OVERHEAD
-    system_cost = count_tokens(system) + _MESSAGE_OVERHEAD
+    system_cost = count_tokens(system) + _MESSAGE_OVERHEAD + sum(cost(m) for m in examples)
     hits = list(hits)
     user = make_user(hits)
     used = system_cost + cost(user)
@@ -69,4 +70,4 @@ def fit_messages(
             break
         kept[:0] = turn
         used += turn_cost
-    return [{"role": "system", "content": system}, *kept, user], hits
+    return [{"role": "system", "content": system}, *examples, *kept, user], hits

@@ -71,6 +71,43 @@ GROUNDED_QUESTION_ZH = (
 _GROUNDED_QUESTION_IN = {"zh": GROUNDED_QUESTION_ZH}
 
 
+# Worked examples before the customer's question, for the languages in the settings' `worked_examples` (none by
+# default): exchanges in the question's own frame about a made-up programme no knowledge base is likely to share
+# (its figures are in no passage, so an answer that copies them fails the grounding guard), one declined because the
+# passages do not say, then one answered plainly from them. Session 35 (docs/answer-quality.md): the bundled 1.5B
+# says "[1] 不知道。" to Chinese questions whose answer is in the passages, or pastes a passage's label; with these
+# two it answers more of them (Chinese right 0.480 -> 0.533 of 150 question-runs) but also answers more wrongly
+# (confidently wrong 18 -> 28; with the answered example alone 8 -> 18 of 75), so they are off by default. The
+# decline comes first: last, it made the model decline more answerable questions (an ad-hoc probe).
+WORKED_EXAMPLE_PASSAGES_ZH = (
+    "[1] 会员服务 > 积分规则\n"
+    "每消费 1 元获得 1 积分。积分有效期为 **12 个月**，到期自动清零。积分不能兑换现金，可在结算时抵扣，100 积分抵 1 元。\n\n"
+    "[2] 会员服务 > 会员等级\n"
+    "年消费满 ¥5,000 升级为金卡会员，享受免运费和生日礼券。"
+)
+WORKED_EXAMPLES = {
+    "zh": [
+        (WORKED_EXAMPLE_PASSAGES_ZH, "金卡会员买东西能打几折啊", "不知道。"),
+        (
+            WORKED_EXAMPLE_PASSAGES_ZH,
+            "我攒的积分能换成钱吗 还是过一阵就没了",
+            "积分不能兑换现金，但结算时可以抵扣（100 积分抵 1 元）。积分有效期为 12 个月，到期自动清零。[1]",
+        ),
+    ],
+}
+
+
+def worked_examples(language: str) -> list[dict]:
+    """The worked example exchanges for `language` (user and assistant messages, the user's in
+    `grounded_question`'s frame), to go between the system prompt and the conversation; [] when it has none."""
+    messages = []
+    for passages, question, answer in WORKED_EXAMPLES.get(language, []):
+        messages += [
+            {"role": "user", "content": grounded_question(language, passages, question)},
+            {"role": "assistant", "content": answer},
+        ]
+    return messages
+
 def grounded_question(language: str, passages: str, question: str) -> str:
     """The user turn of a grounded answer: the passages, the question and the instruction, in the frame of the
     customer's `language` (English for every language without its own frame, with a line asking for that

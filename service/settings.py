@@ -140,6 +140,13 @@ class AssistantSettings(BaseSettings):
         description='JSON: per answer language, the most passages put into an answer\'s prompt, best first (e.g. '
         '{"zh": 2}); other languages get every passage top_k and passage_margin keep.',
     )
+    worked_examples: list[str] = Field(
+        default_factory=list,
+        description='JSON list of the answer languages whose prompts show the model worked examples first (a question '
+        'declined and one answered from its passages, service.prompts.WORKED_EXAMPLES), e.g. ["zh"]. Off: with the '
+        'bundled 1.5B they turn Chinese declines into right answers and wrong ones alike (docs/answer-quality.md, '
+        'session 35).',
+    )
     max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
     snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
     max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")

@@ -10,6 +10,7 @@ from service.settings import AssistantSettings
 from service.language import Glossary, approx_tokens, detect_language
 from service.backends import GenerationParams
 from service.errors import BackendTimeoutError, BackendUnavailableError
+from service import prompts
 from service.prompts import customer_service_system_prompt
 from tests.fakes import RETURNS, SHIPPING_ZH, WARRANTY, FakePassage, FakeRetriever, plain_retriever, scripted_backend
 
@@ -204,6 +205,20 @@ def test_history_is_trimmed_by_tokens_oldest_turns_first():
     assert messages[1]["role"] == "user"  # never starts with an orphaned answer
 
 
+def test_worked_examples_are_kept_whole_and_count_against_the_context_window():
+    assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH]), context_window=1200, max_tokens=100,
+                                 worked_examples=["zh"])
+    history = []
+    for i in range(20):
+        history += [{"role": "user", "content": f"问题 {i} " + "字" * 40}, {"role": "assistant", "content": f"回答 {i} " + "字" * 40}]
+    assistant.chat("标准快递多久送达？", history).collect()
+    messages, params = backend.requests[-1]
+    assert sum(approx_tokens(m["content"]) + 4 for m in messages) + params.max_tokens <= 1200
+    examples = prompts.worked_examples("zh")
+    assert messages[1:1 + len(examples)] == examples
+    assert 1 + len(examples) < len(messages) - 1 < 1 + len(examples) + len(history)  # some history, the oldest dropped
+
+
 def test_passages_are_dropped_lowest_first_when_the_question_alone_does_not_fit():
     long = [FakePassage(f"d{i}", f"Doc {i}", f"/kb/d{i}.md", "fact " * 150, score=0.9 - i / 100) for i in range(4)]
     assistant, backend, _ = make(retriever=plain_retriever(long), context_window=700, max_tokens=100, guard=False)
@@ -309,6 +324,36 @@ def test_chinese_questions_are_answered_in_chinese():
     assistant.chat("标准快递多久送达？").collect()
     question = backend.requests[-1][0][-1]["content"]
     assert "用简体中文" in question and "顾客的问题：标准快递多久送达？" in question  # the Chinese frame
+
+
+def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_and_the_conversation():
+    assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH, RETURNS]), worked_examples=["zh"])
+    history = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]
+    assistant.chat("标准快递多久送达？", history).collect()
+    messages = backend.requests[-1][0]
+    examples = prompts.worked_examples("zh")
+    n = len(examples)
+    assert n >= 2 and [m["role"] for m in examples] == ["user", "assistant"] * (n // 2)
+    assert messages[0]["role"] == "system" and messages[1:1 + n] == examples and messages[1 + n:3 + n] == history
+    assert "顾客的问题：标准快递多久送达？" in messages[-1]["content"]
+    # The examples are in the question's own frame: one declined as the frame asks, the last answered and cited.
+    frame_opening = prompts.GROUNDED_QUESTION_ZH.split("\n")[0]
+    assert all(m["content"].startswith(frame_opening) for m in examples[::2])
+    assert "不知道" in examples[1]["content"] and "[1]" in examples[-1]["content"]
+    # Only for the languages listed: English questions, and every question by default, get none.
+    assistant.chat("How long do I have to return an item?").collect()
+    assert len(backend.requests[-1][0]) == 2
+    assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH]))
+    assistant.chat("标准快递多久送达？").collect()
+    assert len(backend.requests[-1][0]) == 2
+
+
+def test_an_answer_that_copies_the_worked_example_is_not_shown():
+    copied = prompts.worked_examples("zh")[-1]["content"]
+    assistant, backend, _ = make(scripted_backend(default=copied), retriever=plain_retriever([SHIPPING_ZH]),
+                                 worked_examples=["zh"])
+    reply = assistant.chat("标准快递多久送达？")
+    assert copied not in reply.collect() and reply.status != "generated"
 
 
 def test_questions_in_a_language_without_a_frame_get_the_english_one_asking_for_their_language(monkeypatch):
