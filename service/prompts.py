@@ -108,6 +108,7 @@ def worked_examples(language: str) -> list[dict]:
         ]
     return messages
 
+
 def grounded_question(language: str, passages: str, question: str) -> str:
     """The user turn of a grounded answer: the passages, the question and the instruction, in the frame of the
     customer's `language` (English for every language without its own frame, with a line asking for that
