@@ -104,6 +104,8 @@ class VLLMServerConfig:
         ]  # fmt: skip
         if self.async_scheduling:
             cmd.append("--async-scheduling")
+        if is_vllm_cpu_build():
+            cmd += whole_prefills(self.max_model_len)
         if self.block_size is not None:
             cmd += ["--block-size", str(self.block_size)]
         if self.tensor_parallel_size > 1:
@@ -173,6 +175,22 @@ def quantized_from(model: ResolvedModel) -> str | None:
         return Path(json.loads(marker.read_text(encoding="utf-8"))["base"]).name
     except (ValueError, KeyError, TypeError):
         return None  # a marker this code did not write: no split is better than a wrong one
+
+
+def whole_prefills(max_model_len: int) -> list[str]:
+    """vLLM flags that read every prompt in one step (no chunked prefill), for the CPU build.
+
+    vllm-cpu 0.32 splits prompts across steps when the prompts arriving together hold more tokens than one step takes
+    (2048 on CPU: three of the app's English prompts), and then rewinds the per-request random generator of a seeded
+    request, which a CPU generator cannot do: "RuntimeError: CPU Generator does not use offset" kills the engine and
+    every request in flight fails with it, until the server is restarted (8 seeded requests of ~900 tokens did it
+    every time; `eval-answers --seed` sends such requests). Without chunking no prompt is split; a prompt waits for a
+    step with room for all of it, so a step must take at least the longest prompt the server accepts."""
+    return ["--no-enable-chunked-prefill", "--max-num-batched-tokens", str(max(max_model_len, CPU_STEP_TOKENS))]
+
+
+# The tokens one step of vLLM's CPU server takes by default (vllm.engine.arg_utils, the OpenAI server on CPU).
+CPU_STEP_TOKENS = 2048
 
 
 def served_dtype(dtype: str) -> str:

