@@ -9,6 +9,9 @@ Contract:
   vLLM's engine processes go with it. The child also gets SIGTERM if this process dies
   (PR_SET_PDEATHSIG), so no server is orphaned even by `kill -9` of the parent.
 - Output goes to a log file (`log_path`), not to the terminal.
+- Once started, the child is watched: if it exits without `stop()` (its engine died: a crash, the kernel's OOM
+  killer), the log is kept as `log_path` + ".1" and the server is started again, at most `max_restarts` times in
+  `restart_window_s`; requests fail while it restarts (a clear error), then it serves again with no operator.
 """
 
 import contextlib
@@ -59,6 +62,8 @@ class VLLMServerConfig:
     max_lora_rank: int = 32
     tensor_parallel_size: int = 1
     startup_timeout_s: float = 900.0
+    max_restarts: int = 3  # restarts after unexpected exits within restart_window_s; 0: never restart
+    restart_window_s: float = 600.0
     log_path: Path = Path("data/logs/vllm.log")  # from_settings puts it in the data directory
     extra_args: tuple[str, ...] = ()
     api_key: str | None = None  # required to listen beyond loopback: vLLM's API has no other access control
@@ -231,6 +236,11 @@ class VLLMServer:
         self.config = config
         self.log = log or (lambda message: print(message, file=sys.stderr, flush=True))
         self.process: subprocess.Popen | None = None
+        self.restarts: list[float] = []  # when each restart after an unexpected exit began (time.monotonic)
+        self.exit_code: int | None = None  # the child's last exit code
+        self._lock = threading.Lock()  # guards `process` between start, stop and a restart
+        self._stopped = threading.Event()
+        self._watcher: threading.Thread | None = None
 
     @property
     def base_url(self) -> str:
@@ -248,6 +258,14 @@ class VLLMServer:
         self.stop()
 
     def start(self) -> None:
+        """Launch the child and return once it serves; then watch it (restarting it after an unexpected exit)."""
+        self._stopped.clear()
+        process = self._launch(die_with_parent=threading.current_thread() is threading.main_thread())
+        self._watcher = threading.Thread(target=self._watch, args=(process,), daemon=True, name="vllm-watch")
+        self._watcher.start()
+
+    def _launch(self, *, die_with_parent: bool) -> subprocess.Popen:
+        """Start the child and wait until it serves; on failure (or `stop()` meanwhile) end it and raise."""
         config = self.config
         if not _is_loopback(config.host) and not config.api_key:
             raise BackendUnavailableError(
@@ -261,35 +279,64 @@ class VLLMServer:
                     f"The adapter '{name}' at {path} has no adapter_config.json; pass a PEFT adapter folder."
                 )
         config.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log_file = open(config.log_path, "wb")
-        in_main_thread = threading.current_thread() is threading.main_thread()
         self.log(f"Starting vLLM for {config.model.name} on {self.base_url} (log: {config.log_path})...")
-        self.process = subprocess.Popen(
-            config.command(),
-            env=config.environment(),
-            stdin=subprocess.DEVNULL,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # its own process group, so stop() reaches vLLM's workers too
-            # PDEATHSIG fires when the forking *thread* exits, so only arm it from the main thread.
-            preexec_fn=_die_with_parent if in_main_thread else None,
-        )
-        log_file.close()
+        with self._lock, open(config.log_path, "wb") as log_file:
+            if self._stopped.is_set():
+                raise BackendUnavailableError("The model server was stopped while it was starting.")
+            self.process = process = subprocess.Popen(
+                config.command(),
+                env=config.environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group, so stop() reaches vLLM's workers too
+                # PDEATHSIG fires when the forking *thread* exits, so only arm it from a thread that outlives the
+                # child: the main thread, or the watcher (it waits on the child it started).
+                preexec_fn=_die_with_parent if die_with_parent else None,
+            )
         try:
-            self._wait_until_ready()
+            self._wait_until_ready(process)
         except BaseException:
-            self.stop()
+            self._end(process)
             raise
         self.log(f"vLLM is serving {', '.join(self.served_models())} at {self.base_url}")
+        return process
 
-    def _wait_until_ready(self) -> None:
+    def _watch(self, process: subprocess.Popen) -> None:
+        """Wait on `process`; when it exits without `stop()`, start the server again while restarts are left."""
+        while True:
+            code = self.exit_code = process.wait()
+            if self._stopped.is_set():
+                return
+            now = time.monotonic()
+            self.restarts = [t for t in self.restarts if now - t < self.config.restart_window_s]
+            why = self.last_log_error()
+            self._end(process)  # the engine processes a crashed leader leaves behind
+            if len(self.restarts) >= self.config.max_restarts:
+                self.log(f"vLLM exited with code {code} ({why}); not restarting it: it restarted {len(self.restarts)} "
+                         f"times in the last {self.config.restart_window_s:g} s.")
+                return
+            self.restarts.append(now)
+            self.log(f"vLLM exited with code {code} ({why}); restarting it (its log kept in {self.config.log_path}.1).")
+            with contextlib.suppress(OSError):
+                os.replace(self.config.log_path, f"{self.config.log_path}.1")
+            try:
+                process = self._launch(die_with_parent=True)
+            except BackendUnavailableError as e:
+                if not self._stopped.is_set():
+                    self.log(f"vLLM did not start again: {e}")
+                return
+
+    def _wait_until_ready(self, process: subprocess.Popen) -> None:
         started = time.monotonic()
         deadline = started + self.config.startup_timeout_s
         last_report = started
         headers = {"Authorization": f"Bearer {self.config.api_key}"} if self.config.api_key else {}
         with httpx.Client(timeout=httpx.Timeout(5.0), headers=headers) as client:
             while True:
-                code = self.process.poll()
+                if self._stopped.is_set():
+                    raise BackendUnavailableError("The model server was stopped while it was starting.")
+                code = process.poll()
                 if code is not None:
                     raise BackendUnavailableError(
                         f"vLLM exited with code {code} while starting: {self.last_log_error()} "
@@ -313,15 +360,26 @@ class VLLMServer:
         return served_models(self.base_url, api_key=self.config.api_key)
 
     def wait(self) -> int:
-        """Block until the child exits; its exit code."""
-        return self.process.wait() if self.process else 0
+        """Block until the server ends for good (stopped, or exited and not started again); its last exit code."""
+        if self._watcher is not None:
+            self._watcher.join()
+        return self.exit_code or 0
 
     def is_running(self) -> bool:
         return self.process is not None and self.process.poll() is None
 
     def stop(self, grace_s: float = 20.0) -> None:
-        """End the server and every process in its group. Safe to call twice."""
-        process, self.process = self.process, None
+        """End the server and every process in its group, and stop watching it. Safe to call twice."""
+        self._stopped.set()
+        with self._lock:
+            process = self.process
+        self._end(process, grace_s)
+
+    def _end(self, process: subprocess.Popen | None, grace_s: float = 20.0) -> None:
+        """End `process` and every process in its group (vLLM's engine outlives a leader that crashed)."""
+        with self._lock:
+            if process is self.process:
+                self.process = None
         if process is None:
             return
         with contextlib.suppress(ProcessLookupError):

@@ -248,3 +248,37 @@ def test_cpu_build_reads_every_prompt_in_one_step(tmp_path, monkeypatch):
     cmd = VLLMServerConfig(model=model).command()
     assert "--no-enable-chunked-prefill" not in cmd and "--max-num-batched-tokens" not in cmd  # vLLM's own on GPU
 
+
+def wait_for(condition, timeout_s: float = 30) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def test_a_server_that_dies_is_started_again_and_its_log_kept(tmp_path):
+    config = fake_config(tmp_path)
+    messages = []
+    with VLLMServer(config, log=messages.append) as server:
+        first = server.process.pid
+        first_engine = int((tmp_path / f"{config.port}.child").read_text())
+        os.kill(first, signal.SIGKILL)  # as the engine's crash or the OOM killer would end it
+        assert wait_for(lambda: sum("vLLM is serving" in m for m in messages) == 2)
+        assert server.served_models() == ["fake-model"] and server.process.pid != first
+        assert wait_gone(first_engine)  # what the dead leader left behind went with it
+        assert (tmp_path / "server.log.1").is_file() and len(server.restarts) == 1
+        assert any("restarting it" in m for m in messages)
+        second = server.process.pid
+    assert wait_gone(second)  # stop() ends the restarted server and watches no more
+
+
+def test_restarts_stop_after_the_limit(tmp_path):
+    config = fake_config(tmp_path, max_restarts=0)
+    messages = []
+    with VLLMServer(config, log=messages.append) as server:
+        os.kill(server.process.pid, signal.SIGKILL)
+        assert wait_for(lambda: any("not restarting it" in m for m in messages))
+        assert server.process is None and not server.is_running()
+        assert server.wait() == -signal.SIGKILL  # `service serve` returns, reporting the exit
