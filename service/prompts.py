@@ -78,14 +78,33 @@ _GROUNDED_QUESTION_IN = {"zh": GROUNDED_QUESTION_ZH}
 # says "[1] 不知道。" to Chinese questions whose answer is in the passages, or pastes a passage's label; with these
 # two it answers more of them (Chinese right 0.480 -> 0.533 of 150 question-runs) but also answers more wrongly
 # (confidently wrong 18 -> 28; with the answered example alone 8 -> 18 of 75), so they are off by default. The
-# decline comes first: last, it made the model decline more answerable questions (an ad-hoc probe).
+# decline comes first: last, it made the model decline more answerable questions (an ad-hoc probe). The English pair
+# (session 36) did worse still: on the 62 English dev questions, paired, right 46 -> 39 (only without them 10, only
+# with them 3), confidently wrong 11 -> 15, answers opening "No," 5 -> 11 (the answered example's opening), and one
+# unanswerable question answered ("No, the Voltway HomeHub does not work with Alexa.", declined without them).
 WORKED_EXAMPLE_PASSAGES_ZH = (
     "[1] 会员服务 > 积分规则\n"
     "每消费 1 元获得 1 积分。积分有效期为 **12 个月**，到期自动清零。积分不能兑换现金，可在结算时抵扣，100 积分抵 1 元。\n\n"
     "[2] 会员服务 > 会员等级\n"
     "年消费满 ¥5,000 升级为金卡会员，享受免运费和生日礼券。"
 )
+WORKED_EXAMPLE_PASSAGES_EN = (
+    "[1] Membership > Points\n"
+    "You earn 1 point for every £1 you spend. Points are valid for **12 months** and then expire. Points cannot be "
+    "exchanged for cash; at checkout, every 100 points take £1 off your order.\n\n"
+    "[2] Membership > Gold tier\n"
+    "Spend £500 in a year to become a Gold member: free delivery on every order and a birthday voucher."
+)
 WORKED_EXAMPLES = {
+    "en": [
+        (WORKED_EXAMPLE_PASSAGES_EN, "how much discount do gold members get on stuff", "I do not know."),
+        (
+            WORKED_EXAMPLE_PASSAGES_EN,
+            "can i swap my points for cash or do they run out at some point",
+            "No, points cannot be exchanged for cash, but you can use them at checkout: every 100 points take £1 "
+            "off. They are valid for 12 months and then expire. [1]",
+        ),
+    ],
     "zh": [
         (WORKED_EXAMPLE_PASSAGES_ZH, "金卡会员买东西能打几折啊", "不知道。"),
         (

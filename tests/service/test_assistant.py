@@ -346,6 +346,13 @@ def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_an
     assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH]))
     assistant.chat("标准快递多久送达？").collect()
     assert len(backend.requests[-1][0]) == 2
+    # English has its own pair, in the English frame, when listed.
+    assistant, backend, _ = make(retriever=plain_retriever([RETURNS]), worked_examples=["en"])
+    assistant.chat("How long do I have to return an item?").collect()
+    english = prompts.worked_examples("en")
+    assert backend.requests[-1][0][1:1 + len(english)] == english and len(english) == 4
+    assert english[0]["content"].startswith(prompts.GROUNDED_QUESTION.split("\n")[0])
+    assert english[1]["content"] == "I do not know." and english[-1]["content"].endswith("[1]")
 
 
 def test_an_answer_that_copies_the_worked_example_is_not_shown():
