@@ -33,6 +33,13 @@ def test_an_answer_without_claims_is_cited_by_the_passage_sharing_most_of_its_wo
     assert marks_for("标准快递送达。", ["退货说明：七天无理由退货。", "标准快递一般 1-3 个工作日送达。"]) == "[2]"
 
 
+def test_words_decide_before_names_every_passage_shares():
+    passages = ["Voltway HomeHub\nLights\nThe ring light shows the HomeHub's status.",
+                "Voltway HomeHub\nNetwork\nIn the app go to Settings > Network to reconnect the HomeHub."]
+    answer = "In the app go to HomeHub > Settings > Network to reconnect."
+    assert marks_for(answer, passages, ["HomeHub", "Voltway"]) == "[2]"
+
+
 def test_nothing_is_cited_when_no_passage_holds_the_answer():
     assert marks_for("Our stores open at nine.", PASSAGES, VOCABULARY) == ""
     assert marks_for("Express costs £7.99.", [], VOCABULARY) == ""
@@ -43,7 +50,11 @@ def test_nothing_is_cited_when_no_passage_holds_the_answer():
     ("Express costs £7.99. [2] Returns take 30 days [1].", "Express costs £7.99. [1] Returns take 30 days [3]."),
     ("Express costs £7.99 and returns take 30 days [3].", "Express costs £7.99 and returns take 30 days [3]."),  # holds one
     ("Express costs £7.99 and the warranty is 2 years [3].", "Express costs £7.99 and the warranty is 2 years [3]."),
-    ("The Nimbus 14 is covered [3].", "The Nimbus 14 is covered [3]."),  # no figure: nothing to decide by
+    ("The Nimbus 14 is covered [3].", "The Nimbus 14 is covered [3]."),  # no figure, and no passage holds its words
+    # No figure: the words decide, when the cited passage holds few and another nearly all of them.
+    ("Refunds reach you within working days [1].", "Refunds reach you within working days [3]."),
+    ("Refunds reach you within working days [3].", "Refunds reach you within working days [3]."),
+    ("Refunds take a while [1].", "Refunds take a while [1]."),  # too few words to tell
     ("Express costs £9.99 [3].", "Express costs £9.99 [3]."),  # no passage holds it (the guard's business)
     ("Express costs £7.99 [7].", "Express costs £7.99 [7]."),  # no such passage
 ])
@@ -60,3 +71,9 @@ def test_corrected_marks_only_ever_extend_what_was_shown():
         shown = now
     assert shown == "Express costs £7.99 [1]. Returns take 30 days. [3] "  # the [1] became [3]: not twice
     assert citations.corrected("Express costs £7.99 [3", final=False) == "Express costs £7.99 "  # held until "]"
+
+
+def test_a_chinese_sentence_without_figures_is_judged_by_its_character_pairs():
+    passages = ["退货说明：七天无理由退货，退货运费由顾客承担。", "标准快递一般几个工作日送达，偏远地区会慢一些。"]
+    assert Citations(passages).corrected("标准快递一般几个工作日送达。[1]", final=True) == "标准快递一般几个工作日送达。[2]"
+    assert Citations(passages).corrected("退货运费由顾客承担。[1]", final=True) == "退货运费由顾客承担。[1]"
