@@ -15,9 +15,11 @@ relevant, the passages the app's prompt takes (`Assistant.prompt_hits`), a marke
 passages so the prefix cache serves only what every question's prompt shares: the system prompt and the frame's opening), then decode tok/s at 1
 and 8 streams with the memory bandwidth read in the same minute
 (`bench/models.py`'s `measure_speed`; the bound counts the bytes a decode step reads in the served format, packed
-4-bit weights as stored). More rounds take the variants in turn again, so a drift in the shared host's speed shows.
-Prints whether the CPU has native bf16 (`service.hardware`), what `ASSISTANT_DTYPE=auto` serves here, and per
-variant: TTFT p50 / mean, decode, the bound and the share of it reached, and each variant against the first.
+4-bit weights as stored), and the first tokens of all those prompts sent at once (customers arriving together: more
+prompt tokens than one step of the CPU server takes, where chunked prefill and whole prefills differ). More rounds take
+the variants in turn again, so a drift in the shared host's speed shows. Prints whether the CPU has native bf16
+(`service.hardware`), what `ASSISTANT_DTYPE=auto` serves here, and per variant: TTFT p50 / mean one at a time and p50
+/ last all at once, decode, the bound and the share of it reached, and each variant against the first.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ import os
 import re
 import statistics
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -79,6 +82,7 @@ def main(argv: list[str] | None = None) -> int:
 
     ttft: dict[str, list[float]] = {label: [] for label, *_ in variants}
     speed: dict[str, list[dict]] = {label: [] for label, *_ in variants}
+    together: dict[str, list[float]] = {label: [] for label, *_ in variants}
     for round_ in range(args.rounds):
         for label, name, dtype, flags, env in variants:
             print(f"round {round_ + 1}: {label}...", flush=True)
@@ -91,29 +95,36 @@ def main(argv: list[str] | None = None) -> int:
                 backend = OpenAIChatBackend(server.base_url, model=model.name)
                 first_token_s(backend, marked(prompts[0]))  # warm-up: the first request pays for lazy set-up
                 ttft[label] += [first_token_s(backend, marked(messages)) for messages in prompts]
+                with ThreadPoolExecutor(len(prompts)) as pool:
+                    together[label] += pool.map(lambda m: first_token_s(backend, marked(m)), prompts)
                 speed[label].append(measure_speed(backend, served_bytes_per_token(checkpoint, served_dtype(dtype))))
             finally:
                 server.stop()
-            print(f"  TTFT mean {statistics.mean(ttft[label][-len(prompts):]):.2f} s, {speed[label][-1]}", flush=True)
+            print(f"  TTFT mean {statistics.mean(ttft[label][-len(prompts):]):.2f} s, all at once p50 "
+                  f"{statistics.median(together[label][-len(prompts):]):.2f} s, {speed[label][-1]}", flush=True)
 
     print()
-    print("| variant | TTFT p50 | TTFT mean | decode tok/s, 1 stream | 8 streams | bandwidth | bound | share of bound |")
-    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    print("| variant | TTFT p50 | TTFT mean | all at once: TTFT p50 | last | decode tok/s, 1 stream | 8 streams "
+          "| bandwidth | bound | share of bound |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     summary = {}
     for label in ttft:
         one = statistics.median(s["tok_s_1"] for s in speed[label])
         eight = statistics.median(s["tok_s_8"] for s in speed[label])
         bound = statistics.median(s["bound_tok_s"] for s in speed[label])
         bandwidth = statistics.median(s["bandwidth_gbs"] for s in speed[label])
-        summary[label] = (statistics.median(ttft[label]), statistics.mean(ttft[label]), one, eight)
-        print(f"| {label} | {summary[label][0]:.2f} s | {summary[label][1]:.2f} s | {one:.1f} | {eight:.1f} "
-              f"| {bandwidth:.1f} GB/s | {bound:.1f} tok/s | {one / bound:.2f} |")
+        summary[label] = (statistics.median(ttft[label]), statistics.mean(ttft[label]), one, eight,
+                          statistics.median(together[label]), max(together[label]))
+        print(f"| {label} | {summary[label][0]:.2f} s | {summary[label][1]:.2f} s | {summary[label][4]:.2f} s "
+              f"| {summary[label][5]:.2f} s | {one:.1f} | {eight:.1f} | {bandwidth:.1f} GB/s | {bound:.1f} tok/s "
+              f"| {one / bound:.2f} |")
     first, *others = summary
     base = summary[first]
     for label in others:
         other = summary[label]
-        print(f"{label} / {first}: TTFT p50 x{other[0] / base[0]:.2f}, mean x{other[1] / base[1]:.2f}; "
-              f"decode x{other[2] / base[2]:.2f} (1 stream), x{other[3] / base[3]:.2f} (8 streams)")
+        print(f"{label} / {first}: TTFT p50 x{other[0] / base[0]:.2f}, mean x{other[1] / base[1]:.2f}; all at once "
+              f"p50 x{other[4] / base[4]:.2f}, last x{other[5] / base[5]:.2f}; decode x{other[2] / base[2]:.2f} "
+              f"(1 stream), x{other[3] / base[3]:.2f} (8 streams)")
     return 0
 
 

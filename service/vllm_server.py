@@ -322,7 +322,7 @@ class VLLMServer:
                 os.replace(self.config.log_path, f"{self.config.log_path}.1")
             try:
                 process = self._launch(die_with_parent=True)
-            except BackendUnavailableError as e:
+            except Exception as e:  # noqa: BLE001 - a watcher thread has no caller to raise to: say it, and end
                 if not self._stopped.is_set():
                     self.log(f"vLLM did not start again: {e}")
                 return
