@@ -144,8 +144,8 @@ class AssistantSettings(BaseSettings):
         default_factory=list,
         description='JSON list of the answer languages whose prompts show the model worked examples first (a question '
         'declined and one answered from its passages, service.prompts.WORKED_EXAMPLES), e.g. ["zh"]. Off: with the '
-        'bundled 1.5B they turn Chinese declines into right answers and wrong ones alike (docs/answer-quality.md, '
-        'session 35).',
+        'bundled 1.5B they turn Chinese declines into right answers and wrong ones alike, and English answers worse '
+        '(docs/answer-quality.md, sessions 35 and 36).',
     )
     max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
     snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
