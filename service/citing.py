@@ -70,8 +70,9 @@ class Citations:
         if not chosen:
             # Words before names: a name such as "HomeHub" is in every passage about the product, so the first of
             # them was cited for "In the app go to HomeHub > Settings > Network ...", a sentence of the third.
-            best = _sharing_words(answer, self.passages)
-            chosen = [best] if best is not None else self._holding(claims)
+            shares = self._word_shares(answer)
+            best = _best(shares) if shares else None
+            chosen = [best] if best is not None and shares[best] >= MIN_SHARED_WORDS else self._holding(claims)
         return " ".join(f"[{i + 1}]" for i in sorted(chosen))
 
     def _holding(self, claims: list) -> list[int]:
@@ -126,14 +127,26 @@ class Citations:
     def _moved_by_words(self, mark: str, cited: int, sentence: str) -> str:
         """`mark` for a `sentence` without figures: the passage holding most of its words when the `cited` one
         holds few of them and that one nearly all."""
-        words = _words(_CITATION_MARKS.sub(" ", sentence))
-        if len(words) < MIN_WORDS_TO_MOVE:
+        shares = self._word_shares(sentence, min_words=MIN_WORDS_TO_MOVE)
+        if not shares:
             return mark
-        shares = [len(words & held) / len(words) for held in self._words]
-        best = max(range(len(shares)), key=lambda i: (shares[i], -i))
+        best = _best(shares)
         if shares[cited] < MIN_SHARED_WORDS and shares[best] >= WORDS_TO_MOVE:
             return f"[{best + 1}]"
         return mark
+
+    def _word_shares(self, text: str, min_words: int = 1) -> list[float]:
+        """The share of `text`'s words (citation marks aside) each passage holds; [] when it has fewer than
+        `min_words`."""
+        words = _words(_CITATION_MARKS.sub(" ", text))
+        if len(words) < min_words:
+            return []
+        return [len(words & held) / len(words) for held in self._words]
+
+
+def _best(shares: list[float]) -> int:
+    """The index of the largest share, the earlier passage on a tie."""
+    return max(range(len(shares)), key=lambda i: (shares[i], -i))
 
 
 def _last_sentence(before: str) -> str:
@@ -156,13 +169,3 @@ def _words(text: str) -> set[str]:
     for run in _HAN.findall(text):
         words.update(run[i : i + 2] for i in range(len(run) - 1))
     return words
-
-
-def _sharing_words(answer: str, passages: Sequence[str]) -> int | None:
-    """The index of the passage holding the largest share of `answer`'s words, if it holds `MIN_SHARED_WORDS`."""
-    words = _words(_CITATION_MARKS.sub(" ", answer))
-    if not words:
-        return None
-    shares = [len(words & _words(p)) / len(words) for p in passages]
-    best = max(range(len(passages)), key=lambda i: (shares[i], -i))
-    return best if shares[best] >= MIN_SHARED_WORDS else None
