@@ -11,7 +11,9 @@ Contract:
 - Output goes to a log file (`log_path`), not to the terminal.
 - Once started, the child is watched: if it exits without `stop()` (its engine died: a crash, the kernel's OOM
   killer), the log is kept as `log_path` + ".1" and the server is started again, at most `max_restarts` times in
-  `restart_window_s`; requests fail while it restarts (a clear error), then it serves again with no operator.
+  `restart_window_s`; requests fail while it restarts (a clear error), then it serves again with no operator. A
+  restart that fails to start (the port not yet free, memory not yet returned) is tried again after
+  `restart_backoff_s` times the failures so far, within the same limit.
 """
 
 import contextlib
@@ -64,6 +66,7 @@ class VLLMServerConfig:
     startup_timeout_s: float = 900.0
     max_restarts: int = 3  # restarts after unexpected exits within restart_window_s; 0: never restart
     restart_window_s: float = 600.0
+    restart_backoff_s: float = 10.0  # wait before retrying a restart that failed to start, times the failures
     log_path: Path = Path("data/logs/vllm.log")  # from_settings puts it in the data directory
     extra_args: tuple[str, ...] = ()
     api_key: str | None = None  # required to listen beyond loopback: vLLM's API has no other access control
@@ -308,24 +311,40 @@ class VLLMServer:
             code = self.exit_code = process.wait()
             if self._stopped.is_set():
                 return
-            now = time.monotonic()
-            self.restarts = [t for t in self.restarts if now - t < self.config.restart_window_s]
             why = self.last_log_error()
             self._end(process)  # the engine processes a crashed leader leaves behind
+            process = self._restart(f"vLLM exited with code {code} ({why})")
+            if process is None:
+                return
+
+    def _restart(self, why: str) -> subprocess.Popen | None:
+        """The server started again after `why`, trying again after a failed start while restarts are left in
+        the window; None once they are spent or `stop()` was called."""
+        failures = 0
+        while not self._stopped.is_set():
+            now = time.monotonic()
+            self.restarts = [t for t in self.restarts if now - t < self.config.restart_window_s]
             if len(self.restarts) >= self.config.max_restarts:
-                self.log(f"vLLM exited with code {code} ({why}); not restarting it: it restarted {len(self.restarts)} "
-                         f"times in the last {self.config.restart_window_s:g} s.")
-                return
+                self.log(f"{why}; not restarting it: it restarted {len(self.restarts)} times in the last "
+                         f"{self.config.restart_window_s:g} s.")
+                return None
             self.restarts.append(now)
-            self.log(f"vLLM exited with code {code} ({why}); restarting it (its log kept in {self.config.log_path}.1).")
-            with contextlib.suppress(OSError):
-                os.replace(self.config.log_path, f"{self.config.log_path}.1")
+            if failures:  # the failed start's telling line is in `why`; .1 keeps the exit's log
+                self.log(f"{why}; trying again.")
+            else:
+                self.log(f"{why}; restarting it (its log kept in {self.config.log_path}.1).")
+                with contextlib.suppress(OSError):
+                    os.replace(self.config.log_path, f"{self.config.log_path}.1")
             try:
-                process = self._launch(die_with_parent=True)
-            except Exception as e:  # noqa: BLE001 - a watcher thread has no caller to raise to: say it, and end
-                if not self._stopped.is_set():
-                    self.log(f"vLLM did not start again: {e}")
-                return
+                return self._launch(die_with_parent=True)
+            except Exception as e:  # noqa: BLE001 - a watcher thread has no caller to raise to: say it, try again
+                if self._stopped.is_set():
+                    return None
+                failures += 1
+                why = f"vLLM did not start again: {str(e).rstrip('.')}"
+                # What failed the start (a port or memory the dead server still held) may clear with time.
+                self._stopped.wait(self.config.restart_backoff_s * failures)
+        return None
 
     def _wait_until_ready(self, process: subprocess.Popen) -> None:
         started = time.monotonic()

@@ -2,6 +2,7 @@
 
 MODE ok: spawns a grandchild (like vLLM's engine process), writes its pid to PORT.child, then
 serves /health and /v1/models (the latter only with VLLM_API_KEY's bearer token, when it is set). MODE fail: prints an error and exits 3, as vLLM does on a bad model.
+MODE fail-second: like fail on its second start on PORT (a restart that fails), like ok on every other.
 """
 
 import json
@@ -14,7 +15,10 @@ from pathlib import Path
 
 port, mode, pid_dir = int(sys.argv[1]), sys.argv[2], Path(sys.argv[3])
 print("INFO loading model", flush=True)
-if mode == "fail":
+starts = pid_dir / f"{port}.starts"
+start = int(starts.read_text()) + 1 if starts.exists() else 1
+starts.write_text(str(start))
+if mode == "fail" or (mode == "fail-second" and start == 2):
     time.sleep(0.5)
     print("ValueError: The checkpoint you are trying to load has model type `nonsense`", flush=True)
     sys.exit(3)

@@ -274,6 +274,18 @@ def test_a_server_that_dies_is_started_again_and_its_log_kept(tmp_path):
     assert wait_gone(second)  # stop() ends the restarted server and watches no more
 
 
+def test_a_restart_that_fails_to_start_is_tried_again_within_the_limit(tmp_path):
+    config = fake_config(tmp_path, mode="fail-second", restart_backoff_s=0.1)
+    messages = []
+    with VLLMServer(config, log=messages.append) as server:
+        os.kill(server.process.pid, signal.SIGKILL)
+        assert wait_for(lambda: sum("vLLM is serving" in m for m in messages) == 2)
+        assert server.served_models() == ["fake-model"] and len(server.restarts) == 2
+        assert any("did not start again" in m and "nonsense" in m and "trying again" in m for m in messages)
+        kept = (tmp_path / "server.log.1").read_text()
+        assert "loading model" in kept and "nonsense" not in kept  # the log of the exit, not of the failed start
+
+
 def test_restarts_stop_after_the_limit(tmp_path):
     config = fake_config(tmp_path, max_restarts=0)
     messages = []
