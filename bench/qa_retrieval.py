@@ -9,7 +9,8 @@ Prints one line per QA file and language: questions, first, in the first 4, in t
 passage is not among the first 10 counts 0), in the prompt, in the quote; for the unanswerable questions, how many
 are declined before the model (no passage sentence reaches the extractive bar, or the relevance gate); then, as its
 last line, JSON with the same figures.
-A setting to compare goes in the environment, e.g. `ASSISTANT_KB_CJK_LEXICAL_WEIGHT=2.0`.
+A setting to compare goes in the environment, e.g. `ASSISTANT_KB_CJK_LEXICAL_WEIGHT=2.0`; `--quotes FILE` writes
+each question's quote (JSON lines: qa, id, quote), so that two versions' quotes can be compared line by line.
 
     .venv/bin/python bench/qa_retrieval.py samples/qa_dev.jsonl samples/qa_test.jsonl [--kb data/kb] [--lang zh]
 """
@@ -37,8 +38,10 @@ def main() -> None:
     parser.add_argument("qa", nargs="+", type=Path)
     parser.add_argument("--kb", default="data/kb")
     parser.add_argument("--lang", help="only questions of this language (en, zh)")
+    parser.add_argument("--quotes", type=Path, help="write each question's quote here (JSON lines)")
     args = parser.parse_args()
     results = {}
+    quotes = []
     # No model is asked: the URL only names where one would be.
     with assistant_session(Settings(llm_url="http://127.0.0.1:9/v1"), KBSettings(kb_dir=args.kb), AssistantSettings()) as a:
         for path in args.qa:
@@ -50,6 +53,7 @@ def main() -> None:
                 kept = a.prompt_hits(hits[: a.settings.top_k], item.lang) if relevant else []
                 prompt = a.grounded_prompt(item.question, history, kept, a.params(), item.lang, query=query) if kept else None
                 quote = _quote(a, item.question, query, prompt.used) if prompt is not None else ""
+                quotes.append({"qa": path.stem, "id": item.id, "quote": quote})
                 if item.kind == "unanswerable":
                     row = results.setdefault(f"{path.stem} {item.lang} unanswerable", {"n": 0, "declined_before_model": 0})
                     row["n"] += 1
@@ -76,6 +80,8 @@ def main() -> None:
         print(f"{name:24s} n={row['n']:3d} first={row['first']:3d} first_4={row['first_4']:3d} "
               f"first_10={row['first_10']:3d} mrr={row['mrr']:.3f} in_prompt={row['in_prompt']:3d} "
               f"in_quote={row['in_quote']:3d}")
+    if args.quotes:
+        args.quotes.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in quotes), encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False))
 
 
