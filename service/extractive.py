@@ -26,7 +26,8 @@ caller says it does not know.
 
 `split_sentences` reads English and Chinese: a sentence ends at . ! ? followed by a space or the end
 of the line (not at "e.g." or "B.V.") and at 。！？； ; a bullet or numbered line is one sentence, a
-table row one sentence ("Standard: 2–4 working days; £3.99"); headings (Markdown, underlined,
+table row one sentence, its values named by their columns when it has more than one ("Standard – Delivery
+time: 2–4 working days; Fee: £3.99"; "Solid red: Hardware error"); headings (Markdown, underlined,
 ALL CAPS or Title Case lines without a full stop) and table header rows are dropped.
 """
 
@@ -113,10 +114,16 @@ def _sentences(text: str) -> list[_Sentence]:
     lines = text.split("\n")
     sentences: list[_Sentence] = []
     heading = None
+    columns: list[str] | None = None  # the header cells of the table being read
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         line = _MARKUP.sub("", raw).strip()
         if not line:
+            continue
+        if not _is_table_line(line):
+            columns = None
+        elif _TABLE_RULE.match(nxt) and not _TABLE_RULE.match(line):
+            columns = _cells(line)  # the header row names the columns of the rows below it
             continue
         if _ATX_HEADING.match(line):
             heading = line.strip("#").strip() or None
@@ -126,8 +133,8 @@ def _sentences(text: str) -> list[_Sentence]:
             sentences.append(_Sentence(item, True, item if is_question(item) else None, heading))
         elif _is_heading(line, nxt):
             continue
-        elif line.startswith("|") or line.count("|") >= 2:
-            sentences.append(_Sentence(_table_row(line), False, None, heading))
+        elif _is_table_line(line):
+            sentences.append(_Sentence(_table_row(line, columns), False, None, heading))
         else:
             pieces = _split_line(line)
             whole = is_question(line) and len(pieces) <= QUESTION_LINE_SENTENCES
@@ -161,9 +168,30 @@ def _is_heading(line: str, next_line: str) -> bool:
     return len(words) >= 1 and all(w[0].isupper() for w in words) and len(line.split()) <= 10
 
 
-def _table_row(line: str) -> str:
-    cells = [c.strip() for c in line.strip().strip("|").split("|")]
-    cells = [c for c in cells if c and c not in ("-", "–")]
+def _is_table_line(line: str) -> bool:
+    return line.startswith("|") or line.count("|") >= 2
+
+
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip().strip("|").split("|")]
+
+
+_EMPTY_CELL = ("", "-", "–")
+
+
+def _table_row(line: str, columns: Sequence[str] | None = None) -> str:
+    """A table row as one sentence: its first cell, then the others. With two or more such cells and the header's
+    `columns`, each is named by its column ("Price – Nimbus 14 (16 GB): £999; Nimbus 14 (32 GB): £1,199"; alone,
+    "Price: £999; £1,199" does not say which is which); a single one reads without ("Solid white: Ready")."""
+    cells = _cells(line)
+    if columns is not None and len(columns) == len(cells) and len(cells) >= 3 and cells[0] and any(columns[1:]):
+        named = [(name, cell) for name, cell in zip(columns[1:], cells[1:]) if cell not in _EMPTY_CELL]
+        if named:
+            cjk = bool(HAN.search(line))
+            colon, separator = ("：", "；") if cjk else (": ", "; ")
+            values = separator.join(f"{name}{colon}{cell}" if name else cell for name, cell in named)
+            return f"{cells[0]}（{values}）" if cjk else f"{cells[0]} – {values}"
+    cells = [c for c in cells if c not in _EMPTY_CELL]
     if len(cells) < 2:
         return cells[0] if cells else ""
     return f"{cells[0]}: {'; '.join(cells[1:])}"

@@ -98,6 +98,21 @@ def test_split_sentences_bullets_are_sentences_and_headings_are_dropped():
     ]
 
 
+def test_a_table_row_names_its_columns_when_it_has_more_than_one_value():
+    text = (
+        "| | Nimbus 14 (16 GB) | Nimbus 14 (32 GB) |\n|---|---|---|\n| Price | £1,099 | £1,399 |\n\n"
+        "| Method | UK store | EU store |\n|---|---|---|\n| iDEAL | – | Netherlands only |\n\n"
+        "| 配送方式 | 时效 | 运费 |\n|---|---|---|\n| 次日达 | 次日送达 | ¥20 |\n\n"
+        "| Light | Meaning |\n|---|---|\n| Solid red | Hardware error |"
+    )
+    assert split_sentences(text) == [
+        "Price – Nimbus 14 (16 GB): £1,099; Nimbus 14 (32 GB): £1,399",  # which price is which
+        "iDEAL – EU store: Netherlands only",  # an empty cell is left out with its column
+        "次日达（时效：次日送达；运费：¥20）",
+        "Solid red: Hardware error",  # one value: its row name says what it is
+    ]
+
+
 # -- extractive_answer -------------------------------------------------------------------------------
 
 
