@@ -22,7 +22,9 @@ Contract:
   (`status == "error"`), never a traceback.
 - Translation is `service.translation.Translator`'s (glossary terms kept, `Reply.glossary_missing`); prompts
   are fitted to the context window by `service.prompting`. Content generation (reply e-mail, product
-  description, social post, FAQ entry, with a tone) is grounded in passages retrieved for the brief.
+  description, social post, FAQ entry, with a tone) is grounded in passages retrieved for the brief; a finished
+  draft's figures and names that neither they nor the brief state are marked "[check: ...]" where they stand and
+  listed in `Reply.unchecked` (`service.drafts`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.citing import Citations
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
+from service.drafts import DraftCheck
 from service.echoes import Echoes, question_lines, restates_the_question, stated_by
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
@@ -563,9 +566,16 @@ class Assistant:
         messages, used = self._fit(system, [], make_user, hits, params)
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
+        check = DraftCheck([passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company)
+
+        def mark_unchecked(reply: Reply) -> None:
+            reply.text, reply.unchecked = check.marked(reply.text)
+            if reply.unchecked:
+                log.info("draft: marked as not in the knowledge base: %s", ", ".join(reply.unchecked))
+
         reply = Reply(
             "generated", sources=self.sources(used),
-            chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s,
+            chunks=self._stream(messages, params), started=started, retrieval_s=retrieval_s, on_done=mark_unchecked,
         )
         reply.messages = messages
         return reply

@@ -259,6 +259,13 @@ _WORKING = re.compile(r"work|business|weekday|个?工作", re.I)
 _STEPS = (("second", "minute", 60), ("minute", "hour", 60), ("hour", "day", 24), ("day", "week", 7), ("month", "year", 12))
 
 
+def duration_unit_end(text: str, end: int) -> int | None:
+    """Where the unit of time after the number ending at `end` ends ("14| months" -> after "months", "3|-5 working
+    days" -> after "days"), None when no unit of time follows."""
+    m = _DURATION_UNIT.match(text, end)
+    return m.end() if m else None
+
+
 def unit_after(text: str, start: int, end: int, value: str) -> tuple[str, bool] | None:
     """The class of the unit of time after the number text[start:end] (directly, or after the range it
     begins: "3-5 days") and whether it counts working days; None when no unit of time follows."""

@@ -53,7 +53,11 @@ def _generate(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k,
     for _ in reply:
         yield reply.text, ""
     handlers.record(reply, request=f"{kind}: {brief}", channel="ui", scenario="generate", model=model)
-    yield reply.text, sources_markdown(reply.sources).lstrip() or "_No knowledge-base facts matched this brief._"
+    note = sources_markdown(reply.sources).lstrip() or "_No knowledge-base facts matched this brief._"
+    if reply.unchecked:
+        note = (f"**Check before sending:** the knowledge base does not state {', '.join(reply.unchecked)} "
+                "(marked [check: ...] in the draft).\n\n" + note)
+    yield reply.text, note
 
 
 def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:

@@ -96,6 +96,10 @@ def test_generate_drafts_from_retrieved_facts(app):
     text, sources = app.client().predict("reply_email", "Is returning my order free?", "empathetic", api_name="/generate")
     assert text.startswith("Dear customer") and sources[0]["doc_id"] == "returns.md"
     assert "<passages>" in app.backend.requests[-1][0][-1]["content"]
+    # A figure its facts do not state comes back marked for the person who sends it.
+    app.backend.enqueue("Dear customer, returns are free within 30 days and cost £4.99 to post.")
+    text, _ = app.client().predict("reply_email", "Is returning my order free?", "friendly", api_name="/generate")
+    assert text == "Dear customer, returns are free within 30 days and cost [check: £4.99] to post."
 
 
 def test_search_returns_ranked_passages(app):

@@ -459,3 +459,11 @@ def test_answer_sampling_settings_are_checked():
         AssistantSettings(answer_sampling={"zh": {"top-k": 20}})  # a misspelt name is not silently ignored
     with pytest.raises(ValidationError):
         AssistantSettings(answer_sampling={"zh": {"top_k": 0}})
+
+
+def test_a_drafts_figures_the_facts_do_not_state_are_marked_and_listed():
+    draft = "Returns are free within 30 days, and a refund takes 2 days."
+    assistant, backend, _ = make(backend=scripted_backend().enqueue(draft))
+    reply = assistant.generate("reply_email", "Customer asks whether returns are free")
+    assert reply.collect() == "Returns are free within 30 days, and a refund takes [check: 2 days]."
+    assert reply.unchecked == ["2 days"] and reply.status == "generated"

@@ -1,0 +1,80 @@
+"""Drafts checked against their facts: what the Write tab drafts states only what the knowledge base states, or
+says where it does not.
+
+    check = DraftCheck(passages, brief, vocabulary)
+    check.marked("Your headphones are covered for 14 months.")
+    # -> ("Your headphones are covered for [check: 14 months].", ["14 months"])
+
+A draft is for a person to read before it goes out (a reply e-mail, product copy, a post, an FAQ entry), so a figure
+it states that the passages do not is not replaced by other text, as a customer's answer is (`service.guard`): it is
+marked where it stands, as the placeholder in square brackets the content prompt asks the model to write for a fact
+it lacks, with what the model wrote inside, and listed for the note under the draft. Asked to answer "my Aria X2
+stopped charging after 14 months, is it under warranty?", the bundled 1.5B wrote "The warranty period for this model
+is 14 months" (the warranty is 2 years).
+
+Contract: `marked(draft)` -> (the draft with every occurrence of each unsupported claim written "[check: X]", the
+claims as marked, X, in order of appearance). Unsupported is what the grounding guard's `Grounder` finds in neither
+the passages nor the brief; what `PremiseCheck` finds taken from the brief where the passages state a figure of that
+kind of their own (the customer's "14 months" given as the warranty); and a name the brief asks about that no
+passage mentions (`UnmentionedNameCheck`). A duration is marked with its unit ("14 months"); a number only where it
+stands alone, not inside a longer number or a word ("140", "X14"). Needs no model; never raises on odd text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from service.claim_forms import duration_unit_end
+from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
+
+MARK = "[check: {}]"
+
+
+class DraftCheck:
+    """The passages and the brief of one draft, indexed once."""
+
+    def __init__(self, passages: Sequence[str], brief: str = "", vocabulary: Iterable[str] = (), company: str = ""):
+        """`company`: the name the draft signs with, which no passage need state."""
+        vocabulary = frozenset(vocabulary)
+        self._checks = (
+            Grounder([*passages, company], question=brief, vocabulary=vocabulary),
+            PremiseCheck(passages, brief, vocabulary),
+            UnmentionedNameCheck(passages, brief, vocabulary),
+        )
+
+    def unsupported(self, draft: str) -> list[Claim]:
+        """The claims of `draft` it may not state as they stand, one per (kind, key)."""
+        claims: dict[tuple[str, str], Claim] = {}
+        for check in self._checks:
+            for claim in check.check(draft).unsupported:
+                claims.setdefault((claim.kind, claim.key), claim)
+        return list(claims.values())
+
+    def marked(self, draft: str) -> tuple[str, list[str]]:
+        spans = sorted({span for claim in self.unsupported(draft) for span in _occurrences(draft, claim)})
+        text, done, flagged = [], 0, []
+        for start, end in spans:
+            if start < done:
+                continue  # inside a span already marked ("£19" in "£19 / €22" marked as one)
+            written = draft[start:end]
+            text += [draft[done:start], MARK.format(written)]
+            done = end
+            if written not in flagged:
+                flagged.append(written)
+        return "".join(text) + draft[done:], flagged
+
+
+def _occurrences(draft: str, claim: Claim) -> list[tuple[int, int]]:
+    """Where `claim` stands in `draft`, as (start, end): a duration with its unit, anything else as written, never
+    inside a longer number or word."""
+    pattern = re.compile(rf"(?<![A-Za-z0-9.,]){re.escape(claim.text)}(?![A-Za-z0-9])")
+    spans = []
+    for m in pattern.finditer(draft):
+        end = m.end()
+        if claim.key.startswith("dur:"):
+            end = duration_unit_end(draft, end)
+            if end is None:
+                continue  # the same number not as a duration ("Nimbus 14")
+        spans.append((m.start(), end))
+    return spans

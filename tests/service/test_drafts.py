@@ -1,0 +1,44 @@
+"""Drafts checked against their facts (`service.drafts`): what the passages and the brief do not state is marked
+where it stands, never replaced."""
+
+from service.drafts import DraftCheck
+
+PASSAGES = [
+    "Voltway Aria X2 headphones have a 2-year warranty. Replacement cushions cost £19 / €22.",
+    "The Voltway Nimbus 14 costs £1,099. Repairs take 5–7 working days.",
+]
+VOCABULARY = ["Voltway", "Aria X2", "Nimbus 14"]
+
+
+def test_what_the_passages_state_stands_unmarked():
+    check = DraftCheck(PASSAGES, "Is my Aria X2 still under warranty?", VOCABULARY)
+    draft = "Your Voltway Aria X2 has a 2-year warranty; the Nimbus 14 costs £1,099 and repairs take 5-7 working days."
+    assert check.marked(draft) == (draft, [])
+
+
+def test_an_invented_figure_is_marked_with_its_unit_and_listed():
+    check = DraftCheck(PASSAGES, "Do you sell cases?", VOCABULARY)
+    text, unchecked = check.marked("A case costs £25 and ships in 3-5 working days. Call 0800 123 4567.")
+    assert text == "A case costs [check: £25] and ships in [check: 3-5 working days]. Call [check: 0800 123 4567]."
+    assert unchecked == ["£25", "3-5 working days", "0800 123 4567"]
+
+
+def test_the_customers_figure_given_as_the_policy_is_marked():
+    # The bundled 1.5B's reply e-mail: the customer's "14 months" as the warranty, which is 2 years.
+    check = DraftCheck(PASSAGES, "My Aria X2 stopped charging after 14 months. Is it under warranty?", VOCABULARY)
+    text, unchecked = check.marked("The warranty period for this model is 14 months.")
+    assert text == "The warranty period for this model is [check: 14 months]." and unchecked == ["14 months"]
+    # Said back beside the passages' own figure, it is the customer's premise, not a claim.
+    assert check.marked("After 14 months you are still within the 2-year warranty.")[1] == []
+
+
+def test_a_number_is_marked_only_where_it_stands_alone_and_every_time():
+    check = DraftCheck(PASSAGES, "Tell me about the Nimbus 14", VOCABULARY)
+    text, unchecked = check.marked("The Nimbus 14 lasts 14 hours. Yes, 14 hours!")
+    assert text == "The Nimbus 14 lasts [check: 14 hours]. Yes, [check: 14 hours]!" and unchecked == ["14 hours"]
+
+
+def test_chinese_figures_and_the_company_name_it_signs_with():
+    check = DraftCheck(["退货运费由 Voltway 承担，30 天内可以退。"], "退货运费谁出？", ["Voltway"], company="Voltway 客服团队")
+    text, unchecked = check.marked("30 天内可以退，运费 ¥15。\n\nVoltway 客服团队")
+    assert text == "30 天内可以退，运费 [check: ¥15]。\n\nVoltway 客服团队" and unchecked == ["¥15"]
