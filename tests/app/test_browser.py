@@ -129,3 +129,21 @@ def _latest_feedback(store) -> dict:
 
     with store.engine.connect() as conn:
         return dict(conn.execute(sa.select(feedback).order_by(feedback.c.id.desc()).limit(1)).mappings().first())
+
+
+def test_browser_a_drafts_unstated_figure_is_marked_and_named_above_its_sources(fake_app, artifacts):
+    fake_app.backend.queue.clear()
+    fake_app.backend.enqueue("Dear customer, returns are free within 30 days and a label costs £4.99.")
+    with browser_page(fake_app.url) as page:
+        page.get_by_role("tab", name="Write").click()
+        page.fill("#write-in textarea", "Is returning my order free?")
+        page.click("#write-btn")
+        page.wait_for_function(
+            "document.querySelector('#write-sources').innerText.includes('Check before sending')", timeout=60_000
+        )
+        assert wait_for_value(page, "#write-out textarea") == (
+            "Dear customer, returns are free within 30 days and a label costs [check: £4.99]."
+        )
+        note = page.locator("#write-sources").inner_text()
+        assert "£4.99" in note and "Returns and refunds" in note  # the figure, then the sources
+        page.screenshot(path=str(artifacts / "app-write-check.png"), full_page=True)
