@@ -29,6 +29,11 @@ LANGUAGES = {
     "ja": "Japanese",
 }
 
+AUTO = "auto"  # a source to detect, or a target chosen from the source (`target_for`)
+# A text not in English goes into English, an English one into Chinese: the pair the product serves first.
+_AUTO_TARGET = {"en": "zh"}
+_DEFAULT_TARGET = "en"
+
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN = re.compile(r"[A-Za-z]")
 
@@ -42,6 +47,11 @@ def detect_language(text: str) -> str:
     if han and han >= 0.2 * (han + latin / 4):
         return "zh"
     return "en"
+
+
+def target_for(source: str) -> str:
+    """The language an `AUTO` target means for a text in `source`: Chinese for English, English for the rest."""
+    return _AUTO_TARGET.get(source, _DEFAULT_TARGET)
 
 
 def reply_language(message: str, previous: str | None = None) -> str:

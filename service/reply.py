@@ -103,6 +103,7 @@ class Reply:
         self.sources = sources or []
         self.error: str | None = None
         self.glossary_missing: list[str] = []
+        self.languages: tuple[str, str] | None = None  # a translation's (source, target) codes
         self.unchecked: list[str] = []  # a draft's figures and names its knowledge-base facts do not state
         self.replaced: list[str] = []
         # Why the answer was replaced: it stated something its passages do not (the items in `replaced`), the model

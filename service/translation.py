@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 
 from service import prompts
 from service.backends import ChatMessage, GenerationParams
-from service.language import LANGUAGES, Glossary, TokenCounter, detect_language
+from service.language import AUTO, LANGUAGES, Glossary, TokenCounter, detect_language, target_for
 from service.prompting import defang
 from service.reply import Reply, rejected_reply, strip_markers
 from service.settings import AssistantSettings
@@ -39,18 +39,23 @@ class Translator:
         self.check_input = check_input
 
     def translate(self, text: str, target: str, source: str, params: GenerationParams) -> Reply:
-        """`text` in `target`; `source` "auto" (or empty) detects it. Bad input is a rejected reply."""
+        """`text` in `target`; `source` "auto" (or empty) detects it, `target` "auto" is English for a text not in
+        English and Chinese for one in English (`target_for`). The reply's `languages` are the (source, target)
+        used; a text already in `target` comes back as it is. Bad input is a rejected reply."""
         started = time.perf_counter()
         problem = self.check_input(text, "text")
         if problem:
             return rejected_reply(problem)
-        if target not in LANGUAGES:
-            return rejected_reply(f"Unknown target language {target!r}; choose one of {', '.join(LANGUAGES)}.")
-        source = detect_language(text) if source in (None, "", "auto") else source
+        if target not in LANGUAGES and target != AUTO:
+            return rejected_reply(f"Unknown target language {target!r}; choose auto or one of {', '.join(LANGUAGES)}.")
+        source = detect_language(text) if source in (None, "", AUTO) else source
         if source not in LANGUAGES:
             return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
+        target = target_for(source) if target == AUTO else target
         if source == target:
-            return Reply("generated", text=text, started=started)
+            reply = Reply("generated", text=text, started=started)
+            reply.languages = (source, target)
+            return reply
         keep = self.glossary.terms_in(text)
         messages = self._messages(text, source, target, keep)
         # A translation is about as long as its source; Chinese to English may double the token count.
@@ -65,6 +70,7 @@ class Translator:
         chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
         reply = Reply("generated", chunks=chunks, started=started, on_done=check)
         reply.messages = messages
+        reply.languages = (source, target)
         return reply
 
     def _messages(self, text: str, source: str, target: str, keep: list[str]) -> list[ChatMessage]:

@@ -8,7 +8,7 @@ import gradio as gr
 
 from service.assistant import CONTENT_KINDS, CONTENT_TONES
 from service.handlers import Handlers
-from service.language import LANGUAGES
+from service.language import AUTO, LANGUAGES
 from ui.chat import GenerationControls
 from ui.clients import current_client
 from ui.errors import shown
@@ -33,10 +33,18 @@ def _translate(handlers: Handlers, text, source, target, temperature, max_tokens
     for _ in reply:
         yield reply.text, ""
     handlers.record(reply, request=text, channel="ui", scenario="translate", model=model)
-    note = ""
+    yield reply.text, _translation_note(reply)
+
+
+def _translation_note(reply) -> str:
+    """Which way the text went (the languages may have been detected), and glossary terms the model changed."""
+    notes = []
+    if reply.languages:
+        source, target = (LANGUAGES[code] for code in reply.languages)
+        notes.append(f"The text is already in {target}." if source == target else f"From {source} into {target}.")
     if reply.glossary_missing:
-        note = "Check these glossary terms, the translation changed them: " + ", ".join(reply.glossary_missing)
-    yield reply.text, note
+        notes.append("Check these glossary terms, the translation changed them: " + ", ".join(reply.glossary_missing))
+    return " ".join(notes)
 
 
 def generate_stream(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k, model):
@@ -63,12 +71,13 @@ def _generate(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k,
 def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:
     max_chars = handlers.assistant.settings.max_input_chars
     with gr.Row():
-        source = gr.Dropdown(["auto", *LANGUAGES], value="auto", label="From")
-        target = gr.Dropdown(list(LANGUAGES), value="zh", label="To")
+        source = gr.Dropdown([AUTO, *LANGUAGES], value=AUTO, label="From")
+        # auto: English into Chinese, anything else into English, so pasting either side of a chat just works.
+        target = gr.Dropdown([AUTO, *LANGUAGES], value=AUTO, label="To")
     text = gr.Textbox(lines=5, label="Text", max_length=max_chars, elem_id="translate-in")
     button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
     out = gr.Textbox(lines=5, label="Translation", elem_id="translate-out")
-    note = gr.Markdown()
+    note = gr.Markdown(elem_id="translate-note")
     run = shown(partial(translate_stream, handlers))
     button.click(run, [text, source, target, controls.temperature, controls.max_tokens, controls.model], [out, note],
                  api_visibility="private")

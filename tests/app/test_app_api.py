@@ -89,6 +89,10 @@ def test_translate_keeps_glossary_terms_in_the_prompt(app):
     assert out == "您的 Voltway Aria X2 可以退款。"
     user = app.backend.requests[-1][0][-1]["content"]
     assert "Voltway Aria X2" in user.split("<text>")[0] and "退款" in user
+    # "auto" as the target: a Chinese text goes into English.
+    app.backend.enqueue("My order has not shipped yet.")
+    assert app.client().predict("我的订单还没发货。", "auto", "auto", api_name="/translate") == "My order has not shipped yet."
+    assert "from Chinese (Simplified) into English" in app.backend.requests[-1][0][0]["content"]
 
 
 def test_generate_drafts_from_retrieved_facts(app):

@@ -31,6 +31,9 @@ def test_browser_streamed_cited_answer_translation_and_draft(real_app, artifacts
         page.click("#translate-btn")
         translation = wait_for_value(page, "#translate-out textarea")
         assert translation.strip() and not translation.startswith("Sorry")
+        # "To" is auto: English text goes into Chinese, and the note says which way it went.
+        page.wait_for_function("document.querySelector('#translate-note').innerText.includes('From English')")
+        assert "From English into Chinese (Simplified)." in page.locator("#translate-note").inner_text()
         page.screenshot(path=str(artifacts / "app-translate.png"), full_page=True)
 
         page.get_by_role("tab", name="Write").click()

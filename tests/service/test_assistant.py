@@ -279,10 +279,23 @@ def test_translation_reports_glossary_terms_the_model_lost():
 
 def test_translation_to_the_same_language_or_an_unknown_one_needs_no_model():
     assistant, backend, _ = make()
-    assert assistant.translate("退货政策", target="zh").collect() == "退货政策"
+    same = assistant.translate("退货政策", target="zh")
+    assert same.collect() == "退货政策" and same.languages == ("zh", "zh")
     bad = assistant.translate("hello", target="xx")
     assert bad.status == "rejected" and "Unknown target language" in bad.collect()
     assert backend.requests == []
+
+
+def test_an_auto_target_is_english_for_chinese_and_chinese_for_english():
+    assistant, backend, _ = make()
+    reply = assistant.translate("您好，我的订单还没发货。", target="auto")
+    reply.collect()
+    assert reply.languages == ("zh", "en")
+    assert "from Chinese (Simplified) into English" in backend.requests[-1][0][0]["content"]
+    reply = assistant.translate("Where is my order?", target="auto")
+    reply.collect()
+    assert reply.languages == ("en", "zh")
+    assert "from English into Chinese (Simplified)" in backend.requests[-1][0][0]["content"]
 
 
 def test_zh_to_en_translation_is_detected():
