@@ -15,9 +15,15 @@ is 14 months" (the warranty is 2 years).
 Contract: `marked(draft)` -> (the draft with every occurrence of each unsupported claim written "[check: X]", the
 claims as marked, X, in order of appearance). Unsupported is what the grounding guard's `Grounder` finds in neither
 the passages nor the brief; what `PremiseCheck` finds taken from the brief where the passages state a figure of that
-kind of their own (the customer's "14 months" given as the warranty); and a name the brief asks about that no
-passage mentions (`UnmentionedNameCheck`). A duration is marked with its unit ("14 months"); a number only where it
-stands alone, not inside a longer number or a word ("140", "X14"). Needs no model; never raises on odd text.
+kind of their own (the customer's "14 months" given as the warranty), read sentence by sentence and marked only in the
+sentences that take it so; and a name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
+duration is marked with its unit ("14 months"); a number only where it stands alone, not inside a longer number or a
+word ("140", "X14"). Needs no model; never raises on odd text.
+
+Why sentence by sentence: `PremiseCheck` lets the customer's figure pass when the text also states a passage's figure
+of that kind ("After 14 months you are still within the 2-year warranty."), which is right for a short answer; a reply
+e-mail is long, and a list of exclusions further down it ("ear cushions after the first 6 months") let "The warranty
+for this product is valid for 14 months" through.
 """
 
 from __future__ import annotations
@@ -39,20 +45,26 @@ class DraftCheck:
         vocabulary = frozenset(vocabulary)
         self._checks = (
             Grounder([*passages, company], question=brief, vocabulary=vocabulary),
-            PremiseCheck(passages, brief, vocabulary),
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
+        self._premise = PremiseCheck(passages, brief, vocabulary)
 
-    def unsupported(self, draft: str) -> list[Claim]:
-        """The claims of `draft` it may not state as they stand, one per (kind, key)."""
-        claims: dict[tuple[str, str], Claim] = {}
+    def unsupported(self, draft: str) -> list[tuple[Claim, tuple[int, int]]]:
+        """The claims of `draft` it may not state as they stand, each with the stretch of the draft where it may not,
+        as (start, end): the whole draft, or for the customer's figure the sentence taking it; one per claim (kind,
+        key) and stretch."""
+        found: dict[tuple[str, str, tuple[int, int]], tuple[Claim, tuple[int, int]]] = {}
+        whole = (0, len(draft))
         for check in self._checks:
             for claim in check.check(draft).unsupported:
-                claims.setdefault((claim.kind, claim.key), claim)
-        return list(claims.values())
+                found.setdefault((claim.kind, claim.key, whole), (claim, whole))
+        for start, end in _sentence_spans(draft):
+            for claim in self._premise.check(draft[start:end]).unsupported:
+                found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
+        return list(found.values())
 
     def marked(self, draft: str) -> tuple[str, list[str]]:
-        spans = sorted({span for claim in self.unsupported(draft) for span in _occurrences(draft, claim)})
+        spans = sorted({span for claim, within in self.unsupported(draft) for span in _occurrences(draft, claim, within)})
         text, done, flagged = [], 0, []
         for start, end in spans:
             if start < done:
@@ -65,12 +77,22 @@ class DraftCheck:
         return "".join(text) + draft[done:], flagged
 
 
-def _occurrences(draft: str, claim: Claim) -> list[tuple[int, int]]:
-    """Where `claim` stands in `draft`, as (start, end): a duration with its unit, anything else as written, never
-    inside a longer number or word."""
+# A sentence: up to an end mark followed by a space or the text's end (not a decimal point: "1.29 kg"), a Chinese end
+# mark, or a line break.
+_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|[。！？]|(?=\n)|$)")
+
+
+def _sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`."""
+    return [m.span() for m in _SENTENCE.finditer(text)]
+
+
+def _occurrences(draft: str, claim: Claim, within: tuple[int, int]) -> list[tuple[int, int]]:
+    """Where `claim` stands in `draft` between `within`'s start and end, as (start, end): a duration with its unit,
+    anything else as written, never inside a longer number or word."""
     pattern = re.compile(rf"(?<![A-Za-z0-9.,]){re.escape(claim.text)}(?![A-Za-z0-9])")
     spans = []
-    for m in pattern.finditer(draft):
+    for m in pattern.finditer(draft, *within):
         end = m.end()
         if claim.key.startswith("dur:"):
             end = duration_unit_end(draft, end)

@@ -32,6 +32,20 @@ def test_the_customers_figure_given_as_the_policy_is_marked():
     assert check.marked("After 14 months you are still within the 2-year warranty.")[1] == []
 
 
+def test_the_customers_figure_is_judged_in_its_own_sentence_not_beside_any_figure_further_down():
+    # A reply e-mail of the 1.5B: the list of exclusions further down states a passage's duration ("6 months"), which
+    # read with the whole e-mail made the customer's "14 months" look like a premise said back beside it.
+    check = DraftCheck(PASSAGES + ["Ear cushions are covered for the first 6 months."],
+                       "Reply to: my aria x2 wont charge, bought it 14 months ago. still under warranty?", VOCABULARY)
+    draft = ("The warranty for this product is valid for 14 months from the date of purchase.\n\n"
+             "Not covered:\n- Ear cushions after the first 6 months.")
+    text, unchecked = check.marked(draft)
+    assert text.startswith("The warranty for this product is valid for [check: 14 months] from") and unchecked == ["14 months"]
+    assert "first 6 months." in text  # the passages' own figure stands
+    # In one sentence with the passages' figure, it is still the customer's premise.
+    assert check.marked("After 14 months you are still within the 2-year warranty. Cushions: 6 months.")[1] == []
+
+
 def test_a_number_is_marked_only_where_it_stands_alone_and_every_time():
     check = DraftCheck(PASSAGES, "Tell me about the Nimbus 14", VOCABULARY)
     text, unchecked = check.marked("The Nimbus 14 lasts 14 hours. Yes, 14 hours!")
