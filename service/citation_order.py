@@ -40,7 +40,7 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"\s*(?:{_TALK_OPENER_EN})\s+(?:the\s+)?"
     r"(?:(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)|(?:provided\s+)?information(?:\s+provided)?"
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
-    rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:clearly\s+)?"
+    rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:(?:clearly|explicitly|also)\s+)?"
     r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
     rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
@@ -54,12 +54,18 @@ _TALK_STARTS = (
 )
 # A later sentence that only says where its facts are ("This can be found in Passage [3].", "The information is provided
 # in passages [1], [2], and [3].", "This is stated in [1]."): it leaves its marks. Group 1 holds them.
+# Or one that names a passage in words, whatever follows ("This can be found in the second passage, which states "...".",
+# "This can be found in the [2] Payment Methods passage, under ..."): what follows repeats the passage.
 _POINTER = re.compile(
     r"(?:(?:this|that|the)\s+(?:information|answer|details?)|this|that|it)\s+(?:is|are|can\s+be)\s+(?:clearly\s+)?"
-    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:(?:the\s+)?(?:passages?|sources?)\s*)?"
-    rf"{_MARK_LIST}\s*[.!]?|这(?:一点)?在段落\s*{_MARK_LIST}\s*中?有?(?:提到|说明)。?",
+    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:(?:(?:the\s+)?(?:passages?|sources?)\s*)?"
+    rf"{_MARK_LIST}\s*[.!]?|(?:the\s+)?[^.!?\n]{{0,80}}?\b(?:passages?|sources?)\b[^\n]*)"
+    rf"|这(?:一点)?在段落\s*{_MARK_LIST}\s*中?有?(?:提到|说明)。?",
     re.I,
 )
+# "the second passage" means the prompt's passage [2].
+_ORDINAL_PASSAGE = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\s+(?:passage|source)\b", re.I)
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
 _POINTER_STARTS = ("this is", "this can", "this information", "that is", "it is stated", "it is mentioned",
                    "the information", "the answer is", "the details", "这在段落", "这一点在段落")
 _TALK_DECIDED_AT = 100  # characters: longer than any talk the patterns match
@@ -105,7 +111,8 @@ def _later_sentence(sentence: str) -> str:
     """A finished sentence after the first as shown: only its marks when it merely points at passages, without its
     talk (its marks after it) when it opens with talk about them, else as it is."""
     if _POINTER.fullmatch(sentence.strip()):
-        return _marks(sentence)
+        ordinals = [f"[{_ORDINALS.index(m.group(1).lower()) + 1}]" for m in _ORDINAL_PASSAGE.finditer(sentence)]
+        return _marks(sentence) or " ".join(ordinals)
     talk = _talk_removed(sentence)
     if talk is None:
         return sentence

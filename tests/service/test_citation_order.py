@@ -44,6 +44,12 @@ ANSWERS = {
     "可以。这在段落 [2] 中有说明。": "可以。[2]",
     "旧手机可以回收。根据段落信息，电池鼓包的设备无法回收。": "旧手机可以回收。电池鼓包的设备无法回收。",
     "Yes. This is free. This can be found in the FAQ.": "Yes. This is free. This can be found in the FAQ.",
+    # The 1.5B's pointers that name a passage in words and then repeat it.
+    'The link is valid for 60 minutes. This can be found in the second passage, which states "Open the link within '
+    '**60 minutes** and choose a new password."': "The link is valid for 60 minutes. [2]",
+    "It costs £30. This can be found in the [2] Payment Methods and Failed Payments passage, under the \"Accepted "
+    "payment methods\" section.": "It costs £30. [2]",
+    "No. The passage [3] explicitly states that it comes with Windows 11 Home.": "No. It comes with Windows 11 Home. [3]",
 }
 
 
