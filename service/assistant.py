@@ -37,6 +37,7 @@ from functools import partial
 
 from service import prompts
 from service.answerability import checked_stream
+from service.asks import asks, with_sharper
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.citing import Citations
 from service.confidence import ConfidenceFloor
@@ -154,6 +155,21 @@ class Assistant:
             return [], False
         hits = list(self.retriever.search(query, k=k))
         return hits, bool(hits) and bool(self.retriever.is_relevant(hits))
+
+    def retrieve_message(self, message: str, k: int | None = None) -> tuple[str, list, bool]:
+        """(reading, hits, relevant) for one message searched as a whole, and each of its question sentences alone too
+        (`service.asks`: the story around a question can outweigh it): one whose best passage comes closer to it than
+        the message's best to the message adds that passage, and is the `reading` returned (what the passages'
+        sentences are chosen for); else the reading is the message."""
+        hits, relevant = self.retrieve(message, k)
+        reading = message
+        for ask in asks(message) if relevant else ():
+            found, ask_relevant = self.retrieve(ask, k)
+            sharper = with_sharper(hits, found) if ask_relevant else None
+            if sharper is not None:
+                log.info("a question sentence searched alone found a closer passage: %r", ask)
+                reading, hits = ask, sharper
+        return reading, hits, relevant
 
     def search(self, query: str, k: int | None = None) -> list[Source]:
         """Passages for `query`, best first, as sources (for the /search endpoint)."""
@@ -498,10 +514,11 @@ class Assistant:
         """(query, hits, relevant) for a customer's message: a short one is searched joined with the previous
         question (`service.follow_ups`: "and to germany?" means nothing alone) and also alone, because a short
         message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
-        best of both searches, each at its better score, and always hold the best passage for the message alone."""
+        best of both searches, each at its better score, and always hold the best passage for the message alone.
+        Any other message is searched as `retrieve_message` does."""
         query = joined_query(question, last_message(history, "user"))
         if query is None:
-            return (question, *self.retrieve(question, k))
+            return self.retrieve_message(question, k)
         hits, relevant = self.retrieve(query, k)
         own, own_relevant = self.retrieve(question, k)
         return query, merged_hits(hits, own, max(len(hits), len(own))), relevant or own_relevant
@@ -540,7 +557,7 @@ class Assistant:
         if problem:
             return rejected_reply(problem)
         try:
-            hits, relevant = self.retrieve(brief, k)
+            _, hits, relevant = self.retrieve_message(brief, k)
         except Exception as e:
             log.exception("retrieval failed")
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)

@@ -1,12 +1,14 @@
-"""The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl and samples/qa_followups.jsonl: schema,
-honesty, coverage.
+"""The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl, samples/qa_followups.jsonl and
+samples/qa_stories.jsonl: schema, honesty, coverage.
 
 qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
 questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
 retrieval parameters, models, thresholds), and answers are measured against it once per release.
 qa_followups.jsonl asks its questions in a conversation (`history`: the exchange before them): follow-ups that
 only make sense after it ("and to germany?") and new questions that stand alone; a small dev set for how the
-assistant reads a conversation, not for coverage. The files have the same format and get the same checks here.
+assistant reads a conversation, not for coverage. qa_stories.jsonl tells what happened before it asks ("my aria x2 wont
+charge anymore, bought it 14 months ago. is it still under warranty?"): a small dev set for how the assistant reads a
+message of several sentences (`service.asks`). The files have the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
 alternative in a correct answer (case-insensitive substring). Here, without any model, we check
@@ -28,8 +30,11 @@ from tests.conftest import REPO
 
 SAMPLES = REPO / "samples"
 KB = SAMPLES / "kb"
-QA_FILES = {"dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl"}
-MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20}
+QA_FILES = {
+    "dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl",
+    "stories": SAMPLES / "qa_stories.jsonl",
+}
+MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10}
 SETS = sorted(QA_FILES)
 COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 
