@@ -139,6 +139,8 @@ def main(argv: list[str] | None = None) -> int:
             demo = build_app(handlers, title=title)
             host, port = app_settings.app_host, app_settings.app_port
             print(f"Open http://{host}:{port} (API: http://{host}:{port}/?view=api).", flush=True)
+            if handlers.agent_logins_missing:
+                print(f"Note: {handlers.agent_logins_missing}", flush=True)
             serve(demo, app_settings, concurrency, host=host, port=port)
         return 0
     except (AssistantError, KnowledgeBaseError) as e:

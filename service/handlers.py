@@ -71,6 +71,16 @@ class Handlers:
     def login_required(self) -> bool:
         return self.admin is not None
 
+    # Why the agents' tabs cannot open (None when someone can log in to them).
+    NO_AGENT_LOGINS = ("The agent console and the dashboard need logins: set ASSISTANT_AGENTS "
+                       "(e.g. '{\"alice\": \"a-long-password\"}') or ASSISTANT_ADMIN_USER and ASSISTANT_ADMIN_PASSWORD, "
+                       "and restart.")
+
+    @property
+    def agent_logins_missing(self) -> str | None:
+        """Why nobody can log in to the agent console and the dashboard, or None when an agent or the admin can."""
+        return self.NO_AGENT_LOGINS if not self.agents and self.admin is None else None
+
     # --- customer service, translation, drafting ---
 
     def admit(self, client: str, text: str = ""):
@@ -243,8 +253,8 @@ class Handlers:
         return matches[0] if matches else None
 
     def require_agent(self, agent: str | None) -> str:
-        if not self.agents and self.admin is None:
-            raise InputError("The agent console needs logins: set ASSISTANT_AGENTS (or the admin login) and restart.")
+        if self.agent_logins_missing:
+            raise InputError(self.agent_logins_missing)
         if not agent:
             raise InputError("Log in as an agent first.")
         return agent

@@ -22,13 +22,16 @@ class AgentLogin:
     inputs: list
 
 
-def agent_login_row(prefix: str, user_label: str = "User") -> AgentLogin:
+def agent_login_row(handlers: Handlers, prefix: str, user_label: str = "User") -> AgentLogin:
+    """The login row; where no agent or admin login is configured, only the message saying how to configure one (a
+    login form nobody can pass would leave a new operator guessing)."""
     agent = gr.State(None)
-    with gr.Row():
+    missing = handlers.agent_logins_missing
+    with gr.Row(visible=missing is None):
         user = gr.Textbox(label=user_label, elem_id=f"{prefix}-user")
         password = gr.Textbox(label="Password", type="password", elem_id=f"{prefix}-password")
         button = gr.Button("Log in", elem_id=f"{prefix}-login")
-    status = gr.Markdown(elem_id=f"{prefix}-status")
+    status = gr.Markdown(missing or "", elem_id=f"{prefix}-status")
     return AgentLogin(agent, status, button, [user, password])
 
 

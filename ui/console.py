@@ -74,7 +74,7 @@ def close(handlers: Handlers, agent: str | None, ticket_id):
 
 
 def console_tab(handlers: Handlers) -> None:
-    login = agent_login_row("agent", "Agent user")
+    login = agent_login_row(handlers, "agent", "Agent user")
     agent, status = login.agent, login.status
     with gr.Column(visible=False) as panel:
         with gr.Row():

@@ -38,7 +38,7 @@ def dashboard_views(report: dict) -> tuple:
 
 
 def dashboard_tab(handlers: Handlers) -> None:
-    login = agent_login_row("dash")
+    login = agent_login_row(handlers, "dash")
     agent = login.agent
     with gr.Column(visible=False) as panel:
         refresh = gr.Button("Refresh", size="sm", elem_id="dash-refresh")

@@ -44,6 +44,13 @@ def test_browser_streamed_cited_answer_translation_and_draft(real_app, artifacts
         page.wait_for_function("document.querySelector('#write-sources').innerText.length > 0", timeout=30_000)
         page.screenshot(path=str(artifacts / "app-write.png"), full_page=True)
 
+        # As `make run` starts it, no agent login is configured: the agents' tabs say how to configure one instead of
+        # showing a login form nobody can pass.
+        for tab, prefix in (("Agent console", "agent"), ("Dashboard", "dash")):
+            page.get_by_role("tab", name=tab).click()
+            page.locator(f"#{prefix}-status").get_by_text("set ASSISTANT_AGENTS").wait_for(timeout=10_000)
+            assert not page.locator(f"#{prefix}-login").is_visible()
+
 
 def test_browser_model_html_is_not_executed(fake_app, artifacts, monkeypatch):
     # The grounding guard and the contact allow-list would replace this answer (its URL is in no passage, and
