@@ -235,10 +235,16 @@ class KnowledgeBase:
         return self.ingest(copy_uploads(files, self.root / "uploads"), progress=progress)
 
     def remove(self, doc_id: str) -> None:
-        """Remove one document and its chunks; raises `KnowledgeBaseError` for an unknown id."""
+        """Remove one document and its chunks; raises `KnowledgeBaseError` for an unknown id. An uploaded file
+        (`ingest_uploads`) is deleted with the last of its documents: what an administrator removes is gone, not kept
+        in `<root>/uploads` where nothing shows it."""
         if doc_id not in self._snap.documents:
             raise KnowledgeBaseError(f"No document {doc_id!r} in {self.root}; `list` shows the ids.")
+        source = self._snap.documents[doc_id].get("source")
         self._commit(Changes(drop={doc_id}), np.zeros((0, self._snap.vectors.shape[1]), dtype=np.float32))
+        if source and Path(source).parent == (self.root / "uploads").resolve():
+            if not any(d.get("source") == source for d in self._snap.documents.values()):
+                Path(source).unlink(missing_ok=True)
 
     def _commit(self, changes: Changes, vectors: np.ndarray) -> None:
         """Under the write lock, build the next snapshot from the current one, save it, then switch to it."""

@@ -152,6 +152,23 @@ def test_a_new_chunker_version_reembeds_every_document(open_kb, docs, monkeypatc
     assert kb.ingest([docs]).skipped == 9
 
 
+def test_an_uploaded_file_is_deleted_with_the_last_of_its_documents(open_kb, docs, settings):
+    kb = open_kb()
+    kb.ingest_uploads([(docs / "router.md", "router.md"), (docs / "faq.jsonl", "support-faq.jsonl")])
+    uploads = settings.kb_dir / "uploads"
+    assert (uploads / "router.md").exists() and (uploads / "support-faq.jsonl").exists()
+    kb.remove("router.md")
+    assert not (uploads / "router.md").exists()
+    kb.remove("refund")  # one FAQ entry of the file: the others still come from it
+    assert (uploads / "support-faq.jsonl").exists()
+    for doc in [d.doc_id for d in kb.documents()]:
+        kb.remove(doc)
+    assert list(uploads.iterdir()) == []
+    kb.ingest([docs / "router.md"])  # a file ingested from where it is, not uploaded, is never deleted
+    kb.remove("router.md")
+    assert (docs / "router.md").exists()
+
+
 def test_remove_and_reopen(open_kb, docs, embedder, settings):
     kb = open_kb()
     kb.ingest([docs])
