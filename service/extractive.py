@@ -236,6 +236,39 @@ def _terms(text: str) -> set[str]:
     return terms
 
 
+# A sentence holding this share of the terms and every figure of one already quoted, or whose terms and figures one
+# already quoted holds so, says the same thing again: an FAQ entry and the article it summarises ("We don't accept cash
+# on delivery." / "We do not accept cash on delivery, cheques or bank transfers for consumer orders.") are both among
+# the passages, and a quote of both repeats itself and leaves out a third sentence. The figures must match: the UK's
+# and the EU's delivery sentences share nearly every word.
+NEAR_DUPLICATE = 0.8
+_FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def _distinct(ranked: Sequence[int], candidates: Sequence[tuple[int, int, str]], limit: int) -> list[int]:
+    """The first `limit` of the `ranked` candidates (indices, best first), each no near-duplicate of one taken before
+    it (`NEAR_DUPLICATE`)."""
+    taken: list[tuple[set[str], set[str]]] = []
+    chosen: list[int] = []
+    for i in ranked:
+        text = candidates[i][2]
+        said = (_terms(text.replace("n't", " not")), set(_FIGURE.findall(text)))
+        if said[0] and any(_repeats(other, said) or _repeats(said, other) for other in taken):
+            continue
+        taken.append(said)
+        chosen.append(i)
+        if len(chosen) == limit:
+            break
+    return chosen
+
+
+def _repeats(whole: tuple[set[str], set[str]], part: tuple[set[str], set[str]]) -> bool:
+    """Whether `whole` ((terms, figures) of a sentence) says all `part` says: `NEAR_DUPLICATE` of its terms and every
+    figure."""
+    (terms, figures), (part_terms, part_figures) = whole, part
+    return bool(part_terms) and len(terms & part_terms) >= NEAR_DUPLICATE * len(part_terms) and part_figures <= figures
+
+
 def _with_shared_terms(question: str, scores: np.ndarray, contexts: Sequence[str]) -> np.ndarray:
     """A Chinese question's sentence scores: the English-centred embedding model's cosine, which rates almost any two
     Chinese texts alike ("今天天气怎么样" meets "门店自提免费。" at 0.78), plus `CJK_OVERLAP_WEIGHT` per share of the
@@ -318,7 +351,7 @@ def closest_sentences(
             i for i, (p, _, _) in enumerate(candidates)
             if scores[i] >= min_similarity and (passage_margin is None or passage_best[p] >= best - passage_margin)
         ]
-        chosen = sorted(sorted(eligible, key=lambda i: -scores[i])[:max_sentences])  # best, in document order
+        chosen = sorted(_distinct(sorted(eligible, key=lambda i: -scores[i]), candidates, max_sentences))  # in document order
     else:
         chosen = _answering_section(question, vectors[0], candidates, under, embed)[:max_sentences]
         if not chosen:

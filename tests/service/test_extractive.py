@@ -278,6 +278,19 @@ def test_a_sentence_cut_off_by_an_overlapping_chunk_is_not_quoted_twice():
     assert (text, used) == (f"Returns are free. {whole} [1]", [1])
 
 
+def test_a_sentence_saying_again_what_a_better_one_says_leaves_its_place_to_another():
+    # An FAQ entry and the article it summarises, both among the passages.
+    faq, article = "We don't accept cash on delivery.", "We do not accept cash on delivery, cheques or bank transfers."
+    other = "Klarna is available for orders from £30."
+    sims = {faq: 0.9, article: 0.8, other: 0.5}
+    text, used = extractive_answer("q", [faq, f"{article} {other}"], Scripted(sims), max_sentences=2)
+    assert (text, used) == (f"{faq} [1] {other} [2]", [1, 2])
+    # Nearly the same words with other figures say something else: the UK's and the EU's delivery.
+    uk, eu = "Standard delivery costs £3.99 and is free on orders of £50.", "Standard delivery costs €5.99 and is free on orders of €60."
+    text, _ = extractive_answer("q", [uk, eu], Scripted({uk: 0.9, eu: 0.8}), max_sentences=2)
+    assert text == f"{uk} [1] {eu} [2]"
+
+
 def test_with_questions_a_chosen_sentence_follows_the_question_it_answers_once():
     from service.extractive import closest_sentences
 
