@@ -260,12 +260,16 @@ class Handlers:
         return agent
 
     def console_tickets(self, agent: str | None) -> list[list]:
-        """Open tickets, oldest first: [ticket, opened (UTC), reason, the customer's last message, turns]."""
+        """Open tickets, oldest first: [ticket, opened (UTC), reason, the customer's last question, turns]. The last
+        question is the last message before the one asking for a person ("yes please", "talk to a human": it says
+        nothing of what the customer needs), or that message when there is none before it."""
         self.require_agent(agent)
         rows = []
         for ticket in self.desk.store.tickets("open"):
             turns = self.desk.store.turns(ticket.conversation_id)
-            last = next((t.question for t in reversed(turns) if t.question), "")
+            asked = [t.question for t in turns if t.question]
+            request = ticket.note if ticket.reason == "requested" else None
+            last = next((q for q in reversed(asked) if q != request), asked[-1] if asked else "")
             rows.append([ticket.id, ticket.created_at.strftime("%Y-%m-%d %H:%M"), ticket.reason, last[:120], len(turns)])
         return rows
 

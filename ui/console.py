@@ -12,7 +12,7 @@ from ui.agent_login import agent_login_row, on_login
 from ui.errors import shown
 from ui.render import safe
 
-TICKET_HEADERS = ["ticket", "opened (UTC)", "reason", "customer's last message", "turns"]
+TICKET_HEADERS = ["ticket", "opened (UTC)", "reason", "customer's last question", "turns"]
 
 
 def transcript_markdown(turns: list[dict]) -> str:

@@ -95,6 +95,18 @@ def test_small_talk_and_a_yes_to_the_offer_of_a_person_over_the_api(app):
     assert store(app).open_ticket_of(cid).reason == "requested" and len(app.backend.requests) == calls
 
 
+def test_the_console_lists_the_question_before_a_request_for_a_person(app):
+    client = app.client()
+    cid = client.predict("Does the HomeHub work with Alexa?", api_name="/answer")["conversation_id"]
+    client.predict("talk to a human please", conversation_id=cid, api_name="/answer")
+    ticket = store(app).open_ticket_of(cid)
+    assert ticket.reason == "requested"
+    agent = app.handlers.agent_login("alice", "alice-pass")
+    row = next(r for r in app.handlers.console_tickets(agent) if r[0] == ticket.id)
+    assert row[3] == "Does the HomeHub work with Alexa?"
+    app.handlers.console_close(ticket.id, agent)
+
+
 def test_handoff_agent_reply_and_messages_over_the_api(app):
     client = app.client()
     cid = client.predict("Can I return my order?", api_name="/answer")["conversation_id"]
