@@ -16,7 +16,8 @@ Contract: `marked(draft)` -> (the draft with every occurrence of each unsupporte
 claims as marked, X, in order of appearance). Unsupported is what the grounding guard's `Grounder` finds in neither
 the passages nor the brief; what `PremiseCheck` finds taken from the brief where the passages state a figure of that
 kind of their own (the customer's "14 months" given as the warranty), read sentence by sentence and marked only in the
-sentences that take it so; and a name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
+sentences that take it so (not where the draft says the customer's situation back, the figure followed by the word the
+brief follows it with: "you bought it 14 months ago"); and a name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
 duration is marked with its unit ("14 months"); a number only where it stands alone, not inside a longer number or a
 word ("140", "X14"). Needs no model; never raises on odd text.
 
@@ -48,6 +49,7 @@ class DraftCheck:
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
         self._premise = PremiseCheck(passages, brief, vocabulary)
+        self._brief = brief
 
     def unsupported(self, draft: str) -> list[tuple[Claim, tuple[int, int]]]:
         """The claims of `draft` it may not state as they stand, each with the stretch of the draft where it may not,
@@ -60,7 +62,8 @@ class DraftCheck:
                 found.setdefault((claim.kind, claim.key, whole), (claim, whole))
         for start, end in _sentence_spans(draft):
             for claim in self._premise.check(draft[start:end]).unsupported:
-                found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
+                if not _said_back(draft[start:end], claim, self._brief):
+                    found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
         return list(found.values())
 
     def marked(self, draft: str) -> tuple[str, list[str]]:
@@ -85,6 +88,26 @@ _SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|[。！？]|(?=\n)|$)")
 def _sentence_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each sentence of `text`."""
     return [m.span() for m in _SENTENCE.finditer(text)]
+
+
+def _said_back(sentence: str, claim: Claim, brief: str) -> bool:
+    """Whether `sentence` gives the customer's figure followed by the word the `brief` follows it with ("you purchased
+    it 14 months ago" after "bought it 14 months ago"): the customer's situation said back, not the company's figure."""
+    after = _words_after(sentence, claim)
+    return bool(after & _words_after(brief, claim))
+
+
+def _words_after(text: str, claim: Claim) -> set[str]:
+    """The word after each place `claim` stands in `text` (after its unit, for a duration), in lower case."""
+    words = set()
+    for _, end in _occurrences(text, claim, (0, len(text))):
+        word = _NEXT_WORD.match(text, end)
+        if word:
+            words.add(word.group(1).lower())
+    return words
+
+
+_NEXT_WORD = re.compile(r"\s*([A-Za-z]+|[\u4e00-\u9fff]{1,2})")
 
 
 def _occurrences(draft: str, claim: Claim, within: tuple[int, int]) -> list[tuple[int, int]]:

@@ -42,6 +42,8 @@ def test_the_customers_figure_is_judged_in_its_own_sentence_not_beside_any_figur
     text, unchecked = check.marked(draft)
     assert text.startswith("The warranty for this product is valid for [check: 14 months] from") and unchecked == ["14 months"]
     assert "first 6 months." in text  # the passages' own figure stands
+    # The customer's situation said back in the customer's words is no claim of the company's.
+    assert check.marked("Since you bought it 14 months ago, let us look at it.")[1] == []
     # In one sentence with the passages' figure, it is still the customer's premise.
     assert check.marked("After 14 months you are still within the 2-year warranty. Cushions: 6 months.")[1] == []
 
