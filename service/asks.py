@@ -6,7 +6,8 @@ story can outweigh the question: that first message found the charging troublesh
 and not the passage that says how long the warranty lasts ("is it still under warranty?" alone finds it first). So
 each question sentence (`asks`) is also searched alone, and where its best passage comes closer to it than any passage
 came to the whole message, the story diluted the question: that passage joins the message's (`with_sharper`), and the
-passages' sentences are chosen for the question sentence as for a follow-up read alone.
+passages' sentences are chosen for the question sentence, unless the whole message comes clearly closer to one
+(`service.follow_ups.reads_alone`, with the question sentence in the place of a follow-up's joined reading).
 
 Contract: `asks(message)` is [] for a message of one sentence (it is searched as it is), and never holds the whole
 message; a question sentence ends in a question mark or starts with a question word, and has at least
