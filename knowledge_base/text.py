@@ -5,7 +5,8 @@ Compatibility Ideographs (no Kana, no punctuation, no full-width forms: callers 
 them); `HAN` matches one such character. `is_mostly_cjk(text, threshold)` is true when Han characters
 are more than `threshold` of the text's characters, spaces not counted. Chunking, BM25, retrieval and
 the service's language detection all use these, so they agree on what Chinese text is. `is_question` is the one
-rule for a sentence that asks (chunking and the service's extractive answers agree on it too).
+rule for a sentence that asks (chunking and the service's extractive answers agree on it too); `sentence_spans` cuts a
+message, an answer or a draft into sentences whose pieces join back into it.
 """
 
 from __future__ import annotations
@@ -28,3 +29,13 @@ def is_question(sentence: str) -> bool:
     passage, the question, not its answer."""
     return bool(_QUESTION_END.search(sentence))
 
+
+
+# A sentence: up to . ! ? before a space or the end (not the dot of "evil.example" or "1.29"), 。！？, or a line break;
+# with the spaces after it, so that the pieces join back into the text.
+_SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?!\s|$))*(?:[.!?]+|[。！？]|\n|$)[ \t]*")
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text`, in order, together covering all of it."""
+    return [m.span() for m in _SENTENCE.finditer(text) if m.end() > m.start()]

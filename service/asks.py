@@ -22,13 +22,12 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from knowledge_base.text import is_question
+from knowledge_base.text import is_question, sentence_spans
+from service.sources import passage_key
 
 MIN_ASK_WORDS = 3
 MAX_ASKS = 2
 
-# A sentence ends at . ! ? (and their Chinese forms) followed by a space, or at a Chinese end mark.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])\s*")
 # How customers open an English question, typos and shorthand included ("wat", "whats", "u").
 _QUESTION_START = re.compile(
     r"^(?:is|are|am|was|were|can|could|do|does|did|will|would|should|shall|may|might|have|has|how|hows|what|whats|"
@@ -40,7 +39,8 @@ _WORDS = re.compile(r"[^\W_]+")
 
 def asks(message: str) -> list[str]:
     """The question sentences of `message` worth searching alone (see the module's contract)."""
-    sentences = [s.strip() for s in _SENTENCE_END.split(message.strip()) if s and s.strip()]
+    line = message.replace("\n", " ")  # a line break alone ends no sentence here: only . ! ? and 。！？ do
+    sentences = [s for start, end in sentence_spans(line) if (s := line[start:end].strip())]
     if len(sentences) < 2:
         return []
     found = [s for s in sentences if (is_question(s) or _QUESTION_START.match(s)) and _words(s) >= MIN_ASK_WORDS]
@@ -54,7 +54,7 @@ def with_sharper(hits: Sequence, found: Sequence) -> list | None:
     if not found or not hits or found[0].score <= hits[0].score:
         return None
     best = found[0]
-    if any((h.doc_id, h.position) == (best.doc_id, best.position) for h in hits):
+    if any(passage_key(h) == passage_key(best) for h in hits):
         return None
     kept = list(hits[:-1]) if len(hits) >= len(found) else list(hits)
     return sorted([*kept, best], key=lambda h: -h.score)

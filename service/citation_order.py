@@ -64,8 +64,8 @@ _POINTER = re.compile(
     re.I,
 )
 # "the second passage" means the prompt's passage [2].
-_ORDINAL_PASSAGE = re.compile(r"\b(first|second|third|fourth|fifth|sixth)\s+(?:passage|source)\b", re.I)
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth")
+_ORDINAL_PASSAGE = re.compile(rf"\b({'|'.join(_ORDINALS)})\s+(?:passage|source)\b", re.I)
 _POINTER_STARTS = ("this is", "this can", "this information", "that is", "it is stated", "it is mentioned",
                    "the information", "the answer is", "the details", "这在段落", "这一点在段落")
 _TALK_DECIDED_AT = 100  # characters: longer than any talk the patterns match

@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
+from knowledge_base.text import sentence_spans
 from service.claim_forms import duration_unit_end
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
@@ -60,7 +61,7 @@ class DraftCheck:
         for check in self._checks:
             for claim in check.check(draft).unsupported:
                 found.setdefault((claim.kind, claim.key, whole), (claim, whole))
-        for start, end in _sentence_spans(draft):
+        for start, end in sentence_spans(draft):
             for claim in self._premise.check(draft[start:end]).unsupported:
                 if not _said_back(draft[start:end], claim, self._brief):
                     found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
@@ -78,16 +79,6 @@ class DraftCheck:
             if written not in flagged:
                 flagged.append(written)
         return "".join(text) + draft[done:], flagged
-
-
-# A sentence: up to an end mark followed by a space or the text's end (not a decimal point: "1.29 kg"), a Chinese end
-# mark, or a line break.
-_SENTENCE = re.compile(r"[^\n]+?(?:[.!?](?=\s|$)|[。！？]|(?=\n)|$)")
-
-
-def _sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`."""
-    return [m.span() for m in _SENTENCE.finditer(text)]
 
 
 def _said_back(sentence: str, claim: Claim, brief: str) -> bool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from service.language import detect_language, reply_language
+from service.sources import passage_key
 
 # A message this short may be a follow-up: Chinese and Japanese by characters, other languages by words.
 SHORT_CJK_CHARACTERS = 30
@@ -58,14 +59,11 @@ def reads_alone(alone: float, joined: float, bar: float, margin: float = ALONE_M
 def merged_hits(joined: Sequence, own: Sequence, k: int) -> list:
     """The `k` best of two searches' hits (a passage both found counts once, at its better score), best first, with
     `own`'s best among them (it replaces the last when it would not be)."""
-    def key(hit) -> tuple[str, int]:
-        return hit.doc_id, hit.position
-
     best: dict[tuple[str, int], object] = {}
     for hit in [*joined, *own]:
-        if key(hit) not in best or hit.score > best[key(hit)].score:
-            best[key(hit)] = hit
+        if passage_key(hit) not in best or hit.score > best[passage_key(hit)].score:
+            best[passage_key(hit)] = hit
     merged = sorted(best.values(), key=lambda h: -h.score)[:k]
-    if own and k and key(own[0]) not in {key(h) for h in merged}:
-        merged[-1:] = [best[key(own[0])]]
+    if own and k and passage_key(own[0]) not in {passage_key(h) for h in merged}:
+        merged[-1:] = [best[passage_key(own[0])]]
     return merged

@@ -21,6 +21,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from knowledge_base.text import sentence_spans
+
 _PATTERNS = [
     # Drop your instructions.
     r"\b(?:ignore|disregard|forget|override|bypass)\b[^.!?\n]{0,40}\b(?:instructions?|prompts?|rules|guidelines|"
@@ -45,9 +47,6 @@ _PATTERNS = [
     r"你现在是|从现在开始你|系统提示",
 ]
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.IGNORECASE)
-# A sentence: up to . ! ? before a space or the end (not the dot of "evil.example"), 。！？, or a line break;
-# with the spaces after it, so that the pieces join back into the text.
-_SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?!\s|$))*(?:[.!?]+|[。！？]|\n|$)[ \t]*")
 
 
 def has_instructions(text: str) -> bool:
@@ -68,4 +67,4 @@ def without_sentences(text: str, unwanted: Callable[[str], bool]) -> str:
 
 
 def _pieces(text: str) -> list[str]:
-    return [p for p in _SENTENCE.findall(text) if p]
+    return [text[start:end] for start, end in sentence_spans(text)]

@@ -30,9 +30,6 @@ LANGUAGES = {
 }
 
 AUTO = "auto"  # a source to detect, or a target chosen from the source (`target_for`)
-# A text not in English goes into English, an English one into Chinese: the pair the product serves first.
-_AUTO_TARGET = {"en": "zh"}
-_DEFAULT_TARGET = "en"
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -50,8 +47,9 @@ def detect_language(text: str) -> str:
 
 
 def target_for(source: str) -> str:
-    """The language an `AUTO` target means for a text in `source`: Chinese for English, English for the rest."""
-    return _AUTO_TARGET.get(source, _DEFAULT_TARGET)
+    """The language an `AUTO` target means for a text in `source`: Chinese for English, English for the rest (the pair
+    the product serves first)."""
+    return "zh" if source == "en" else "en"
 
 
 def reply_language(message: str, previous: str | None = None) -> str:

@@ -83,6 +83,11 @@ def passage_text(hit, *, with_title: bool = True) -> str:
     return "\n".join(part for part in (hit.title, heading, hit.text) if part)
 
 
+def passage_key(hit) -> tuple[str, int]:
+    """What makes two hits the same passage, whichever search found them: its document and its place in it."""
+    return hit.doc_id, hit.position
+
+
 def close_to_best(hits: Sequence, margin: float | None) -> list:
     """The hits (best first) whose retrieval score is within `margin` of the best one's; all of them when
     `margin` is None. A passage far below the best is rarely the one that answers (bench/passage_margin.py)
