@@ -260,7 +260,7 @@ class Assistant:
             return Reply("error", chunks=_raise(_retrieval_error(e)), started=started)
         retrieval_s = time.perf_counter() - started
         use_faq = self.settings.faq_direct if faq_direct is None else faq_direct
-        entry = faq_match(hits, language, self.settings.faq_direct_threshold) if use_faq else None
+        entry = faq_match(hits, question, language, self.settings.faq_direct_threshold) if use_faq else None
         # A curated answer is given verbatim only when every contact point in it is allowed: a planted FAQ
         # entry must not become a phishing answer. Otherwise the model answers, under the guard.
         if entry is not None and self._may_quote(entry.answer, question):

@@ -245,6 +245,11 @@ NEAR_DUPLICATE = 0.8
 _FIGURE = re.compile(r"\d+(?:[.,]\d+)*")
 
 
+def topical_terms(text: str) -> set[str]:
+    """What a text is about, as words: its `_terms` less the bigrams any Chinese question has ("怎么", "多久")."""
+    return _terms(text) - _FUNCTION_TERMS
+
+
 def _distinct(ranked: Sequence[int], candidates: Sequence[tuple[int, int, str]], limit: int) -> list[int]:
     """The first `limit` of the `ranked` candidates (indices, best first), each no near-duplicate of one taken before
     it (`NEAR_DUPLICATE`)."""
