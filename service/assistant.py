@@ -495,7 +495,8 @@ class Assistant:
         text = quote if quote is not None else self.quote(question, used)
         if not text or language not in self.settings.extractive_languages:
             return self._closest(text, sources, language)
-        return "extractive", f"{prompts.EXTRACTIVE_LEAD.get(language, prompts.EXTRACTIVE_LEAD['en'])}{text}", sources
+        lead, offer = (table.get(language, table["en"]) for table in (prompts.EXTRACTIVE_LEAD, prompts.EXTRACTIVE_OFFER))
+        return "extractive", f"{lead}{text} {offer}", sources
 
     def _closest(self, quote: str | None, sources: list[Source], language: str):
         """A decline (status `no_answer`: a gap on the dashboard, a person offered) that shows the passages'

@@ -230,6 +230,13 @@ EXTRACTIVE_LEAD = {
     "zh": "帮助中心的相关说明：",
 }
 
+# After an extractive answer: the model's own answer failed its check, so the sentences may miss the point. Not one of
+# the PERSON_OFFERS: a "great" or "got it" after a good answer must not hand the conversation over; asking does.
+EXTRACTIVE_OFFER = {
+    "en": "If that doesn't answer your question, ask to talk to a person and I'll pass the conversation to our support team.",
+    "zh": "如果没有解答您的问题，回复“转人工”即可联系人工客服。",
+}
+
 # The decline that shows the passages' closest sentences, before them (OFFER_PERSON comes after them).
 CLOSEST_LEAD = {
     "en": "I'm sorry, I couldn't find a direct answer to that in our help centre. The closest it comes: ",

@@ -6,7 +6,7 @@ from service.backends import GenerationParams, TextChunk
 from service.backends.scripted import ScriptedBackend
 from service.confidence import ConfidenceFloor
 from service.model_registry import get_bundled
-from service.prompts import CLOSEST_LEAD, EXTRACTIVE_LEAD, NO_ANSWER, OFFER_PERSON
+from service.prompts import CLOSEST_LEAD, EXTRACTIVE_LEAD, EXTRACTIVE_OFFER, NO_ANSWER, OFFER_PERSON
 from service.settings import AssistantSettings
 from tests.fakes import FAQ_RETURNS, RETURNS, SHIPPING_ZH, WARRANTY, FakePassage, FakeRetriever, scripted_backend
 
@@ -94,6 +94,7 @@ def test_an_unsupported_number_never_reaches_the_screen_and_the_answer_is_replac
     assert reply.status == "extractive" and reply.replaced == ["3"] and reply.replaced_why == "unsupported"
     assert "within 30 days of delivery" in reply.text and "[1]" in reply.text
     assert reply.text.startswith("Here is what our help centre says: ")
+    assert reply.text.endswith(EXTRACTIVE_OFFER["en"])  # the sentences may miss the point: a person is offered
     assert [s.doc_id for s in reply.sources] == ["returns.md", "warranty.md"]  # the numbering of the citations
 
 

@@ -3,10 +3,10 @@
 import pytest
 
 from service.assistant import Assistant
-from service.prompts import NO_ANSWER, ONLY_CUSTOMER_SERVICE
+from service.prompts import EXTRACTIVE_LEAD, EXTRACTIVE_OFFER, NO_ANSWER, ONLY_CUSTOMER_SERVICE
 from service.settings import AssistantSettings
 from support.desk import SupportDesk
-from support.handoff import accepts_offer, offers_a_person
+from support.handoff import accepts_offer, asks_for_person, offers_a_person
 from support.store import ConversationStore, sqlite_url
 from tests.fakes import plain_retriever, scripted_backend
 
@@ -27,6 +27,10 @@ def test_offers_and_acceptances():
     assert not accepts_offer("yes please", lambda: "Returns are free within 30 days [1].")
     assert not accepts_offer("yes, but where is my order?", lambda: NO_ANSWER["en"])
     assert not accepts_offer("no thanks", lambda: NO_ANSWER["en"])
+    # An extractive answer tells the customer how to reach a person; a "great" after it is no request for one.
+    extractive = f"{EXTRACTIVE_LEAD['en']}Returns are free within 30 days. [1] {EXTRACTIVE_OFFER['en']}"
+    assert not accepts_offer("great, got it", lambda: extractive) and not accepts_offer("ok", lambda: extractive)
+    assert asks_for_person("ok, can I talk to a person?") and asks_for_person("转人工")
 
 
 def test_a_yes_to_the_offer_of_a_person_opens_a_ticket(desk):
