@@ -43,6 +43,10 @@ _WORD = re.compile(r"[a-z][a-z'-]{2,}|\d+")
 _HAN = re.compile(rf"[{HAN_RANGES}]+")
 _CITATION_MARKS = re.compile(r"\[\d+\]")
 
+# Claims that do not say which passage a sentence comes from: a name is in every passage about its product, and a day
+# of the week in every article's contact line ("Monday–Friday 08:00–20:00").
+_NOT_FIGURES = ("term", "day")
+
 
 _UNFINISHED_MARK_AT_END = re.compile(r"\[\d{0,3}$")
 _MARKS_AND_SPACE_AT_END = re.compile(r"(?:\s*\[\d+\])*\s*$")
@@ -66,7 +70,7 @@ class Citations:
         if not self.passages:
             return ""
         claims = extract_claims(_CITATION_MARKS.sub(" ", answer), self.vocabulary)
-        chosen = self._holding([c for c in claims if c.kind != "term"])
+        chosen = self._holding([c for c in claims if c.kind not in _NOT_FIGURES])
         if not chosen:
             # Words before names: a name such as "HomeHub" is in every passage about the product, so the first of
             # them was cited for "In the app go to HomeHub > Settings > Network ...", a sentence of the third.
@@ -116,7 +120,7 @@ class Citations:
         if not 0 <= cited < len(self.passages):
             return mark
         sentence = _last_sentence(before)
-        figures = [c for c in extract_claims(_CITATION_MARKS.sub(" ", sentence), self.vocabulary) if c.kind != "term"]
+        figures = [c for c in extract_claims(_CITATION_MARKS.sub(" ", sentence), self.vocabulary) if c.kind not in _NOT_FIGURES]
         if not figures:
             return self._moved_by_words(mark, cited, sentence)
         if any(self._grounders[cited].supported(c) for c in figures):

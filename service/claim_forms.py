@@ -150,6 +150,36 @@ DATES = (  # (pattern, group indexes of year, month, day); month may be a name
     (re.compile(rf"\b{_MONTH}\s+(\d{{4}})(?!\d)"), (2, 1, None)),
     (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}}){_ORD}(?:,?\s+(\d{{4}}))?(?![A-Za-z0-9:])"), (3, 1, 2)),
 )
+# Days of the week (keys "day:1" for Monday .. "day:7"): an answer naming a day its passages and the question do not
+# ("Since you posted it on Monday, the inspection should be completed by the end of Tuesday.") promises a day nobody
+# stated. An answer's day is its full name; a passage (or question) also states every day of a range ("Monday to
+# Friday", "Mon–Sat", "周一至周五") and both days of a weekend ("at weekends", "周末").
+_DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+_DAY_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
+_DAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_DAY_SHORT = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?"
+_DAY_ZH_ONE = r"(?:星期|礼拜|周)[一二三四五六日天]"
+WEEKDAY = re.compile(rf"\b{_DAY_FULL}s?\b", re.I)
+WEEKDAY_RANGE = re.compile(
+    rf"\b({_DAY_FULL}|{_DAY_SHORT})\s*(?:to|until|till|through|[-–—~])\s*({_DAY_FULL}|{_DAY_SHORT})(?![A-Za-z])", re.I
+)
+WEEKDAY_ZH = re.compile(rf"({_DAY_ZH_ONE})(?![次个遍回])(?:\s*(?:至|到|-|–|—|~)\s*((?:星期|礼拜|周)?[一二三四五六日天]))?")
+WEEKEND = re.compile(r"\bweekends?\b|周末", re.I)
+
+
+def weekday(name: str) -> int | None:
+    """1 (Monday) to 7 (Sunday) for an English name or abbreviation ("Tues.") or a Chinese one ("周日", "星期天")."""
+    name = name.lower().rstrip(".s") if name.isascii() else name
+    if not name.isascii():
+        return _DAY_ZH.get(name[-1])
+    return next((i for i, day in enumerate(_DAY_NAMES, 1) if day.startswith(name) and len(name) >= 3), None)
+
+
+def weekdays_between(first: int, last: int) -> list[int]:
+    """The days from `first` to `last`, through Sunday when `last` comes before `first` ("Friday to Monday")."""
+    return [(first - 1 + i) % 7 + 1 for i in range((last - first) % 7 + 1)]
+
+
 _AM_PM = r"([AaPp])(?:[Mm]|\.[Mm]\.)(?![A-Za-z])"
 TIME_CLOCK = re.compile(rf"(?=\d)(?<![\d:.])([01]?\d|2[0-4])[:：]([0-5]\d)(?:\s*{_AM_PM})?(?![\d:])")
 TIME_AMPM = re.compile(rf"(?=\d)(?<![\d:.,])(1[0-2]|0?[1-9])\s*{_AM_PM}")

@@ -15,6 +15,8 @@ Kinds and keys (`service.grounding` compares them with the passages):
     url     host + path, lower-cased, without scheme, "www.", fragment or trailing slash
     phone   digits only (7 to 15 of them)
     term    a vocabulary name ("Aria X2", "VoltCare+"), lower-cased, "&" as "and", hyphens as spaces
+    day     a day of the week, "day:1" (Monday) to "day:7": an answer's full name ("Tuesday", "周二", "星期天"); a
+            passage's or question's also every day of a range ("Mon–Fri", "周一至周五") and a weekend's two
 
 Durations: a number followed by a unit of time, the unit's class part of the key ("dur:3:day"): second,
 minute, hour ("h", "hrs", "小时"), day ("working", "business" or "calendar days", "天", "日", "个工作日",
@@ -50,7 +52,7 @@ from knowledge_base.vocabulary import NUM_UNIT as _NUM_UNIT
 from knowledge_base.vocabulary import UNITS as _UNITS
 from service import claim_forms as forms
 
-ClaimKind = Literal["number", "email", "url", "phone", "term"]
+ClaimKind = Literal["number", "day", "email", "url", "phone", "term"]
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,7 @@ class _Scan:
             self._mask(self.terms.find(self.text), lambda m: [("term", m.group(), forms.term_key(m.group()))])
         # Patterns that cannot match are skipped by a cheap test: they are most of the time spent.
         has_cjk = HAN.search(self.text) is not None
+        self._weekdays(has_cjk)
         months = forms.MONTH_SEEN.search(self.text) is not None
         for i, (pattern, groups) in enumerate(forms.DATES):
             if i == 0 or (has_cjk if i < 3 else months):
@@ -136,6 +139,21 @@ class _Scan:
             done = m.end()
         if pieces:
             self.text = "".join(pieces) + self.text[done:]
+
+    def _weekdays(self, has_cjk: bool) -> None:
+        """Days of the week, masked before "周一" can be read as the number 1: an answer's full day names; a passage's
+        or question's days, ranges and weekends too (`forms.WEEKDAY`)."""
+        def days(m: re.Match, numbers: Iterable[int]) -> list[_Fact]:
+            return [("day", m.group(), f"day:{n}") for n in numbers]
+
+        if not self.strict:
+            self._sub(forms.WEEKDAY_RANGE, lambda m: days(m, forms.weekdays_between(
+                forms.weekday(m.group(1)), forms.weekday(m.group(2)))))
+            self._sub(forms.WEEKEND, lambda m: days(m, (6, 7)))
+        self._sub(forms.WEEKDAY, lambda m: days(m, [forms.weekday(m.group())]))
+        if has_cjk:
+            self._sub(forms.WEEKDAY_ZH, lambda m: days(m, forms.weekdays_between(
+                forms.weekday(m.group(1)), forms.weekday(m.group(2) or m.group(1)))))
 
     # -- handlers: each returns facts, [] to mask without a claim, or None to leave the text ----------
 

@@ -6,7 +6,7 @@
     grounder.check(answer_so_far)                                            # check many times
 
 Contract: `check_answer` (and `Grounder.check`) extracts the answer's checkable claims (`service.claims`:
-numbers, amounts, durations, times, dates, codes, e-mails, URLs, phones and vocabulary names, each with
+numbers, amounts, durations, times, dates, days of the week, codes, e-mails, URLs, phones and vocabulary names, each with
 a normalised key) and reports those whose key occurs neither in the passages nor in the customer's
 question (a customer's own order number echoed back is fine).
 

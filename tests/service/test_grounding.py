@@ -228,6 +228,31 @@ def test_chinese_words_containing_numerals_are_not_numbers():
     assert keys("一天内发货，两次免费维修，一百二十个工作日。") == ["dur:1:day", "2", "dur:120:day"]
 
 
+def test_a_day_of_the_week_nobody_stated_is_unsupported():
+    passage = "Devices sent by post are inspected within 5 working days of arrival."
+    question = "posted my old laptop for trade in on monday, how long till u check it"
+    answer = "Inspected within 5 working days. Since you posted it on Monday, it should be done by the end of Tuesday."
+    result = Grounder([passage], question=question).check(answer)
+    assert [(c.kind, c.text) for c in result.unsupported] == [("day", "Tuesday")]  # Monday is the customer's
+
+
+@pytest.mark.parametrize("answer, passage", [
+    ("The phone line is open on Wednesday from 08:00.", "Call us Monday–Friday 08:00–20:00."),
+    ("Stores open on Saturdays at 10:00.", "Opening hours: Mon-Sat 10:00-20:00."),
+    ("Orders placed on Sunday are dispatched the next working day.", "Orders placed at weekends are dispatched the next working day."),
+    ("The Berlin store closes on Sundays at 17:00.", "Sunday 11:00-17:00 (local time)."),
+    ("门店周三营业。", "门店周一至周五营业。"),
+    ("星期天也可以联系客服。", "客服周一至周日 09:00–21:00 在线。"),
+])
+def test_a_day_is_supported_by_the_same_day_a_range_or_a_weekend(answer, passage):
+    assert check_answer(answer, [passage]).ok
+
+
+def test_what_looks_like_a_day_but_is_not():
+    assert keys("每周一次，两周内，周末照常发货。") == ["dur:2:week"]  # "周一次" is once a week; an answer's weekend no day
+    assert keys("Open Mon–Fri") == []  # an answer's days are full names; abbreviations support, in passages
+
+
 # -- normalisation ------------------------------------------------------------------------------------
 
 
