@@ -19,8 +19,8 @@ from .text import HAN_RANGES, is_mostly_cjk, is_question
 
 # Bump when the same document would now be cut into different chunks: the next ingest reads every file again and
 # re-embeds every document (2: the overlap carries whole sentences, from a question on, never the tail of one; 3: a
-# prose chunk's questions and their answers get vectors of their own).
-CHUNKER_VERSION = 3
+# prose chunk's questions and their answers get vectors of their own; 4: a long paragraph's lines stay lines).
+CHUNKER_VERSION = 4
 
 # Gives the character spans of a text's tokens (no special tokens); its length is the token count.
 TokenSpans = Callable[[str], list[tuple[int, int]]]
@@ -67,6 +67,7 @@ class _Unit:
     text: str
     tokens: int
     paragraph: int  # units cut from the same paragraph are joined with a space, others with a blank line
+    new_line: bool = False  # it starts a line of its paragraph (a list item): joined to the unit before with a newline
 
 
 class Chunker:
@@ -121,10 +122,11 @@ class Chunker:
             if n <= self.size:
                 units.append(_Unit(para, n, i))
                 continue
-            for sentence in _split_sentences(para):
+            # Cut line by line first: the items of a long list stay on lines of their own ("4. **Inspection.** ...").
+            for sentence, new_line in ((s, n == 0) for line in para.split("\n") for n, s in enumerate(_split_sentences(line))):
                 spans = self.spans(sentence)
                 if len(spans) <= self.size:
-                    units.append(_Unit(sentence, len(spans), i))
+                    units.append(_Unit(sentence, len(spans), i, new_line))
                     continue
                 # A sentence longer than a chunk: cut it into token windows with the same overlap.
                 step = self.size - self.overlap
@@ -192,11 +194,11 @@ class Chunker:
             return []
         start = unit.text.rfind(kept[0][0])
         text = unit.text[start:] if start >= 0 else " ".join(sentence for sentence, _ in kept)
-        return [_Unit(text, sum(t for _, t in kept), unit.paragraph)]
+        return [_Unit(text, sum(t for _, t in kept), unit.paragraph, unit.new_line and start <= 0)]
 
     @staticmethod
     def _join(units: list[_Unit]) -> str:
         out = units[0].text
         for prev, unit in zip(units, units[1:]):
-            out += (" " if unit.paragraph == prev.paragraph else "\n\n") + unit.text
+            out += ("\n\n" if unit.paragraph != prev.paragraph else "\n" if unit.new_line else " ") + unit.text
         return out

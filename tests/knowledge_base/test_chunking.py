@@ -61,6 +61,18 @@ def test_a_chunk_never_starts_inside_a_sentence():
     assert all(c.text[0].isupper() for c in chunks)
 
 
+def test_the_items_of_a_list_longer_than_a_chunk_stay_on_lines_of_their_own():
+    steps = "\n".join(f"{i}. **Step {i}.** Do thing number {i} with care. Then check it." for i in range(1, 9))
+    chunks = Chunker(size=40, overlap=12).chunks(prose(("How it works", [steps])))
+    assert len(chunks) > 1
+    for chunk in chunks:
+        for line in chunk.text.split("\n"):
+            assert line.count("**Step") <= 1  # never two items run together on one line ("... quote. 5. **Get paid.**")
+    assert chunks[0].text == (
+        "1. **Step 1.** Do thing number 1 with care. Then check it.\n2. **Step 2.** Do thing number 2 with care. Then check it."
+    )
+
+
 def test_chinese_is_counted_per_character():
     text = "退款将在收到退货后十四天内退回原支付方式。" * 10
     chunks = Chunker(size=50, overlap=10).chunks(prose(("", [text])))
