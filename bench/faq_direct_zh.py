@@ -20,12 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import service.sources as sources  # noqa: E402
 from knowledge_base import KBSettings  # noqa: E402
 from knowledge_base.text import is_mostly_cjk  # noqa: E402
 from service.evaluation import has_facts, load_qa  # noqa: E402
 from service.extractive import topical_terms  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
+from service.sources import CJK_FAQ_MIN_SHARED, faq_match  # noqa: E402
 from service.startup import assistant_session  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
@@ -74,21 +74,20 @@ def main() -> None:
         threshold = a.settings.faq_direct_threshold
         for message in messages():
             hits, _ = a.retrieve(message["text"], a.settings.top_k)
-            for rule, share in (("similarity alone", 0.0), ("+ word check", sources.CJK_FAQ_MIN_SHARED)):
-                sources.CJK_FAQ_MIN_SHARED = share
-                entry = sources.faq_match(hits, message["text"], "zh", threshold)
+            for rule, share in (("similarity alone", 0.0), ("+ word check", CJK_FAQ_MIN_SHARED)):
+                entry = faq_match(hits, message["text"], "zh", threshold, min_shared=share)
                 row = table.setdefault((message["set"], rule), {"n": 0, "fired": 0, "right": 0})
                 row["n"] += 1
                 if entry is None:
                     continue
                 row["fired"] += 1
-                row["right"] += is_right(message, entry)
-                if not is_right(message, entry):
-                    held = topical_terms(entry.question) & topical_terms(message["text"])
+                right = is_right(message, entry)
+                row["right"] += right
+                if not right:
                     wanted = topical_terms(entry.question)
+                    held = wanted & topical_terms(message["text"])
                     wrong.append(f"{rule}: {message['text']!r} -> {entry.question!r} (similarity "
                                  f"{entry.question_score:.2f}, words held {len(held)}/{len(wanted)})")
-            sources.CJK_FAQ_MIN_SHARED = share
     print(f"| messages | rule (similarity >= {threshold}) | n | answered directly | with the right entry |")
     print("|---|---|---:|---:|---:|")
     for (name, rule), row in table.items():

@@ -156,7 +156,7 @@ DATES = (  # (pattern, group indexes of year, month, day); month may be a name
 # Friday", "Mon–Sat", "周一至周五") and both days of a weekend ("at weekends", "周末").
 _DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _DAY_ZH = {"一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "日": 7, "天": 7}
-_DAY_FULL = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_DAY_FULL = f"(?:{'|'.join(_DAY_NAMES)})"
 _DAY_SHORT = r"(?:Mon|Tue|Tues|Wed|Thu|Thur|Thurs|Fri|Sat|Sun)\.?"
 _DAY_ZH_ONE = r"(?:星期|礼拜|周)[一二三四五六日天]"
 WEEKDAY = re.compile(rf"\b{_DAY_FULL}s?\b", re.I)
@@ -169,9 +169,9 @@ WEEKEND = re.compile(r"\bweekends?\b|周末", re.I)
 
 def weekday(name: str) -> int | None:
     """1 (Monday) to 7 (Sunday) for an English name or abbreviation ("Tues.") or a Chinese one ("周日", "星期天")."""
-    name = name.lower().rstrip(".s") if name.isascii() else name
     if not name.isascii():
         return _DAY_ZH.get(name[-1])
+    name = name.lower().rstrip(".s")
     return next((i for i, day in enumerate(_DAY_NAMES, 1) if day.startswith(name) and len(name) >= 3), None)
 
 

@@ -110,10 +110,10 @@ def close_to_best(hits: Sequence, margin: float | None) -> list:
 CJK_FAQ_MIN_SHARED = 0.5
 
 
-def faq_match(hits: Sequence, question: str, language: str, threshold: float):
+def faq_match(hits: Sequence, question: str, language: str, threshold: float, min_shared: float = CJK_FAQ_MIN_SHARED):
     """The best hit when it is an FAQ entry whose question the customer's `question` matches closely
-    (`question_score >= threshold`; for a Chinese question, also holding `CJK_FAQ_MIN_SHARED` of the entry question's
-    words) and that is written in the customer's language; else None."""
+    (`question_score >= threshold`; for a Chinese question, also holding `min_shared` of the entry question's words)
+    and that is written in the customer's language; else None."""
     if not hits:
         return None
     best = hits[0]
@@ -124,7 +124,7 @@ def faq_match(hits: Sequence, question: str, language: str, threshold: float):
         return None
     if is_mostly_cjk(question, 0.3):
         wanted = topical_terms(best.question)
-        if not wanted or len(wanted & topical_terms(question)) < CJK_FAQ_MIN_SHARED * len(wanted):
+        if not wanted or len(wanted & topical_terms(question)) < min_shared * len(wanted):
             return None
     return best
 
