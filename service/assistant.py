@@ -54,6 +54,7 @@ from service.injection import has_instructions, without_instructions, without_se
 from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
+from service.pasted_questions import PastedQuestionCheck
 from service.prompting import defang, fit_messages, last_message
 from service.reply import Reply, Status, rejected_reply
 from service.settings import AssistantSettings
@@ -356,7 +357,10 @@ class Assistant:
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
-        answers_it = [c for c in (copies, FigureContextCheck(passages, question, self.vocabulary)) if c is not None] if guard else []
+        answers_it = [
+            c for c in (copies, FigureContextCheck(passages, question, self.vocabulary), PastedQuestionCheck(passages, question, language))
+            if c is not None
+        ] if guard else []
         # The same for the first answer and a second look: the passages do not change.
         unanswered = partial(self._unanswered, question, Echoes(passages), answers_it) if guard else None
         if floor is not None:

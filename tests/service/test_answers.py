@@ -470,6 +470,20 @@ def test_an_answer_copied_from_an_faq_entry_for_another_question_becomes_the_dec
         assert reply.status == "generated" and reply.text == copy
 
 
+def test_an_answer_pasting_another_question_of_the_passages_becomes_the_decline():
+    invoices = FakePassage(
+        "invoices_zh.md", "发票", "/kb/invoices_zh.md",
+        "可以开具“办公用品”等其他品名吗？不可以。发票品名须与实际购买的商品一致，例如“Nimbus 14 笔记本电脑”。", score=0.6,
+    )
+    pasted = "nimbus 14 用的啥处理器 [1]\n\n可以开具“办公用品”等其他品名吗？不可以。发票品名须与实际购买的商品一致。"
+    assistant, _ = make([invoices], answer=pasted, extractive_min_similarity=-1)
+    reply = assistant.chat("nimbus 14 用的啥处理器")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced_why == "declined"
+    assert "可以开具“办公用品”等其他品名吗？" in reply.replaced[0]
+    assert reply.text.startswith(CLOSEST_LEAD["zh"]) and reply.text.endswith(OFFER_PERSON["zh"])
+
+
 def test_an_answer_that_only_says_the_question_back_with_a_verdict_becomes_the_decline_showing_the_passages():
     assistant, _ = make(answer="Yes, you can return any item you opened for free. [1]")
     reply = assistant.chat("can i return any item i opened for free")

@@ -1,0 +1,55 @@
+"""Answers that paste another question from the passages, with its answer.
+
+    check = PastedQuestionCheck(passages, "nimbus 14 用的啥处理器 显卡咋样 能打游戏不", "zh")
+    check.verdict("[1] nimbus 14 用的啥处理器 ... 可以开具“办公用品”等其他品名吗？不可以。发票品名须与实际购买的商品一致 ...")
+    # -> "an answer that pastes the passages' question '可以开具“办公用品”等其他品名吗？'"
+
+Articles written as questions and answers ("开错了怎么办？发票抬头或税号填写错误的，...") give small models a
+ready-made answer to copy whatever the customer asked: asked which processor the Nimbus 14 has (the knowledge base
+does not say), the 1.5B said the question back and pasted the invoice article's "may the item name read 'office
+supplies'? No." Every fact in it is the passages', so the grounding guard passes it. A customer-service answer asks
+no question of its own but the offer of a person, which no passage holds.
+
+Contract: `verdict(answer)` names the first sentence of the answer that ends in a question mark, holds at least
+`MIN_CHARS` characters besides spaces, marks and markup, stands word for word in a passage (spaces, markup and case
+ignored) and holds less than `MIN_SHARED` of its words (`service.extractive.topical_terms`) in the customer's question;
+None otherwise, and for a question in another `language` than Chinese ("zh"): in English the one pasted question among the stored
+answers of sessions 36-40 was replaced by another check, and English words need stems, which this does not measure.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from service.claim_forms import CITATION
+from service.extractive import topical_terms
+
+MIN_CHARS = 5
+# As for a Chinese FAQ direct answer (`service.sources.CJK_FAQ_MIN_SHARED`): the customer asked that question when
+# their message holds half of its words.
+MIN_SHARED = 0.5
+_QUESTION = re.compile(r"[^。！？?!\n]+[？?]")
+_NOISE = re.compile(r"\s+|\*\*|__|`")
+
+
+def _flat(text: str) -> str:
+    return _NOISE.sub("", CITATION.sub("", text)).lower()
+
+
+class PastedQuestionCheck:
+    def __init__(self, passages: Sequence[str], question: str, language: str):
+        self._on = language == "zh"
+        self._passages = [_flat(p) for p in passages] if self._on else []
+        self._asked = topical_terms(question)
+
+    def verdict(self, answer: str) -> str | None:
+        """Why `answer` answers another question than the customer's (the passages' question it pastes), or None."""
+        for match in _QUESTION.finditer(CITATION.sub(" ", answer)):
+            pasted = _flat(match.group())
+            if len(pasted) < MIN_CHARS or not any(pasted in passage for passage in self._passages):
+                continue
+            words = topical_terms(pasted)
+            if len(words & self._asked) < MIN_SHARED * len(words):
+                return f"an answer that pastes the passages' question {match.group().strip()!r}"
+        return None
