@@ -248,7 +248,7 @@ class Assistant:
         # customer's question: the rest is answered; a message of nothing else gets a polite refusal.
         question = without_instructions(question)
         if not question:
-            text = prompts.ONLY_CUSTOMER_SERVICE.get(language, prompts.ONLY_CUSTOMER_SERVICE["en"])
+            text = prompts.in_language(prompts.ONLY_CUSTOMER_SERVICE, language)
             return Reply("rejected", text=text.format(company=self.settings.company), started=started)
         # "Hi", "thanks", "what can you do?" are no questions for the knowledge base: a fixed reply, no model.
         kind = small_talk(question, self.settings.company)
@@ -499,7 +499,7 @@ class Assistant:
         text = quote if quote is not None else self.quote(question, used)
         if not text or language not in self.settings.extractive_languages:
             return self._closest(text, sources, language)
-        lead, offer = (table.get(language, table["en"]) for table in (prompts.EXTRACTIVE_LEAD, prompts.EXTRACTIVE_OFFER))
+        lead, offer = (prompts.in_language(t, language) for t in (prompts.EXTRACTIVE_LEAD, prompts.EXTRACTIVE_OFFER))
         return "extractive", f"{lead}{text} {offer}", sources
 
     def _closest(self, quote: str | None, sources: list[Source], language: str):
@@ -512,7 +512,7 @@ class Assistant:
         it than only be offered a person (README, "Answers customers can trust", session 15)."""
         if not quote:
             return "no_answer", no_answer_text(language), []
-        lead, offer = (table.get(language, table["en"]) for table in (prompts.CLOSEST_LEAD, prompts.OFFER_PERSON))
+        lead, offer = (prompts.in_language(t, language) for t in (prompts.CLOSEST_LEAD, prompts.OFFER_PERSON))
         return "no_answer", f"{lead}{quote} {offer}", sources
 
     def retrieve_in_conversation(self, question: str, history: list[ChatMessage], k: int | None = None) -> tuple[str, list, bool]:
@@ -641,7 +641,7 @@ def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
 
 
 def no_answer_text(language: str) -> str:
-    return prompts.NO_ANSWER.get(language, prompts.NO_ANSWER["en"])
+    return prompts.in_language(prompts.NO_ANSWER, language)
 
 
 def _retrieval_error(e: Exception) -> AssistantError:

@@ -27,6 +27,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Sequence
 
 from service.errors import AssistantError
+from service.prompts import in_language
 
 LOCAL = "local"  # the key of calls from this process (CLI, tests): never limited
 
@@ -73,9 +74,9 @@ class ClientLimits:
             while recent and recent[0] <= now - 60:
                 recent.popleft()
             if self._open[client] >= self.streams:
-                return TOO_MANY_STREAMS.get(language, TOO_MANY_STREAMS["en"])
+                return in_language(TOO_MANY_STREAMS, language)
             if len(recent) >= self.per_minute:
-                return RATE_LIMITED.get(language, RATE_LIMITED["en"])
+                return in_language(RATE_LIMITED, language)
             recent.append(now)
             self._open[client] += 1
             if len(self._recent) > 10_000:  # forget idle clients, so memory stays bounded

@@ -200,6 +200,11 @@ CONTENT_NO_FACTS = (
     "brackets instead.\n\n"
 )
 
+def in_language(texts: dict[str, str], language: str) -> str:
+    """`texts`' text in `language`, or its English one for a language it has none in."""
+    return texts.get(language, texts["en"])
+
+
 # The offer of a person that ends every decline.
 OFFER_PERSON = {
     "en": "Would you like me to hand this conversation to a person on our support team?",

@@ -24,6 +24,7 @@ import unicodedata
 from typing import Literal
 
 from knowledge_base.text import HAN_RANGES
+from service.prompts import in_language
 
 Kind = Literal["greeting", "thanks", "goodbye", "about", "yes", "ack"]
 
@@ -161,5 +162,4 @@ _REPLIES: dict[Kind, dict[str, str]] = {
 
 def small_talk_reply(kind: Kind, language: str, company: str) -> str:
     """The fixed reply to small talk of `kind`, in `language` (English for languages without one)."""
-    replies = _REPLIES[kind]
-    return replies.get(language, replies["en"]).format(company=company)
+    return in_language(_REPLIES[kind], language).format(company=company)

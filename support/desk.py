@@ -32,6 +32,7 @@ from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
 from service.language import detect_language, reply_language
 from service.prompting import last_message
+from service.prompts import in_language
 from service.reply import Reply
 from support.handoff import (
     HANDOFF_TEXT,
@@ -41,7 +42,6 @@ from support.handoff import (
     WAITING_TEXT,
     accepts_offer,
     asks_for_person,
-    text_for,
 )
 from support.store import ConversationStore, StoreError, Ticket, TurnRecord, new_conversation_id
 
@@ -91,7 +91,7 @@ class SupportDesk:
         if problem:
             reply = Reply("rejected", text=problem)
         elif not new and self.store.open_ticket_of(conversation_id) is not None:
-            reply = Reply("handoff", text=text_for(WAITING_TEXT, language))
+            reply = Reply("handoff", text=in_language(WAITING_TEXT, language))
         elif asks_for_person(question) or accepts_offer(
             question, partial(self._last_answer, conversation_id, history, new), self.assistant.settings.company
         ):
@@ -99,7 +99,7 @@ class SupportDesk:
                 self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
                 new = False
             self.store.open_ticket(conversation_id, "requested", note=question)
-            reply = Reply("handoff", text=text_for(HANDOFF_TEXT, language))
+            reply = Reply("handoff", text=in_language(HANDOFF_TEXT, language))
         else:
             reply = self.assistant.chat(question, history or [], k=k, params=params, **stages)
         model = params.model if params is not None and params.model else self.model_name
@@ -126,7 +126,7 @@ class SupportDesk:
         self.store.require(conversation_id)
         ticket = self.store.open_ticket(conversation_id, kind, note=(reason or "").strip())
         language = self._language_of(conversation_id)
-        message = text_for(HANDOFF_TEXT, language)
+        message = in_language(HANDOFF_TEXT, language)
         turn = self.store.add_turn(conversation_id, TurnRecord(
             channel=self._channel_of(conversation_id), scenario="handoff", answer=message, status="handoff",
             language=language,
@@ -188,7 +188,7 @@ class CustomerTurn:
         try:
             if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
                 self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
-                self.text, self.status = text_for(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
+                self.text, self.status = in_language(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
                 yield self.text
             self.turn = self._store()
         except StoreError:
@@ -197,7 +197,7 @@ class CustomerTurn:
             log.exception("could not store a turn of conversation %s", self.conversation_id)
             if self.new:
                 self.conversation_id = None
-            self.text += text_for(NOT_SAVED_TEXT, self.language)
+            self.text += in_language(NOT_SAVED_TEXT, self.language)
             yield self.text
 
     def collect(self) -> str:

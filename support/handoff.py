@@ -69,7 +69,3 @@ def asks_for_person(message: str) -> bool:
     if _ASKS_ZH.search(text):
         return True
     return bool(_ASKS_EN.search(text)) and not _ABOUT_PEOPLE.search(text)
-
-
-def text_for(texts: dict[str, str], language: str) -> str:
-    return texts.get(language, texts["en"])
