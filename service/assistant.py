@@ -67,7 +67,7 @@ log = logging.getLogger(__name__)
 CONTENT_KINDS = tuple(prompts.CONTENT_TASKS)
 CONTENT_TONES = tuple(prompts.CONTENT_TONES)
 _BRIEF_LABELS = {
-    "reply_email": "Customer message",
+    "reply_email": "The customer's message",
     "product_description": "Product",
     "social_post": "Topic",
     "faq_entry": "Topic",

@@ -168,8 +168,12 @@ CONTENT_SYSTEM_PROMPT = (
 )
 
 CONTENT_TASKS = {
-    "reply_email": "Write a reply e-mail to the customer message below. Start with a greeting, answer every "
-    "point the customer raises, and end with a sign-off from the {company} support team.",
+    # Who writes to whom, said outright: with "Write a reply e-mail to the customer message below." the 1.5B wrote 5
+    # of 16 drafts (8 briefs, seeds 1 and 2) partly or wholly as the customer ("I'm writing to inform you that I
+    # received my Voltway Aria X2 headphones with a cracked headband"), with this wording 3 (session 40).
+    "reply_email": "A customer sent {company} the message below. Write the reply e-mail that the {company} support "
+    "team sends to this customer: write to the customer as \"you\", start with a greeting, answer every point they "
+    "raise, and end with a sign-off from the {company} support team.",
     "product_description": "Write a product description (one short paragraph and three bullet points) for "
     "the product below.",
     "social_post": "Write one social-media post (at most 60 words, at most two hashtags) about the topic below.",
