@@ -250,6 +250,12 @@ def topical_terms(text: str) -> set[str]:
     return _terms(text) - _FUNCTION_TERMS
 
 
+def share_held(text: str, by: str) -> float | None:
+    """The share of `text`'s `topical_terms` that `by` holds too; None for a text without any."""
+    words = topical_terms(text)
+    return len(words & topical_terms(by)) / len(words) if words else None
+
+
 def _distinct(ranked: Sequence[int], candidates: Sequence[tuple[int, int, str]], limit: int) -> list[int]:
     """The first `limit` of the `ranked` candidates (indices, best first), each no near-duplicate of one taken before
     it (`NEAR_DUPLICATE`)."""

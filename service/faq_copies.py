@@ -29,9 +29,14 @@ GRAM = 6
 MIN_COVERAGE = 0.6
 
 
+def flat(text: str) -> str:
+    """`text` as copies are compared: citations, whitespace and markup removed, lower case."""
+    return re.sub(r"\s+|\*\*|__|`", "", CITATION.sub("", text)).lower()
+
+
 def _grams(text: str) -> set[str]:
-    flat = re.sub(r"\s+|\*\*|__|`", "", CITATION.sub("", text)).lower()
-    return {flat[i : i + GRAM] for i in range(len(flat) - GRAM + 1)}
+    text = flat(text)
+    return {text[i : i + GRAM] for i in range(len(text) - GRAM + 1)}
 
 
 @dataclass(frozen=True)

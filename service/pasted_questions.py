@@ -12,7 +12,7 @@ no question of its own but the offer of a person, which no passage holds.
 
 Contract: `verdict(answer)` names the first sentence of the answer that ends in a question mark, holds at least
 `MIN_CHARS` characters besides spaces, marks and markup, stands word for word in a passage (spaces, markup and case
-ignored) and holds less than `MIN_SHARED` of its words (`service.extractive.topical_terms`) in the customer's question;
+ignored) and holds less than `MIN_SHARED` of its words (`service.extractive.share_held`) in the customer's question;
 None otherwise, and for a question in another `language` than Chinese ("zh"): in English the one pasted question among the stored
 answers of sessions 36-40 was replaced by another check, and English words need stems, which this does not measure.
 """
@@ -23,33 +23,27 @@ import re
 from collections.abc import Sequence
 
 from service.claim_forms import CITATION
-from service.extractive import topical_terms
+from service.extractive import share_held
+from service.faq_copies import flat
+# As for a Chinese FAQ direct answer: the customer asked that question when their message holds half of its words.
+from service.sources import CJK_FAQ_MIN_SHARED as MIN_SHARED
 
 MIN_CHARS = 5
-# As for a Chinese FAQ direct answer (`service.sources.CJK_FAQ_MIN_SHARED`): the customer asked that question when
-# their message holds half of its words.
-MIN_SHARED = 0.5
 _QUESTION = re.compile(r"[^。！？?!\n]+[？?]")
-_NOISE = re.compile(r"\s+|\*\*|__|`")
-
-
-def _flat(text: str) -> str:
-    return _NOISE.sub("", CITATION.sub("", text)).lower()
 
 
 class PastedQuestionCheck:
     def __init__(self, passages: Sequence[str], question: str, language: str):
-        self._on = language == "zh"
-        self._passages = [_flat(p) for p in passages] if self._on else []
-        self._asked = topical_terms(question)
+        self._passages = [flat(p) for p in passages] if language == "zh" else []
+        self._question = question
 
     def verdict(self, answer: str) -> str | None:
         """Why `answer` answers another question than the customer's (the passages' question it pastes), or None."""
         for match in _QUESTION.finditer(CITATION.sub(" ", answer)):
-            pasted = _flat(match.group())
+            pasted = flat(match.group())
             if len(pasted) < MIN_CHARS or not any(pasted in passage for passage in self._passages):
                 continue
-            words = topical_terms(pasted)
-            if len(words & self._asked) < MIN_SHARED * len(words):
+            held = share_held(pasted, by=self._question)
+            if held is not None and held < MIN_SHARED:
                 return f"an answer that pastes the passages' question {match.group().strip()!r}"
         return None

@@ -204,6 +204,7 @@ CONTENT_NO_FACTS = (
     "brackets instead.\n\n"
 )
 
+
 def in_language(texts: dict[str, str], language: str) -> str:
     """`texts`' text in `language`, or its English one for a language it has none in."""
     return texts.get(language, texts["en"])

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from knowledge_base.text import is_mostly_cjk
-from service.extractive import topical_terms
+from service.extractive import share_held
 from service.language import detect_language
 
 
@@ -123,8 +123,8 @@ def faq_match(hits: Sequence, question: str, language: str, threshold: float, mi
     if detect_language(best.question) != language:
         return None
     if is_mostly_cjk(question, 0.3):
-        wanted = topical_terms(best.question)
-        if not wanted or len(wanted & topical_terms(question)) < min_shared * len(wanted):
+        held = share_held(best.question, by=question)
+        if held is None or held < min_shared:
             return None
     return best
 
