@@ -306,6 +306,21 @@ def test_with_questions_a_chosen_sentence_follows_the_question_it_answers_once()
     ]
 
 
+def test_a_verdict_too_short_to_say_anything_alone_is_quoted_after_its_question():
+    from service.extractive import closest_sentences
+
+    invoices = "使用礼品卡支付的商品，正常开具发票。\n\n**可以开具“办公用品”等其他品名吗？** 不可以。发票品名须与实际购买的商品一致。"
+    sims = {"使用礼品卡支付的商品，正常开具发票。": 0.6, "不可以。": 0.6, "发票品名须与实际购买的商品一致。": 0.6}
+    runs = closest_sentences("q", [invoices], Scripted(sims), max_sentences=3)
+    assert runs == [(0, ["使用礼品卡支付的商品，正常开具发票。", "可以开具“办公用品”等其他品名吗？", "不可以。", "发票品名须与实际购买的商品一致。"])]
+    # Under an FAQ heading that asks the question, the heading is its question; a sentence that says enough stays alone.
+    faq = "## Can I use them with the cable?\n\nYes. They work as wired headphones."
+    runs = closest_sentences("q", [faq], Scripted({"Yes.": 0.6, "They work as wired headphones.": 0.6}), max_sentences=3)
+    assert runs == [(0, ["Can I use them with the cable?", "Yes.", "They work as wired headphones."])]
+    runs = closest_sentences("q", [faq], Scripted({"Yes.": 0.1, "They work as wired headphones.": 0.6}), max_sentences=3)
+    assert runs == [(0, ["They work as wired headphones."])]
+
+
 def test_without_a_passage_margin_every_passage_may_be_quoted():
     from service.extractive import closest_sentences
 
