@@ -6,7 +6,7 @@ them); `HAN` matches one such character. `is_mostly_cjk(text, threshold)` is tru
 are more than `threshold` of the text's characters, spaces not counted. Chunking, BM25, retrieval and
 the service's language detection all use these, so they agree on what Chinese text is. `is_question` is the one
 rule for a sentence that asks (chunking and the service's extractive answers agree on it too); `sentence_spans` cuts a
-message, an answer or a draft into sentences whose pieces join back into it.
+message, an answer or a draft into sentences whose pieces join back into it, and `sentences` gives them as texts.
 """
 
 from __future__ import annotations
@@ -34,8 +34,22 @@ def is_question(sentence: str) -> bool:
 # A sentence: up to . ! ? before a space or the end (not the dot of "evil.example" or "1.29"), 。！？, or a line break;
 # with the spaces after it, so that the pieces join back into the text.
 _SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?!\s|$))*(?:[.!?]+|[。！？]|\n|$)[ \t]*")
+# The same, a semicolon ending a piece too: clauses.
+_CLAUSE = re.compile(r"(?:[^\n.!?;。！？；]|[.!?;](?!\s|$))*(?:[.!?;]+|[。！？；]|\n|$)[ \t]*")
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence of `text`, in order, together covering all of it."""
-    return [m.span() for m in _SENTENCE.finditer(text) if m.end() > m.start()]
+def sentence_spans(text: str, *, clauses: bool = False) -> list[tuple[int, int]]:
+    """(start, end) of each sentence of `text` (with `clauses`, each piece a semicolon ends too), in order, together
+    covering all of it."""
+    return [m.span() for m in (_CLAUSE if clauses else _SENTENCE).finditer(text) if m.end() > m.start()]
+
+
+def ends_a_sentence(text: str, *, clauses: bool = False) -> bool:
+    """Whether a growing `text` ends where its last sentence has ended, so that what comes next starts another: after
+    。！？, a line break, or . ! ? and a space (a "." at the very end may still be the point of "1.29")."""
+    return len(sentence_spans(text + "x", clauses=clauses)) > len(sentence_spans(text, clauses=clauses))
+
+
+def sentences(text: str, *, clauses: bool = False) -> list[str]:
+    """The sentences of `text` as `sentence_spans` cuts it, stripped, without empty ones."""
+    return [piece for start, end in sentence_spans(text, clauses=clauses) if (piece := text[start:end].strip())]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge_base.text import HAN_RANGES
+from knowledge_base.text import HAN_RANGES, sentences
 from service.claims import extract_claims
 from service.grounding import Grounder
 
@@ -50,8 +50,6 @@ _NOT_FIGURES = ("term", "day")
 
 _UNFINISHED_MARK_AT_END = re.compile(r"\[\d{0,3}$")
 _MARKS_AND_SPACE_AT_END = re.compile(r"(?:\s*\[\d+\])*\s*$")
-# Where a sentence ends: Chinese 。！？, an English . ! ? before a space, a line break.
-_SENTENCE_BREAK = re.compile(r"(?<=[。！？])|(?<=[.!?])\s+|\n")
 
 
 class Citations:
@@ -157,7 +155,7 @@ def _last_sentence(before: str) -> str:
     """The sentence a mark placed after `before` belongs to: the last one of `before`, past the marks and spaces
     that end it."""
     core = _MARKS_AND_SPACE_AT_END.sub("", before)
-    pieces = [p for p in _SENTENCE_BREAK.split(core) if p and p.strip()]
+    pieces = sentences(core)
     return pieces[-1] if pieces else ""
 
 

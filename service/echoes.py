@@ -21,12 +21,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from knowledge_base.text import HAN_RANGES, is_mostly_cjk
+from knowledge_base.text import HAN_RANGES, ends_a_sentence, is_mostly_cjk, sentence_spans, sentences
 from service.claim_forms import CITATION  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
 
-# A sentence ends at . ! ? ; before a space, or at Chinese 。！？； (no space follows those); a new line ends one too.
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+|(?<=[。！？；])|\n+")
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _LABEL_PATH = re.compile(r"\s+[>›]\s+")
 _HAN = re.compile(rf"[{HAN_RANGES}]")
@@ -79,12 +77,16 @@ class Echoes:
 
     def says_nothing(self, answer: str) -> bool:
         """Every sentence of the whole `answer` is empty or an echo."""
-        return all(self._is_echo(s) for s in _SENTENCE_END.split(answer))
+        return all(self._is_echo(s) for s in sentences(answer, clauses=True))
 
     def may_become_nothing(self, text: str) -> bool:
         """The growing answer `text` says nothing so far (its last sentence may be unfinished)."""
-        sentences = _SENTENCE_END.split(text)
-        return all(self._is_echo(s) for s in sentences[:-1]) and self._is_echo(sentences[-1], unfinished=True)
+        spans = sentence_spans(text, clauses=True)
+        if ends_a_sentence(text, clauses=True) or not spans:
+            return self.says_nothing(text)
+        # The last sentence as written so far, its trailing space kept: "设置 > " may go on to a label's next part.
+        done, last = text[: spans[-1][0]], text[spans[-1][0] :]
+        return self.says_nothing(done) and self._is_echo(last, unfinished=True)
 
 
 # An answer made of the question's own words and a verdict ("是的，旧手机屏幕摔裂了还可以拿来回收。", "Yes, you can use
@@ -119,8 +121,8 @@ def stated_by(answer: str, passages: Echoes) -> bool:
     its verdict in the passages; a restatement of the question is a guess only when the passages do not say it.
     A passage's "X is not free" does not state "X is free"."""
     rest = _VERDICT.sub("", answer, count=1)
-    sentences = [_core(s) for s in _SENTENCE_END.split(rest)]
-    long_enough = any(len(c.split()) >= MIN_WORDS or len(_HAN.findall(c)) >= MIN_HAN for c in sentences)
+    cores = [_core(s) for s in sentences(rest, clauses=True)]
+    long_enough = any(len(c.split()) >= MIN_WORDS or len(_HAN.findall(c)) >= MIN_HAN for c in cores)
     return long_enough and passages.says_nothing(rest)
 
 

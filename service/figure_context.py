@@ -24,13 +24,12 @@ import re
 from collections.abc import Iterable, Sequence
 
 from knowledge_base.lexical import tokenize
-from knowledge_base.text import HAN, is_mostly_cjk
+from knowledge_base.text import HAN, is_mostly_cjk, sentences
 from service.claim_forms import CITATION
 from service.extractive import split_sentences
 from service.grounding import Claim, Grounder
 
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+", re.MULTILINE)
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 _HAS_DIGIT = re.compile(r"\d")
 
 
@@ -54,7 +53,7 @@ class FigureContextCheck:
     def verdict(self, answer: str) -> str | None:
         if not self._on:
             return None
-        for sentence in _SENTENCE_END.split(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
+        for sentence in sentences(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
             words = self._words(sentence)

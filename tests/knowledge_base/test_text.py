@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.chunking import simple_token_spans
-from knowledge_base.text import HAN, is_mostly_cjk
+from knowledge_base.text import HAN, ends_a_sentence, is_mostly_cjk, sentence_spans, sentences
 
 
 # Unified, Extension A, and two compatibility ideographs (U+FA0E survives the NFKC that queries get).
@@ -32,3 +32,26 @@ def test_mostly_cjk_is_a_strict_share_of_the_non_space_characters():
 def test_a_han_character_is_one_simple_token_and_a_hexagram_one_symbol():
     text = "充电桩 VoltWay\u4dc0"
     assert [text[a:b] for a, b in simple_token_spans(text)] == ["充", "电", "桩", "VoltWay", "\u4dc0"]
+
+
+def test_sentences_end_at_marks_before_a_space_at_chinese_marks_and_at_line_breaks():
+    text = "Refunds take 3–5 days. Items cost £1.29 at voltway.example! 退货免费。运费由我们承担\nDone"
+    assert sentences(text) == ["Refunds take 3–5 days.", "Items cost £1.29 at voltway.example!", "退货免费。", "运费由我们承担", "Done"]
+    assert "".join(text[a:b] for a, b in sentence_spans(text)) == text  # the spans cover the whole text
+
+
+def test_clauses_end_at_semicolons_too():
+    assert sentences("Free returns; no fee. 免运费；包邮。") == ["Free returns; no fee.", "免运费；包邮。"]
+    assert sentences("Free returns; no fee. 免运费；包邮。", clauses=True) == ["Free returns;", "no fee.", "免运费；", "包邮。"]
+
+
+@pytest.mark.parametrize(("text", "ended"), [
+    ("It costs £1.", False),  # the point of "£1.29" may follow
+    ("It costs £1. ", True),
+    ("免费。", True),
+    ("Free\n", True),
+    ("No, ", False),  # a space after a word ends nothing
+    ("", True),
+])
+def test_a_growing_text_ends_a_sentence_only_where_the_next_character_starts_another(text, ended):
+    assert ends_a_sentence(text) is ended
