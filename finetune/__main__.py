@@ -59,6 +59,8 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--adapter", type=Path, required=True, metavar="DIR", help="The adapter/ folder train wrote.")
     merge.add_argument("--output", type=Path, required=True, metavar="DIR", help="A new folder for the merged model.")
     merge.add_argument("--base", help="Base model (default: the one named in adapter_config.json).")
+    merge.add_argument("--scale", type=float, default=1.0,
+                       help="Multiply the adapter's update by this before merging (default 1: as trained).")
     add_dataclass_arguments(merge, TrainArgs, only=("data_dir",))
     return parser
 
@@ -106,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
             case "merge":
                 from finetune.merge import merge
 
-                merged = merge(args.adapter, args.output, args.base, args.data_dir)
+                merged = merge(args.adapter, args.output, args.base, args.data_dir, args.scale)
                 print(json.dumps({"merged_dir": str(merged)}))
     except FinetuneError as e:
         print(f"Error: {e}", file=sys.stderr)

@@ -4,7 +4,9 @@ For deployments whose server has no LoRA support: the result loads like any mode
 (`python -m service serve --model DIR`). The base is read from the adapter's
 `adapter_config.json` unless given; it is loaded in full precision even when the adapter was trained
 with QLoRA (merging into 4-bit weights would round the update away). The checkpoint is written into
-a temporary sibling folder and renamed at the end, so a failed merge leaves nothing half-written.
+a temporary sibling folder and renamed at the end, so a failed merge leaves nothing half-written. `scale`
+multiplies the adapter's update before it is merged (1: as trained; 0.5: half of it), for a merged model between the
+base and the adapter.
 """
 
 import json
@@ -15,9 +17,12 @@ from pathlib import Path
 from finetune.errors import FinetuneError
 
 
-def merge(adapter_dir: Path, output: Path, base: str | None = None, data_dir: Path = Path("data")) -> Path:
+def merge(
+    adapter_dir: Path, output: Path, base: str | None = None, data_dir: Path = Path("data"), scale: float = 1.0,
+) -> Path:
     import torch
     from peft import PeftModel
+    from peft.tuners.lora import LoraLayer
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from service.errors import ModelNotFoundError
@@ -34,10 +39,16 @@ def merge(adapter_dir: Path, output: Path, base: str | None = None, data_dir: Pa
         resolved = resolve_model(base, Path(data_dir))
     except ModelNotFoundError as e:
         raise FinetuneError(str(e)) from e
+    if not 0 < scale <= 1:
+        raise FinetuneError(f"--scale must be more than 0 and at most 1, not {scale}.")
     if output.exists() and any(output.iterdir()):
         raise FinetuneError(f"The output folder {output} is not empty; choose a new folder for the merged model.")
     model = AutoModelForCausalLM.from_pretrained(resolved.source, dtype=torch.float32)
-    model = PeftModel.from_pretrained(model, str(adapter_dir)).merge_and_unload()
+    model = PeftModel.from_pretrained(model, str(adapter_dir))
+    for layer in model.modules():
+        if isinstance(layer, LoraLayer):
+            layer.scale_layer(scale)
+    model = model.merge_and_unload()
     tokenizer = AutoTokenizer.from_pretrained(resolved.source)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))

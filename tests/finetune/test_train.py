@@ -208,6 +208,14 @@ def test_merge_writes_a_checkpoint_equal_to_base_plus_adapter(chats, tiny_chat_m
     assert torch.allclose(merged_logits, adapted_logits, atol=1e-4)
     assert not torch.allclose(merged_logits, base_logits, atol=1e-4)
     assert (tmp_path / "merged" / "tokenizer.json").is_file()
+    # --scale 0.5 merges half of the adapter's update: every weight halfway between the base's and the full merge's.
+    assert main(["merge", "--adapter", str(adapter), "--output", str(tmp_path / "half"), "--scale", "0.5"]) == 0
+    half = AutoModelForCausalLM.from_pretrained(tmp_path / "half").state_dict()
+    full, before = merged.state_dict(), base.state_dict()
+    changed = [name for name in full if not torch.equal(full[name], before[name])]
+    assert changed and all(torch.allclose(half[n], (full[n] + before[n]) / 2, atol=1e-6) for n in changed)
+    assert main(["merge", "--adapter", str(adapter), "--output", str(tmp_path / "none"), "--scale", "0"]) == 1
+    assert "--scale must be more than 0" in capsys.readouterr().err
 
 
 def test_cli_reports_user_errors_in_one_sentence(tmp_path, capsys):
