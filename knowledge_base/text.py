@@ -31,11 +31,14 @@ def is_question(sentence: str) -> bool:
 
 
 
-# A sentence: up to . ! ? before a space or the end (not the dot of "evil.example" or "1.29"), 。！？, or a line break;
-# with the spaces after it, so that the pieces join back into the text.
-_SENTENCE = re.compile(r"(?:[^\n.!?。！？]|[.!?](?!\s|$))*(?:[.!?]+|[。！？]|\n|$)[ \t]*")
-# The same, a semicolon ending a piece too: clauses.
-_CLAUSE = re.compile(r"(?:[^\n.!?;。！？；]|[.!?;](?!\s|$))*(?:[.!?;]+|[。！？；]|\n|$)[ \t]*")
+def _pieces_ending_at(marks: str, cjk_marks: str) -> re.Pattern:
+    """A piece of text: up to one of `marks` before a space or the end (not the dot of "evil.example" or "1.29"), one of
+    `cjk_marks`, or a line break; with the spaces after it, so that the pieces join back into the text."""
+    return re.compile(rf"(?:[^\n{marks}{cjk_marks}]|[{marks}](?!\s|$))*(?:[{marks}]+|[{cjk_marks}]|\n|$)[ \t]*")
+
+
+_SENTENCE = _pieces_ending_at(".!?", "。！？")
+_CLAUSE = _pieces_ending_at(".!?;", "。！？；")  # a semicolon ends a piece too
 
 
 def sentence_spans(text: str, *, clauses: bool = False) -> list[tuple[int, int]]:
@@ -53,3 +56,14 @@ def ends_a_sentence(text: str, *, clauses: bool = False) -> bool:
 def sentences(text: str, *, clauses: bool = False) -> list[str]:
     """The sentences of `text` as `sentence_spans` cuts it, stripped, without empty ones."""
     return [piece for start, end in sentence_spans(text, clauses=clauses) if (piece := text[start:end].strip())]
+
+
+# A sentence shorter than both says nothing without its context: "No.", "Warranty", "不可以。".
+SAYS_LITTLE_WORDS = 3
+SAYS_LITTLE_HAN = 4
+
+
+def says_little(sentence: str) -> bool:
+    """Whether `sentence` is too short to say anything alone: fewer than `SAYS_LITTLE_WORDS` words and fewer than
+    `SAYS_LITTLE_HAN` Chinese characters."""
+    return len(sentence.split()) < SAYS_LITTLE_WORDS and len(HAN.findall(sentence)) < SAYS_LITTLE_HAN

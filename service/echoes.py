@@ -21,15 +21,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from knowledge_base.text import HAN_RANGES, ends_a_sentence, is_mostly_cjk, sentence_spans, sentences
+from knowledge_base.text import HAN_RANGES, ends_a_sentence, is_mostly_cjk, says_little, sentence_spans, sentences
 from service.claim_forms import CITATION  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
 
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
 _LABEL_PATH = re.compile(r"\s+[>›]\s+")
 _HAN = re.compile(rf"[{HAN_RANGES}]")
-MIN_WORDS = 3
-MIN_HAN = 4
 
 
 # A question restated to the customer swaps the person ("I lost my phone" -> "You lost your phone").
@@ -69,7 +67,7 @@ class Echoes:
         core = _core(sentence)
         if not core:
             return True
-        if not unfinished and len(core.split()) < MIN_WORDS and len(_HAN.findall(core)) < MIN_HAN:
+        if not unfinished and says_little(core):
             # A short sentence echoes only a whole heading ("Warranty"), never a word ("No."), unless it is a question
             # the echoes hold ("What happened?" of "I've been charged twice. What happened?"): no answer asks that.
             return core in self._texts or (is_question(sentence.strip()) and self._in_echo(core))
@@ -81,12 +79,10 @@ class Echoes:
 
     def may_become_nothing(self, text: str) -> bool:
         """The growing answer `text` says nothing so far (its last sentence may be unfinished)."""
-        spans = sentence_spans(text, clauses=True)
-        if ends_a_sentence(text, clauses=True) or not spans:
-            return self.says_nothing(text)
+        pieces = [text[start:end] for start, end in sentence_spans(text, clauses=True)]
         # The last sentence as written so far, its trailing space kept: "设置 > " may go on to a label's next part.
-        done, last = text[: spans[-1][0]], text[spans[-1][0] :]
-        return self.says_nothing(done) and self._is_echo(last, unfinished=True)
+        last = pieces.pop() if pieces and not ends_a_sentence(text, clauses=True) else ""
+        return all(self._is_echo(p.strip()) for p in pieces) and self._is_echo(last, unfinished=True)
 
 
 # An answer made of the question's own words and a verdict ("是的，旧手机屏幕摔裂了还可以拿来回收。", "Yes, you can use
@@ -122,7 +118,7 @@ def stated_by(answer: str, passages: Echoes) -> bool:
     A passage's "X is not free" does not state "X is free"."""
     rest = _VERDICT.sub("", answer, count=1)
     cores = [_core(s) for s in sentences(rest, clauses=True)]
-    long_enough = any(len(c.split()) >= MIN_WORDS or len(_HAN.findall(c)) >= MIN_HAN for c in cores)
+    long_enough = any(not says_little(c) for c in cores)
     return long_enough and passages.says_nothing(rest)
 
 

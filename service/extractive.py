@@ -39,7 +39,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from knowledge_base.text import HAN, HAN_RANGES, is_mostly_cjk, is_question  # noqa: F401 - is_question: part of this module's API
+from knowledge_base.text import HAN, HAN_RANGES, is_mostly_cjk, is_question, says_little  # noqa: F401 - is_question: part of this module's API
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -345,7 +345,7 @@ def closest_sentences(
     score with the words they share with it, `_with_shared_terms`). `with_questions`: a chosen
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers; a sentence too short to say anything alone (a verdict:
-    "不可以。", "Yes.", `_says_little`) always does, its section's heading serving as its question where that is one.
+    "不可以。", "Yes.", `says_little`) always does, its section's heading serving as its question where that is one.
     Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
     `min_similarity`, the first sentences of a section whose Markdown heading matches the question
@@ -378,7 +378,10 @@ def closest_sentences(
             runs.append((p, []))
             listing = None
         entries = runs[-1][1]
-        if _says_little(sentence):
+        # A sentence that says little alone (an FAQ's "不可以。" or "Yes.") was chosen because its question shares the
+        # customer's words (a Chinese sentence is scored with its question, `_with_shared_terms`); quoted without it, it
+        # read as a verdict on the sentence before it: "...正常开具发票。不可以。发票品名须与实际购买的商品一致" (session 41).
+        if says_little(sentence):
             question = _question_of(p, s, asked, under)
         else:
             question = asked[(p, s)] if with_questions else None
@@ -394,19 +397,6 @@ def closest_sentences(
             entries[-1] = _continue_list(entries[-1], sentence)
         listing = lead
     return runs
-
-
-# A sentence shorter than this says nothing without the question it answers: an FAQ's "不可以。" or "Yes.", chosen because
-# its question shares the customer's words (a Chinese sentence is scored with its question, `_with_shared_terms`). Quoted
-# alone it read as a verdict on the sentence before it: "使用礼品卡支付的商品，发货后按商品金额正常开具发票。不可以。发票品名须
-# 与实际购买的商品一致" for "发票品名能不能开成办公用品" (session 41).
-SAYS_LITTLE_WORDS = 3
-SAYS_LITTLE_HAN = 4
-
-
-def _says_little(sentence: str) -> bool:
-    """Whether `sentence` is too short to be understood without its question (`SAYS_LITTLE_WORDS`, `SAYS_LITTLE_HAN`)."""
-    return len(sentence.split()) < SAYS_LITTLE_WORDS and len(HAN.findall(sentence)) < SAYS_LITTLE_HAN
 
 
 def _question_of(p: int, s: int, asked: dict[Place, str | None], under: dict[Place, str]) -> str | None:
