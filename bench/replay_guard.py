@@ -7,7 +7,10 @@ would have changed an `eval-answers` run.
 Every row that the model answered (status `generated`) is asked again through the app's own path
 (`Assistant.chat`, retrieval, passages, guard, extractive fallback) with a scripted backend that gives the
 saved answer word for word; rows the guard already replaced, FAQ answers and declines keep their saved
-outcome (a stricter guard cannot change them: their model text was never shown). Prints the summary of
+outcome (a stricter guard cannot change them: their model text was never shown), unless `--replaced`: then the
+rows whose model answer a check replaced or declined are asked again with that answer too (for a check made looser;
+not those the confidence floor held back or that had a second look, which the scripted backend cannot replay, since
+it gives no log-probabilities and one answer per question). Prints the summary of
 the saved run and of the replay side by side, then every row whose status or verdict changed.
 
 The replay always has every stage on, so the rows of a model-alone run (`eval-answers --no-faq-direct
@@ -31,16 +34,20 @@ from service.evaluation import evaluate, qa_item, summarize  # noqa: E402
 _KEYS = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "answerable_refused", "unsupported_numbers")
 
 
-def replay(rows: list[dict], assistant, backend: ScriptedBackend) -> list[dict]:
+def replay(rows: list[dict], assistant, backend: ScriptedBackend, *, replaced: bool = False) -> list[dict]:
     """The rows as the current guard (and the FAQ direct answers, which never call the model) would have left
-    them. A saved answer the replay did not ask for (the FAQ answered first) is dropped; a direct answer
-    keeps its own timings, every other row the saved ones."""
+    them; with `replaced`, also the rows whose model answer a check replaced (`_checked_again`). A saved answer the
+    replay did not ask for (the FAQ answered first) is dropped; a direct answer keeps its own timings, every other
+    row the saved ones."""
     replayed = []
     for row in rows:
-        if row["status"] != "generated":
+        if row["status"] == "generated":
+            backend.enqueue(row["answer"])
+        elif replaced and _checked_again(row):
+            backend.enqueue(row["generated"])
+        else:
             replayed.append(row)
             continue
-        backend.enqueue(row["answer"])
         item = qa_item(row)
         _, (new,) = evaluate(assistant, [item])
         asked_model = not backend.queue
@@ -49,10 +56,24 @@ def replay(rows: list[dict], assistant, backend: ScriptedBackend) -> list[dict]:
     return replayed
 
 
+def _checked_again(row: dict) -> bool:
+    """Whether a row's model answer, replaced or declined by a check of the guard, can be asked again as it was:
+    not one the confidence floor held back, nor one that had a second look (the replay gives one answer per
+    question), nor one the model itself declined."""
+    from service.answerability import says_it_does_not_know
+
+    generated = row.get("generated") or ""
+    return (
+        row.get("replaced_why") in ("unsupported", "declined") and not row.get("looked_again")
+        and bool(generated.strip()) and not says_it_does_not_know(generated)
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("rows", type=Path, help="rows of `eval-answers --out` (or bench/models.py's answers file)")
     parser.add_argument("--kb", type=Path, default=Path("data/kb"))
+    parser.add_argument("--replaced", action="store_true", help="also replay the model answers a check replaced")
     args = parser.parse_args(argv)
 
     from knowledge_base import KnowledgeBase
@@ -65,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
     backend = ScriptedBackend()
     settings = Settings()
     assistant = build_assistant(backend, kb, settings, with_sample_defaults(AssistantSettings(), kb), log=lambda _: None)
-    new_rows = replay(rows, assistant, backend)
+    new_rows = replay(rows, assistant, backend, replaced=args.replaced)
     before, after = summarize(rows), summarize(new_rows)
     print(f"{'':24}{'saved':>10}{'replayed':>10}")
     for key in _KEYS:

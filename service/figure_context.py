@@ -13,7 +13,10 @@ no word in common besides the product's name.
 Contract: `verdict(answer)` names the first figure (a number in any form `service.claims` reads: an amount, a
 duration, a percentage, a plain number) of the answer that the passages state, but only in sentences sharing no word
 with the answer's sentence that states it; None otherwise. Words are `knowledge_base.lexical.tokenize`'s stems of
-three letters or more, less numbers and the words of the knowledge base's names (vocabulary). Figures the question
+three letters or more, less numbers and the words of the knowledge base's names (vocabulary), and the units of measure
+that follow a number ("1.29 kg", "65 W", "512GB"; `MEASURES`): a figure's unit says what it measures, so "The Nimbus 14
+is 1.29 kg heavy." is about what "Weight: 1.29 kg." is about though "heavy" is not "weight" (units of time are words already: "days",
+"hours"). Figures the question
 states and a list's numbering ("1. Press ...") are left alone, and so are Chinese questions and sentences (not
 measured).
 """
@@ -25,12 +28,18 @@ from collections.abc import Iterable, Sequence
 
 from knowledge_base.lexical import tokenize
 from knowledge_base.text import HAN, is_mostly_cjk, sentences
+from knowledge_base.vocabulary import NUM_UNIT
 from service.claim_forms import CITATION
 from service.extractive import split_sentences
 from service.grounding import Claim, Grounder
 
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+", re.MULTILINE)
 _HAS_DIGIT = re.compile(r"\d")
+# Units of a physical quantity or of data (`knowledge_base.vocabulary.UNITS` less time, ordinals and the ambiguous
+# "m", "in", "s", "x"): the quantity a figure written with one measures.
+MEASURES = frozenset(
+    "g kg mg mm cm km inch gb tb mb kb gbps mbps w kw wh mah v hz khz mhz ghz mp".split()
+)
 
 
 class FigureContextCheck:
@@ -48,7 +57,9 @@ class FigureContextCheck:
         ]
 
     def _words(self, text: str) -> set[str]:
-        return {w for w in tokenize(text) if len(w) > 2 and not _HAS_DIGIT.search(w) and w not in self._names}
+        tokens = tokenize(text)
+        words = {w for w in tokens if len(w) > 2 and not _HAS_DIGIT.search(w) and w not in self._names}
+        return words | _measures(tokens)
 
     def verdict(self, answer: str) -> str | None:
         if not self._on:
@@ -70,3 +81,16 @@ class FigureContextCheck:
         if not holders or any(words & theirs for _, theirs in holders):
             return None
         return holders[0][0]
+
+
+def _measures(tokens: Sequence[str]) -> set[str]:
+    """The units of measure written after a number among `tokens` ("1.29 kg" -> {"unit:kg"}, "20w" -> {"unit:w"}),
+    marked so that they meet only each other."""
+    units = set()
+    for before, token in zip(["", *tokens], tokens):
+        glued = NUM_UNIT.fullmatch(token)
+        if glued and glued.group(2) in MEASURES:
+            units.add(f"unit:{glued.group(2)}")
+        elif token in MEASURES and before.isdigit():
+            units.add(f"unit:{token}")
+    return units

@@ -31,3 +31,14 @@ def test_the_customers_own_figures_a_lists_numbering_and_chinese_are_left_alone(
     assert check("pulse 7 手机多少钱").verdict("Voltway Pulse 7 手机售价 £149。") is None  # a Chinese sentence
     assert check("pulse 7 手机多少钱？是新机的价格吗？").verdict("The phone costs £149.") is None  # a Chinese question
     assert check("how much is the pulse 7 phone").verdict("It costs £500.") is None  # the guard's, not this check's
+
+
+def test_a_figure_with_the_same_unit_of_measure_is_about_what_its_passage_sentence_is_about():
+    specs = FigureContextCheck(
+        ["Weight: 1.29 kg.\n\nThe included 65 W USB-C charger charges the battery. It is 30 days old."],
+        "how heavy is the nimbus 14", NAMES,
+    )
+    assert specs.verdict("The Nimbus 14 laptop is 1.29 kg heavy. [1]") is None  # "kg" after the figure in both
+    assert specs.verdict("It ships with a 65W adapter. [1]") is None  # a unit glued to its number too
+    # The unit must follow the number: "per kg" says what a price is per, not what 1.29 measures.
+    assert specs.verdict("It costs 1.29 per kg. [1]") is not None
