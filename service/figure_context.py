@@ -15,8 +15,11 @@ duration, a percentage, a plain number) of the answer that the passages state, b
 with the answer's sentence that states it; None otherwise. Words are `knowledge_base.lexical.tokenize`'s stems of
 three letters or more, less numbers and the words of the knowledge base's names (vocabulary), and the units of measure
 that follow a number ("1.29 kg", "65 W", "512GB"; `MEASURES`): a figure's unit says what it measures, so "The Nimbus 14
-is 1.29 kg heavy." is about what "Weight: 1.29 kg." is about though "heavy" is not "weight" (units of time are words already: "days",
-"hours"). Figures the question
+is 1.29 kg heavy." is about what "Weight: 1.29 kg." is about though "heavy" is not "weight" (units of time are words
+already: "days", "hours"). A passage line of only a label and figures ("Price: £129 / €139 / ¥899.") states them about
+its passage's subject: an answer's sentence naming a name of the passage's title ("The HomeHub costs £129.", title
+"Voltway HomeHub – Setup and Troubleshooting", or naming none when the question does) states them about what the
+passage does. Figures the question
 states and a list's numbering ("1. Press ...") are left alone, and so are Chinese questions and sentences (not
 measured).
 """
@@ -37,6 +40,10 @@ _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+", re.MULTILINE)
 _HAS_DIGIT = re.compile(r"\d")
 # Units of a physical quantity or of data (`knowledge_base.vocabulary.UNITS` less time, ordinals and the ambiguous
 # "m", "in", "s", "x"): the quantity a figure written with one measures.
+# A line of only a label and figures, "Price: £129 / €139 / ¥899." or "- Weight: 250 g": a short label, a colon, and
+# figures with at most units or currency codes (words of up to four letters) between them. The label says what the
+# figures are; whose they are, the passage's title.
+_LABEL_LINE = re.compile(r"^\s*(?:[-*•]\s*)?[^:：\d]{1,40}[:：]\s*[^A-Za-z]*(?:[A-Za-z]{1,4}\b[^A-Za-z]*)*$")
 MEASURES = frozenset(
     "g kg mg mm cm km inch gb tb mb kb gbps mbps w kw wh mah v hz khz mhz ghz mp".split()
 )
@@ -49,17 +56,25 @@ class FigureContextCheck:
         self._on = bool(question) and not is_mostly_cjk(question, 0.5)
         self._reader = Grounder([], vocabulary=vocabulary)  # reads an answer's figures (`check(...).claims`)
         self._question = Grounder([question], vocabulary=vocabulary)
-        # Each passage sentence that states a figure, with what it supports and its words.
-        self._sentences = [
-            (sentence, Grounder([sentence], vocabulary=vocabulary), self._words(sentence))
-            for passage in (passages if self._on else ())
-            for sentence in split_sentences(passage) if _HAS_DIGIT.search(sentence)
-        ]
+        self._question_names = self._named(question)  # what an answer's sentence naming nothing is about ("It costs ...")
+        # Each passage sentence that states a figure, with what it supports, its words, and for a line that is only
+        # a label and figures, what it is about: the names of its passage's title (its first line).
+        self._sentences = []
+        for passage in passages if self._on else ():
+            subject = self._named(passage.partition("\n")[0])
+            for sentence in split_sentences(passage):
+                if _HAS_DIGIT.search(sentence):
+                    about = subject if _LABEL_LINE.match(sentence) else frozenset()
+                    self._sentences.append((sentence, Grounder([sentence], vocabulary=vocabulary), self._words(sentence), about))
 
     def _words(self, text: str) -> set[str]:
         tokens = tokenize(text)
         words = {w for w in tokens if len(w) > 2 and not _HAS_DIGIT.search(w) and w not in self._names}
         return words | _measures(tokens)
+
+    def _named(self, text: str) -> frozenset[frozenset[str]]:
+        """The knowledge base's names `text` states, each as its set of words."""
+        return frozenset(frozenset(tokenize(c.key)) for c in self._reader.check(text).claims if c.kind == "term")
 
     def verdict(self, answer: str) -> str | None:
         if not self._on:
@@ -67,20 +82,27 @@ class FigureContextCheck:
         for sentence in sentences(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
-            words = self._words(sentence)
+            words, names = self._words(sentence), self._named(sentence) or self._question_names
             for claim in self._reader.check(sentence).claims:
-                if claim.kind == "number" and (holder := self._out_of_context(claim, words)):
+                if claim.kind == "number" and (holder := self._out_of_context(claim, words, names)):
                     return f"{claim.text} stated about other things than its passage sentence ({holder[:120]!r})"
         return None
 
-    def _out_of_context(self, claim: Claim, words: set[str]) -> str | None:
-        """The passage sentence stating `claim` when none that states it shares a word with the answer's sentence."""
+    def _out_of_context(self, claim: Claim, words: set[str], names: frozenset[frozenset[str]]) -> str | None:
+        """The passage sentence stating `claim` when none that states it shares a word with the answer's sentence
+        (whose `words` and `names` are given), nor, for a line of only a label and figures, a name with its passage's
+        title ("The HomeHub costs £129." from "Price: £129 / €139 / ¥899." under "Voltway HomeHub – Setup ...")."""
         if self._question.supported(claim):
             return None
-        holders = [(sentence, theirs) for sentence, grounder, theirs in self._sentences if grounder.supported(claim)]
-        if not holders or any(words & theirs for _, theirs in holders):
+        holders = [(sentence, theirs, about) for sentence, grounder, theirs, about in self._sentences if grounder.supported(claim)]
+        if not holders or any(words & theirs or _same_subject(names, about) for _, theirs, about in holders):
             return None
         return holders[0][0]
+
+
+def _same_subject(names: frozenset[frozenset[str]], about: frozenset[frozenset[str]]) -> bool:
+    """Whether a name among `names` is one among `about`, or part of one ("HomeHub" of "Voltway HomeHub")."""
+    return any(a <= b or b <= a for a in names for b in about)
 
 
 def _measures(tokens: Sequence[str]) -> set[str]:

@@ -42,3 +42,16 @@ def test_a_figure_with_the_same_unit_of_measure_is_about_what_its_passage_senten
     assert specs.verdict("It ships with a 65W adapter. [1]") is None  # a unit glued to its number too
     # The unit must follow the number: "per kg" says what a price is per, not what 1.29 measures.
     assert specs.verdict("It costs 1.29 per kg. [1]") is not None
+
+
+def test_a_label_lines_figures_are_about_its_passages_subject():
+    hub = "Voltway HomeHub – Setup and Troubleshooting\nUp to 128 devices.\nPrice: £129 / €139 / ¥899."
+    names = [*NAMES, "HomeHub", "Voltway HomeHub"]
+    check = FigureContextCheck([hub, PRICES], "how much is the homehub", names)
+    assert check.verdict("The Voltway HomeHub costs £129 / €139 / ¥899. [1]") is None
+    assert check.verdict("The HomeHub costs £129. [1]") is None  # a part of the title's name
+    assert check.verdict("The Aria X2 costs £129. [1]") is not None  # another product's name
+    assert check.verdict("It costs £129. [1]") is None  # naming nothing: what the question names
+    assert FigureContextCheck([hub], "how much is it", names).verdict("It costs £129. [1]") is not None
+    # A line with words besides its figures names its own subject: the Pulse 7's screen, not the Pulse 7.
+    assert check.verdict("The Voltway Pulse 7 phone costs £149 / €169. [2]") is not None
