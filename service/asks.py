@@ -15,6 +15,8 @@ message; a question sentence ends in a question mark or starts with a question w
 story leads to comes last). `with_sharper` never changes a passage's score or drops one of the message's except its
 last; an ask's search that comes no closer than the message's changes nothing: most question sentences are already
 answered by the message's own passages, and alone ("can u replace it", "can i return them") they lose what "it" is.
+A message that finds nothing relevant as a whole takes the passages of its first question sentence that does
+(`Assistant.retrieve_message`): "whats in the box with the aria x2? do i get a case" is about the box, not the case.
 """
 
 from __future__ import annotations

@@ -161,13 +161,20 @@ class Assistant:
         """(reading, hits, relevant) for one message searched as a whole, and each of its question sentences alone too
         (`service.asks`: the story around a question can outweigh it): one whose best passage comes closer to it than
         the message's best to the message adds that passage, and is the `reading` returned (what the passages'
-        sentences are chosen for); else the reading is the message."""
+        sentences are chosen for); else the reading is the message. A message that is not `relevant` as a whole takes
+        the passages of its first question sentence that is, and that sentence is the reading: "whats in the box with
+        the aria x2? do i get a case" comes within 0.38 of the specifications as a whole (the relevance bar is 0.40),
+        its first sentence alone within 0.50."""
         hits, relevant = self.retrieve(message, k)
         reading = message
-        for ask in asks(message) if relevant else ():
+        for ask in asks(message):
             found, ask_relevant = self.retrieve(ask, k)
-            sharper = with_sharper(hits, found) if ask_relevant else None
-            if sharper is not None:
+            if not ask_relevant:
+                continue
+            if not relevant:
+                log.info("a question sentence is relevant where its whole message was not: %r", ask)
+                reading, hits, relevant = ask, found, True
+            elif (sharper := with_sharper(hits, found)) is not None:
                 log.info("a question sentence searched alone found a closer passage: %r", ask)
                 reading, hits = ask, sharper
         return reading, hits, relevant

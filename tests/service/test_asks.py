@@ -64,3 +64,16 @@ def test_a_drafts_brief_gets_the_facts_its_question_finds_alone():
     reply.collect()
     assert [s.doc_id for s in reply.sources] == ["warranty.md"]
     assert "2-year warranty from delivery" in backend.requests[-1][0][-1]["content"]
+
+
+def test_a_message_not_relevant_as_a_whole_takes_the_passages_of_a_question_sentence_that_is():
+    # As a whole the message finds only a passage below the relevance bar; its first question sentence alone, the
+    # specifications (the sample base: 0.38 against the bar of 0.40 as a whole, 0.50 alone).
+    cases = FakePassage("returns.md", "Returns", "/kb/returns.md", "Return it in its case.", score=0.2)
+    specs = FakePassage("aria.md", "Aria X2", "/kb/aria.md", "In the box: headphones, travel case, USB-C cable.", score=0.5)
+    retriever = FakeRetriever([], by_keyword={"case": [cases], "box": [specs]}, threshold=0.4)
+    assistant = Assistant(scripted_backend(), retriever, AssistantSettings(company="Voltway"), context_window=2048)
+    reading, hits, relevant = assistant.retrieve_message("whats in the box with the aria x2? do i get a case")
+    assert (reading, [h.doc_id for h in hits], relevant) == ("whats in the box with the aria x2?", ["aria.md"], True)
+    # Neither the message nor a sentence of it is relevant: nothing is.
+    assert assistant.retrieve_message("is it any good? do i get a case")[2] is False
