@@ -12,7 +12,8 @@ a cut-off part of another candidate, and returns them in document order (passage
 sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
 (n counts passages from 1), with the passage numbers used. A list item is compared with the question and quoted
 as read after its list's lead-in, the items of one list as one ("Not covered: liquid damage; theft."); the lead-in
-is never quoted for itself. A sentence ending in "?" is never quoted: in an FAQ passage ("question\n\nanswer")
+is never quoted for itself. An English sentence listing `LISTED_ITEMS` things or more with commas is compared by the
+best of itself and each of its items, and quoted whole. A sentence ending in "?" is never quoted: in an FAQ passage ("question\n\nanswer")
 that is the question, not its answer; nor is a sentence of a short line that ends in one ("My parcel arrived
 damaged. What should I do?": the whole line is the question), nor the bold sentence that opens a troubleshooting
 paragraph ("**The ring light is flashing orange.** The Wi-Fi ...": the problem). Only passages whose best
@@ -79,6 +80,10 @@ _END = re.compile(r"[.!?][\"'”’)\]]*(?=\s|$)|[。！？；][”’」』）)
 _ABBREVIATION = re.compile(
     r"(?:\b(?:e\.g|i\.e|vs|approx|incl|No|Nr|Mr|Mrs|Ms|Dr|St|cf)|(?<![A-Za-z])[A-Z](?:\.[A-Z])*)\.$"
 )
+# A sentence listing this many things or more is also compared item by item (`_listed`); items are parted by commas
+# and semicolons (", and" too).
+LISTED_ITEMS = 5
+_LIST_SEPARATOR = re.compile(r",\s+(?:and\s+|or\s+)?|;\s+")
 _NUMBERED_TITLE = re.compile(r"[一二三四五六七八九十]{1,3}、")
 _SMALL_WORDS = {
     "a", "an", "the", "and", "or", "of", "to", "in", "on", "at", "for", "from", "by", "with", "your", "our",
@@ -353,8 +358,9 @@ def closest_sentences(
     candidates, asked, led, under = _candidates(passages)
     if not candidates or max_sentences < 1:
         return []
-    vectors = np.asarray(embed([question] + _as_read(candidates, led)), dtype=np.float32)
-    scores = _scores(question, vectors[0], vectors[1:], candidates, asked, led)
+    texts, owners = _readings(candidates, led)
+    vectors = np.asarray(embed([question, *texts]), dtype=np.float32)
+    scores = _scores(question, _per_candidate(vectors[1:] @ vectors[0], owners, len(candidates)), candidates, asked, led)
     best = float(scores.max())
     if best >= min_similarity:
         passage_best: dict[int, float] = {}
@@ -437,9 +443,13 @@ def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: 
     candidates, asked, led, _ = _candidates(passages)
     if not candidates:
         return [-1.0] * len(questions)
-    vectors = np.asarray(embed([*questions] + _as_read(candidates, led)), dtype=np.float32)
+    texts, owners = _readings(candidates, led)
+    vectors = np.asarray(embed([*questions, *texts]), dtype=np.float32)
     sentences = vectors[len(questions):]
-    return [float(_scores(q, vectors[i], sentences, candidates, asked, led).max()) for i, q in enumerate(questions)]
+    return [
+        float(_scores(q, _per_candidate(sentences @ vectors[i], owners, len(candidates)), candidates, asked, led).max())
+        for i, q in enumerate(questions)
+    ]
 
 
 Place = tuple[int, int]  # (passage index, sentence index)
@@ -448,7 +458,38 @@ Place = tuple[int, int]  # (passage index, sentence index)
 def quotable_texts(passage: str) -> list[str]:
     """What `closest_sentences` embeds of `passage` to compare with a question (`_as_read`): for warming a cache."""
     candidates, _, led, _ = _candidates([passage])
-    return _as_read(candidates, led)
+    return _readings(candidates, led)[0]
+
+
+def _readings(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) -> tuple[list[str], list[int]]:
+    """The texts compared with a question for the candidates, and the candidate each is of: every candidate as read
+    (`_as_read`), and the items of an English sentence that lists several things (`_listed`; not a list's item), each
+    alone."""
+    texts, owners = [], []
+    for i, read in enumerate(_as_read(candidates, led)):
+        p, s, _ = candidates[i]
+        for text in (read, *(() if (p, s) in led else _listed(read))):  # an item of a list is one thing already
+            texts.append(text)
+            owners.append(i)
+    return texts, owners
+
+
+def _listed(sentence: str) -> list[str]:
+    """The items of an English sentence listing `LISTED_ITEMS` or more things with commas ("Both models have a 14-inch
+    90 Hz display, a 70 Wh battery, a 1080p webcam ..."), or []: the embedding of a long list is the average of its
+    items, near no question about one of them ("what refresh rate is the nimbus 14 screen" meets that sentence at
+    0.40, under the extractive bar)."""
+    if HAN.search(sentence):
+        return []
+    items = [item.strip(" .;") for item in _LIST_SEPARATOR.split(sentence)]
+    return [item for item in items if item] if len(items) >= LISTED_ITEMS else []
+
+
+def _per_candidate(similarities: np.ndarray, owners: Sequence[int], n: int) -> np.ndarray:
+    """Each candidate's best similarity among its texts (`_readings`)."""
+    best = np.full(n, -1.0, dtype=np.float32)
+    np.maximum.at(best, np.asarray(owners, dtype=np.intp), similarities.astype(np.float32))
+    return best
 
 
 def _as_read(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) -> list[str]:
@@ -494,11 +535,10 @@ def _candidates(
     return _without_fragments(candidates), asked, led, under
 
 
-def _scores(question: str, question_vector: np.ndarray, sentence_vectors: np.ndarray, candidates, asked, led) -> np.ndarray:
-    """Each candidate sentence's score for `question`: the cosine of the unit vectors, and for a Chinese question
-    the words it shares with the sentence read with the FAQ question it answers and its list's lead-in
+def _scores(question: str, scores: np.ndarray, candidates, asked, led) -> np.ndarray:
+    """Each candidate sentence's score for `question`: its cosine (`scores`, the best of its texts'), and for a Chinese
+    question the words it shares with the sentence read with the FAQ question it answers and its list's lead-in
     (`_with_shared_terms`)."""
-    scores = sentence_vectors @ question_vector
     if is_mostly_cjk(question, 0.3):
         contexts = [f"{asked[(p, s)] or ''} {led.get((p, s), '')} {text}" for p, s, text in candidates]
         scores = _with_shared_terms(question, scores, contexts)

@@ -356,3 +356,21 @@ def test_a_chinese_question_sharing_no_word_with_any_sentence_gets_none():
     # The FAQ question a sentence answers counts as its words: "运费多少" shares "运费" with "运费怎么算？" only.
     faq = ["运费怎么算？\n\n标准快递订单满 ¥99 包邮，不满收取 ¥10。"]
     assert closest_sentences("运费多少", faq, close, min_similarity=0.45) == [(0, ["标准快递订单满 ¥99 包邮，不满收取 ¥10。"])]
+
+
+SPECS = (
+    "Both models have a 14-inch 90 Hz display, a 70 Wh battery, a 1080p webcam, a fingerprint reader, Wi-Fi 6E and "
+    "Bluetooth 5.3.\n\nThe Nimbus 14 is a light laptop, for work and travel."
+)
+
+
+def test_a_sentence_listing_many_things_is_compared_item_by_item_and_quoted_whole():
+    question = "what refresh rate is the nimbus 14 screen"
+    whole = SPECS.split("\n\n")[0]
+    # The long list as a whole is far from the question; its first item alone is close.
+    embed = ByText(question, {whole: 0.40, "Both models have a 14-inch 90 Hz display": 0.6,
+                              "The Nimbus 14 is a light laptop, for work and travel.": 0.42})
+    assert extractive_answer(question, [SPECS], embed) == (f"{whole} [1]", [1])
+    # A sentence of fewer items is compared only as a whole: "for work and travel" is no listing.
+    embed = ByText(question, {"The Nimbus 14 is a light laptop": 0.6, "for work and travel": 0.6})
+    assert extractive_answer(question, [SPECS.split("\n\n")[1]], embed) == ("", [])
