@@ -29,7 +29,7 @@ from service.sources import CJK_FAQ_MIN_SHARED, faq_match  # noqa: E402
 from service.startup import assistant_session  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
-QA_FILES = [REPO / "samples" / f for f in ("qa_dev.jsonl", "qa_test.jsonl", "qa_followups.jsonl", "qa_stories.jsonl")]
+QA_FILES = [REPO / "samples" / f for f in ("qa_dev.jsonl", "qa_test.jsonl", "qa_followups.jsonl", "qa_stories.jsonl", "qa_products.jsonl")]
 STC3 = REPO.parent / "shared" / "data" / "stc3" / "dialogues_cn.jsonl"
 SHORT = 80  # characters: the customer messages that read like a question to a help centre, not a whole story
 # Found by hand (session 39): no FAQ entry answers it (the answer, 48 小时, is in 配送说明), and it got the unpaid-order

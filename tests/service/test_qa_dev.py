@@ -1,5 +1,5 @@
-"""The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl, samples/qa_followups.jsonl and
-samples/qa_stories.jsonl: schema, honesty, coverage.
+"""The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl, samples/qa_followups.jsonl,
+samples/qa_stories.jsonl and samples/qa_products.jsonl: schema, honesty, coverage.
 
 qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
 questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
@@ -8,7 +8,9 @@ qa_followups.jsonl asks its questions in a conversation (`history`: the exchange
 only make sense after it ("and to germany?") and new questions that stand alone; a small dev set for how the
 assistant reads a conversation, not for coverage. qa_stories.jsonl tells what happened before it asks ("my aria x2 wont
 charge anymore, bought it 14 months ago. is it still under warranty?"): a small dev set for how the assistant reads a
-message of several sentences (`service.asks`). The files have the same format and get the same checks here.
+message of several sentences (`service.asks`). qa_products.jsonl asks about the products' specifications, prices and
+what comes in the box, which the documents state in lines of a label and figures, tables and long lists: a small dev
+set for those. The files have the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
 alternative in a correct answer (case-insensitive substring). Here, without any model, we check
@@ -32,9 +34,9 @@ SAMPLES = REPO / "samples"
 KB = SAMPLES / "kb"
 QA_FILES = {
     "dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl",
-    "stories": SAMPLES / "qa_stories.jsonl",
+    "stories": SAMPLES / "qa_stories.jsonl", "products": SAMPLES / "qa_products.jsonl",
 }
-MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10}
+MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15}
 SETS = sorted(QA_FILES)
 COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 
