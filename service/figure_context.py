@@ -38,12 +38,12 @@ from service.grounding import Claim, Grounder
 
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+", re.MULTILINE)
 _HAS_DIGIT = re.compile(r"\d")
-# Units of a physical quantity or of data (`knowledge_base.vocabulary.UNITS` less time, ordinals and the ambiguous
-# "m", "in", "s", "x"): the quantity a figure written with one measures.
 # A line of only a label and figures, "Price: £129 / €139 / ¥899." or "- Weight: 250 g": a short label, a colon, and
 # figures with at most units or currency codes (words of up to four letters) between them. The label says what the
 # figures are; whose they are, the passage's title.
 _LABEL_LINE = re.compile(r"^\s*(?:[-*•]\s*)?[^:：\d]{1,40}[:：]\s*[^A-Za-z]*(?:[A-Za-z]{1,4}\b[^A-Za-z]*)*$")
+# Units of a physical quantity or of data (`knowledge_base.vocabulary.UNITS` less time, ordinals and the ambiguous
+# "m", "in", "s", "x"): the quantity a figure written with one measures.
 MEASURES = frozenset(
     "g kg mg mm cm km inch gb tb mb kb gbps mbps w kw wh mah v hz khz mhz ghz mp".split()
 )
@@ -65,7 +65,8 @@ class FigureContextCheck:
             for sentence in split_sentences(passage):
                 if _HAS_DIGIT.search(sentence):
                     about = subject if _LABEL_LINE.match(sentence) else frozenset()
-                    self._sentences.append((sentence, Grounder([sentence], vocabulary=vocabulary), self._words(sentence), about))
+                    grounder = Grounder([sentence], vocabulary=vocabulary)
+                    self._sentences.append((sentence, grounder, self._words(sentence), about))
 
     def _words(self, text: str) -> set[str]:
         tokens = tokenize(text)
