@@ -26,6 +26,7 @@ Settings come from ASSISTANT_* environment variables (see service/settings.py); 
 """
 
 import argparse
+import contextlib
 import signal
 import sys
 from pathlib import Path
@@ -269,12 +270,17 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 
 def serve(settings: Settings) -> int:
+    from service.backend_factory import managed_extra_servers
     from service.models import resolve_model
     from service.vllm_server import VLLMServer, VLLMServerConfig
 
     model = resolve_model(settings.model, settings.data_dir)
     server = VLLMServer(VLLMServerConfig.from_settings(settings, model))
-    with server:
+    with contextlib.ExitStack() as stack:
+        stack.enter_context(server)
+        for name, config in managed_extra_servers(settings).items():  # each on a port of its own
+            extra = stack.enter_context(VLLMServer(config))
+            print(f"Serving {name} at {extra.base_url}.", flush=True)
         print(f"Serving {model.name} at {server.base_url}. Try:", flush=True)
         print(f'  .venv/bin/python -m service chat --port {settings.port} "Hello!"', flush=True)
         code = server.wait()

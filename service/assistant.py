@@ -129,13 +129,15 @@ class Assistant:
         return GenerationParams(**values)
 
     def answer_params(self, params: GenerationParams, language: str) -> GenerationParams:
-        """`params` for a customer-service answer in `language`: the settings' `answer_sampling` for that language
-        fills what `params` leaves unset (None)."""
+        """`params` for a customer-service answer in `language`: the settings' `answer_models` and `answer_sampling`
+        for that language fill what `params` leaves unset (None)."""
         chosen = self.settings.answer_sampling.get(language)
-        if chosen is None:
-            return params
-        unset = {name: value for name, value in chosen.model_dump().items() if getattr(params, name) is None}
-        return dataclasses.replace(params, **unset)
+        unset = {} if chosen is None else {
+            name: value for name, value in chosen.model_dump().items() if getattr(params, name) is None
+        }
+        if params.model is None and language in self.settings.answer_models:
+            unset["model"] = self.settings.answer_models[language]
+        return dataclasses.replace(params, **unset) if unset else params
 
     def check_input(self, text: str, what: str = "message") -> str | None:
         """The message to show when `text` cannot be sent to the model, else None."""

@@ -6,9 +6,12 @@
   unless `reuse_running` finds one of ours already answering on the configured port;
 - `engine="local"`: the model in this process;
 - `engine="scripted"`: canned answers, no model (development and fast tests).
+With `extra_models`, the backend is a `RoutedBackend`: the one above, and a client per extra model, for its own
+managed vLLM server (started on `port` + 1, + 2, ...) or for the running server its URL names.
 """
 
 import contextlib
+import dataclasses
 import sys
 from collections.abc import Callable, Iterator
 
@@ -35,6 +38,63 @@ def http_backend(settings: Settings, base_url: str, model: str | None = None) ->
 
 @contextlib.contextmanager
 def open_backend(
+    settings: Settings, *, reuse_running: bool = True, log: Callable[[str], None] = _stderr
+) -> Iterator[ChatBackend]:
+    if not settings.extra_models:
+        with _open_primary(settings, reuse_running=reuse_running, log=log) as backend:
+            yield backend
+        return
+    from service.backends.routing import RoutedBackend
+
+    with contextlib.ExitStack() as stack:
+        primary = stack.enter_context(_open_primary(settings, reuse_running=reuse_running, log=log))
+        managed = managed_extra_servers(settings, log=log)
+        others = {
+            name: stack.enter_context(_open_extra(settings, managed.get(name) or spec, reuse_running=reuse_running, log=log))
+            for name, spec in settings.extra_models.items()
+        }
+        yield RoutedBackend(primary, others)
+
+
+def managed_extra_servers(settings: Settings, *, log: Callable[[str], None] = _stderr) -> dict:
+    """The `VLLMServerConfig` of each extra model the project serves itself (not given as a URL), by name: the
+    n-th of `extra_models` on `port` + n, under its name. Prepares a bundled model on first use."""
+    from service.vllm_server import extra_server_config
+
+    return {
+        name: extra_server_config(settings, dataclasses.replace(resolve_model(spec, settings.data_dir, log=log), name=name),
+                                  settings.port + number)
+        for number, (name, spec) in enumerate(settings.extra_models.items(), start=1) if not is_url(spec)
+    }
+
+
+def is_url(spec: str) -> bool:
+    return spec.startswith(("http://", "https://"))
+
+
+@contextlib.contextmanager
+def _open_extra(
+    settings: Settings, where, *, reuse_running: bool, log: Callable[[str], None]
+) -> Iterator[ChatBackend]:
+    """A client for an extra model: of the running server at `where` (a URL), else of a managed vLLM server started
+    with `where` (a `VLLMServerConfig`) for as long as the client is open, unless `reuse_running` finds one of ours
+    already answering on its port (`service serve` starts them too)."""
+    url = where if isinstance(where, str) else f"http://{where.host}:{where.port}/v1"
+    if isinstance(where, str) or (reuse_running and _serves_models(url, settings.api_key)):
+        backend = http_backend(settings, url)
+        with contextlib.closing(backend):
+            yield backend
+        return
+    from service.vllm_server import VLLMServer
+
+    with VLLMServer(where, log=log) as server:
+        backend = http_backend(settings, server.base_url, where.model.name)
+        with contextlib.closing(backend):
+            yield backend
+
+
+@contextlib.contextmanager
+def _open_primary(
     settings: Settings, *, reuse_running: bool = True, log: Callable[[str], None] = _stderr
 ) -> Iterator[ChatBackend]:
     match settings.engine:

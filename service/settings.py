@@ -78,6 +78,13 @@ class Settings(BaseSettings):
         False, description="Let the running server load more adapters (POST /v1/load_lora_adapter); enables LoRA."
     )
     max_lora_rank: int = Field(32, description="Largest LoRA rank the server accepts (8, 16, 32, 64, ...).")
+    extra_models: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON: further models, each served by a vLLM server of its own and selected by name like an '
+        'adapter: {"NAME": MODEL} starts one (a bundled model, a checkpoint folder such as an adapter merged with '
+        '`python -m finetune merge`, or a hub id) on `port` + 1, + 2, ... in order; {"NAME": "http://host:port/v1"} '
+        "uses a running one. For adapters on a CPU, where vLLM's LoRA is slow.",
+    )
     tensor_parallel_size: int = Field(1, description="GPUs to shard the model over (vLLM tensor parallelism).")
     startup_timeout_s: float = Field(900.0, description="How long to wait for the vLLM server to become healthy.")
 
@@ -159,6 +166,12 @@ class AssistantSettings(BaseSettings):
         default_factory=dict,
         description='JSON: per answer language, vLLM sampling settings for customer-service answers ("top_k", '
         '"repetition_penalty"); other languages get the server\'s defaults. A request that sets one keeps its own.',
+    )
+    answer_models: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON: per answer language, the served model customer-service answers use (an adapter\'s name or '
+        'one of the extra models), e.g. {"zh": "grounded"}; other languages get the base model. A request that names '
+        "a model keeps its own.",
     )
     glossary: Path | None = Field(None, description="JSON glossary ({terms: [...], pairs: [{en, zh}]}) for translation.")
     faq_direct: bool = Field(True, description="Answer with an FAQ entry's curated answer when the question matches it.")

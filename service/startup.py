@@ -25,6 +25,7 @@ from typing import Callable
 
 from service.assistant import Assistant
 from service.backends import ChatBackend
+from service.errors import ModelNotFoundError
 from service.extractive import quotable_texts
 from service.language import Glossary, token_counter_for
 from service.settings import AssistantSettings, Settings
@@ -101,7 +102,16 @@ def with_sample_defaults(assistant_settings: AssistantSettings, kb) -> Assistant
 def build_assistant(
     backend: ChatBackend, kb, settings: Settings, assistant_settings: AssistantSettings, *, log=print
 ) -> Assistant:
-    """The assistant for `backend` and `kb`, with the glossary and the served model's token counter."""
+    """The assistant for `backend` and `kb`, with the glossary and the served model's token counter. A model the
+    settings' `answer_models` name that the backend does not serve is a one-sentence `ModelNotFoundError`."""
+    if assistant_settings.answer_models:
+        served = backend.models()
+        for language, name in assistant_settings.answer_models.items():
+            if name not in served:
+                raise ModelNotFoundError(
+                    f"ASSISTANT_ANSWER_MODELS gives {language} answers to {name!r}, which is not served (served: "
+                    f"{', '.join(served)}); serve it as an adapter or an extra model (ASSISTANT_EXTRA_MODELS)."
+                )
     return Assistant(
         backend, kb, assistant_settings,
         glossary=Glossary.load(assistant_settings.glossary),

@@ -29,7 +29,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import httpx
@@ -148,6 +148,19 @@ class VLLMServerConfig:
         env.setdefault("VLLM_NO_USAGE_STATS", "1")
         env.setdefault("DO_NOT_TRACK", "1")
         return env
+
+
+def extra_server_config(settings: Settings, model: ResolvedModel, port: int) -> VLLMServerConfig:
+    """How an extra model's own server (`Settings.extra_models`) is launched: as the base model's, on `port`, without
+    adapters. Its cores are split as for the base model where nothing else decides: an extra model is typically an
+    adapter merged into the base, the same architecture and size."""
+    config = VLLMServerConfig.from_settings(settings, model)
+    base = find_bundled(settings.model)
+    reserved = base.vllm_cpu_reserved if config.reserved_cpus is None and base is not None else config.reserved_cpus
+    return replace(
+        config, port=port, reserved_cpus=reserved, adapters={}, runtime_lora=False,
+        log_path=settings.logs_dir / f"vllm-{port}.log",
+    )
 
 
 def _reserved_cpus(settings: Settings, model: ResolvedModel) -> int | None:
