@@ -7,6 +7,7 @@ Examples (from the project root):
     .venv/bin/python -m finetune prepare --data chats.csv --output runs/cleaned.jsonl
     .venv/bin/python -m finetune grounded-data --set ../shared/data/stackfaq/kb.jsonl ../shared/data/stackfaq/dev_queries.jsonl --output runs/grounded.jsonl
     .venv/bin/python -m finetune merge --adapter runs/stc3/adapter --output runs/stc3-merged
+    .venv/bin/python -m finetune export --adapter runs/stc3/adapter --output adapters/stc3 --base qwen2.5-coder-1.5b-instruct
     .venv/bin/python -m service serve --adapter support=runs/stc3/adapter
 
 `train` prints progress on stderr and ends with one JSON line on stdout (eval_loss_before,
@@ -62,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--scale", type=float, default=1.0,
                        help="Multiply the adapter's update by this before merging (default 1: as trained).")
     add_dataclass_arguments(merge, TrainArgs, only=("data_dir",))
+
+    export = commands.add_parser("export", help="Write an adapter's config and bfloat16 weights only, to ship it.")
+    export.add_argument("--adapter", type=Path, required=True, metavar="DIR", help="The adapter/ folder train wrote.")
+    export.add_argument("--output", type=Path, required=True, metavar="DIR", help="The folder to write.")
+    export.add_argument("--base", help="The base model to name in its config (default: the one it names).")
     return parser
 
 
@@ -110,6 +116,10 @@ def main(argv: list[str] | None = None) -> int:
 
                 merged = merge(args.adapter, args.output, args.base, args.data_dir, args.scale)
                 print(json.dumps({"merged_dir": str(merged)}))
+            case "export":
+                from finetune.export import export
+
+                print(json.dumps(export(args.adapter, args.output, args.base)))
     except FinetuneError as e:
         print(f"Error: {e}", file=sys.stderr)
         return 1

@@ -6,7 +6,8 @@ For deployments whose server has no LoRA support: the result loads like any mode
 with QLoRA (merging into 4-bit weights would round the update away). The checkpoint is written into
 a temporary sibling folder and renamed at the end, so a failed merge leaves nothing half-written. `scale`
 multiplies the adapter's update before it is merged (1: as trained; 0.5: half of it), for a merged model between the
-base and the adapter.
+base and the adapter. The merged weights are stored in the base checkpoint's dtype (computed in float32): a bfloat16
+base stays half the size of a float32 copy.
 """
 
 import json
@@ -23,7 +24,7 @@ def merge(
     import torch
     from peft import PeftModel
     from peft.tuners.lora import LoraLayer
-    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer
 
     from service.errors import ModelNotFoundError
     from service.models import resolve_model
@@ -49,6 +50,9 @@ def merge(
         if isinstance(layer, LoraLayer):
             layer.scale_layer(scale)
     model = model.merge_and_unload()
+    stored = AutoConfig.from_pretrained(resolved.source).dtype
+    if isinstance(stored, torch.dtype) and stored != torch.float32:
+        model = model.to(stored)
     tokenizer = AutoTokenizer.from_pretrained(resolved.source)
     output.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{output.name}-", dir=output.parent))

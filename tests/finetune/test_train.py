@@ -216,6 +216,19 @@ def test_merge_writes_a_checkpoint_equal_to_base_plus_adapter(chats, tiny_chat_m
     assert changed and all(torch.allclose(half[n], (full[n] + before[n]) / 2, atol=1e-6) for n in changed)
     assert main(["merge", "--adapter", str(adapter), "--output", str(tmp_path / "none"), "--scale", "0"]) == 1
     assert "--scale must be more than 0" in capsys.readouterr().err
+    # export: only the config (naming the base given) and the weights in bfloat16, which answer as the float ones do.
+    from safetensors.torch import load_file
+
+    shipped = tmp_path / "shipped"
+    assert main(["export", "--adapter", str(adapter), "--output", str(shipped), "--base", str(tiny_chat_model)]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["base"] == str(tiny_chat_model)
+    assert sorted(p.name for p in shipped.iterdir()) == ["adapter_config.json", "adapter_model.safetensors"]
+    assert {t.dtype for t in load_file(shipped / "adapter_model.safetensors").values()} == {torch.bfloat16}
+    exported = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(tiny_chat_model), str(shipped)).eval()
+    with torch.no_grad():
+        assert torch.allclose(exported(ids).logits, adapted_logits, atol=1e-2)
+    assert main(["export", "--adapter", str(tmp_path), "--output", str(tmp_path / "e")]) == 1
+    assert "has no adapter_config.json and adapter_model.safetensors" in capsys.readouterr().err
 
 
 def test_cli_reports_user_errors_in_one_sentence(tmp_path, capsys):
