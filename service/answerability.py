@@ -42,12 +42,13 @@ def verdict(text: str) -> bool | None:
 
 # A generated answer that declines: its first sentence says the model does not know or the passages do not say.
 # Narrower than "not" anywhere: "it is not covered by the warranty" and "the memory cannot be upgraded" answer.
+# "我不会回答这个问题" is how the grounded adapter refuses on-topic questions its passages do not answer (session 43).
 _DOES_NOT_KNOW = re.compile(
     r"\bI(?:'m| am) not sure\b|\bI (?:do not|don[’']?t) know\b|"
     r"\bI (?:could not|couldn[’']?t|cannot|can[’']?t|was unable to|am unable to) (?:find|answer|say|tell)\b|"
     r"\b(?:the )?(?:passages?|knowledge base|help cent(?:re|er)) (?:do(?:es)? not|don[’']?t|doesn[’']?t) "
     r"(?:mention|contain|say|answer|cover|include|provide|specify|state)\b|\bno information (?:about|on|regarding)\b|"
-    r"不知道|不清楚|没有找到|找不到|无法(?:回答|确定|确认)|没有相关(?:信息|内容|说明)|(?:没有|未)(?:提到|提及)",
+    r"不知道|不清楚|没有找到|找不到|(?:无法|不会|不能)回答|无法(?:确定|确认)|没有相关(?:信息|内容|说明)|(?:没有|未)(?:提到|提及)",
     re.IGNORECASE,
 )
 # "You do not know.": the prompt's "say that you do not know" taken word for word (below).

@@ -89,6 +89,8 @@ def test_switched_off_by_argument_or_setting_and_off_by_default():
     [("I do not know.", True), ("I'm sorry, I don't know the answer to that.", True),
      ("The passages do not mention Alexa. [3]", True), ("抱歉，我无法回答这个问题。", True),
      ("抱歉，我无法确定您发的快递是否是顺丰。我需要查看订单信息来确认。", True),
+     ("我非常抱歉，我不会回答这个问题：我不会写代码。", True), ("不会，这个问题我不能回答。", True),
+     ("不会，HomeHub 没有电池。[1]", False),
      ("No, it is not covered by the warranty [2].", False), ("The memory cannot be upgraded [1].", False),
      ("I don't know the exact day, but refunds take 3 working days [1].", False),
      ("Returns are free within 30 days [1]. I do not know about gift cards.", False),
