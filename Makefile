@@ -67,12 +67,10 @@ embedder: install
 # decline when they lack the answer (finetune.grounded): the labelled queries of the shared FAQ sets, each with the
 # passages the app retrieves for it (k = 2: short examples) and its entry's curated answer, a quarter of them with
 # the entry left out and the app's "I don't know" as the reply; 100 steps; no redaction (the FAQ text is public and
-# the served passages are not redacted either). About 35 min on two cores for the 0.5B, about 70 min for the 1.5B
-# (57 of them training, at about 16 tokens/s). On a CPU serve it merged (vLLM's CPU LoRA is slow; README,
-# "Choosing the model"):
-#   python -m finetune merge --adapter data/adapter/grounded-NAME/adapter --output data/adapter/grounded-NAME-merged
-#   ASSISTANT_MODEL=data/adapter/grounded-NAME-merged make serve      (on a GPU: service serve --adapter grounded=...)
-ADAPTER_BASE ?= qwen2.5-coder-0.5b-instruct
+# the served passages are not redacted either). About 50 min on two cores for the 1.5B (42 of them training), about
+# 35 min for the 0.5B. Written in bfloat16 to adapters/grounded-NAME (finetune export): the repository ships the
+# 1.5B's, which the app serves for Chinese answers (service.bundled_adapters; on a CPU merged, on a server of its own).
+ADAPTER_BASE ?= qwen2.5-coder-1.5b-instruct
 ADAPTER_DATA := data/adapter/grounded-k2.jsonl
 adapter: install
 	$(MAKE) model MODEL=$(ADAPTER_BASE)
@@ -82,6 +80,8 @@ adapter: install
 	$(PY) -m finetune train --data $(ADAPTER_DATA) --base $(ADAPTER_BASE) --output data/adapter/grounded-$(ADAPTER_BASE) \
 		--max-steps 100 --batch-size 1 --max-length 1024 --no-gradient-checkpointing --no-redact --eval-fraction 0.01 \
 		--eval-steps 50 --save-steps 25 --samples 2
+	$(PY) -m finetune export --adapter data/adapter/grounded-$(ADAPTER_BASE)/adapter --output adapters/grounded-$(ADAPTER_BASE) \
+		--base $(ADAPTER_BASE)
 
 # Debian's Chromium for the real-browser tests (Playwright never downloads its own browser here).
 browser:

@@ -271,9 +271,11 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
 
 def serve(settings: Settings) -> int:
     from service.backend_factory import managed_extra_servers
+    from service.bundled_adapters import with_bundled_adapters
     from service.models import resolve_model
-    from service.vllm_server import VLLMServer, VLLMServerConfig
+    from service.vllm_server import VLLMServer, VLLMServerConfig, is_vllm_cpu_build
 
+    settings = with_bundled_adapters(settings, cpu=is_vllm_cpu_build())
     model = resolve_model(settings.model, settings.data_dir)
     server = VLLMServer(VLLMServerConfig.from_settings(settings, model))
     with contextlib.ExitStack() as stack:

@@ -6,7 +6,8 @@
   unless `reuse_running` finds one of ours already answering on the configured port;
 - `engine="local"`: the model in this process;
 - `engine="scripted"`: canned answers, no model (development and fast tests).
-With `extra_models`, the backend is a `RoutedBackend`: the one above, and a client per extra model, for its own
+The served bundled model's shipped adapters are added first (`service.bundled_adapters`). With `extra_models`, the
+backend is a `RoutedBackend`: the one above, and a client per extra model, for its own
 managed vLLM server (started on `port` + 1, + 2, ...) or for the running server its URL names.
 """
 
@@ -16,6 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 
 from service.backends import ChatBackend
+from service.bundled_adapters import with_bundled_adapters
 from service.models import resolve_model
 from service.settings import Settings
 
@@ -40,6 +42,11 @@ def http_backend(settings: Settings, base_url: str, model: str | None = None) ->
 def open_backend(
     settings: Settings, *, reuse_running: bool = True, log: Callable[[str], None] = _stderr
 ) -> Iterator[ChatBackend]:
+    if settings.engine == "vllm" and not settings.llm_url:
+        from service.vllm_server import is_vllm_cpu_build
+
+        running = reuse_running and _serves_models(f"http://{settings.host}:{settings.port}/v1", settings.api_key)
+        settings = with_bundled_adapters(settings, cpu=is_vllm_cpu_build(), log=log, check_memory=not running)
     if not settings.extra_models:
         with _open_primary(settings, reuse_running=reuse_running, log=log) as backend:
             yield backend

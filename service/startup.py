@@ -25,7 +25,8 @@ from typing import Callable
 
 from service.assistant import Assistant
 from service.backends import ChatBackend
-from service.errors import ModelNotFoundError
+from service.bundled_adapters import ADAPTERS, answer_models_for
+from service.errors import AssistantError, ModelNotFoundError
 from service.extractive import quotable_texts
 from service.language import Glossary, token_counter_for
 from service.settings import AssistantSettings, Settings
@@ -102,9 +103,15 @@ def with_sample_defaults(assistant_settings: AssistantSettings, kb) -> Assistant
 def build_assistant(
     backend: ChatBackend, kb, settings: Settings, assistant_settings: AssistantSettings, *, log=print
 ) -> Assistant:
-    """The assistant for `backend` and `kb`, with the glossary and the served model's token counter. A model the
-    settings' `answer_models` name that the backend does not serve is a one-sentence `ModelNotFoundError`."""
-    if assistant_settings.answer_models:
+    """The assistant for `backend` and `kb`, with the glossary and the served model's token counter. Unless the settings
+    give `answer_models`, each served bundled adapter answers its languages; a model they give that the backend does
+    not serve is a one-sentence `ModelNotFoundError`."""
+    if "answer_models" not in assistant_settings.model_fields_set:
+        chosen = answer_models_for(_served(backend)) if any(a.shipped for a in ADAPTERS) else {}
+        if chosen:
+            log(f"Answers in {', '.join(chosen)} come from {', '.join(sorted(set(chosen.values())))} (ASSISTANT_ANSWER_MODELS).")
+            assistant_settings = assistant_settings.model_copy(update={"answer_models": chosen})
+    elif assistant_settings.answer_models:
         served = backend.models()
         for language, name in assistant_settings.answer_models.items():
             if name not in served:
@@ -118,6 +125,14 @@ def build_assistant(
         count_tokens=token_counter_for(settings, log=log),
         context_window=settings.max_model_len,
     )
+
+
+def _served(backend: ChatBackend) -> list[str]:
+    """What `backend` serves; nothing when its server cannot say (the first request will report why)."""
+    try:
+        return backend.models()
+    except AssistantError:
+        return []
 
 
 def _stderr(message: str) -> None:

@@ -102,7 +102,8 @@ class SupportDesk:
             reply = Reply("handoff", text=in_language(HANDOFF_TEXT, language))
         else:
             reply = self.assistant.chat(question, history or [], k=k, params=params, **stages)
-        model = params.model if params is not None and params.model else self.model_name
+        # The model that answers: the request's, else the one the settings give the answer's language.
+        model = self.assistant.answer_params(params or self.assistant.params(), language).model or self.model_name
         return CustomerTurn(self, conversation_id, question, reply, channel=channel, scenario=scenario,
                             language=language, model=model, new=new)
 

@@ -8,6 +8,7 @@ from service.backend_factory import managed_extra_servers, open_backend
 from service.backends import GenerationParams
 from service.backends.routing import RoutedBackend
 from service.backends.scripted import ScriptedBackend
+from service.bundled_adapters import BundledAdapter, adapters_for, answer_models_for, merged_checkpoint, with_bundled_adapters
 from service.errors import ModelNotFoundError
 from service.models import ResolvedModel
 from service.settings import AssistantSettings, Settings
@@ -96,3 +97,94 @@ def test_extra_models_are_settings_like_the_rest(monkeypatch):
     monkeypatch.setenv("ASSISTANT_ANSWER_MODELS", '{"zh": "grounded"}')
     assert Settings().extra_models == {"grounded": "data/adapter/grounded-merged"}
     assert AssistantSettings().answer_models == {"zh": "grounded"}
+
+
+def shipped_adapter(tmp_path, base: str = "qwen2.5-coder-1.5b-instruct") -> BundledAdapter:
+    folder = tmp_path / "adapters" / "grounded"
+    folder.mkdir(parents=True)
+    (folder / "adapter_config.json").write_text("{}")
+    (folder / "adapter_model.safetensors").write_bytes(b"weights")
+    return BundledAdapter("grounded-zh", base, folder, ("zh",))
+
+
+def test_a_shipped_adapter_is_served_as_lora_on_a_gpu_and_merged_beside_the_base_on_a_cpu(tmp_path, monkeypatch):
+    import service.bundled_adapters as bundled
+
+    monkeypatch.setattr(bundled, "memory_available", lambda: 64 * bundled.GIB)
+    monkeypatch.setattr(bundled, "server_memory", lambda settings: 8 * bundled.GIB)
+    adapter = shipped_adapter(tmp_path)
+    unshipped = BundledAdapter("other", "qwen2.5-coder-1.5b-instruct", tmp_path / "missing", ("en",))
+    adapters = (adapter, unshipped)
+    assert adapters_for("qwen2.5-coder-1.5b", adapters) == [adapter]  # an alias selects the model too
+    assert adapters_for("smollm2-135m-instruct", adapters) == [] and adapters_for("Qwen/Qwen2.5-7B-Instruct", adapters) == []
+    settings = Settings(model="qwen2.5-coder-1.5b-instruct", data_dir=tmp_path / "data", bundled_adapters=True)
+    assert with_bundled_adapters(settings.model_copy(update={"bundled_adapters": False}), cpu=False, adapters=adapters).adapters == {}
+    gpu = with_bundled_adapters(settings, cpu=False, adapters=adapters)
+    assert gpu.adapters == {"grounded-zh": adapter.path} and gpu.extra_models == {}
+    # On a CPU the adapter is merged once per version of its weights; here the merged copy is already there.
+    merged = tmp_path / "data" / "models" / f"qwen2.5-coder-1.5b-instruct-grounded-zh-{adapter.weights_hash()}"
+    merged.mkdir(parents=True)
+    (merged / "config.json").write_text("{}")
+    cpu = with_bundled_adapters(settings, cpu=True, adapters=adapters, log=lambda _: None)
+    assert cpu.extra_models == {"grounded-zh": str(merged)} and cpu.adapters == {}
+    # Without the memory for a second server beside the base model's, the base answers every language.
+    monkeypatch.setattr(bundled, "memory_available", lambda: 12 * bundled.GIB)
+    said = []
+    assert with_bundled_adapters(settings, cpu=True, adapters=adapters, log=said.append) is settings
+    assert said == ["Not serving the grounded-zh adapter: its server needs memory beside the base model's (about 16 GB "
+                    "for both, 12 GB available); zh answers come from the base model."]
+    before = adapter.weights_hash()
+    (adapter.path / "adapter_model.safetensors").write_bytes(b"retrained")
+    assert adapter.weights_hash() != before  # new weights: merged_checkpoint makes a new copy
+    # Nothing is added when turned off, for another engine or server, or when the user serves that name already.
+    for unchanged in (
+        settings.model_copy(update={"bundled_adapters": False}), settings.model_copy(update={"engine": "local"}),
+        settings.model_copy(update={"llm_url": "http://10.0.0.2:8000/v1"}),
+        settings.model_copy(update={"adapters": {"grounded-zh": tmp_path}}), Settings(model="smollm2-135m-instruct"),
+    ):
+        assert with_bundled_adapters(unchanged, cpu=False, adapters=adapters) is unchanged
+
+
+def test_each_served_bundled_adapter_answers_its_languages_unless_the_settings_say_otherwise(tmp_path, monkeypatch):
+    import service.startup as startup
+
+    adapter = shipped_adapter(tmp_path)
+    monkeypatch.setattr(startup, "ADAPTERS", (adapter,))
+    monkeypatch.setattr(startup, "answer_models_for", lambda served: answer_models_for(served, (adapter,)))
+    assert answer_models_for(["qwen2.5-coder-1.5b-instruct", "grounded-zh"], (adapter,)) == {"zh": "grounded-zh"}
+    assert answer_models_for(["qwen2.5-coder-1.5b-instruct"], (adapter,)) == {}
+    base = ScriptedBackend()
+    backend = RoutedBackend(base, {"grounded-zh": ScriptedBackend()})
+    settings, kb = Settings(engine="scripted"), FakeRetriever([RETURNS])
+    said = []
+    assistant = build_assistant(backend, kb, settings, AssistantSettings(), log=said.append)
+    assert assistant.settings.answer_models == {"zh": "grounded-zh"}
+    assert said[0] == "Answers in zh come from grounded-zh (ASSISTANT_ANSWER_MODELS)."
+    assert build_assistant(backend, kb, settings, AssistantSettings(answer_models={}), log=said.append).settings.answer_models == {}
+    assert build_assistant(base, kb, settings, AssistantSettings(), log=said.append).settings.answer_models == {}
+
+
+def test_the_conversation_store_records_the_model_that_answered_each_turn(tmp_path):
+    from support.desk import SupportDesk
+    from support.store import ConversationStore
+
+    backend, base, grounded = routed()
+    settings = AssistantSettings(company="Voltway", extractive_min_similarity=0.2, answer_models={"zh": "grounded"})
+    store = ConversationStore.open(f"sqlite:///{tmp_path / 'conversations.sqlite3'}")
+    desk = SupportDesk(Assistant(backend, FakeRetriever([SHIPPING_ZH, RETURNS]), settings), store, model_name="base-model")
+    grounded.enqueue("标准快递一般 1-3 个工作日送达。[1]")
+    chinese = desk.answer("快递几天能到？", conversation_id=None, channel="api")
+    chinese.collect()
+    base.enqueue("You can return any item within 30 days of delivery. [1]")
+    english = desk.answer("How long do I have to return an item?", conversation_id=None, channel="api")
+    english.collect()
+    assert [t.model for t in store.turns(chinese.conversation_id)] == ["grounded"]
+    assert [t.model for t in store.turns(english.conversation_id)] == ["base-model"]
+
+
+@pytest.mark.slow
+def test_an_adapter_that_cannot_be_merged_is_a_one_sentence_error(tmp_path):
+    adapter = shipped_adapter(tmp_path, base="smollm2-135m-instruct")  # an empty config, weights that are no tensors
+    with pytest.raises(ModelNotFoundError, match="^Could not merge the grounded-zh adapter into smollm2-135m-instruct: "):
+        merged_checkpoint(adapter, tmp_path / "data", log=lambda _: None)
+    assert not list((tmp_path / "data" / "models").glob("*grounded-zh*"))  # nothing half-written

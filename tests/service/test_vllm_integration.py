@@ -78,3 +78,26 @@ def test_seeded_requests_whose_prompts_fill_more_than_one_step_all_complete(back
         answers = list(pool.map(ask, range(6)))
     assert all(answers)
     assert "Paris" in backend.complete(QUESTION, GREEDY)  # the engine lives on
+
+
+def test_an_adapter_merged_for_the_cpu_answers_from_a_server_of_its_own(
+    vllm_server, backend, bundled_model, bundled_lora_adapter, tmp_path
+):
+    from service.backend_factory import open_backend
+    from service.bundled_adapters import BundledAdapter, merged_checkpoint
+    from service.settings import Settings
+    from tests.conftest import free_port
+
+    adapter = BundledAdapter("tiny-merged", bundled_model.name, bundled_lora_adapter, ("en",))
+    merged = merged_checkpoint(adapter, tmp_path, log=lambda _: None)
+    # The base model's server is the running one; the merged model's is started on port + 1.
+    settings = Settings(model=bundled_model.name, llm_url=vllm_server.base_url, port=free_port() - 1,
+                        data_dir=tmp_path, extra_models={"tiny-merged": str(merged)})
+    with open_backend(settings, log=lambda _: None) as routed:
+        assert routed.models()[-1] == "tiny-merged"
+        answer = routed.complete(QUESTION, GenerationParams(max_tokens=8, temperature=0.0, model="tiny-merged"))
+        assert routed.complete(QUESTION, GREEDY) == backend.complete(QUESTION, GREEDY)  # the base server's
+    # The random adapter's answers are noise (digits): merged and applied as LoRA they round differently, so only
+    # that the merged model answers, and not as the base does, is asserted.
+    base = backend.complete(QUESTION, GenerationParams(max_tokens=8, temperature=0.0))
+    assert answer.strip() and answer != base
