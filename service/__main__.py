@@ -205,7 +205,7 @@ def promote(settings: Settings, args: argparse.Namespace) -> int:
     loaded = False
     if verdict.promoted:
         add_served_adapter(settings.data_dir, args.name, args.adapter_dir)
-        running = settings.llm_url or f"http://{settings.host}:{settings.port}/v1"
+        running = settings.llm_url or settings.managed_url
         loaded = settings.engine == "vllm" and load_into_running_server(running, args.name, args.adapter_dir, settings.api_key)
     keys = ("correct", "correct_en", "correct_zh", "unanswerable_declined", "unsupported_numbers")
     print(json.dumps({

@@ -45,7 +45,8 @@ def open_backend(
     if settings.engine == "vllm" and not settings.llm_url:
         from service.vllm_server import is_vllm_cpu_build
 
-        running = reuse_running and _serves_models(f"http://{settings.host}:{settings.port}/v1", settings.api_key)
+        # Servers already running were started with their memory: only new ones are checked for it.
+        running = settings.bundled_adapters and reuse_running and _serves_models(settings.managed_url, settings.api_key)
         settings = with_bundled_adapters(settings, cpu=is_vllm_cpu_build(), log=log, check_memory=not running)
     if not settings.extra_models:
         with _open_primary(settings, reuse_running=reuse_running, log=log) as backend:
@@ -86,7 +87,7 @@ def _open_extra(
     """A client for an extra model: of the running server at `where` (a URL), else of a managed vLLM server started
     with `where` (a `VLLMServerConfig`) for as long as the client is open, unless `reuse_running` finds one of ours
     already answering on its port (`service serve` starts them too)."""
-    url = where if isinstance(where, str) else f"http://{where.host}:{where.port}/v1"
+    url = where if isinstance(where, str) else where.base_url
     if isinstance(where, str) or (reuse_running and _serves_models(url, settings.api_key)):
         backend = http_backend(settings, url)
         with contextlib.closing(backend):
@@ -110,7 +111,7 @@ def _open_primary(
             with contextlib.closing(backend):
                 yield backend
         case "vllm":
-            local_url = f"http://{settings.host}:{settings.port}/v1"
+            local_url = settings.managed_url
             if reuse_running and _serves_models(local_url, settings.api_key):
                 log(f"Using the model server already running at {local_url}.")
                 backend = http_backend(settings, local_url)

@@ -82,8 +82,8 @@ def with_bundled_adapters(
         if adapter.name in lora or adapter.name in extra:
             continue
         if cpu:
-            need = server_memory(settings) * (2 + len(extra))
             available = memory_available() if check_memory else None
+            need = server_memory(settings) * (2 + len(extra)) if available is not None else 0
             if available is not None and available < need:
                 log(f"Not serving the {adapter.name} adapter: its server needs memory beside the base model's (about "
                     f"{need / GIB:.0f} GB for both, {available / GIB:.0f} GB available); "

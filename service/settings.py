@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     )
 
     @property
+    def managed_url(self) -> str:
+        """The base URL (ending in /v1) of the managed vLLM server."""
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
 

@@ -95,6 +95,10 @@ class VLLMServerConfig:
         )
 
     @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    @property
     def lora_enabled(self) -> bool:
         return bool(self.adapters) or self.runtime_lora
 
@@ -260,7 +264,7 @@ class VLLMServer:
 
     @property
     def base_url(self) -> str:
-        return f"http://{self.config.host}:{self.config.port}/v1"
+        return self.config.base_url
 
     @property
     def root_url(self) -> str:
