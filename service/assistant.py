@@ -630,9 +630,12 @@ def sentences_block(used: Sequence, runs: Sequence[tuple[int, list[str]]]) -> st
 
 def under_heading(hit, text: str) -> str:
     """A passage's `text` after its section's own heading as a Markdown heading line, which `closest_sentences` may
-    match with the question; `text` alone for a passage under the document's title only."""
+    match with the question; for a passage under the document's title only, after that title as the text's title
+    ("# ..."), which only says what a sentence pointing back at its subject ("They are ...") is about."""
     heading = section(hit.title, getattr(hit, "heading", "") or "").split(" › ")[-1]
-    return f"## {heading}\n{text}" if heading else text
+    if heading:
+        return f"## {heading}\n{text}"
+    return f"# {hit.title}\n{text}" if getattr(hit, "title", "") else text
 
 
 def passage_label(hit) -> str:

@@ -101,7 +101,8 @@ class _Sentence(NamedTuple):
     text: str
     item: bool  # a list item (a bullet or numbered line)
     asks: str | None  # the question it is part of (`_asking`), None for a sentence that may answer
-    under: str | None  # the Markdown heading of its section in the text, None before the first
+    under: str | None  # the Markdown heading (level two or more) of its section in the text, None before the first
+    about: str | None  # the text's title ("# ..."), when it has one
 
 
 # An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
@@ -118,7 +119,7 @@ def _sentences(text: str) -> list[_Sentence]:
     opening sentence (`_BOLD_LEAD`)) and the Markdown heading it is under."""
     lines = text.split("\n")
     sentences: list[_Sentence] = []
-    heading = None
+    heading = about = None
     columns: list[str] | None = None  # the header cells of the table being read
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -131,15 +132,18 @@ def _sentences(text: str) -> list[_Sentence]:
             columns = _cells(line)  # the header row names the columns of the rows below it
             continue
         if _ATX_HEADING.match(line):
-            heading = line.strip("#").strip() or None
+            if line.startswith("# "):  # a level-one heading titles the whole text; the others, its sections
+                about = line.strip("#").strip() or None
+            else:
+                heading = line.strip("#").strip() or None
             continue
         if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
             item = _BULLET.sub("", line, count=1).strip()
-            sentences.append(_Sentence(item, True, item if is_question(item) else None, heading))
+            sentences.append(_Sentence(item, True, item if is_question(item) else None, heading, about))
         elif _is_heading(line, nxt):
             continue
         elif _is_table_line(line):
-            sentences.append(_Sentence(_table_row(line, columns), False, None, heading))
+            sentences.append(_Sentence(_table_row(line, columns), False, None, heading, about))
         else:
             pieces = _split_line(line)
             whole = is_question(line) and len(pieces) <= QUESTION_LINE_SENTENCES
@@ -151,7 +155,7 @@ def _sentences(text: str) -> list[_Sentence]:
                     asks = piece
                 else:
                     asks = None
-                sentences.append(_Sentence(piece, False, asks, heading))
+                sentences.append(_Sentence(piece, False, asks, heading, about))
     return [sentence for sentence in sentences if re.search(r"[^\W\d_]", sentence.text)]
 
 
@@ -355,10 +359,10 @@ def closest_sentences(
     `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
     `min_similarity`, the first sentences of a section whose Markdown heading matches the question
     (`_answering_section`)."""
-    candidates, asked, led, under = _candidates(passages)
+    candidates, asked, led, under, about = _candidates(passages)
     if not candidates or max_sentences < 1:
         return []
-    texts, owners = _readings(candidates, led)
+    texts, owners = _readings(candidates, led, about)
     vectors = np.asarray(embed([question, *texts]), dtype=np.float32)
     scores = _scores(question, _per_candidate(vectors[1:] @ vectors[0], owners, len(candidates)), candidates, asked, led)
     best = float(scores.max())
@@ -440,10 +444,10 @@ def _continue_list(text: str, item: str) -> str:
 def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: Embed) -> list[float]:
     """For each of `questions`, the score of its closest sentence in `passages` (what `closest_sentences` holds
     against its `min_similarity`), -1.0 when the passages have no sentence to quote; one `embed` call for all."""
-    candidates, asked, led, _ = _candidates(passages)
+    candidates, asked, led, _, about = _candidates(passages)
     if not candidates:
         return [-1.0] * len(questions)
-    texts, owners = _readings(candidates, led)
+    texts, owners = _readings(candidates, led, about)
     vectors = np.asarray(embed([*questions, *texts]), dtype=np.float32)
     sentences = vectors[len(questions):]
     return [
@@ -457,21 +461,42 @@ Place = tuple[int, int]  # (passage index, sentence index)
 
 def quotable_texts(passage: str) -> list[str]:
     """What `closest_sentences` embeds of `passage` to compare with a question (`_as_read`): for warming a cache."""
-    candidates, _, led, _ = _candidates([passage])
-    return _readings(candidates, led)[0]
+    candidates, _, led, _, about = _candidates([passage])
+    return _readings(candidates, led, about)[0]
 
 
-def _readings(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) -> tuple[list[str], list[int]]:
+def _readings(
+    candidates: Sequence[tuple[int, int, str]], led: dict[Place, str], about: dict[Place, str]
+) -> tuple[list[str], list[int]]:
     """The texts compared with a question for the candidates, and the candidate each is of: every candidate as read
-    (`_as_read`), and the items of an English sentence that lists several things (`_listed`; not a list's item), each
-    alone."""
+    (`_as_read`); the items of an English sentence that lists several things (`_listed`; not a list's item), each
+    alone; and an English sentence that opens by pointing back at its subject ("They are available in Graphite, Sand
+    and Midnight Blue.") also after the title above it, which names that subject (`_with_subject`)."""
     texts, owners = [], []
     for i, read in enumerate(_as_read(candidates, led)):
         p, s, _ = candidates[i]
-        for text in (read, *(() if (p, s) in led else _listed(read))):  # an item of a list is one thing already
+        listed = () if (p, s) in led else _listed(read)  # an item of a list is one thing already
+        for text in (read, *listed, *_with_subject(read, about.get((p, s)))):
             texts.append(text)
             owners.append(i)
     return texts, owners
+
+
+# An English sentence opening with one of these words is about something a sentence before it named.
+_POINTS_BACK = re.compile(r"^(?:They|It|Its|Their|These|This|Both)\b")
+
+
+def _with_subject(sentence: str, title: str | None) -> list[str]:
+    """`sentence` read after the `title` above it when it opens by pointing back at its subject, or []. Alone, "They
+    are available in Graphite, Sand and Midnight Blue." meets "wat colours can i get the aria x2 in" at 0.449, under
+    the extractive bar; after "Voltway Aria X2 Headphones – Frequently Asked Questions", the title of the article it
+    opens, at 0.519 (read after the sentence before it, which names the headphones, at 0.403). A section's heading is
+    not taken for the subject: often a question ("What is Battery Care mode?"), it adds the topic's words to a
+    sentence about something else ("It stops charging at 80% ..." then passed the bar for a question about a
+    headphone battery's warranty)."""
+    if title is None or not _POINTS_BACK.match(sentence):
+        return []
+    return [f"{title}: {sentence}"]
 
 
 def _listed(sentence: str) -> list[str]:
@@ -500,20 +525,21 @@ def _as_read(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) 
 
 def _candidates(
     passages: Sequence[str],
-) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str], dict[Place, str]]:
+) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str], dict[Place, str], dict[Place, str]]:
     """The sentences a quote may hold, as (passage index, sentence index, sentence); for each the question before it
     in its passage (an FAQ's question, None where there is none); for a list item, the lead-in sentence its list
-    follows ("The following are not covered:"); and for a sentence under a Markdown heading, that heading. No
-    question, no lead-in, no repeat, no fragment is a candidate."""
+    follows ("The following are not covered:"); for a sentence under a Markdown heading, that heading; and for one
+    under a title, that title (`_Sentence.about`). No question, no lead-in, no repeat, no fragment is a candidate."""
     candidates: list[tuple[int, int, str]] = []
     asked: dict[Place, str | None] = {}  # the question before each sentence
     led: dict[Place, str] = {}  # the lead-in before each list item
     under: dict[Place, str] = {}  # the heading of each sentence's section
+    about: dict[Place, str] = {}  # the title above each sentence
     seen: set[str] = set()
     for p, passage in enumerate(passages):
         question_before = lead_in = None
         sentences = _sentences(passage)
-        for s, (sentence, item, asks, heading) in enumerate(sentences):
+        for s, (sentence, item, asks, heading, subject) in enumerate(sentences):
             if asks is not None:
                 question_before = asks
                 continue
@@ -527,12 +553,14 @@ def _candidates(
             asked[(p, s)] = question_before
             if heading is not None:
                 under[(p, s)] = heading
+            if subject is not None:
+                about[(p, s)] = subject
             norm = re.sub(r"\s+", " ", sentence).lower()
             # A repeated sentence (the contact line of every article) is quoted at most once.
             if norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
-    return _without_fragments(candidates), asked, led, under
+    return _without_fragments(candidates), asked, led, under, about
 
 
 def _scores(question: str, scores: np.ndarray, candidates, asked, led) -> np.ndarray:

@@ -374,3 +374,19 @@ def test_a_sentence_listing_many_things_is_compared_item_by_item_and_quoted_whol
     # A sentence of fewer items is compared only as a whole: "for work and travel" is no listing.
     embed = ByText(question, {"The Nimbus 14 is a light laptop": 0.6, "for work and travel": 0.6})
     assert extractive_answer(question, [SPECS.split("\n\n")[1]], embed) == ("", [])
+
+
+def test_a_sentence_pointing_back_at_its_subject_is_also_compared_after_the_texts_title():
+    question = "wat colours can i get the aria x2 in"
+    colours = "They are available in Graphite, Sand and Midnight Blue."
+    opening = f"The Voltway Aria X2 are wireless headphones. {colours}"
+    embed = ByText(question, {colours: 0.44, f"Voltway Aria X2 Headphones: {colours}": 0.52})
+    assert extractive_answer(question, [f"# Voltway Aria X2 Headphones\n{opening}"], embed) == (f"{colours} [1]", [1])
+    # Without the title it is compared alone; a section's heading is not its subject (the sentence before it often is).
+    assert extractive_answer(question, [opening], embed) == ("", [])
+    embed = ByText(question, {colours: 0.44, f"Colours: {colours}": 0.52})
+    assert extractive_answer(question, [f"## Colours\n{opening}"], embed) == ("", [])
+    # A sentence that names its subject is compared as it is.
+    embed = ByText(question, {"The Voltway Aria X2 are wireless headphones.": 0.3,
+                              "Voltway Aria X2 Headphones: The Voltway Aria X2 are wireless headphones.": 0.9})
+    assert extractive_answer(question, [f"# Voltway Aria X2 Headphones\n{opening}"], embed) == ("", [])
