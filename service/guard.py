@@ -37,7 +37,9 @@ _TRAILING_NUMBER = re.compile(
     re.IGNORECASE,
 )
 
-_SAYS_SOMETHING = re.compile(r"[^\W\d_]")  # a letter or a Chinese character
+# A letter or a Chinese character, or a figure with its unit or currency: "[1] 13%" answers "13% or 9% VAT?" (a
+# bare "[1] 1." says nothing).
+_SAYS_SOMETHING = re.compile(r"[^\W\d_]|\d\s*[%％]|[£€$¥]\s*\d")
 
 
 class _Result(Protocol):

@@ -63,10 +63,11 @@ class Reply:
     write; total_s).
     With `check` and `fallback`, generated text is shown only as far as `check` allows, and replaced by
     `fallback()` when it fails; a stream that raises `NotInPassages` before its first chunk, or an answer that
-    says it does not know (`says_it_does_not_know`), ends as `decline()`. With `confidence`, a whole answer whose
+    says it does not know (`says_it_does_not_know`, or that only repeats the prompt's "say that you do not know":
+    `parrots_the_instruction`), ends as `decline()`, even when the sentence that declines names something its
+    passages do not ("The passages do not say how to post an iPad"). With `confidence`, a whole answer whose
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
-    `fallback()` too, and so is (with `decline`) one that only repeats the prompt's "say that you do not know"
-    (`parrots_the_instruction`). With `unanswered` (why a whole answer does not answer the customer's question from
+    `fallback()` too. With `unanswered` (why a whole answer does not answer the customer's question from
     the passages, or None: it copies an FAQ entry's answer to another question, `service.faq_copies`, or only says the
     question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()`
     too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
@@ -168,6 +169,9 @@ class Reply:
                 shown = self._releasable(raw)
                 if shown is None:
                     _close(self._chunks)  # stop the generation upstream: its answer will not be used
+                    if self._says_it_does_not_know(raw):  # its own decline, whatever else its sentence names
+                        yield from self._on_decline()
+                        return
                     yield self._replace(self._check.final(raw) or ["an unsupported statement"])
                     return
                 delta = self._show(self._as_shown(raw[:shown], final=False))
@@ -186,15 +190,12 @@ class Reply:
         if not raw.strip():
             yield self._fail("the model returned an empty answer.")
             return
+        if self._says_it_does_not_know(raw):
+            yield from self._on_decline()
+            return
         unsupported = self._check.final(raw) if self._check is not None else []
         if unsupported:
             yield self._replace(unsupported)
-            return
-        if self._decline is not None and says_it_does_not_know(raw):
-            if self._second_look is not None and "declined" in self._second_look_for:
-                yield from self._look_again(self._second_look(), "it said it does not know")
-                return
-            yield self._declined("the generated answer says it does not know")
             return
         unanswered = self._unanswered(raw) if self._unanswered is not None else None
         if unanswered:
@@ -227,11 +228,22 @@ class Reply:
         delta, self.text = shown_text[len(self.text) :], shown_text
         return delta
 
+    def _says_it_does_not_know(self, raw: str) -> bool:
+        """A grounded answer (not a translation) that declines: the model says it does not know or that the passages
+        do not say (`says_it_does_not_know`), or it only repeats the prompt's "say that you do not know"
+        (`parrots_the_instruction`)."""
+        return self._decline is not None and (says_it_does_not_know(raw) or parrots_the_instruction(raw))
+
+    def _on_decline(self) -> Iterator[str]:
+        """The model declined: a second look where one is set for declines, else `decline()`'s reply."""
+        if self._second_look is not None and "declined" in self._second_look_for:
+            yield from self._look_again(self._second_look(), "it said it does not know")
+            return
+        yield self._declined("the generated answer says it does not know")
+
     def _unsure(self, raw: str) -> str | None:
-        """Why the whole answer `raw` counts as one the model was unsure of, or None: it only repeats the prompt's
-        "say that you do not know" (`parrots_the_instruction`), or its confidence is below the floor."""
-        if self._decline is not None and parrots_the_instruction(raw):  # a grounded answer, not a translation
-            return "an answer that only repeats the instruction to say 'you do not know'"
+        """Why the whole answer `raw` counts as one the model was unsure of, or None: its confidence is below the
+        floor."""
         return self._confidence.verdict(self.logprobs) if self._confidence is not None else None
 
     @property

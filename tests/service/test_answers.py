@@ -5,6 +5,7 @@ from service.assistant import Assistant
 from service.backends import GenerationParams, TextChunk
 from service.backends.scripted import ScriptedBackend
 from service.confidence import ConfidenceFloor
+from service.guard import GroundingGuard
 from service.model_registry import get_bundled
 from service.prompts import CLOSEST_LEAD, EXTRACTIVE_LEAD, EXTRACTIVE_OFFER, NO_ANSWER, OFFER_PERSON
 from service.settings import AssistantSettings
@@ -153,6 +154,10 @@ def test_an_answer_of_nothing_but_citations_is_replaced_and_never_shown():
     steps = shown_texts(reply)
     assert reply.status == "extractive" and reply.replaced == ["an answer with nothing but citations"]
     assert "within 30 days of delivery" in reply.text and not [s for s in steps if s.startswith("[1]")]
+    # A figure with its unit or currency says something ("13% or 9% VAT?"); a bare number does not.
+    for figure in ("[1] 13%", "[1] £5.99", "[1] ¥10"):
+        assert GroundingGuard([]).final(figure) == []
+    assert GroundingGuard([]).final("[1] 1.") == ["an answer with nothing but citations"]
 
 
 def test_an_answer_that_only_repeats_headings_or_the_question_is_replaced_and_never_shown():
@@ -431,20 +436,32 @@ def test_with_prompt_sentences_a_follow_up_reads_the_sentences_closest_to_what_w
     assert "Sundays" not in passages  # the sentence the follow-up alone would have been given (no closer one)
 
 
-def test_an_answer_that_only_says_you_do_not_know_is_never_shown_and_the_passages_answer_instead():
-    # The prompt's "say that you do not know", repeated word for word by a model sure of it (-0.1, above the floor).
+def test_an_answer_that_only_says_you_do_not_know_is_the_models_decline_and_never_shown():
+    # The prompt's "say that you do not know", repeated word for word by a model sure of it (-0.1, above the floor):
+    # its decline. It looks again at the closest sentences alone, and its answer then stands.
     assistant, backend = confident(-0.1, min_answer_logprob=-0.45)
-    backend.enqueue("You do not know.")
+    backend.enqueue("You do not know.", "You have 30 days from delivery to return it. [1]")
     reply = assistant.chat("How long do I have to return an item?")
     shown = list(reply)
-    assert reply.status == "extractive" and "within 30 days of delivery" in reply.text and reply.replaced_why == "unsure"
+    assert reply.looked_again and reply.status == "generated" and reply.text.startswith("You have 30 days")
     assert not any("You do not know" in chunk for chunk in shown)
-    # The same without a confidence floor: still replaced.
+    # Said again (without a confidence floor too): the decline, which shows the closest sentences and offers a person.
     assistant, backend = confident(-0.1, answer_confidence=False)
-    backend.enqueue("You do not know. [1]")
+    backend.enqueue("You do not know. [1]", "You do not know.")
     reply = assistant.chat("How long do I have to return an item?")
     reply.collect()
-    assert reply.status == "extractive" and "You do not know" not in reply.text
+    assert reply.status == "no_answer" and reply.replaced_why == "declined" and "You do not know" not in reply.text
+    assert "within 30 days of delivery" in reply.text
+
+
+def test_a_decline_that_names_something_the_passages_do_not_is_still_the_models_decline():
+    # The sentence that declines names the customer's iPad, which no passage does: still a decline (with its second
+    # look), not an unsupported answer to replace with the passages' sentences as if they answered.
+    assistant, backend = make(vocabulary=("iPad",), second_look=False)
+    backend.enqueue("The passages do not say how to post your old iPad to us. [1]")
+    reply = assistant.chat("How long do I have to return an item?")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced_why == "declined"
 
 
 def test_an_answer_copied_from_an_faq_entry_for_another_question_becomes_the_decline():
