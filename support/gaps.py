@@ -3,7 +3,9 @@
     gaps = knowledge_gaps(store, kb.embed, since=datetime(2026, 11, 1, tzinfo=UTC))
     for gap in gaps: print(gap.count, gap.question, gap.examples, gap.reasons)
 
-Contract: the signals are questions answered "don't know" (`no_answer`), questions that went to a person
+Contract: the signals are questions answered "don't know" (`no_answer`), questions answered with the passages' own
+sentences because the model's answer failed its checks (`quoted`: status `extractive`; on questions nobody tuned the
+app for, such quotes answered 3 of 11, docs/answer-quality.md, session 44), questions that went to a person
 because the assistant could not answer them twice in a row, and answers the customer rated down; turns of
 the `eval` channel are left out. Questions are grouped greedily by the cosine similarity of their embeddings
 (`embed(texts) -> unit vectors`, the knowledge base's embedder): a question joins the first group whose first
@@ -38,13 +40,16 @@ class Gap:
 
 
 def gap_signals(store: ConversationStore, since: datetime | None = None) -> list[tuple[datetime, str, str]]:
-    """(time, question, reason) of every gap signal, newest first; reason: no_answer | handed_over | thumbs_down."""
+    """(time, question, reason) of every gap signal, newest first; reason: no_answer | quoted | handed_over |
+    thumbs_down."""
     not_eval = conversations.c.channel != "eval"
     since = _utc(since)
     with store.engine.connect() as conn:
-        unanswered = sa.select(turns.c.created_at, turns.c.question, sa.literal("no_answer")).join(
-            conversations, conversations.c.id == turns.c.conversation_id
-        ).where(turns.c.status == "no_answer", turns.c.question.is_not(None), not_eval)
+        unanswered = sa.select(turns.c.created_at, turns.c.question, sa.case(
+            (turns.c.status == "extractive", sa.literal("quoted")), else_=sa.literal("no_answer"),
+        )).join(conversations, conversations.c.id == turns.c.conversation_id).where(
+            turns.c.status.in_(("no_answer", "extractive")), turns.c.question.is_not(None), not_eval
+        )
         handed = sa.select(tickets.c.created_at, tickets.c.note, sa.literal("handed_over")).join(
             conversations, conversations.c.id == tickets.c.conversation_id
         ).where(tickets.c.reason == "no_answer", tickets.c.note != "", not_eval)

@@ -9,7 +9,7 @@ from support.gaps import knowledge_gaps
 from support.store import ConversationStore, TurnRecord, sqlite_url
 
 
-def test_unanswered_handed_over_and_disliked_questions_grouped_newest_first(tmp_path):
+def test_unanswered_quoted_handed_over_and_disliked_questions_grouped_newest_first(tmp_path):
     store = ConversationStore.open(sqlite_url(tmp_path))
 
     def ask(question, status="no_answer", channel="api"):
@@ -24,6 +24,7 @@ def test_unanswered_handed_over_and_disliked_questions_grouped_newest_first(tmp_
     store.add_feedback(disliked, 1, "down", reason="wrong")
     liked = ask("what are your opening hours", status="generated")
     store.add_feedback(liked, 1, "up")
+    ask("can i add my wife as a second user on my account", status="extractive")  # the passages quoted instead
     handed = ask("can i pay with crypto")
     store.open_ticket(handed, "no_answer", note="can i pay with crypto or bitcoin")
 
@@ -36,6 +37,7 @@ def test_unanswered_handed_over_and_disliked_questions_grouped_newest_first(tmp_
     crypto = next(g for g in gaps if "crypto" in g.question)
     assert dict(crypto.reasons) == {"no_answer": 1, "handed_over": 1}
     assert by_question["how long do refunds take to arrive"].reasons == {"thumbs_down": 1}
+    assert by_question["can i add my wife as a second user on my account"].reasons == {"quoted": 1}
     assert not any("opening hours" in g.question for g in gaps)
     times = [g.last_asked for g in gaps]
     assert times == sorted(times, reverse=True)
