@@ -69,10 +69,11 @@ def says_it_does_not_know(answer: str) -> bool:
 
 def parrots_the_instruction(answer: str) -> bool:
     """The answer opens with "You do not know.": the prompt's "say that you do not know" repeated word for word, which
-    is neither an answer nor the model's own decline. The 1.5B default did so ten times in sessions 13-20's saved
-    answers, four of them shown to the customer as the answer; the app treats it like an answer the model was unsure
-    of (`Reply`: the passages' own sentences instead). Only as the whole first sentence, citations aside: "You don't
-    know your PIN? Reset it" and "If you don't know your password, ..." answer."""
+    `says_it_does_not_know` does not read as a decline ("you" is not the model). The 1.5B default did so ten times in
+    sessions 13-20's saved answers, four of them shown to the customer as the answer; the app treats it as the model's
+    decline (`Reply`: a second look, then the decline showing the closest sentences; session 44, docs/answer-quality.md).
+    Only as the whole first sentence, citations aside: "You don't know your PIN? Reset it" and "If you don't know your
+    password, ..." answer."""
     first = _FIRST_SENTENCE.match(answer.strip()).group()
     return bool(_YOU_DO_NOT_KNOW.match(first))
 

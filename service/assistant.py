@@ -635,7 +635,7 @@ def under_heading(hit, text: str) -> str:
     heading = section(hit.title, getattr(hit, "heading", "") or "").split(" › ")[-1]
     if heading:
         return f"## {heading}\n{text}"
-    return f"# {hit.title}\n{text}" if getattr(hit, "title", "") else text
+    return f"# {hit.title}\n{text}" if hit.title else text
 
 
 def passage_label(hit) -> str:
