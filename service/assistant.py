@@ -449,22 +449,20 @@ class Assistant:
         return {"role": "user", "content": prompts.grounded_question(language, block, question)}
 
     def confidence_floor(self, params: GenerationParams) -> ConfidenceFloor | None:
-        """The floor under the base model's answers (`service.confidence`): the settings' `min_answer_logprob`,
-        else the calibrated one of the bundled model the backend serves; None when `answer_confidence` is off,
-        for an adapter's answers (its probabilities are its own) and for models without a floor."""
+        """The floor under an answer's tokens (`service.confidence`): the settings' `min_answer_logprob`, for whichever
+        model answers (an adapter is calibrated that way: `bench/confidence.py`); else the calibrated one of the bundled
+        model the backend serves, for its own answers only (an adapter's probabilities are its own). None when
+        `answer_confidence` is off and for models without a calibrated floor."""
         if not self.settings.answer_confidence:
             return None
+        if self.settings.min_answer_logprob is not None:
+            return ConfidenceFloor(self.settings.min_answer_logprob)
         try:
             base = getattr(self.backend, "name", None)
         except AssistantError:
             return None  # the server is not reachable: the answer's own request will say so
-        if params.model not in (None, base):
-            return None
-        floor = self.settings.min_answer_logprob
-        if floor is None and base:
-            bundled = find_bundled(base)
-            floor = bundled.min_answer_logprob if bundled is not None else None
-        return ConfidenceFloor(floor) if floor is not None else None
+        bundled = find_bundled(base) if base and params.model in (None, base) else None
+        return ConfidenceFloor(bundled.min_answer_logprob) if bundled and bundled.min_answer_logprob is not None else None
 
     @property
     def vocabulary(self) -> frozenset[str]:

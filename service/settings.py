@@ -203,8 +203,9 @@ class AssistantSettings(BaseSettings):
     )
     min_answer_logprob: float | None = Field(
         None, le=0.0,
-        description="The floor for answer_confidence; default: the bundled model's, calibrated with "
-        "bench/confidence.py (models without one are not judged this way).",
+        description="The floor for answer_confidence, for whichever model answers (adapters included); default: the "
+        "bundled model's, for its own answers, calibrated with bench/confidence.py (models without one, and adapters, "
+        "are not judged this way).",
     )
     faq_copy_min_similarity: float | None = Field(
         0.55, ge=-1, le=1,

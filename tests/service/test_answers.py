@@ -332,6 +332,8 @@ def test_the_floor_is_the_served_bundled_models_own_and_only_the_base_models_ans
     assert off.confidence_floor(off.params()) is None
     mine, _ = confident(-1.0, name="someone/else-7b", min_answer_logprob=-2.0)
     assert mine.confidence_floor(mine.params()) == ConfidenceFloor(-2.0)
+    # A floor set applies to whichever model answers: that is how an adapter is calibrated (bench/confidence.py).
+    assert mine.confidence_floor(mine.params(model="support")) == ConfidenceFloor(-2.0)
 
 
 def test_without_the_guard_or_without_log_probabilities_nothing_is_judged_by_confidence():
