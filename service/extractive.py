@@ -359,12 +359,13 @@ def closest_sentences(
     `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
     `min_similarity`, the first sentences of a section whose Markdown heading matches the question
     (`_answering_section`)."""
-    candidates, asked, led, under, about = _candidates(passages)
+    quotable = _candidates(passages)
+    candidates, asked, led = quotable.sentences, quotable.asked, quotable.led
     if not candidates or max_sentences < 1:
         return []
-    texts, owners = _readings(candidates, led, about)
+    texts, owners = _readings(quotable)
     vectors = np.asarray(embed([question, *texts]), dtype=np.float32)
-    scores = _scores(question, _per_candidate(vectors[1:] @ vectors[0], owners, len(candidates)), candidates, asked, led)
+    scores = _scores(question, _per_candidate(vectors[1:] @ vectors[0], owners, len(candidates)), quotable)
     best = float(scores.max())
     if best >= min_similarity:
         passage_best: dict[int, float] = {}
@@ -376,7 +377,7 @@ def closest_sentences(
         ]
         chosen = sorted(_distinct(sorted(eligible, key=lambda i: -scores[i]), candidates, max_sentences))  # in document order
     else:
-        chosen = _answering_section(question, vectors[0], candidates, under, embed)[:max_sentences]
+        chosen = _answering_section(question, vectors[0], quotable, embed)[:max_sentences]
         if not chosen:
             return []
 
@@ -392,7 +393,7 @@ def closest_sentences(
         # customer's words (a Chinese sentence is scored with its question, `_with_shared_terms`); quoted without it, it
         # read as a verdict on the sentence before it: "...正常开具发票。不可以。发票品名须与实际购买的商品一致" (session 41).
         if says_little(sentence):
-            question = _question_of(p, s, asked, under)
+            question = _question_of(quotable, p, s)
         else:
             question = asked[(p, s)] if with_questions else None
         if question is not None and question not in entries:
@@ -409,19 +410,20 @@ def closest_sentences(
     return runs
 
 
-def _question_of(p: int, s: int, asked: dict[Place, str | None], under: dict[Place, str]) -> str | None:
+def _question_of(quotable: _Quotable, p: int, s: int) -> str | None:
     """The question the sentence at (`p`, `s`) answers: the one before it in its passage, else its section's heading
     when that is a question ("## Can I use them with the cable?"); None when it answers none."""
-    heading = under.get((p, s))
-    return asked.get((p, s)) or (heading if heading is not None and is_question(heading) else None)
+    heading = quotable.under.get((p, s))
+    return quotable.asked.get((p, s)) or (heading if heading is not None and is_question(heading) else None)
 
 
 def _answering_section(
-    question: str, question_vector: np.ndarray, candidates: Sequence[tuple[int, int, str]], under: dict[Place, str], embed: Embed,
+    question: str, question_vector: np.ndarray, quotable: _Quotable, embed: Embed,
 ) -> list[int]:
     """The candidates (indices, in document order) of the first passage's section whose heading comes within
     `HEADING_MATCH` of the question, the closest such heading; [] when none does, or for a Chinese question (the
     embedding model rates any two Chinese texts alike, `_with_shared_terms`)."""
+    candidates, under = quotable.sentences, quotable.under
     headings = list(dict.fromkeys(under.values()))
     if not headings or is_mostly_cjk(question, 0.3):
         return []
@@ -444,14 +446,14 @@ def _continue_list(text: str, item: str) -> str:
 def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: Embed) -> list[float]:
     """For each of `questions`, the score of its closest sentence in `passages` (what `closest_sentences` holds
     against its `min_similarity`), -1.0 when the passages have no sentence to quote; one `embed` call for all."""
-    candidates, asked, led, _, about = _candidates(passages)
-    if not candidates:
+    quotable = _candidates(passages)
+    if not quotable.sentences:
         return [-1.0] * len(questions)
-    texts, owners = _readings(candidates, led, about)
+    texts, owners = _readings(quotable)
     vectors = np.asarray(embed([*questions, *texts]), dtype=np.float32)
     sentences = vectors[len(questions):]
     return [
-        float(_scores(q, _per_candidate(sentences @ vectors[i], owners, len(candidates)), candidates, asked, led).max())
+        float(_scores(q, _per_candidate(sentences @ vectors[i], owners, len(quotable.sentences)), quotable).max())
         for i, q in enumerate(questions)
     ]
 
@@ -461,22 +463,19 @@ Place = tuple[int, int]  # (passage index, sentence index)
 
 def quotable_texts(passage: str) -> list[str]:
     """What `closest_sentences` embeds of `passage` to compare with a question (`_as_read`): for warming a cache."""
-    candidates, _, led, _, about = _candidates([passage])
-    return _readings(candidates, led, about)[0]
+    return _readings(_candidates([passage]))[0]
 
 
-def _readings(
-    candidates: Sequence[tuple[int, int, str]], led: dict[Place, str], about: dict[Place, str]
-) -> tuple[list[str], list[int]]:
+def _readings(quotable: _Quotable) -> tuple[list[str], list[int]]:
     """The texts compared with a question for the candidates, and the candidate each is of: every candidate as read
     (`_as_read`); the items of an English sentence that lists several things (`_listed`; not a list's item), each
     alone; and an English sentence that opens by pointing back at its subject ("They are available in Graphite, Sand
     and Midnight Blue.") also after the title above it, which names that subject (`_with_subject`)."""
     texts, owners = [], []
-    for i, read in enumerate(_as_read(candidates, led)):
-        p, s, _ = candidates[i]
-        listed = () if (p, s) in led else _listed(read)  # an item of a list is one thing already
-        for text in (read, *listed, *_with_subject(read, about.get((p, s)))):
+    for i, read in enumerate(_as_read(quotable.sentences, quotable.led)):
+        p, s, _ = quotable.sentences[i]
+        listed = () if (p, s) in quotable.led else _listed(read)  # an item of a list is one thing already
+        for text in (read, *listed, *_with_subject(read, quotable.about.get((p, s)))):
             texts.append(text)
             owners.append(i)
     return texts, owners
@@ -523,13 +522,19 @@ def _as_read(candidates: Sequence[tuple[int, int, str]], led: dict[Place, str]) 
     return [join_sentences([led[(p, s)], text]) if (p, s) in led else text for p, s, text in candidates]
 
 
-def _candidates(
-    passages: Sequence[str],
-) -> tuple[list[tuple[int, int, str]], dict[Place, str | None], dict[Place, str], dict[Place, str], dict[Place, str]]:
-    """The sentences a quote may hold, as (passage index, sentence index, sentence); for each the question before it
-    in its passage (an FAQ's question, None where there is none); for a list item, the lead-in sentence its list
-    follows ("The following are not covered:"); for a sentence under a Markdown heading, that heading; and for one
-    under a title, that title (`_Sentence.about`). No question, no lead-in, no repeat, no fragment is a candidate."""
+class _Quotable(NamedTuple):
+    """The sentences a quote may hold in some passages, and what each is read with (keys: `Place`)."""
+
+    sentences: list[tuple[int, int, str]]  # (passage index, sentence index, sentence), in document order
+    asked: dict[Place, str | None]  # the question before each sentence in its passage (an FAQ's), None where none
+    led: dict[Place, str]  # for a list item, the lead-in its list follows ("The following are not covered:")
+    under: dict[Place, str]  # for a sentence under a Markdown heading (level two or more), that heading
+    about: dict[Place, str]  # for a sentence under a title, that title (`_Sentence.about`)
+
+
+def _candidates(passages: Sequence[str]) -> _Quotable:
+    """The sentences a quote may hold and what each is read with (`_Quotable`). No question, no lead-in, no repeat, no
+    fragment is a candidate."""
     candidates: list[tuple[int, int, str]] = []
     asked: dict[Place, str | None] = {}  # the question before each sentence
     led: dict[Place, str] = {}  # the lead-in before each list item
@@ -560,14 +565,15 @@ def _candidates(
             if norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
-    return _without_fragments(candidates), asked, led, under, about
+    return _Quotable(_without_fragments(candidates), asked, led, under, about)
 
 
-def _scores(question: str, scores: np.ndarray, candidates, asked, led) -> np.ndarray:
+def _scores(question: str, scores: np.ndarray, quotable: _Quotable) -> np.ndarray:
     """Each candidate sentence's score for `question`: its cosine (`scores`, the best of its texts'), and for a Chinese
     question the words it shares with the sentence read with the FAQ question it answers and its list's lead-in
     (`_with_shared_terms`)."""
     if is_mostly_cjk(question, 0.3):
-        contexts = [f"{asked[(p, s)] or ''} {led.get((p, s), '')} {text}" for p, s, text in candidates]
+        asked, led = quotable.asked, quotable.led
+        contexts = [f"{asked[(p, s)] or ''} {led.get((p, s), '')} {text}" for p, s, text in quotable.sentences]
         scores = _with_shared_terms(question, scores, contexts)
     return scores
