@@ -14,7 +14,9 @@ the company's contact allow-list (`service.contacts`: a link, address or phone n
 fails even when a passage states it) and the instructions' leak check (`service.leaks`). An answer of nothing but citations fails `final`;
 one that copies the prompt's passage block, a passage's label ("[1] Title > Heading", `labels`) at the start of a
 line followed by its text, fails as soon as the label is complete (small models answer by pasting the passages). A claim counts as unsupported while streaming only once `settle_chars` of text follow
-it (a number may still be growing into a phone number or a longer amount); `final` checks everything.
+it (a number may still be growing into a phone number or a longer amount); `final` checks everything, and also
+reads the whole answer for the customer's figure in place of the passages' (`PremiseCheck`) and a passage's figure
+with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.echoes import Echoes, echoes_a_yes, stated_by
+from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
@@ -52,10 +55,16 @@ class Checker(Protocol):
     def check(self, text: str) -> _Result: ...
 
 
+class WholeAnswerCheck(Checker, Protocol):
+    """A `Checker` that reads whole answers only (what gives a claim away may come after it), and says why (`LABEL`)."""
+
+    LABEL: str
+
+
 class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
-        echoes: Echoes | None = None, premise: PremiseCheck | None = None, labels: Iterable[str] = (),
+        echoes: Echoes | None = None, whole: Sequence[WholeAnswerCheck] = (), labels: Iterable[str] = (),
         question: str | None = None, passages: Iterable[str] = (),
     ):
         self._checkers = list(checkers)
@@ -67,7 +76,7 @@ class GroundingGuard:
             r"(?:^|\n)\s*\[\d+\]\s*(?:(?:" + "|".join(map(re.escape, labels)) + r")\s*\S"
             r"|(?:" + "|".join(map(re.escape, starts)) + r")[^\n\[\]]{0,80}\s[>›]\s[^\n]{1,80}\n\s*\S)"
         ) if labels else None
-        self._premise = premise
+        self._whole = list(whole)
         self.settle_chars = settle_chars
         self.says_something = says_something
         self._echoes = echoes
@@ -94,7 +103,8 @@ class GroundingGuard:
                 UnmentionedNameCheck(passages, question, vocabulary),
                 *(c for c in (contacts, leaks) if c is not None),
             ],
-            echoes=Echoes([question, *headings]), premise=PremiseCheck(passages, question, vocabulary), labels=labels,
+            echoes=Echoes([question, *headings]), labels=labels,
+            whole=[PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary)],
             question=question, passages=passages,
         )
 
@@ -135,8 +145,9 @@ class GroundingGuard:
             return ["an answer that only repeats the question or the passages' headings"]
         if self._pastes_passages(text):
             return ["an answer that pastes the passages as the prompt shows them"]
-        premises = self._premise.check(text).unsupported if self._premise is not None else []
-        unsupported = [claim.text for claim in self._unsupported(text)] + [f"{c.text} ({PremiseCheck.LABEL})" for c in premises]
+        unsupported = [claim.text for claim in self._unsupported(text)] + [
+            f"{claim.text} ({check.LABEL})" for check in self._whole for claim in check.check(text).unsupported
+        ]
         echoed = self._question and echoes_a_yes(text, self._question) and not stated_by(text, self._passages)
         if not unsupported and echoed:
             return ["an answer whose yes only says the question back"]

@@ -212,6 +212,17 @@ def test_an_answer_that_takes_the_customers_amount_for_the_passages_is_replaced(
     assert "£30" in reply.text
 
 
+def test_an_answer_giving_a_passage_figure_another_figures_words_is_replaced():
+    battery = FakePassage(
+        "aria.md", "Aria X2", "/kb/aria.md", "Battery: up to 40 hours with ANC on, up to 55 hours with ANC off.",
+    )
+    assistant, _ = make([battery], answer="The battery lasts up to 40 hours with ANC off [1].")
+    reply = assistant.chat("how long does the battery last with anc off")
+    reply.collect()
+    assert reply.status == "extractive" and reply.replaced == ["40 (another figure's words)"]
+    assert "55 hours with ANC off" in reply.text
+
+
 def test_passages_without_a_sentence_near_the_question_are_declined_before_the_model_is_asked():
     # On topic (retrieval found them relevant) but no sentence answers: a small model would answer anyway.
     gift = FakePassage("gift.md", "Gift cards", "/kb/gift.md", "Gift cards are sold in stores and online.", score=0.9)
