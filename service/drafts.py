@@ -17,7 +17,9 @@ claims as marked, X, in order of appearance). Unsupported is what the grounding 
 the passages nor the brief; what `PremiseCheck` finds taken from the brief where the passages state a figure of that
 kind of their own (the customer's "14 months" given as the warranty), read sentence by sentence and marked only in the
 sentences that take it so (not where the draft says the customer's situation back, the figure followed by the word the
-brief follows it with: "you bought it 14 months ago"); and a name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
+brief follows it with: "you bought it 14 months ago"); a passage's figure given with the words the passages put with
+another figure (`SwappedFigureCheck`, "up to 40 hours with ANC off" where they say 55), marked in its sentence; and a
+name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
 duration is marked with its unit ("14 months"); a number only where it stands alone, not inside a longer number or a
 word ("140", "X14"). Needs no model; never raises on odd text.
 
@@ -34,6 +36,7 @@ from collections.abc import Iterable, Sequence
 
 from knowledge_base.text import sentence_spans
 from service.claim_forms import duration_unit_end
+from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 MARK = "[check: {}]"
@@ -50,6 +53,7 @@ class DraftCheck:
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
         self._premise = PremiseCheck(passages, brief, vocabulary)
+        self._swaps = SwappedFigureCheck(passages, brief, vocabulary)
         self._brief = brief
 
     def unsupported(self, draft: str) -> list[tuple[Claim, tuple[int, int]]]:
@@ -62,9 +66,10 @@ class DraftCheck:
             for claim in check.check(draft).unsupported:
                 found.setdefault((claim.kind, claim.key, whole), (claim, whole))
         for start, end in sentence_spans(draft):
-            for claim in self._premise.check(draft[start:end]).unsupported:
-                if not _said_back(draft[start:end], claim, self._brief):
-                    found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
+            sentence = draft[start:end]
+            taken = [c for c in self._premise.check(sentence).unsupported if not _said_back(sentence, c, self._brief)]
+            for claim in [*taken, *self._swaps.check(sentence).unsupported]:
+                found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
         return list(found.values())
 
     def marked(self, draft: str) -> tuple[str, list[str]]:

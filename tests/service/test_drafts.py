@@ -48,6 +48,13 @@ def test_the_customers_figure_is_judged_in_its_own_sentence_not_beside_any_figur
     assert check.marked("After 14 months you are still within the 2-year warranty. Cushions: 6 months.")[1] == []
 
 
+def test_a_passage_figure_given_another_figures_words_is_marked_in_its_sentence():
+    check = DraftCheck(["Battery: up to 40 hours with ANC on, up to 55 hours with ANC off."], "Aria X2 battery", VOCABULARY)
+    text, unchecked = check.marked("Enjoy up to 40 hours with ANC on. Switch ANC off and get up to 40 hours with ANC off.")
+    assert text == "Enjoy up to 40 hours with ANC on. Switch ANC off and get up to [check: 40 hours] with ANC off."
+    assert unchecked == ["40 hours"]
+
+
 def test_a_number_is_marked_only_where_it_stands_alone_and_every_time():
     check = DraftCheck(PASSAGES, "Tell me about the Nimbus 14", VOCABULARY)
     text, unchecked = check.marked("The Nimbus 14 lasts 14 hours. Yes, 14 hours!")
