@@ -70,8 +70,7 @@ class FigureContextCheck:
 
     def _words(self, text: str) -> set[str]:
         tokens = tokenize(text)
-        words = {w for w in tokens if len(w) > 2 and not _HAS_DIGIT.search(w) and w not in self._names}
-        return words | _measures(tokens)
+        return content_words(tokens, self._names) | _measures(tokens)
 
     def _named(self, text: str) -> frozenset[frozenset[str]]:
         """The knowledge base's names `text` states, each as its set of words."""
@@ -99,6 +98,13 @@ class FigureContextCheck:
         if not holders or any(words & theirs or _same_subject(names, about) for _, theirs, about in holders):
             return None
         return holders[0][0]
+
+
+def content_words(tokens: Iterable[str], names: Iterable[str] = ()) -> set[str]:
+    """The words among `tokens` (`tokenize`'s stems) that say what a sentence is about: three letters or more, no
+    digits, none of the knowledge base's `names`' words."""
+    names = set(names)
+    return {w for w in tokens if len(w) > 2 and not _HAS_DIGIT.search(w) and w not in names}
 
 
 def _same_subject(names: frozenset[frozenset[str]], about: frozenset[frozenset[str]]) -> bool:

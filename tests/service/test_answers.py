@@ -333,7 +333,7 @@ def test_a_floor_no_answer_falls_below_gets_the_log_probabilities_for_calibratio
     assert reply.status == "generated" and reply.mean_logprob == -5.0
 
 
-def test_the_floor_is_the_served_bundled_models_own_and_only_the_base_models_answers_are_judged():
+def test_the_bundled_models_floor_judges_its_own_answers_and_a_floor_set_judges_every_models():
     bundled = get_bundled("qwen2.5-coder-1.5b-instruct")
     assistant, _ = confident(-1.0, name=bundled.name)
     assert assistant.confidence_floor(assistant.params()) == ConfidenceFloor(bundled.min_answer_logprob)

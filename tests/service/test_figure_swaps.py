@@ -1,6 +1,6 @@
 """A passage's figure with the words the passages put with another figure (service/figure_swaps.py)."""
 
-from service.figure_swaps import SwappedFigureCheck, clauses
+from service.figure_swaps import SwappedFigureCheck, figure_clauses
 
 SPECS = "Voltway Aria X2 Headphones\n- Battery: up to 40 hours with ANC on, up to 55 hours with ANC off"
 FAQ = (
@@ -19,6 +19,7 @@ def test_a_figure_given_the_words_the_passages_give_another_figure_is_reported()
     assert swapped("The Voltway Aria X2 battery lasts up to 40 hours with ANC off. [1]") == ["40"]
     assert swapped("A full charge takes about 5 hours.") == ["5"]
     assert swapped("Ten minutes of charging gives about 2 hours of playback.") == ["2"]
+    assert swapped("A full charge takes about 5 hours; ten minutes give about 2 hours of playback.") == ["5", "2"]
 
 
 def test_figures_with_their_own_words_pass_however_the_answer_orders_them():
@@ -35,7 +36,29 @@ def test_what_other_checks_read_is_left_to_them():
     assert swapped("关闭降噪可以用 40 小时。", "aria x2 关闭降噪能用多久") == []  # Chinese: not measured
 
 
-def test_clauses_split_a_sentence_where_each_figure_gets_its_own_words():
-    assert clauses("Up to 40 hours with ANC on, up to 55 hours with ANC off. Costs £1,099 / €1,249 – 2 colours") == [
-        "Up to 40 hours with ANC on", "up to 55 hours with ANC off.", "Costs £1,099 / €1,249", "2 colours",
+def test_right_answers_sharing_words_with_clauses_elsewhere_pass():
+    # Found by a review: with every clause of every passage competing, two common words were enough.
+    assert swapped("The battery gives up to 40 hours of playback with ANC on [1].") == []  # "gives ... playback": 5 hours
+    delivery = [
+        "Standard delivery (2-4 working days) costs £3.99, free on orders over £50.",
+        "Express next-working-day delivery costs £7.99. We require a signature for orders over £250.",
+        "Returns are free within 30 days of delivery. We inspect returns within 3 working days of receiving them.",
+    ]
+    check = SwappedFigureCheck(delivery, "how much is uk delivery", NAMES)
+    for answer in [
+        "UK standard delivery costs £3.99, or nothing on orders over £50 [1].",
+        "You have 30 days after you receive the item to return it [3].",
+        "Standard delivery is £3.99 (free on orders of £50 or more) and Express costs £7.99 [1].",
+    ]:
+        assert check.check(answer).unsupported == [], answer
+
+
+def test_a_clause_stating_both_figures_compares_them_and_a_figure_is_reported_once():
+    assert swapped("It lasts 40 hours with ANC on versus 55 hours with ANC off.") == []
+    assert swapped("It lasts 40 hours with ANC off. So: 40 hours with ANC off!") == ["40"]
+
+
+def test_figure_clauses_give_each_figure_of_a_sentence_its_own_words():
+    assert figure_clauses("Up to 40 hours with ANC on, up to 55 hours with ANC off; costs £1,099 / €1,249 – 2 colours") == [
+        "Up to 40 hours with ANC on", "up to 55 hours with ANC off", "costs £1,099 / €1,249", "2 colours",
     ]
