@@ -33,7 +33,7 @@ from knowledge_base.text import HAN, is_mostly_cjk, sentences
 from service import claim_forms as forms
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
-from service.figure_context import content_words
+from service.figure_context import content_words, name_words
 from service.grounding import Grounder, GroundingResult, figure_class
 
 _CLAUSE_BREAK = re.compile(r"[,;:](?=\s)|\s[–—-]\s|\s(?:and|but|or|while|whereas)\s", re.IGNORECASE)
@@ -66,7 +66,7 @@ class SwappedFigureCheck:
         vocabulary = frozenset(vocabulary)
         self._vocabulary = vocabulary
         self._terms = forms.terms(vocabulary)
-        self._names = {word for name in vocabulary for word in tokenize(name)}
+        self._names = name_words(vocabulary)
         self._on = not (question and is_mostly_cjk(question, 0.5))
         self._question = Grounder([question], vocabulary=vocabulary) if question else None
         # Each passage sentence that states figures, as its clauses stating one.
