@@ -57,6 +57,7 @@ from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
 from service.prompting import defang, fit_messages, last_message
 from service.reply import Reply, Status, rejected_reply
+from service.reranking import RERANK_POOL, by_closest_sentence, reranks
 from service.settings import AssistantSettings
 from service.small_talk import small_talk, small_talk_reply
 from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, section, to_sources
@@ -152,12 +153,19 @@ class Assistant:
         return None
 
     def retrieve(self, query: str, k: int | None = None) -> tuple[list, bool]:
-        """(hits, relevant); no retriever or k == 0 means nothing relevant."""
+        """(hits, relevant): the `k` passages for `query`, best first, re-ranked by their closest sentence where
+        `reranks(query)` (`service.reranking`, from the first `RERANK_POOL` retrieval finds); `relevant` as the
+        retriever judges its own first `k`. No retriever or k == 0 means nothing relevant."""
         k = self.settings.top_k if k is None else k
         if self.retriever is None or k <= 0:
             return [], False
-        hits = list(self.retriever.search(query, k=k))
-        return hits, bool(hits) and bool(self.retriever.is_relevant(hits))
+        embed = getattr(self.retriever, "embed", None)
+        rerank = bool(self.settings.sentence_rerank) and embed is not None and reranks(query)
+        hits = list(self.retriever.search(query, k=max(k, RERANK_POOL) if rerank else k))
+        relevant = bool(hits) and bool(self.retriever.is_relevant(hits[:k]))
+        if rerank and hits:
+            hits = by_closest_sentence(query, hits, self._quotable_texts(hits, query), embed, self.settings.sentence_rerank)
+        return hits[:k], relevant
 
     def retrieve_message(self, message: str, k: int | None = None) -> tuple[str, list, bool]:
         """(reading, hits, relevant) for one message searched as a whole, and each of its question sentences alone too

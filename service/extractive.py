@@ -458,6 +458,27 @@ def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: 
     ]
 
 
+def passage_similarities(question: str, passages: Sequence[str], embed: Embed) -> list[float]:
+    """For each of `passages`, the score of its own closest sentence to `question` (as `best_similarities` scores
+    one, each passage read alone), -1.0 for a passage with no sentence to quote; one `embed` call for all."""
+    quotables = [_candidates([passage]) for passage in passages]
+    readings = [_readings(quotable) for quotable in quotables]
+    texts = [text for read, _ in readings for text in read]
+    if not texts:
+        return [-1.0] * len(passages)
+    vectors = np.asarray(embed([question, *texts]), dtype=np.float32)
+    similarities = vectors[1:] @ vectors[0]
+    best, start = [], 0
+    for quotable, (read, owners) in zip(quotables, readings):
+        if not read:
+            best.append(-1.0)
+            continue
+        own = similarities[start:start + len(read)]
+        start += len(read)
+        best.append(float(_scores(question, _per_candidate(own, owners, len(quotable.sentences)), quotable).max()))
+    return best
+
+
 Place = tuple[int, int]  # (passage index, sentence index)
 
 

@@ -150,6 +150,15 @@ class AssistantSettings(BaseSettings):
         0.3, ge=0.0,
         description="Passages scoring more than this below the best one are left out of the prompt (none: all top_k).",
     )
+    # Session 46 (docs/knowledge-base.md, "Passages re-ranked by their closest sentence"): at 0.5 the passage that
+    # answers comes first for 43 of the 51 English dev questions instead of 38 (held-out 13 of 18 instead of 10),
+    # prompts hold fewer passages and the first token comes sooner, but the bundled 1.5B answered 3 more English dev
+    # questions right and 6 fewer (one at a time, paired): off by default, a switch for a model that reads better.
+    sentence_rerank: float = Field(
+        0.0, ge=0.0,
+        description="Weight of a passage's closest sentence to the message in its score, for all but Chinese messages "
+        "(service.reranking; 0, the default: passages in retrieval's order).",
+    )
     # Session 32 (docs/answer-quality.md): Chinese answers from at most two passages were right as often as from
     # four (the 51 Chinese dev questions, paired runs: 0.505 -> 0.510 of 204 with k = 2, 0.490 -> 0.500 of 102 with
     # this cap), with 8% fewer prompt tokens and a 7% sooner first token (bench/prompt_ttft.py); the answering
