@@ -1,11 +1,12 @@
 """Passages re-ranked by their closest sentence (`service.reranking`), against retrieval's own order, side by side in
 one run, no model: for each answerable question of QA files (the `samples/qa_*.jsonl` format) the rank of the first
-passage holding every expected fact among the first 10, whether the prompt's passages hold them (the relevance gate,
-the passage margin, the language's limit), how many passages the prompt keeps, and the time the app's retrieval of a
-message takes (`Assistant.retrieve_in_conversation`, the knowledge base's sentences embedded first, as the app does
-at start, and each message once before it is timed; the two orders alternate question by question, so that both
-meet the same machine): what the re-ranking adds to a retrieval, the message's own embedding (the same for both, about
-40 ms) left out.
+passage holding every expected fact among the first 10, whether the prompt's passages hold them (the passage margin
+and the language's limit on the first 4; the relevance gate on the first 10, as `bench/qa_retrieval.py` judges it),
+how many passages the prompt keeps, and the time the app's retrieval of a message takes
+(`Assistant.retrieve_in_conversation`, the knowledge base's sentences embedded first, as the app does at start, and
+each message once before it is timed; each question in both orders one after the other, so that both meet the same
+machine): what the re-ranking adds to a retrieval, the message's own embedding (the same for both, about 40 ms) left
+out.
 
 Prints one line per QA file, language and order: questions, first, in the first 4, MRR, in the prompt, passages per
 prompt; then the retrieval times (p50 / p95) of each order and their ratio; as its last line, JSON with the same.
@@ -41,12 +42,12 @@ def main() -> None:
     parser.add_argument("--kb", default="data/kb")
     parser.add_argument("--weight", type=float, default=0.5, help="the re-ranking's weight (ASSISTANT_SENTENCE_RERANK)")
     args = parser.parse_args()
-    settings = AssistantSettings()
     orders = {"retrieval": 0.0, f"sentences {args.weight:g}": args.weight}
     results: dict[str, dict] = {}
     times: dict[str, list[float]] = {name: [] for name in orders}
     # No model is asked: the URL only names where one would be.
-    with assistant_session(Settings(llm_url="http://127.0.0.1:9/v1"), KBSettings(kb_dir=args.kb), settings) as a:
+    with assistant_session(Settings(llm_url="http://127.0.0.1:9/v1"), KBSettings(kb_dir=args.kb), AssistantSettings()) as a:
+        settings = a.settings  # the session's (the sample's company, glossary and trusted documents)
         remember_sentences(a.retriever)
         for path in args.qa:
             for item in load_qa(path):

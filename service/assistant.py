@@ -155,7 +155,8 @@ class Assistant:
     def retrieve(self, query: str, k: int | None = None) -> tuple[list, bool]:
         """(hits, relevant): the `k` passages for `query`, best first, re-ranked by their closest sentence where
         `reranks(query)` (`service.reranking`, from the first `RERANK_POOL` retrieval finds); `relevant` as the
-        retriever judges its own first `k`. No retriever or k == 0 means nothing relevant."""
+        retriever judges the first `k` of those (a deeper search's first `k` can differ a little from a search for
+        `k`). No retriever or k == 0 means nothing relevant."""
         k = self.settings.top_k if k is None else k
         if self.retriever is None or k <= 0:
             return [], False
@@ -164,7 +165,11 @@ class Assistant:
         hits = list(self.retriever.search(query, k=max(k, RERANK_POOL) if rerank else k))
         relevant = bool(hits) and bool(self.retriever.is_relevant(hits[:k]))
         if rerank and hits:
-            hits = by_closest_sentence(query, hits, self._quotable_texts(hits, query), embed, self.settings.sentence_rerank)
+            # An FAQ entry retrieval puts first whose question comes close enough for a direct answer keeps its place.
+            direct = (getattr(hits[0], "question_score", None) or 0.0) >= self.settings.faq_direct_threshold
+            hits = by_closest_sentence(
+                query, hits, self._quotable_texts(hits, query), embed, self.settings.sentence_rerank, keep_first=direct
+            )
         return hits[:k], relevant
 
     def retrieve_message(self, message: str, k: int | None = None) -> tuple[str, list, bool]:

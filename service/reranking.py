@@ -10,10 +10,13 @@ Off by default (`ASSISTANT_SENTENCE_RERANK`=0): the answering passage comes firs
 not answer more questions right from the passages so chosen (docs/knowledge-base.md).
 
 Contract: `by_closest_sentence` returns the hits, each with its `score` replaced by score + weight x the closest
-sentence's score (0 for a passage with no sentence to quote), best first; hits are dataclasses
-(`dataclasses.replace`). `reranks(query)` says whether a query is re-ranked at all: not a Chinese one, where the
-English-centred embedding models choose sentences poorly (measured worse, docs/knowledge-base.md, "Passages
-re-ranked by their closest sentence").
+sentence's score (negative or no sentence to quote: 0), best first; with `keep_first`, retrieval's first hit stays
+first, at least as high as the next (an FAQ entry whose question the message matches closely enough to answer with
+it directly: its answer's sentences need not repeat the customer's words); hits are dataclasses. The
+scores can exceed 1, and they compare with another search's only where that one was re-ranked too (a Chinese
+message's question sentence in English is; the message is not). `reranks(query)` says whether a query is re-ranked
+at all: not a Chinese one, where the English-centred embedding models choose sentences poorly (measured worse,
+docs/knowledge-base.md, "Passages re-ranked by their closest sentence").
 """
 
 from __future__ import annotations
@@ -34,15 +37,21 @@ def reranks(query: str) -> bool:
     return not is_mostly_cjk(query, 0.3)
 
 
-def by_closest_sentence(query: str, hits: Sequence, texts: Sequence[str], embed: Embed, weight: float) -> list:
-    """`hits` (any order) best first by retrieval score + `weight` x the score of the closest sentence of each hit's
-    text in `texts` (as the extractive answer reads it), each with that as its `score`, so that the passage margin
+def by_closest_sentence(
+    query: str, hits: Sequence, texts: Sequence[str], embed: Embed, weight: float, *, keep_first: bool = False
+) -> list:
+    """`hits` (retrieval's order) best first by retrieval score + `weight` x the score of the closest sentence of each
+    hit's text in `texts` (as the extractive answer reads it), each with that as its `score`, so that the passage margin
     and the comparison of two searches' hits read the same order. Not divided by 1 + `weight`: that narrows the
     scores' spread, so the margin keeps more passages ("ordered at 5pm on a friday. when will it actually be
-    dispatched?" got 4 instead of 2, and its quote lost the answer)."""
+    dispatched?" got 4 instead of 2, and its quote lost the answer). With `keep_first`, the first of `hits` stays
+    first (the contract above)."""
     closest = passage_similarities(query, texts, embed)
     rescored = [
         dataclasses.replace(hit, score=hit.score + weight * max(sentence, 0.0))
         for hit, sentence in zip(hits, closest)
     ]
+    if keep_first and hits:
+        first, rest = rescored[0], sorted(rescored[1:], key=lambda hit: -hit.score)
+        return [dataclasses.replace(first, score=max([first.score, *(hit.score for hit in rest[:1])])), *rest]
     return sorted(rescored, key=lambda hit: -hit.score)

@@ -111,17 +111,13 @@ CJK_FAQ_MIN_SHARED = 0.5
 
 
 def faq_match(hits: Sequence, question: str, language: str, threshold: float, min_shared: float = CJK_FAQ_MIN_SHARED):
-    """The FAQ entry among the hits whose question comes closest to the customer's `question`, when it matches
-    closely (`question_score >= threshold`; for a Chinese question, also holding `min_shared` of the entry question's
-    words) and is written in the customer's language; else None. In retrieval's order such an entry is nearly always
-    the first hit (its question alone scores at least the threshold); re-ranked by sentences (`service.reranking`), an
-    answer whose sentences do not repeat the question's words can follow another passage, and is still the curated
-    answer."""
-    scored = [h for h in hits if getattr(h, "question_score", None) is not None]
-    if not scored:
+    """The best hit when it is an FAQ entry whose question the customer's `question` matches closely
+    (`question_score >= threshold`; for a Chinese question, also holding `min_shared` of the entry question's words)
+    and that is written in the customer's language; else None."""
+    if not hits:
         return None
-    best = max(scored, key=lambda h: h.question_score)
-    score = best.question_score
+    best = hits[0]
+    score = getattr(best, "question_score", None)
     if score is None or score < threshold or not getattr(best, "question", None):
         return None
     if detect_language(best.question) != language:

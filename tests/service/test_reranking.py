@@ -6,8 +6,7 @@ from service.assistant import Assistant
 from service.extractive import passage_similarities
 from service.reranking import RERANK_POOL, by_closest_sentence, reranks
 from service.settings import AssistantSettings
-from service.sources import faq_match
-from tests.fakes import FAQ_RETURNS, RETURNS, FakePassage, FakeRetriever, scripted_backend
+from tests.fakes import FakePassage, FakeRetriever, scripted_backend
 
 # A three-word embedding: each text is the unit vector of its counts of "money", "cancel" and "story"; a text with
 # none of them points elsewhere (orthogonal to all three).
@@ -52,8 +51,8 @@ class _Retriever(FakeRetriever):
         return embed(texts)
 
 
-def _assistant(hits, **settings):
-    retriever = _Retriever(hits, threshold=0.65)
+def _assistant(hits, threshold=0.65, **settings):
+    retriever = _Retriever(hits, threshold=threshold)
     assistant = Assistant(scripted_backend(), retriever, AssistantSettings(company="Voltway", **settings), context_window=2048)
     return assistant, retriever
 
@@ -65,6 +64,10 @@ def test_retrieval_brings_a_pool_and_keeps_the_k_best_by_their_sentences():
     assert retriever.queries == [("have u already taken the money", RERANK_POOL)]
     # Fifth in retrieval's order, first by its sentence; relevance is judged on retrieval's own first k (0.70).
     assert [h.doc_id for h in hits] == ["preorder.md", "story.md"] and relevant
+    # ... so a re-ranked score (1.12 here) never makes passages relevant that retrieval's scores did not.
+    assistant, _ = _assistant([STORY, *filler, PREORDER], threshold=0.75, top_k=2, sentence_rerank=0.5)
+    hits, relevant = assistant.retrieve("have u already taken the money")
+    assert hits[0].doc_id == "preorder.md" and hits[0].score > 0.75 and not relevant
 
 
 def test_off_by_default_and_for_chinese_the_k_hits_come_in_retrievals_order():
@@ -76,8 +79,16 @@ def test_off_by_default_and_for_chinese_the_k_hits_come_in_retrievals_order():
     assert retriever.queries == [("预售的商品什么时候扣款？", 2)]
 
 
-def test_a_close_faq_question_is_answered_directly_wherever_its_entry_ranks():
-    # Re-ranked by sentences, an FAQ entry whose answer shares few words with the question can follow another passage.
-    assert faq_match([RETURNS, FAQ_RETURNS], "How long do I have to return an item?", "en", 0.9) is FAQ_RETURNS
-    below = FakePassage("faq-x", "Q", "/kb/faq.csv", "Q\n\nA.", question="Q", question_score=0.5)
-    assert faq_match([RETURNS, below], "How long do I have to return an item?", "en", 0.9) is None
+def test_an_faq_entry_close_enough_to_answer_directly_stays_first_and_answers():
+    # Its question matched; its answer's sentences need not repeat the customer's words ("money" is not in it).
+    faq = FakePassage("faq-pay", "When do you take the money?", "/kb/faq.csv",
+                      "When do you take the money?\n\nOn dispatch.", score=0.95,
+                      question="When do you take the money?", question_score=0.93)
+    texts = [faq.answer, PREORDER.text]
+    ranked = by_closest_sentence("have u already taken the money", [faq, PREORDER], texts, embed, 0.5, keep_first=True)
+    assert [h.doc_id for h in ranked] == ["faq-pay", "preorder.md"] and ranked[0].score >= ranked[1].score
+    ranked = by_closest_sentence("have u already taken the money", [faq, PREORDER], texts, embed, 0.5)
+    assert [h.doc_id for h in ranked] == ["preorder.md", "faq-pay"]
+    assistant, _ = _assistant([faq, STORY, PREORDER], top_k=2, sentence_rerank=0.5, faq_direct_threshold=0.9)
+    reply = assistant.chat("When do you take the money?")
+    assert reply.status == "faq" and reply.collect().startswith("On dispatch.")
