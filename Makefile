@@ -118,6 +118,7 @@ bench: install
 	$(PY) bench/sentence_floor.py
 	$(PY) bench/passage_margin.py
 	$(PY) bench/floor_heldout.py
+	$(PY) bench/reranking.py samples/qa_dev.jsonl samples/qa_test.jsonl samples/qa_probe.jsonl
 
 clean:
 	rm -rf $(VENV) $(QUANT_VENV) data build *.egg-info
