@@ -30,6 +30,8 @@ PREORDER = FakePassage("preorder.md", "Pre-orders", "/kb/preorder.md",
 def test_each_passage_scores_by_its_own_closest_sentence():
     passages = ["A story. We take the money on dispatch.", "Cancel it any time.", "Nothing here.", ""]
     assert passage_similarities("when do you take the money", passages, embed) == [1.0, 0.0, 0.0, -1.0]
+    # Each passage is read alone: a sentence two passages share counts for both (a quote would hold it once).
+    assert passage_similarities("the money", ["We take the money.", "Cancel it. We take the money."], embed) == [1.0, 1.0]
 
 
 def test_a_passage_whose_one_sentence_answers_moves_above_the_story_around_the_question():
