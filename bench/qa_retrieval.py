@@ -59,17 +59,14 @@ def main() -> None:
                     row["n"] += 1
                     row["declined_before_model"] += not quote
                     continue
-                rank = next((i for i, h in enumerate(hits, 1) if has_facts(passage_text(h), item.must)), None)
+                rank = answering_rank(hits, item.must)
                 in_prompt = prompt is not None and has_facts(" ".join(passage_text(h) for h in prompt.used), item.must)
                 row = results.setdefault(
                     f"{path.stem} {item.lang}",
                     {"n": 0, "first": 0, "first_4": 0, "first_10": 0, "mrr": 0.0, "in_prompt": 0, "in_quote": 0},
                 )
-                row["n"] += 1
-                row["first"] += rank == 1
-                row["first_4"] += rank is not None and rank <= 4
+                count_rank(row, rank)
                 row["first_10"] += rank is not None
-                row["mrr"] += 1 / rank if rank else 0.0
                 row["in_prompt"] += in_prompt
                 row["in_quote"] += bool(quote) and has_facts(quote, item.must)
     for name, row in results.items():
@@ -83,6 +80,20 @@ def main() -> None:
     if args.quotes:
         args.quotes.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in quotes), encoding="utf-8")
     print(json.dumps(results, ensure_ascii=False))
+
+
+def answering_rank(hits, must) -> int | None:
+    """The rank (from 1) of the first of `hits` whose text holds every expected fact (`must`), None when none does."""
+    return next((i for i, h in enumerate(hits, 1) if has_facts(passage_text(h), must)), None)
+
+
+def count_rank(row: dict, rank: int | None) -> None:
+    """Adds one question whose answering passage ranks `rank` to `row`'s n, first, first_4 and (a sum, to divide by n)
+    mrr."""
+    row["n"] += 1
+    row["first"] += rank == 1
+    row["first_4"] += rank is not None and rank <= 4
+    row["mrr"] += 1 / rank if rank else 0.0
 
 
 def _quote(a, question: str, query: str, used) -> str:

@@ -27,13 +27,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.qa_retrieval import DEPTH, answering_rank, count_rank  # noqa: E402
 from knowledge_base import KBSettings  # noqa: E402
 from service.evaluation import has_facts, load_qa  # noqa: E402
 from service.settings import AssistantSettings, Settings  # noqa: E402
 from service.sources import passage_text  # noqa: E402
 from service.startup import assistant_session, remember_sentences  # noqa: E402
-
-DEPTH = 10
 
 
 def main() -> None:
@@ -62,15 +61,11 @@ def main() -> None:
                     _, hits, relevant = a.retrieve_in_conversation(item.question, item.history or [], DEPTH)
                     times[name].append(time.perf_counter() - started)
                     kept = a.prompt_hits(hits[: settings.top_k], item.lang) if relevant else []
-                    rank = next((i for i, h in enumerate(hits, 1) if has_facts(passage_text(h), item.must)), None)
                     row = results.setdefault(
                         f"{path.stem} {item.lang} {name}",
                         {"n": 0, "first": 0, "first_4": 0, "mrr": 0.0, "in_prompt": 0, "passages": 0},
                     )
-                    row["n"] += 1
-                    row["first"] += rank == 1
-                    row["first_4"] += rank is not None and rank <= 4
-                    row["mrr"] += 1 / rank if rank else 0.0
+                    count_rank(row, answering_rank(hits, item.must))
                     row["in_prompt"] += has_facts(" ".join(passage_text(h) for h in kept), item.must)
                     row["passages"] += len(kept)
     for name, row in results.items():

@@ -452,10 +452,7 @@ def best_similarities(questions: Sequence[str], passages: Sequence[str], embed: 
     texts, owners = _readings(quotable)
     vectors = np.asarray(embed([*questions, *texts]), dtype=np.float32)
     sentences = vectors[len(questions):]
-    return [
-        float(_scores(q, _per_candidate(sentences @ vectors[i], owners, len(quotable.sentences)), quotable).max())
-        for i, q in enumerate(questions)
-    ]
+    return [_closest_score(q, sentences @ vectors[i], owners, quotable) for i, q in enumerate(questions)]
 
 
 def passage_similarities(question: str, passages: Sequence[str], embed: Embed) -> list[float]:
@@ -473,10 +470,15 @@ def passage_similarities(question: str, passages: Sequence[str], embed: Embed) -
         if not read:
             best.append(-1.0)
             continue
-        own = similarities[start:start + len(read)]
+        best.append(_closest_score(question, similarities[start:start + len(read)], owners, quotable))
         start += len(read)
-        best.append(float(_scores(question, _per_candidate(own, owners, len(quotable.sentences)), quotable).max()))
     return best
+
+
+def _closest_score(question: str, similarities: np.ndarray, owners: Sequence[int], quotable: _Quotable) -> float:
+    """The score of `question`'s closest sentence of `quotable`, from its texts' cosines (`similarities`, `owners` as
+    `_readings` gives them)."""
+    return float(_scores(question, _per_candidate(similarities, owners, len(quotable.sentences)), quotable).max())
 
 
 Place = tuple[int, int]  # (passage index, sentence index)

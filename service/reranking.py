@@ -53,5 +53,5 @@ def by_closest_sentence(
     ]
     if keep_first and hits:
         first, rest = rescored[0], sorted(rescored[1:], key=lambda hit: -hit.score)
-        return [dataclasses.replace(first, score=max([first.score, *(hit.score for hit in rest[:1])])), *rest]
+        return [dataclasses.replace(first, score=max(first.score, rest[0].score) if rest else first.score), *rest]
     return sorted(rescored, key=lambda hit: -hit.score)
