@@ -17,9 +17,10 @@ dashes between spaces and the words "and", "but", "or", "while", "whereas" (`fig
 `figure_context.content_words` (stems of three letters or more, less numbers and the knowledge base's names), less
 units of time for a duration ("working days" is part of the figure). A figure the question states is the customer's
 (`PremiseCheck` reads those); Chinese answers and questions are left alone (their words are character pairs; not
-measured). Not caught: the qualifier cut off by a comma ("With ANC off, you get up to 40 hours."), a qualifier of two
-letters ("on"), swaps across a passage's sentences. Whole answers only: the words that give a figure away may come
-after it.
+measured). A passage clause with a pronoun ("it", "they", "them", ...) has the words of the clause before it too: "up
+to 55 hours with it off" after "up to 40 hours with noise cancellation on" is noise cancellation's. Not caught: the
+qualifier cut off by a comma ("With ANC off, you get up to 40 hours."), a qualifier of two letters ("on"), swaps across
+a passage's sentences. Whole answers only: the words that give a figure away may come after it.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from service.figure_context import content_words, name_words
 from service.grounding import Grounder, GroundingResult, figure_class
 
 _CLAUSE_BREAK = re.compile(r"[,;:](?=\s)|\s[–—-]\s|\s(?:and|but|or|while|whereas)\s", re.IGNORECASE)
+# A clause with one of these pronouns speaks of what the clause before it names (`_passage_clauses`).
+_REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|these|those)\b", re.IGNORECASE)
 # A duration's unit is part of the figure, not a word about it: every clause stating a duration has one.
 _TIME_UNITS = frozenset(tokenize("minutes mins hours hrs days weeks months years working business calendar seconds nights"))
 
@@ -73,9 +76,20 @@ class SwappedFigureCheck:
         self._sentences: list[list[_Clause]] = []
         for passage in passages if self._on else ():
             for sentence in sentences(CITATION.sub(" ", passage)):
-                stating = [c for c in map(self._clause, figure_clauses(sentence)) if c.figures]
+                stating = [c for c in self._passage_clauses(sentence) if c.figures]
                 if stating:
                     self._sentences.append(stating)
+
+    def _passage_clauses(self, sentence: str) -> list[_Clause]:
+        """A passage sentence's clauses, a clause that refers back with a pronoun given the words it refers to: in "up
+        to 40 hours with noise cancellation on and up to 55 hours with it off", 55 hours is noise cancellation's too."""
+        clauses: list[_Clause] = []
+        for text in figure_clauses(sentence):
+            clause = self._clause(text)
+            if clauses and _REFERS_BACK.search(text):
+                clause = _Clause(clause.grounder, clause.figures, clause.words | clauses[-1].words)
+            clauses.append(clause)
+        return clauses
 
     def _clause(self, text: str) -> _Clause:
         figures = tuple(c for c in (Claim(*f) for f in facts(text, self._terms, strict=True)) if _kind(c))

@@ -22,6 +22,14 @@ def test_a_figure_given_the_words_the_passages_give_another_figure_is_reported()
     assert swapped("A full charge takes about 5 hours; ten minutes give about 2 hours of playback.") == ["5", "2"]
 
 
+def test_a_passage_clause_that_refers_back_with_a_pronoun_has_the_words_it_refers_to():
+    # Session 46, `make run`: "with it off" hid that the FAQ's 55 hours are noise cancellation's too.
+    check = SwappedFigureCheck([FAQ], "whats the battery life on the aria x2 with anc off", NAMES)
+    assert [c.text for c in check.check("40 hours with noise cancellation off [1]").unsupported] == ["40"]
+    assert check.check("Up to 55 hours with noise cancellation off [1]").unsupported == []
+    assert check.check("Up to 40 hours with noise cancellation on, 55 hours with it off [1]").unsupported == []
+
+
 def test_figures_with_their_own_words_pass_however_the_answer_orders_them():
     assert swapped("The Voltway Aria X2 battery lasts up to 55 hours with ANC off. [1]") == []
     assert swapped("Up to 40 hours with noise cancellation on and up to 55 hours with it off.") == []
