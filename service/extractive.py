@@ -354,7 +354,7 @@ def closest_sentences(
     score with the words they share with it, `_with_shared_terms`). `with_questions`: a chosen
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers; a sentence too short to say anything alone (a verdict:
-    "不可以。", "Yes.", `says_little`) always does, its section's heading serving as its question where that is one.
+    "不可以。", "Yes.", `says_little`) or one that opens with its verdict ("No. Returns are free.") always does, its section's heading serving as its question where that is one.
     Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
     `min_similarity`, the first sentences of a section whose Markdown heading matches the question
@@ -392,7 +392,9 @@ def closest_sentences(
         # A sentence that says little alone (an FAQ's "不可以。" or "Yes.") was chosen because its question shares the
         # customer's words (a Chinese sentence is scored with its question, `_with_shared_terms`); quoted without it, it
         # read as a verdict on the sentence before it: "...正常开具发票。不可以。发票品名须与实际购买的商品一致" (session 41).
-        if says_little(sentence):
+        # One that opens with its verdict ("No. Returns within 30 days are free: ...") read as the customer's own
+        # answer: asked whether the express fee comes back, "No." was about return postage (session 47).
+        if says_little(sentence) or _VERDICT_OPENING.match(sentence):
             question = _question_of(quotable, p, s)
         else:
             question = asked[(p, s)] if with_questions else None
@@ -408,6 +410,12 @@ def closest_sentences(
             entries[-1] = _continue_list(entries[-1], sentence)
         listing = lead
     return runs
+
+
+# A sentence that opens with a yes or no: the verdict answers the question it follows, not necessarily the customer's.
+_VERDICT_OPENING = re.compile(
+    r"^(?:(?:yes|no|yeah|nope)[.,!]\s|(?:是的|不是|可以|不可以|能|不能|不行|有|没有|对|不)[。，！])", re.IGNORECASE
+)
 
 
 def _question_of(quotable: _Quotable, p: int, s: int) -> str | None:

@@ -300,10 +300,14 @@ def test_with_questions_a_chosen_sentence_follows_the_question_it_answers_once()
             "No. The invoice names what you bought.": 0.2}
     runs = closest_sentences("q", [faq, invoices], Scripted(sims), max_sentences=2, with_questions=True)
     assert runs == [(0, ["Can I put it in a parcel locker?", "No. Orders over £2,000 need a signature.", "They cannot go in a locker."])]
-    # Without them, as the extractive answer quotes: the sentences alone.
+    # Without them, as the extractive answer quotes: the sentences alone, but for one that opens with its verdict,
+    # which answers its own question ("No." to the express fee, read off "Do I pay for return shipping?", session 47).
     assert closest_sentences("q", [faq, invoices], Scripted(sims), max_sentences=2) == [
-        (0, ["No. Orders over £2,000 need a signature.", "They cannot go in a locker."])
+        (0, ["Can I put it in a parcel locker?", "No. Orders over £2,000 need a signature.", "They cannot go in a locker."])
     ]
+    sims = {"No. Orders over £2,000 need a signature.": 0.1, "They cannot go in a locker.": 0.7,
+            "No. The invoice names what you bought.": 0.2}
+    assert closest_sentences("q", [faq, invoices], Scripted(sims), max_sentences=2) == [(0, ["They cannot go in a locker."])]
 
 
 def test_a_verdict_too_short_to_say_anything_alone_is_quoted_after_its_question():
