@@ -16,7 +16,8 @@ one that copies the prompt's passage block, a passage's label ("[1] Title > Head
 line followed by its text, fails as soon as the label is complete (small models answer by pasting the passages). A claim counts as unsupported while streaming only once `settle_chars` of text follow
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything, and also
 reads the whole answer for the customer's figure in place of the passages' (`PremiseCheck`) and a passage's figure
-with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55).
+with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55) and
+a yes about a word of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。").
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
+from service.unmentioned_yes import UnmentionedYesCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -104,7 +106,10 @@ class GroundingGuard:
                 *(c for c in (contacts, leaks) if c is not None),
             ],
             echoes=Echoes([question, *headings]), labels=labels,
-            whole=[PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary)],
+            whole=[
+                PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
+                UnmentionedYesCheck(passages, question, vocabulary),
+            ],
             question=question, passages=passages,
         )
 
