@@ -46,6 +46,7 @@ from service.drafts import DraftCheck
 from service.echoes import Echoes, question_lines, restates_the_question, stated_by
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
+from service.asked_figures import AskedFigureCheck
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
 from service.follow_ups import joined_query, merged_hits, reads_alone
@@ -380,7 +381,10 @@ class Assistant:
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
         answers_it = [
-            c for c in (copies, FigureContextCheck(passages, question, self.vocabulary), PastedQuestionCheck(passages, question, language))
+            c for c in (
+                copies, FigureContextCheck(passages, question, self.vocabulary), PastedQuestionCheck(passages, question, language),
+                AskedFigureCheck(question),
+            )
             if c is not None
         ] if guard else []
         # The same for the first answer and a second look: the passages do not change.

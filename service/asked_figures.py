@@ -1,0 +1,57 @@
+"""An answer without the figure the customer asked for: asked "维修换的零件保多久" (how long are replaced parts
+covered), the 1.5B answered "电池容量低于 80% 可免费更换。", and asked "nimbus 14 32gb how much", "The Voltway Nimbus 14
+(32 GB) has a 32 GB LPDDR5X (soldered) memory." (session 47, `make run`). Every fact in them is a passage's, so the
+grounding guard passes them; they answer another question.
+
+    AskedFigureCheck("维修换的零件保多久").verdict("电池容量低于 80% 可免费更换。")  # -> "an answer to how long ..."
+
+Contract: `verdict(answer)` says why `answer` does not answer the question, or None. A question that asks how long
+("how long", "how many days", "多久", "几天", "多长时间", ...) needs a duration in the answer (`claims.facts`: "60
+minutes", "5–7 个工作日") or a word for a time without one ("same day", "immediately", "当天", "即时", ...); one that
+asks what something costs ("how much is", "what does ... cost", "price of", "多少钱", "运费多少", ...) needs an amount
+of money or a word for none ("free", "免费", "包邮"). "how much storage" asks for no price, and a yes/no question about
+a cost ("do you charge extra for amex") asks for no figure: neither is read. Over the stored answers of five QA files
+(session 47, 242 rows) no answer was held back.
+"""
+
+from __future__ import annotations
+
+import re
+
+from service import claim_forms as forms
+from service.claims import facts
+from service.grounding import figure_class
+
+_HOW_LONG = re.compile(
+    r"\bhow long\b|\bhow many (?:working |business )?(?:minutes|hours|days|weeks|months|years)\b"
+    r"|多久|多长时间|几天|多少天|几个工作日|几个月|几年",
+    re.IGNORECASE,
+)
+_PRICE = re.compile(
+    r"\bhow much\s*(?:\?|$|(?:is|are|does|do|for|to|will|would|'s)\b)|\bwhat(?:'s| is| does| do| are)\b.*\b(?:cost|price|fee)s?\b"
+    r"|\bprice of\b|多少钱|价格|价钱|(?:运费|费用|手续费|检测费|服务费)(?:是)?多少",
+    re.IGNORECASE,
+)
+_NO_DURATION_NEEDED = re.compile(
+    r"same (?:working )?day|next (?:working )?day|immediately|instantly|straight away|right away|any ?time"
+    r"|当天|次日|即时|立即|马上|实时|随时",
+    re.IGNORECASE,
+)
+_NO_AMOUNT_NEEDED = re.compile(r"\bfree\b|no (?:extra )?(?:charge|fee|cost)|免费|包邮|不收", re.IGNORECASE)
+_TERMS = forms.terms(frozenset())
+
+
+class AskedFigureCheck:
+    def __init__(self, question: str):
+        self._how_long = bool(_HOW_LONG.search(question))
+        self._price = bool(_PRICE.search(question))
+
+    def verdict(self, answer: str) -> str | None:
+        if not (self._how_long or self._price):
+            return None
+        classes = {figure_class(key) for kind, _, key in facts(answer, _TERMS, strict=True) if kind == "number"}
+        if self._how_long and "duration" not in classes and not _NO_DURATION_NEEDED.search(answer):
+            return "an answer to how long that states no duration"
+        if self._price and not classes & set("£€$¥") and not _NO_AMOUNT_NEEDED.search(answer):
+            return "an answer to what it costs that states no amount"
+        return None

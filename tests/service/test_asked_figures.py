@@ -1,0 +1,48 @@
+"""An answer without the figure the customer asked for (service/asked_figures.py)."""
+
+from service.asked_figures import AskedFigureCheck
+from service.prompts import CLOSEST_LEAD, OFFER_PERSON
+from tests.fakes import RETURNS
+from tests.service.test_answers import make
+
+
+def test_a_how_long_question_answered_without_a_duration_does_not_answer_it():
+    # Session 47, `make run`: a percentage for how long replaced parts are covered.
+    assert AskedFigureCheck("维修换的零件保多久").verdict("电池容量低于 80% 可免费更换。") == (
+        "an answer to how long that states no duration"
+    )
+    assert AskedFigureCheck("how long do refunds take").verdict("Refunds go back to your card. [1]") is not None
+    for question, answer in [
+        ("维修换的零件保多久", "维修更换的部件享受 90 天保修。"),
+        ("寄新疆要几天", "一般需要 3–7 天。"),
+        ("how long is the warranty", "Two years."),
+        ("how long until my gift card refund shows up", "It goes back to the gift card immediately."),
+        ("多久能发货", "16:00 前付款当天发货。"),
+    ]:
+        assert AskedFigureCheck(question).verdict(answer) is None, answer
+
+
+def test_a_price_question_answered_without_an_amount_does_not_answer_it():
+    # Session 47, `make run`: the memory for the price.
+    check = AskedFigureCheck("nimbus 14 32gb how much")
+    assert check.verdict("The Voltway Nimbus 14 (32 GB) has a 32 GB LPDDR5X (soldered) memory. [1]") == (
+        "an answer to what it costs that states no amount"
+    )
+    assert check.verdict("The 32 GB model costs £1,399. [1]") is None
+    assert AskedFigureCheck("aria x2 多少钱").verdict("¥1,999 [1]") is None
+    assert AskedFigureCheck("how much is click and collect").verdict("Click & Collect is free. [1]") is None
+    assert AskedFigureCheck("运费多少").verdict("订单满 ¥99 包邮。") is None
+
+
+def test_questions_that_ask_for_no_figure_are_not_read():
+    assert AskedFigureCheck("how much storage does the 32gb nimbus have").verdict("1 TB [1]") is None
+    assert AskedFigureCheck("do u charge extra if i pay with amex").verdict("No, we never add a surcharge. [1]") is None
+    assert AskedFigureCheck("can i return opened headphones").verdict("Yes. [1]") is None
+
+
+def test_the_assistant_declines_such_an_answer_showing_the_closest_sentences():
+    assistant, _ = make([RETURNS], answer="Refunds go back to the card you paid with. [1]")
+    reply = assistant.chat("how long do refunds take")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced == ["an answer to how long that states no duration"]
+    assert reply.text.startswith(CLOSEST_LEAD["en"]) and OFFER_PERSON["en"] in reply.text
