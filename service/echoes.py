@@ -105,9 +105,9 @@ def _units(text: str) -> list[str]:
 
 
 # An answer's opening before its first word: punctuation and citation marks ("[1] Yes, ...").
-_OPENING_MARKS = rf"^\W*(?:(?:{CITATION.pattern})\s*)*"
+OPENING_MARKS = rf"^\W*(?:(?:{CITATION.pattern})\s*)*"
 # A verdict that opens an answer ("Yes, ", "No. ", "是的，"): what follows it is what the answer states.
-_VERDICT = re.compile(rf"{_OPENING_MARKS}(?:(?:yes|yeah|yep|no)\b|是的|没错|对|是)[\s,.!:;，。！：；-]*", re.IGNORECASE)
+_VERDICT = re.compile(rf"{OPENING_MARKS}(?:(?:yes|yeah|yep|no)\b|是的|没错|对|是)[\s,.!:;，。！：；-]*", re.IGNORECASE)
 
 
 def stated_by(answer: str, passages: Echoes) -> bool:
@@ -135,7 +135,7 @@ def restates_the_question(answer: str, question: str, share: float = RESTATEMENT
 # whatever the passages say (session 23: of the distinct English answers stored from sessions 16-22 that open this
 # way, 64 were wrong and 7 right; "No, <the question said back>" 17 wrong, 14 right, so a "no" is no guess).
 _YES_OPENING = re.compile(
-    rf"{_OPENING_MARKS}(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE
+    rf"{OPENING_MARKS}(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE
 )
 
 

@@ -39,7 +39,8 @@ from service.grounding import Grounder, GroundingResult, figure_class
 
 _CLAUSE_BREAK = re.compile(r"[,;:](?=\s)|\s[–—-]\s|\s(?:and|but|or|while|whereas)\s", re.IGNORECASE)
 # A clause with one of these pronouns speaks of what the clause before it names (`_passage_clauses`).
-_REFERS_BACK = re.compile(r"\b(?:it|its|they|them|their|these|those)\b", re.IGNORECASE)
+# Not "its" or "their": those point inside their own clause ("the battery if its capacity drops below 80%").
+_REFERS_BACK = re.compile(r"\b(?:it|they|them|these|those)\b", re.IGNORECASE)
 # A duration's unit is part of the figure, not a word about it: every clause stating a duration has one.
 _TIME_UNITS = frozenset(tokenize("minutes mins hours hrs days weeks months years working business calendar seconds nights"))
 
