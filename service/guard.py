@@ -17,7 +17,7 @@ line followed by its text, fails as soon as the label is complete (small models 
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything, and also
 reads the whole answer for the customer's figure in place of the passages' (`PremiseCheck`) and a passage's figure
 with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55) and
-a yes about a word of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。").
+a Chinese yes about a thing of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。").
 """
 
 from __future__ import annotations
