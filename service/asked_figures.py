@@ -5,6 +5,9 @@ grounding guard passes them; they answer another question.
 
     AskedFigureCheck("维修换的零件保多久").verdict("电池容量低于 80% 可免费更换。")  # -> "an answer to how long ..."
 
+`figures_asked` and `states_figure` also serve the extractive answer, which scores a sentence giving the figure asked
+for a little higher (`service.extractive.ANSWER_KIND_BONUS`).
+
 Contract: `verdict(answer)` says why `answer` does not answer the question, or None. A question that asks how long
 ("how long", "how many days", "多久", "几天", "多长时间", ...) needs a duration in the answer (`claims.facts`: "60 minutes",
 "an hour", "5–7 个工作日") or a word for a time without one ("same day", "immediately", "当天", "即时", ...; a length for "how
@@ -49,17 +52,27 @@ _NO_AMOUNT_NEEDED = re.compile(
 _TERMS = forms.terms(frozenset())
 
 
+def figures_asked(question: str) -> frozenset[str]:
+    """What the question asks for: "duration" (how long), "price" (what it costs), both or neither."""
+    return frozenset(
+        kind for kind, pattern in (("duration", _HOW_LONG), ("price", _PRICE)) if pattern.search(question)
+    )
+
+
+def states_figure(text: str, kind: str) -> bool:
+    """Whether `text` gives a figure of `kind` ("duration", "price"), or a word that stands for one ("same day",
+    "free")."""
+    classes = {figure_class(key) for claim, _, key in facts(text, _TERMS, strict=False) if claim == "number"}
+    if kind == "duration":
+        return "duration" in classes or bool(_NO_DURATION_NEEDED.search(text))
+    return bool(classes & set("£€$¥")) or bool(_NO_AMOUNT_NEEDED.search(text))
+
+
 class AskedFigureCheck:
+    _WHY = {"duration": "an answer to how long that states no duration", "price": "an answer to what it costs that states no amount"}
+
     def __init__(self, question: str):
-        self._how_long = bool(_HOW_LONG.search(question))
-        self._price = bool(_PRICE.search(question))
+        self._asked = figures_asked(question)
 
     def verdict(self, answer: str) -> str | None:
-        if not (self._how_long or self._price):
-            return None
-        classes = {figure_class(key) for kind, _, key in facts(answer, _TERMS, strict=False) if kind == "number"}
-        if self._how_long and "duration" not in classes and not _NO_DURATION_NEEDED.search(answer):
-            return "an answer to how long that states no duration"
-        if self._price and not classes & set("£€$¥") and not _NO_AMOUNT_NEEDED.search(answer):
-            return "an answer to what it costs that states no amount"
-        return None
+        return next((self._WHY[kind] for kind in ("duration", "price") if kind in self._asked and not states_figure(answer, kind)), None)

@@ -394,3 +394,25 @@ def test_a_sentence_pointing_back_at_its_subject_is_also_compared_after_the_text
     embed = ByText(question, {"The Voltway Aria X2 are wireless headphones.": 0.3,
                               "Voltway Aria X2 Headphones: The Voltway Aria X2 are wireless headphones.": 0.9})
     assert extractive_answer(question, [f"# Voltway Aria X2 Headphones\n{opening}"], embed) == ("", [])
+
+
+def test_a_sentence_giving_the_figure_asked_for_scores_higher(monkeypatch):
+    # Session 47, `make run`: "what does the aria x2 cost" was declined before the model, its price sentence at 0.418.
+    import service.extractive as extractive
+
+    bonus = extractive.ANSWER_KIND_BONUS
+    specs = "Weight: 250 g. Price at launch: £249 / €279 / ¥1,999. The Aria X2 are over-ear headphones."
+    sims = {"Weight: 250 g.": 0.2, "Price at launch: £249 / €279 / ¥1,999.": 0.45 - bonus / 2,
+            "The Aria X2 are over-ear headphones.": 0.40}
+    assert extractive.closest_sentences("what does the aria x2 cost", [specs], Scripted(sims)) == [
+        (0, ["Price at launch: £249 / €279 / ¥1,999."])
+    ]
+    # Asked for something else, the same sentence stays under the bar.
+    assert extractive.closest_sentences("what colour is the aria x2", [specs], Scripted(sims)) == []
+    # A duration for a how-long question; without the bonus the closer sentence would win.
+    faq = "Delivery to Ireland is free on orders over €60. Delivery to Ireland takes 3–6 working days."
+    close = {"Delivery to Ireland is free on orders over €60.": 0.5 + bonus / 2, "Delivery to Ireland takes 3–6 working days.": 0.5}
+    ask = ("how long does delivery to ireland take", [faq], Scripted(close))
+    assert extractive.closest_sentences(*ask, max_sentences=1) == [(0, ["Delivery to Ireland takes 3–6 working days."])]
+    monkeypatch.setattr(extractive, "ANSWER_KIND_BONUS", 0.0)
+    assert extractive.closest_sentences(*ask, max_sentences=1) == [(0, ["Delivery to Ireland is free on orders over €60."])]
