@@ -69,10 +69,14 @@ def states_figure(text: str, kind: str) -> bool:
 
 
 class AskedFigureCheck:
-    _WHY = {"duration": "an answer to how long that states no duration", "price": "an answer to what it costs that states no amount"}
+    _WHY = {
+        "duration": "an answer to how long that states no duration",
+        "price": "an answer to what it costs that states no amount",
+    }
 
     def __init__(self, question: str):
         self._asked = figures_asked(question)
 
     def verdict(self, answer: str) -> str | None:
-        return next((self._WHY[kind] for kind in ("duration", "price") if kind in self._asked and not states_figure(answer, kind)), None)
+        missing = (kind for kind in self._WHY if kind in self._asked and not states_figure(answer, kind))
+        return next((self._WHY[kind] for kind in missing), None)

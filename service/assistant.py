@@ -37,6 +37,7 @@ from functools import partial
 
 from service import prompts
 from service.answerability import checked_stream
+from service.asked_figures import AskedFigureCheck
 from service.asks import asks, with_sharper
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.citing import Citations
@@ -46,7 +47,6 @@ from service.drafts import DraftCheck
 from service.echoes import Echoes, question_lines, restates_the_question, stated_by
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
-from service.asked_figures import AskedFigureCheck
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
 from service.follow_ups import joined_query, merged_hits, reads_alone

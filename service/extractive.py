@@ -355,8 +355,8 @@ def closest_sentences(
     score with the words they share with it, `_with_shared_terms`). `with_questions`: a chosen
     sentence that follows a question in its passage (an FAQ's "**Can I ...?** No. ...") comes after that question,
     once, so that a reader knows which question it answers; a sentence too short to say anything alone (a verdict:
-    "不可以。", "Yes.", `says_little`) or one that opens with its verdict ("No. Returns are free.") always does, its section's heading serving as its question where that is one.
-    Only passages whose best sentence comes within
+    "不可以。", "Yes.", `says_little`) or one that opens with its verdict ("No. Returns are free.") always does, its
+    section's heading serving as its question where that is one. Only passages whose best sentence comes within
     `passage_margin` of the best sentence overall are quoted (None: every passage). When none reaches
     `min_similarity`, the first sentences of a section whose Markdown heading matches the question
     (`_answering_section`)."""
