@@ -70,7 +70,7 @@ class FigureContextCheck:
                     self._sentences.append((sentence, grounder, self._words(sentence), about))
 
     def _words(self, text: str) -> set[str]:
-        tokens = tokenize(text)
+        tokens = _without_time_units(tokenize(text))
         return content_words(tokens, self._names) | _measures(tokens)
 
     def _named(self, text: str) -> frozenset[frozenset[str]]:
@@ -118,6 +118,24 @@ def content_words(tokens: Iterable[str], names: Iterable[str] = ()) -> set[str]:
 def _same_subject(names: frozenset[frozenset[str]], about: frozenset[frozenset[str]]) -> bool:
     """Whether a name among `names` is one among `about`, or part of one ("HomeHub" of "Voltway HomeHub")."""
     return any(a <= b or b <= a for a in names for b in about)
+
+
+# A duration's unit and the words between it and its number ("3-5 working days"), as `tokenize` stems them.
+TIME_UNITS = frozenset(tokenize("minutes mins hours hrs days weeks months years working business calendar seconds nights"))
+
+
+def _without_time_units(tokens: Sequence[str]) -> list[str]:
+    """`tokens` less the units of time written after a number ("30 days", "3-5 working days"): they are part of the
+    figure, not words of what it is about. Asked how long a password-reset link is valid, the 1.5B answered "The reset
+    link is valid for 30 days." from "... return it within our 30-day return window": the two sentences share only
+    "day" (session 48)."""
+    kept, after_number = [], False
+    for token in tokens:
+        if after_number and token in TIME_UNITS:
+            continue  # still after the number: "working" then "days"
+        after_number = token.isdigit()
+        kept.append(token)
+    return kept
 
 
 def _measures(tokens: Sequence[str]) -> set[str]:

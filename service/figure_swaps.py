@@ -34,15 +34,13 @@ from knowledge_base.text import HAN, is_mostly_cjk, sentences
 from service import claim_forms as forms
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
-from service.figure_context import content_words, name_words
+from service.figure_context import TIME_UNITS, content_words, name_words
 from service.grounding import Grounder, GroundingResult, figure_class
 
 _CLAUSE_BREAK = re.compile(r"[,;:](?=\s)|\s[–—-]\s|\s(?:and|but|or|while|whereas)\s", re.IGNORECASE)
 # A clause with one of these pronouns speaks of what the clause before it names (`_passage_clauses`).
 # Not "its" or "their": those point inside their own clause ("the battery if its capacity drops below 80%").
 _REFERS_BACK = re.compile(r"\b(?:it|they|them|these|those)\b", re.IGNORECASE)
-# A duration's unit is part of the figure, not a word about it: every clause stating a duration has one.
-_TIME_UNITS = frozenset(tokenize("minutes mins hours hrs days weeks months years working business calendar seconds nights"))
 
 
 def figure_clauses(sentence: str) -> list[str]:
@@ -60,7 +58,7 @@ class _Clause:
         return self.grounder.supported(claim)
 
     def words_for(self, kind: str) -> frozenset[str]:
-        return self.words - _TIME_UNITS if kind == "duration" else self.words
+        return self.words - TIME_UNITS if kind == "duration" else self.words
 
 
 class SwappedFigureCheck:

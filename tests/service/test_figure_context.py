@@ -55,3 +55,15 @@ def test_a_label_lines_figures_are_about_its_passages_subject():
     assert FigureContextCheck([hub], "how much is it", names).verdict("It costs £129. [1]") is not None
     # A line with words besides its figures names its own subject: the Pulse 7's screen, not the Pulse 7.
     assert check.verdict("The Voltway Pulse 7 phone costs £149 / €169. [2]") is not None
+
+
+def test_a_durations_own_unit_is_no_word_in_common():
+    # Session 48: "how long is the reset link valid" after a tracking question, answered from the returns window.
+    window = "Simply let it arrive and return it within our 30-day return window – returns are free."
+    check = FigureContextCheck([window, "The reset link is e-mailed to you."], "how long is the reset link valid")
+    why = check.verdict("The reset link is valid for 30 days. [1]")
+    assert why is not None and why.startswith("30 stated about other things")
+    assert check.verdict("You can return it within 30 days. [1]") is None  # "return" is in common
+    working = FigureContextCheck(["Refunds reach PayPal within 3-5 working days."], "when do i get my money")
+    assert working.verdict("Your refund reaches PayPal in 3-5 working days. [1]") is None
+    assert working.verdict("The link works for 3-5 working days. [1]") is not None  # "working" is the figure's
