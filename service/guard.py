@@ -17,7 +17,8 @@ line followed by its text, fails as soon as the label is complete (small models 
 it (a number may still be growing into a phone number or a longer amount); `final` checks everything, and also
 reads the whole answer for the customer's figure in place of the passages' (`PremiseCheck`) and a passage's figure
 with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55) and
-a Chinese yes about a thing of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。").
+a Chinese yes about a thing of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。") and
+opening hours put on a day the passages give other hours for (`WeekdayTimesCheck`: "open on Sundays from 09:00").
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 from service.unmentioned_yes import UnmentionedYesCheck
+from service.weekday_times import WeekdayTimesCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -108,7 +110,7 @@ class GroundingGuard:
             echoes=Echoes([question, *headings]), labels=labels,
             whole=[
                 PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
-                UnmentionedYesCheck(passages, question, vocabulary),
+                UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
             ],
             question=question, passages=passages,
         )

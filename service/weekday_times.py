@@ -1,0 +1,100 @@
+"""Opening hours put on the wrong day: asked "what time do your stores open on saturdays", the 1.5B answered "The
+stores open on Saturdays from 11:00 to 17:00 (local time)." from "Opening hours: Monday to Saturday 10:00-20:00, Sunday
+11:00-17:00 (local time)."; asked "is ur phone line open on sundays?", "The phone line is open on Sundays from 09:00 to
+17:00 (UK time)." from "... Saturday 09:00-17:00 UK time, closed Sundays" (session 48). Every time in them is a
+passage's, so the grounding guard passes them; what is wrong is the day they are put on.
+
+    check = WeekdayTimesCheck(["Monday to Saturday 10:00-20:00, Sunday 11:00-17:00."], "when do you open on saturday")
+    check.check("We open on Saturdays from 11:00 to 17:00.").unsupported  # -> [Claim "11:00", Claim "17:00"]
+
+Contract: `check(answer)` reports the clock times of an answer clause that names days of the week (a day, a range of
+them, "weekdays", "weekends", "daily") when the passage clauses stating that time name days too and none of them names
+every day the answer's clause does. Clauses are `figure_swaps.figure_clauses`' ("Monday to Friday 08:00-20:00,
+Saturday 09:00-17:00" is two). A time that only clauses without days state ("Orders placed before 16:00 UK time") and
+a time the question states are left alone, and so are Chinese answers and questions (the Chinese documents' hours are
+"每天"; not measured).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from knowledge_base.text import HAN, is_mostly_cjk, sentences
+from service import claim_forms as forms
+from service.claim_forms import CITATION
+from service.claims import Claim, facts
+from service.figure_swaps import figure_clauses
+from service.grounding import Grounder, GroundingResult
+
+_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# A day's name in any case ("sundays"), or its abbreviation with a capital ("Mon-Sat"; "sat" and "thus" are words).
+_DAY = (
+    r"\b(?:(?i:(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)s?)"
+    r"|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:s|rs?|rs)?\.?)(?![A-Za-z])"
+)
+_RANGE = re.compile(rf"{_DAY}\s*(?:to|through|thru|until|till|-|–|—)\s*{_DAY}")
+_ONE = re.compile(_DAY)
+_SPANS = {
+    re.compile(r"\bweekdays?\b", re.IGNORECASE): frozenset(range(5)),
+    re.compile(r"\bweekends?\b", re.IGNORECASE): frozenset({5, 6}),
+    re.compile(r"\b(?:daily|every ?day|7 days a week|seven days a week)\b", re.IGNORECASE): frozenset(range(7)),
+}
+
+
+def days_named(text: str) -> frozenset[int]:
+    """The days of the week (0 = Monday) that `text` names: single days, ranges ("Monday to Friday", "Mon-Sat", across
+    the week's end too), "weekdays", "weekends", "daily"."""
+    days: set[int] = set()
+    for match in _RANGE.finditer(text):
+        first, last = (_DAY_NAMES.index(d.lower()) for d in match.groups() if d)
+        days.update(d % 7 for d in range(first, last + (7 if last < first else 0) + 1))
+    for match in _ONE.finditer(_RANGE.sub(" ", text)):
+        days.add(_DAY_NAMES.index((match.group(1) or match.group(2)).lower()))
+    for pattern, span in _SPANS.items():
+        if pattern.search(text):
+            days |= span
+    return frozenset(days)
+
+
+def _times(text: str, terms) -> list[Claim]:
+    return [c for c in (Claim(*f) for f in facts(text, terms, strict=True)) if c.kind == "number" and c.key.startswith("time:")]
+
+
+class WeekdayTimesCheck:
+    LABEL = "a time the passages give for other days"
+
+    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
+        vocabulary = frozenset(vocabulary)
+        self._terms = forms.terms(vocabulary)
+        self._on = not (question and is_mostly_cjk(question, 0.5))
+        self._question = Grounder([question], vocabulary=vocabulary) if question else None
+        # Each passage clause that states a time and names days: what it states, and those days.
+        self._clauses: list[tuple[Grounder, frozenset[int]]] = []
+        for passage in passages if self._on else ():
+            for sentence in sentences(CITATION.sub(" ", passage)):
+                for clause in figure_clauses(sentence):
+                    days = days_named(clause)
+                    if days and _times(clause, self._terms):
+                        self._clauses.append((Grounder([clause], vocabulary=vocabulary), days))
+
+    def check(self, answer: str) -> GroundingResult:
+        wrong: dict[str, Claim] = {}
+        claims: dict[str, Claim] = {}
+        for sentence in sentences(CITATION.sub(" ", answer)) if self._on and self._clauses else ():
+            if HAN.search(sentence):
+                continue
+            for clause in figure_clauses(sentence):
+                days = days_named(clause)
+                for claim in _times(clause, self._terms) if days else ():
+                    claims.setdefault(claim.key, claim)
+                    if self._other_days(claim, days):
+                        wrong.setdefault(claim.key, claim)
+        return GroundingResult(ok=not wrong, unsupported=list(wrong.values()), claims=list(claims.values()))
+
+    def _other_days(self, claim: Claim, days: frozenset[int]) -> bool:
+        """Whether the passage clauses stating the time `claim` name days, none of them all of `days`."""
+        if self._question is not None and self._question.supported(claim):
+            return False
+        named = [theirs for grounder, theirs in self._clauses if grounder.supported(claim)]
+        return bool(named) and not any(days <= theirs for theirs in named)

@@ -1,0 +1,40 @@
+"""Opening hours put on a day the passages give other hours for (service/weekday_times.py)."""
+
+from service.weekday_times import WeekdayTimesCheck, days_named
+
+STORES = "Opening hours: Monday to Saturday 10:00-20:00, Sunday 11:00-17:00 (local time)."
+PHONE = (
+    "Phone and live chat are open Monday to Friday 08:00-20:00 and Saturday 09:00-17:00 UK time, closed Sundays and "
+    "UK bank holidays."
+)
+DISPATCH = "Orders placed before 16:00 UK time, Monday to Friday, are normally dispatched the same working day."
+
+
+def wrong(answer: str, question: str = "what are your opening hours") -> list[str]:
+    return [c.text for c in WeekdayTimesCheck([STORES, PHONE, DISPATCH], question).check(answer).unsupported]
+
+
+def test_days_named_reads_days_ranges_and_spans_but_not_words_that_look_like_them():
+    assert days_named("Monday to Friday") == set(range(5))
+    assert days_named("Mon-Sat, sundays") == set(range(7))
+    assert days_named("Fri–Mon") == {4, 5, 6, 0}  # across the week's end
+    assert days_named("weekdays") == set(range(5)) and days_named("weekends") == {5, 6}
+    assert days_named("open daily") == set(range(7))
+    assert days_named("I sat down this month, satisfied, thus") == set()
+
+
+def test_a_time_put_on_a_day_the_passages_give_other_hours_for_fails():
+    # Session 48's two answers: Sunday's hours for Saturday, Saturday's for the closed Sunday.
+    assert wrong("The stores open on Saturdays from 11:00 to 17:00 (local time). [1]") == ["11:00"]
+    assert wrong("The phone line is open on Sundays from 09:00 to 17:00 (UK time). [2]") == ["09:00"]
+    assert wrong("We are open daily 10:00-20:00. [1]") == ["10:00", "20:00"]  # not on Sundays
+
+
+def test_times_on_their_own_days_and_times_without_days_pass():
+    assert wrong("Stores open at 10:00 on Saturdays and close at 20:00. [1]") == []
+    assert wrong("On Sunday we open at 11am. [1]") == []  # 11am is 11:00
+    assert wrong(PHONE) == []
+    assert wrong("The phone line is open from 08:00 to 20:00. [2]") == []  # no day named
+    assert wrong("Orders placed before 16:00 on Saturday ship the same day. [3]") == []  # its passage clause names none
+    assert wrong("It opens at 09:00 on Sundays.", "i called at 09:00 on sunday, why no answer") == []  # the customer's
+    assert wrong("周日 09:00 开门。", "周日几点开门") == []  # Chinese is not read
