@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterable
 
 from knowledge_base.text import HAN_RANGES, ends_a_sentence, is_mostly_cjk, says_little, sentence_spans, sentences
-from service.claim_forms import CITATION  # "[2]", "[1, 3]", "【2】": not part of what an answer says
+from service.claim_forms import CITATION, EMAIL, URL  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
 
 _EDGES = re.compile(r"^[\W_]+|[\W_]+$")
@@ -95,6 +95,11 @@ _DIGITS = re.compile(r"\d+")
 _SPOKEN = {**_PERSON, "u": "you", "ur": "your"}
 
 
+def _own_figures(text: str) -> set[str]:
+    """The numbers, e-mail addresses and links of `text`: what an answer can add that its words do not show."""
+    return set(_DIGITS.findall(text)) | {m.lower() for m in EMAIL.findall(text)} | {m.lower() for m in URL.findall(text)}
+
+
 def _units(text: str) -> list[str]:
     """Words (English, the person swapped as a restatement swaps it) and pairs of Chinese characters and digits."""
     text = CITATION.sub(" ", text).lower()
@@ -124,8 +129,10 @@ def stated_by(answer: str, passages: Echoes) -> bool:
 
 def restates_the_question(answer: str, question: str, share: float = RESTATEMENT_SHARE) -> bool:
     """`answer` is the customer's question said back, with at most a verdict added: at least `share` of its words
-    (for Chinese, of its character pairs) are the question's, and it states no number the question does not hold."""
-    if set(_DIGITS.findall(CITATION.sub(" ", answer))) - set(_DIGITS.findall(question)):
+    (for Chinese, of its character pairs) are the question's, and it states no number, e-mail address or link the
+    question does not hold ("You can forward a dodgy text pretending to be Voltway to security@voltway.example." says
+    where to, session 48)."""
+    if _own_figures(CITATION.sub(" ", answer)) - _own_figures(question):
         return False
     units, asked = _units(answer), set(_units(question))
     return bool(units) and sum(u in asked for u in units) >= share * len(units)

@@ -83,6 +83,11 @@ def test_an_answer_with_facts_of_its_own_does_not_restate_the_question():
                                      "can i use my uk voltway gift card on the eu site?")
     assert not restates_the_question("可以，礼品卡支付的商品发货后按商品金额正常开具发票。", "用礼品卡买的东西能开发票吗")
     assert not restates_the_question("", "能退吗")
+    # An address of its own says where (session 48).
+    assert not restates_the_question("You can forward a dodgy text pretending to be Voltway to security@voltway.example.",
+                                     "where do i forward a dodgy text pretending to be voltway")
+    assert restates_the_question("You can forward a dodgy text pretending to be Voltway. [1]",
+                                 "where do i forward a dodgy text pretending to be voltway")
 
 
 def test_a_yes_that_only_says_the_question_back_is_an_echoed_verdict():
