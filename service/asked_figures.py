@@ -11,7 +11,10 @@ for a little higher (`service.extractive.ANSWER_KIND_BONUS`).
 Contract: `verdict(answer)` says why `answer` does not answer the question, or None. A question that asks how long
 ("how long", "how many days", "多久", "几天", "多长时间", ...) needs a duration in the answer (`claims.facts`: "60 minutes",
 "an hour", "5–7 个工作日") or a word for a time without one ("same day", "immediately", "当天", "即时", ...; a length for "how
-long is the cable"); one that asks what something costs ("how much is", "what does ... cost", "price of", "多少钱",
+long is the cable" or "how long does my password have to be"); one that asks what time ("what time", "opening hours",
+"how late", "the latest I can call", "几点", "营业时间") needs a clock time ("20:00", "8pm", "晚上九点") or a word for none
+("closed", "24/7", "休息"; session 48: "whats the latest i can call support on a weekday" got the phone number); one that
+asks what something costs ("how much is", "what does ... cost", "price of", "多少钱",
 "运费多少", ...) needs an amount of money or a word for none ("free" but not "not free", "免费", "包邮"). "how much storage"
 and "how much does it weigh" ask for no price, "前几天买的" for no duration, and a yes/no question about a cost ("do you
 charge extra for amex", "有价格保护吗") for no figure: none of them is read. Over the stored answers of five QA files
@@ -32,6 +35,12 @@ _HOW_LONG = re.compile(
     r"|多久|多长时间|多少天|(?<![前这过好了])几(?:天|个工作日|个月|年|周|个星期|小时|分钟)(?![前以])",
     re.IGNORECASE,
 )
+# "What time" and opening hours: a clock time ("几点前付款" asks for one too).
+_WHAT_TIME = re.compile(
+    r"\bwhat time\b|\b(?:opening|closing) (?:hours|times?)\b|\bhow late\b|\btill when\b"
+    r"|\bthe (?:latest|earliest) (?:i|we|you) can (?:call|ring|phone|contact|reach|collect|pick)\b|几点|营业时间|服务时间|上班时间",
+    re.IGNORECASE,
+)
 _PRICE = re.compile(
     r"\bhow much\s*(?:\?|$|(?:is|are|for|'s)\b)|\bhow much (?:does|do|will|would)\b[^?.]*\b(?:cost|charge)"
     r"|\bwhat(?:'s| is| are)(?: the)? (?:cost|price|fee)s?\b|\bwhat (?:does|do|will|would)\b[^?.]*\bcost\b|\bprice of\b"
@@ -41,7 +50,14 @@ _PRICE = re.compile(
 # Answers that need no duration: a time without one, or a length for "how long is the cable".
 _NO_DURATION_NEEDED = re.compile(
     r"same[ -](?:working[ -])?day|next[ -](?:working[ -])?day|immediately|instantly|straight away|right away|any ?time"
-    r"|never expire|no expiry|\d\s?(?:m|cm|mm|metres?|meters?|ft|feet|inch(?:es)?)\b|当天|次日|即时|立即|马上|实时|随时|长期有效|永久有效",
+    r"|never expire|no expiry|\d\s?(?:m|cm|mm|metres?|meters?|ft|feet|inch(?:es)?|characters|digits|letters)\b"
+    r"|当天|次日|即时|立即|马上|实时|随时|长期有效|永久有效",
+    re.IGNORECASE,
+)
+# Answers to "what time" that need no clock time: closed that day, or open all the time.
+_NO_TIME_NEEDED = re.compile(
+    r"\bclosed\b|\bnot open\b|isn't open|24/7|24 hours a day|round the clock|around the clock|any ?time"
+    r"|不营业|休息|关闭|全天|随时|24 小时|24小时",
     re.IGNORECASE,
 )
 _NO_AMOUNT_NEEDED = re.compile(
@@ -53,16 +69,21 @@ _TERMS = forms.terms(frozenset())
 
 
 def figures_asked(question: str) -> frozenset[str]:
-    """What the question asks for: "duration" (how long), "price" (what it costs), both or neither."""
+    """What the question asks for: "duration" (how long), "price" (what it costs), "time" (what time, opening
+    hours), any of them or none."""
     return frozenset(
-        kind for kind, pattern in (("duration", _HOW_LONG), ("price", _PRICE)) if pattern.search(question)
+        kind for kind, pattern in (("duration", _HOW_LONG), ("price", _PRICE), ("time", _WHAT_TIME))
+        if pattern.search(question)
     )
 
 
 def states_figure(text: str, kind: str) -> bool:
-    """Whether `text` gives a figure of `kind` ("duration", "price"), or a word that stands for one ("same day",
-    "free")."""
-    classes = {figure_class(key) for claim, _, key in facts(text, _TERMS, strict=False) if claim == "number"}
+    """Whether `text` gives a figure of `kind` ("duration", "price", "time"), or a word that stands for one ("same
+    day", "free", "closed")."""
+    keys = [key for claim, _, key in facts(text, _TERMS, strict=False) if claim == "number"]
+    if kind == "time":
+        return any(key.startswith("time:") for key in keys) or bool(_NO_TIME_NEEDED.search(text))
+    classes = {figure_class(key) for key in keys}
     if kind == "duration":
         return "duration" in classes or bool(_NO_DURATION_NEEDED.search(text))
     return bool(classes & set("£€$¥")) or bool(_NO_AMOUNT_NEEDED.search(text))
@@ -72,6 +93,7 @@ class AskedFigureCheck:
     _WHY = {
         "duration": "an answer to how long that states no duration",
         "price": "an answer to what it costs that states no amount",
+        "time": "an answer to what time that states no time",
     }
 
     def __init__(self, question: str):

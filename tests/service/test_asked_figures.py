@@ -21,6 +21,7 @@ def test_a_how_long_question_answered_without_a_duration_does_not_answer_it():
         ("how long after ordering can i change the address", "Within an hour of ordering. [1]"),  # a word for the number
         ("how long do gift cards last", "They never expire."),
         ("how long is the charging cable", "It is 1 m long."),
+        ("how long does my new password have to be", "At least 10 characters. [3]"),  # session 48: a length
     ]:
         assert AskedFigureCheck(question).verdict(answer) is None, answer
 
@@ -37,6 +38,24 @@ def test_a_price_question_answered_without_an_amount_does_not_answer_it():
     assert AskedFigureCheck("运费多少").verdict("订单满 ¥99 包邮。") is None
     assert AskedFigureCheck("how much is it").verdict("We don't charge for Click & Collect.") is None
     assert AskedFigureCheck("how much is express").verdict("Express is not free.") is not None  # "not free" is no amount
+
+
+def test_a_what_time_question_answered_without_a_time_does_not_answer_it():
+    # Session 48: the phone number for the latest time to call.
+    check = AskedFigureCheck("whats the latest i can call support on a weekday")
+    assert check.verdict("The latest you can call support on a weekday is +44 20 0000 0000. [1]") == (
+        "an answer to what time that states no time"
+    )
+    assert check.verdict("Until 8pm, Monday to Friday. [1]") is None
+    for question, answer in [
+        ("what time does the berlin store close on sundays", "It closes at 17:00 on Sundays. [1]"),
+        ("what time does your phone line open on a saturday", "It is closed on Saturdays."),
+        ("门店几点关门", "门店营业时间为每天 10:00–22:00。"),
+        ("你们客服晚上几点下班", "晚上九点。"),
+    ]:
+        assert AskedFigureCheck(question).verdict(answer) is None, answer
+    # "the latest I can ..." about a date or a duration is not read as a time.
+    assert AskedFigureCheck("whats the latest i can return it").verdict("Within 30 days of delivery.") is None
 
 
 def test_questions_that_ask_for_no_figure_are_not_read():
