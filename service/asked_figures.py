@@ -12,8 +12,8 @@ Contract: `verdict(answer)` says why `answer` does not answer the question, or N
 ("how long", "how many days", "多久", "几天", "多长时间", ...) needs a duration in the answer (`claims.facts`: "60 minutes",
 "an hour", "5–7 个工作日") or a word for a time without one ("same day", "immediately", "当天", "即时", ...; a length for "how
 long is the cable" or "how long does my password have to be"); one that asks what time ("what time", "opening hours",
-"how late", "the latest I can call", "几点", "营业时间") needs a clock time ("20:00", "8pm", "晚上九点") or a word for none
-("closed", "24/7", "休息"; session 48: "whats the latest i can call support on a weekday" got the phone number); one that
+"how late", "the latest I can call", "几点", "营业时间") needs a clock time ("20:00", "8pm", "noon", "晚上九点"), a day, a date or
+a duration, or a word for none ("closed", "24/7", "休息"; session 48: "whats the latest i can call support on a weekday" got the phone number); one that
 asks what something costs ("how much is", "what does ... cost", "price of", "多少钱",
 "运费多少", ...) needs an amount of money or a word for none ("free" but not "not free", "免费", "包邮"). "how much storage"
 and "how much does it weigh" ask for no price, "前几天买的" for no duration, and a yes/no question about a cost ("do you
@@ -36,9 +36,10 @@ _HOW_LONG = re.compile(
     re.IGNORECASE,
 )
 # "What time" and opening hours: a clock time ("几点前付款" asks for one too).
+# Not "what time frame / limit / zone", "till when can i return it" or "有几点要求" (a few points), found by a review.
 _WHAT_TIME = re.compile(
-    r"\bwhat time\b|\b(?:opening|closing) (?:hours|times?)\b|\bhow late\b|\btill when\b"
-    r"|\bthe (?:latest|earliest) (?:i|we|you) can (?:call|ring|phone|contact|reach|collect|pick)\b|几点|营业时间|服务时间|上班时间",
+    r"\bwhat time\b(?!\s*(?:frame|limit|zone|period|scale|span))|\b(?:opening|closing) (?:hours|times?)\b|\bhow late\b"
+    r"|\bthe (?:latest|earliest) (?:i|we|you) can (?:call|ring|phone)\b|几点(?!要求|注意|说明|建议|问题)|营业时间|服务时间|上班时间",
     re.IGNORECASE,
 )
 _PRICE = re.compile(
@@ -55,9 +56,16 @@ _NO_DURATION_NEEDED = re.compile(
     re.IGNORECASE,
 )
 # Answers to "what time" that need no clock time: closed that day, or open all the time.
+# Answers to "what time" that the claims reader gives no clock time for: a time in words ("noon", "half past eight",
+# "11 o'clock", "九点"), closed that day, or open all the time.
 _NO_TIME_NEEDED = re.compile(
-    r"\bclosed\b|\bnot open\b|isn't open|24/7|24 hours a day|round the clock|around the clock|any ?time"
-    r"|不营业|休息|关闭|全天|随时|24 小时|24小时",
+    r"o'clock|\bnoon\b|\bmidday\b|\bmidnight\b|\bhalf past\b|\bquarter (?:past|to)\b|\btonight\b"
+    r"|\b(?:in the|next|this|tomorrow|the following) (?:morning|afternoon|evening)\b"
+    r"|\b(?:at|until|till|from|before|after|by) (?:\d{1,2}(?![\d,:]|\.\d|\s*(?:%|days?|weeks?|months?|years?|working|business))"
+    r"|(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b(?!\s*(?:days?|weeks?|months?|years?|working)))"
+    r"|\b\d{1,2}[.:]\d{2}\b|\b\d{1,2}\s*-\s*\d{1,2}\b|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s*(?:am|pm)\b"
+    r"|\bclosed\b|\bnot open\b|isn't open|24/7|24 hours a day|round the clock|around the clock"
+    r"|[\d一二三四五六七八九十两]+\s*点|不营业|休息|关闭|全天|随时|24 小时|24小时",
     re.IGNORECASE,
 )
 _NO_AMOUNT_NEEDED = re.compile(
@@ -80,9 +88,13 @@ def figures_asked(question: str) -> frozenset[str]:
 def states_figure(text: str, kind: str) -> bool:
     """Whether `text` gives a figure of `kind` ("duration", "price", "time"), or a word that stands for one ("same
     day", "free", "closed")."""
-    keys = [key for claim, _, key in facts(text, _TERMS, strict=False) if claim == "number"]
+    found = facts(text, _TERMS, strict=False)
+    keys = [key for claim, _, key in found if claim == "number"]
     if kind == "time":
-        return any(key.startswith("time:") for key in keys) or bool(_NO_TIME_NEEDED.search(text))
+        keys += [key for claim, _, key in found if claim == "day"]
+        # A day, a date or a duration answers some "what time" questions too ("what time will my refund come": "in
+        # 3-5 working days"); what does not is an answer with no time at all (a phone number for the latest time to call).
+        return any(key.startswith(("time:", "day:", "date:", "dur:")) for key in keys) or bool(_NO_TIME_NEEDED.search(text))
     classes = {figure_class(key) for key in keys}
     if kind == "duration":
         return "duration" in classes or bool(_NO_DURATION_NEEDED.search(text))

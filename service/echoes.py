@@ -142,7 +142,8 @@ def restates_the_question(answer: str, question: str, share: float = RESTATEMENT
 # whatever the passages say (session 23: of the distinct English answers stored from sessions 16-22 that open this
 # way, 64 were wrong and 7 right; "No, <the question said back>" 17 wrong, 14 right, so a "no" is no guess).
 _YES_OPENING = re.compile(
-    rf"{OPENING_MARKS}(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>[^.!?\n]*)", re.IGNORECASE
+    # The first sentence ends at a mark before a space or the end, not inside "voltway.example" or "£3.99".
+    rf"{OPENING_MARKS}(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE
 )
 
 

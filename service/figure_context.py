@@ -58,6 +58,9 @@ class FigureContextCheck:
         self._reader = Grounder([], vocabulary=vocabulary)  # reads an answer's figures (`check(...).claims`)
         self._question = Grounder([question], vocabulary=vocabulary)
         self._question_names = self._named(question)  # what an answer's sentence naming nothing is about ("It costs ...")
+        # What an answer's sentence is about besides its own words: what was asked ("30 days." answers "how long do i
+        # have to return"; with a duration's unit no word in common, such short answers have no words of their own).
+        self._question_words = self._words(question) if self._on else set()
         # Each passage sentence that states a figure, with what it supports, its words, and for a line that is only
         # a label and figures, what it is about: the names of its passage's title (its first line).
         self._sentences = []
@@ -83,7 +86,7 @@ class FigureContextCheck:
         for sentence in sentences(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
-            words, names = self._words(sentence), self._named(sentence) or self._question_names
+            words, names = self._words(sentence) | self._question_words, self._named(sentence) or self._question_names
             for claim in self._reader.check(sentence).claims:
                 if claim.kind == "number" and (holder := self._out_of_context(claim, words, names)):
                     return f"{claim.text} stated about other things than its passage sentence ({holder[:120]!r})"

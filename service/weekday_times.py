@@ -9,7 +9,9 @@ passage's, so the grounding guard passes them; what is wrong is the day they are
 
 Contract: `check(answer)` reports the clock times of an answer clause that names days of the week (a day, a range of
 them, "weekdays", "weekends", "daily") when the passage clauses stating that time name days too and none of them names
-every day the answer's clause does. Clauses are `figure_swaps.figure_clauses`' ("Monday to Friday 08:00-20:00,
+any day the answer's clause does. Any, not every: a clause may name more days than its time is for ("Our weekend hours
+are Saturday 10:00-20:00 and Sunday 11:00-17:00", "closed on Sundays so call us on Monday from 08:00"), so "We are
+open daily 10:00-20:00" (not on Sundays) passes. Clauses are `figure_swaps.figure_clauses`' ("Monday to Friday 08:00-20:00,
 Saturday 09:00-17:00" is two). A time that only clauses without days state ("Orders placed before 16:00 UK time") and
 a time the question states are left alone, and so are Chinese answers and questions (the Chinese documents' hours are
 "每天"; not measured).
@@ -36,15 +38,16 @@ _DAY = (
 _RANGE = re.compile(rf"{_DAY}\s*(?:to|through|thru|until|till|-|–|—)\s*{_DAY}")
 _ONE = re.compile(_DAY)
 _SPANS = {
-    re.compile(r"\bweekdays?\b", re.IGNORECASE): frozenset(range(5)),
-    re.compile(r"\bweekends?\b", re.IGNORECASE): frozenset({5, 6}),
-    re.compile(r"\b(?:daily|every ?day|7 days a week|seven days a week)\b", re.IGNORECASE): frozenset(range(7)),
+    re.compile(r"\bweekdays?\b|工作日", re.IGNORECASE): frozenset(range(5)),
+    re.compile(r"\bweekends?\b|周末", re.IGNORECASE): frozenset({5, 6}),
+    re.compile(r"\b(?:daily|every ?day|7 days a week|seven days a week)\b|每天|每日|天天", re.IGNORECASE): frozenset(range(7)),
 }
 
 
 def days_named(text: str) -> frozenset[int]:
     """The days of the week (0 = Monday) that `text` names: single days, ranges ("Monday to Friday", "Mon-Sat", across
-    the week's end too), "weekdays", "weekends", "daily"."""
+    the week's end too), "weekdays", "weekends", "daily" (and "工作日", "周末", "每天": an English answer about the
+    Chinese documents' hours)."""
     days: set[int] = set()
     for match in _RANGE.finditer(text):
         first, last = (_DAY_NAMES.index(d.lower()) for d in match.groups() if d)
@@ -93,8 +96,8 @@ class WeekdayTimesCheck:
         return GroundingResult(ok=not wrong, unsupported=list(wrong.values()), claims=list(claims.values()))
 
     def _other_days(self, claim: Claim, days: frozenset[int]) -> bool:
-        """Whether the passage clauses stating the time `claim` name days, none of them all of `days`."""
+        """Whether the passage clauses stating the time `claim` name days, none of them any of `days`."""
         if self._question is not None and self._question.supported(claim):
             return False
         named = [theirs for grounder, theirs in self._clauses if grounder.supported(claim)]
-        return bool(named) and not any(days <= theirs for theirs in named)
+        return bool(named) and not any(days & theirs for theirs in named)

@@ -54,8 +54,21 @@ def test_a_what_time_question_answered_without_a_time_does_not_answer_it():
         ("你们客服晚上几点下班", "晚上九点。"),
     ]:
         assert AskedFigureCheck(question).verdict(answer) is None, answer
-    # "the latest I can ..." about a date or a duration is not read as a time.
-    assert AskedFigureCheck("whats the latest i can return it").verdict("Within 30 days of delivery.") is None
+    # Found by a review: questions that ask for no clock time, and clock times in words.
+    for question, answer in [
+        ("whats the latest i can return it", "Within 30 days of delivery."),
+        ("what time frame do i have to return", "You have 30 days."),
+        ("what time zone are your hours in", "UK time."),
+        ("what time will i get my refund", "In 3-5 working days."),
+        ("what time is my order ready for collection", "If you order after closing, it's ready the next morning."),
+        ("退货有几点要求", "需在 30 天内申请。"),
+        ("what time does the store open on sunday", "It opens at 11."),
+        ("what time does the store open on sunday", "At noon."),
+        ("whats the latest i can call support on a weekday", "Until eight."),
+        ("what are your opening times", "Monday to Saturday, ten till eight."),
+        ("门店几点开门", "十点开门。"),
+    ]:
+        assert AskedFigureCheck(question).verdict(answer) is None, (question, answer)
 
 
 def test_questions_that_ask_for_no_figure_are_not_read():

@@ -93,6 +93,10 @@ def test_an_answer_with_facts_of_its_own_does_not_restate_the_question():
 def test_a_yes_that_only_says_the_question_back_is_an_echoed_verdict():
     from service.echoes import echoes_a_yes
 
+    # The first sentence runs past the dots of an address: "support@voltway.example" is something of its own.
+    assert not echoes_a_yes("Yes, you can contact Voltway support by email at support@voltway.example.",
+                            "can i contact voltway support by email")
+
     question = "can i use klarna for a £25 order on the uk site"
     assert echoes_a_yes("Yes, you can use Klarna for a £25 order on the UK site. Klarna: orders £30–£1,500. [2]", question)
     assert echoes_a_yes("[1] Yes, you can use Klarna for a £25 order on the UK site. Pay in 3 instalments.", question)
