@@ -69,8 +69,8 @@ class Reply:
     tokens' log-probabilities (carried by the chunks, `TextChunk`) fall below its floor is replaced by
     `fallback()` too. With `unanswered` (why a whole answer does not answer the customer's question from
     the passages, or None: it copies an FAQ entry's answer to another question, `service.faq_copies`, or only says the
-    question back with a yes or no, `service.echoes.restates_the_question`), an answer it names ends as `decline()`
-    too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
+    question back with a yes or no, `service.echoes.restates_the_question`; read as the customer would read it, without
+    talk about the passages), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
     floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
     with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set). With
     `cited_first_moved`, an answer that opens with its citation ("[1] 2 年。") is shown with it after its first sentence
@@ -197,7 +197,10 @@ class Reply:
         if unsupported:
             yield self._replace(unsupported)
             return
-        unanswered = self._unanswered(raw) if self._unanswered is not None else None
+        # Whether it answers the question is judged on what the customer would read: "No, the Berlin store is not open
+        # on Sunday afternoons. The information is found in passage [3]." is the question said back once the talk
+        # about the passage goes (session 48).
+        unanswered = self._unanswered(self._as_shown(raw, final=True)) if self._unanswered is not None else None
         if unanswered:
             yield self._declined(unanswered, replaced=unanswered)
             return

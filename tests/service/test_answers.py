@@ -525,6 +525,11 @@ def test_an_answer_that_only_says_the_question_back_with_a_verdict_becomes_the_d
     reply = assistant.chat("can i return any item i opened for free", guard=False)
     reply.collect()
     assert reply.status == "generated"
+    # Read as the customer reads it: talk about the passages does not make it say more (session 48).
+    assistant, _ = make(answer="No, you cannot return any item you opened for free. The information is found in passage [1].")
+    reply = assistant.chat("can i return any item i opened for free")
+    reply.collect()
+    assert reply.status == "no_answer" and reply.replaced == ["an answer that only says the question back, with a yes or no"]
 
 
 def test_a_restatement_the_passages_state_word_for_word_stands():
