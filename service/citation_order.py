@@ -40,7 +40,7 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"\s*(?:{_TALK_OPENER_EN})\s+(?:the\s+)?"
     r"(?:(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)|(?:provided\s+)?information(?:\s+provided)?"
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
-    rf"\s*(?:the\s+)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:(?:clearly|explicitly|also)\s+)?"
+    rf"\s*(?:the\s+)?(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:(?:clearly|explicitly|also)\s+)?"
     r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
     rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
@@ -50,7 +50,7 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
 )]
 _TALK_STARTS = (
     "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",
-    "passage", "the source", "source", "根据", "按照", "依据", "段落", "知识库",
+    "passage", "the source", "source", "the information in", "information in", "根据", "按照", "依据", "段落", "知识库",
 )
 # A later sentence that only says where its facts are ("This can be found in Passage [3].", "The information is provided
 # in passages [1], [2], and [3].", "This is stated in [1]."): it leaves its marks. Group 1 holds them.

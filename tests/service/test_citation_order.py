@@ -20,6 +20,10 @@ ANSWERS = {
         "Express delivery costs £7.99 if you order by 16:00. [2]",
     "According to passage [1], the battery lasts 40 hours. Charge it.": "The battery lasts 40 hours. [1] Charge it.",
     "The passages [1] and [3] say that returns are free.": "Returns are free. [1] [3]",
+    # Session 48, `make run`.
+    "The information in the passage [1] states that Voltway stores open from Monday to Saturday from 10:00 to 20:00.":
+        "Voltway stores open from Monday to Saturday from 10:00 to 20:00. [1]",
+    "The information in your order is wrong. [1]": "The information in your order is wrong. [1]",
     "根据段落 [1]，发货后 1-3 个工作日内开具。": "发货后 1-3 个工作日内开具。 [1]",
     "根据段落信息，旧手机电池鼓包的设备无法回收。": "旧手机电池鼓包的设备无法回收。",
     "根据提供的知识库段落，HomeHub 灯环白色常亮表示配网完成。": "HomeHub 灯环白色常亮表示配网完成。",
