@@ -25,6 +25,15 @@ def test_the_question_the_customer_asked_may_be_said_again():
     assert PastedQuestionCheck([INVOICES], "发票开错了怎么办", "zh").verdict(answer) is None
 
 
+def test_the_question_asked_in_the_customers_own_words_may_be_pasted():
+    # Session 48: both answers right, both declined under the earlier bar (half of the pasted question's words).
+    answer = "开错了怎么办？发票抬头或税号填写错误的，可在开票后 90 天内申请换开。"
+    assert PastedQuestionCheck([INVOICES], "发票抬头写错了还能改吗 开了一个多月了", "zh").verdict(answer) is None
+    shipping = "可以寄到香港或海外吗？中国站暂不支持配送至港澳台地区及海外。"
+    answer = "可以寄到香港或海外吗？中国站暂不支持配送至港澳台地区及海外。"
+    assert PastedQuestionCheck([shipping], "能寄到香港吗 我在那边上班", "zh").verdict(answer) is None
+
+
 def test_questions_of_the_answer_s_own_and_answers_without_questions_stand():
     check = PastedQuestionCheck([INVOICES], "发票开错了 还能改吗", "zh")
     assert check.verdict("可以，开票后 90 天内可申请换开。需要我为您转接人工客服吗？") is None
