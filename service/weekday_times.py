@@ -29,8 +29,8 @@ from service.claims import Claim, facts
 from service.figure_swaps import figure_clauses
 from service.grounding import Grounder, GroundingResult
 
-_DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-# A day's name in any case ("sundays"), or its abbreviation with a capital ("Mon-Sat"; "sat" and "thus" are words).
+# A day's name in any case ("sundays"), or its abbreviation with a capital ("Mon-Sat"; "sat" and "thus" are words). Not
+# `claim_forms.WEEKDAY_RANGE`'s reading: it takes abbreviations in any case and no "thru", and single ones not at all.
 _DAY = (
     r"\b(?:(?i:(mon|tue|wed|thu|fri|sat|sun)(?:day|sday|nesday|rsday|urday)s?)"
     r"|(Mon|Tue|Wed|Thu|Fri|Sat|Sun)(?:s|rs?|rs)?\.?)(?![A-Za-z])"
@@ -38,22 +38,22 @@ _DAY = (
 _RANGE = re.compile(rf"{_DAY}\s*(?:to|through|thru|until|till|-|–|—)\s*{_DAY}")
 _ONE = re.compile(_DAY)
 _SPANS = {
-    re.compile(r"\bweekdays?\b|工作日", re.IGNORECASE): frozenset(range(5)),
-    re.compile(r"\bweekends?\b|周末", re.IGNORECASE): frozenset({5, 6}),
-    re.compile(r"\b(?:daily|every ?day|7 days a week|seven days a week)\b|每天|每日|天天", re.IGNORECASE): frozenset(range(7)),
+    re.compile(r"\bweekdays?\b|工作日", re.IGNORECASE): frozenset(range(1, 6)),
+    forms.WEEKEND: frozenset({6, 7}),
+    re.compile(r"\b(?:daily|every ?day|7 days a week|seven days a week)\b|每天|每日|天天", re.IGNORECASE): frozenset(range(1, 8)),
 }
 
 
 def days_named(text: str) -> frozenset[int]:
-    """The days of the week (0 = Monday) that `text` names: single days, ranges ("Monday to Friday", "Mon-Sat", across
-    the week's end too), "weekdays", "weekends", "daily" (and "工作日", "周末", "每天": an English answer about the
-    Chinese documents' hours)."""
+    """The days of the week (1 = Monday to 7, as `claim_forms.weekday` numbers them) that `text` names: single days,
+    ranges ("Monday to Friday", "Mon-Sat", across the week's end too), "weekdays", "weekends", "daily" (and "工作日",
+    "周末", "每天": an English answer about the Chinese documents' hours)."""
     days: set[int] = set()
     for match in _RANGE.finditer(text):
-        first, last = (_DAY_NAMES.index(d.lower()) for d in match.groups() if d)
-        days.update(d % 7 for d in range(first, last + (7 if last < first else 0) + 1))
+        first, last = (forms.weekday(d) for d in match.groups() if d)
+        days.update(forms.weekdays_between(first, last))
     for match in _ONE.finditer(_RANGE.sub(" ", text)):
-        days.add(_DAY_NAMES.index((match.group(1) or match.group(2)).lower()))
+        days.add(forms.weekday(match.group(1) or match.group(2)))
     for pattern, span in _SPANS.items():
         if pattern.search(text):
             days |= span

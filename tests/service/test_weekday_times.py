@@ -15,11 +15,11 @@ def wrong(answer: str, question: str = "what are your opening hours") -> list[st
 
 
 def test_days_named_reads_days_ranges_and_spans_but_not_words_that_look_like_them():
-    assert days_named("Monday to Friday") == set(range(5))
-    assert days_named("Mon-Sat, sundays") == set(range(7))
-    assert days_named("Fri–Mon") == {4, 5, 6, 0}  # across the week's end
-    assert days_named("weekdays") == set(range(5)) and days_named("weekends") == {5, 6}
-    assert days_named("open daily") == set(range(7)) and days_named("每天 09:00–21:00") == set(range(7))
+    assert days_named("Monday to Friday") == set(range(1, 6))
+    assert days_named("Mon-Sat, sundays") == set(range(1, 8))
+    assert days_named("Fri–Mon") == {5, 6, 7, 1}  # across the week's end
+    assert days_named("weekdays") == set(range(1, 6)) and days_named("weekends") == {6, 7}
+    assert days_named("open daily") == set(range(1, 8)) and days_named("每天 09:00–21:00") == set(range(1, 8))
     assert days_named("I sat down this month, satisfied, thus") == set()
 
 
