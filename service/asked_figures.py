@@ -55,7 +55,6 @@ _NO_DURATION_NEEDED = re.compile(
     r"|当天|次日|即时|立即|马上|实时|随时|长期有效|永久有效",
     re.IGNORECASE,
 )
-# Answers to "what time" that need no clock time: closed that day, or open all the time.
 # Answers to "what time" that the claims reader gives no clock time for: a time in words ("noon", "half past eight",
 # "11 o'clock", "九点"), closed that day, or open all the time.
 _NO_TIME_NEEDED = re.compile(

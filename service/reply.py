@@ -197,10 +197,11 @@ class Reply:
         if unsupported:
             yield self._replace(unsupported)
             return
+        shown_text = self._as_shown(raw, final=True)
         # Whether it answers the question is judged on what the customer would read: "No, the Berlin store is not open
         # on Sunday afternoons. The information is found in passage [3]." is the question said back once the talk
         # about the passage goes (session 48).
-        unanswered = self._unanswered(self._as_shown(raw, final=True)) if self._unanswered is not None else None
+        unanswered = self._unanswered(shown_text) if self._unanswered is not None else None
         if unanswered:
             yield self._declined(unanswered, replaced=unanswered)
             return
@@ -211,7 +212,6 @@ class Reply:
                 return
             yield self._replace([unsure], why="unsure")
             return
-        shown_text = self._as_shown(raw, final=True)
         if self._citations is not None and not CITATION.search(raw):
             shown_text = _with_marks(shown_text, self._citations.for_answer(raw))
         delta = self._show(shown_text)
