@@ -10,18 +10,18 @@ phone costs £149 / €169." from "Voltway Pulse 7 screen replacement £149 / �
 grounding guard passes it. What gives it away is that its sentence and the passage sentence holding the figure have
 no word in common besides the product's name.
 
-Contract: `verdict(answer)` names the first figure (a number in any form `service.claims` reads: an amount, a
-duration, a percentage, a plain number) of the answer that the passages state, but only in sentences sharing no word
-with the answer's sentence that states it; None otherwise. Words are `knowledge_base.lexical.tokenize`'s stems of
-three letters or more, less numbers and the words of the knowledge base's names (vocabulary), and the units of measure
-that follow a number ("1.29 kg", "65 W", "512GB"; `MEASURES`): a figure's unit says what it measures, so "The Nimbus 14
-is 1.29 kg heavy." is about what "Weight: 1.29 kg." is about though "heavy" is not "weight" (units of time are words
-already: "days", "hours"). A passage line of only a label and figures ("Price: £129 / €139 / ¥899.") states them about
-its passage's subject: an answer's sentence naming a name of the passage's title ("The HomeHub costs £129.", title
-"Voltway HomeHub – Setup and Troubleshooting", or naming none when the question does) states them about what the
-passage does. Figures the question
-states and a list's numbering ("1. Press ...") are left alone, and so are Chinese questions and sentences (not
-measured).
+Contract: `verdict(answer)` names the first figure (a number in any form `service.claims` reads: an amount, a duration,
+a percentage, a plain number) of the answer that the passages state, but only in sentences sharing no word with the
+answer's sentence that states it; None otherwise. Words are `knowledge_base.lexical.tokenize`'s stems of three letters
+or more, less numbers and the words of the knowledge base's names (vocabulary), and the units of measure that follow a
+number ("1.29 kg", "65 W", "512GB"; `MEASURES`): a figure's unit says what it measures, so "The Nimbus 14 is 1.29 kg
+heavy." is about what "Weight: 1.29 kg." is about though "heavy" is not "weight"; the units of time after a number ("30
+days", "3-5 working days") are part of the figure, no word of either. A passage line of only a label and figures
+("Price: £129 / €139 / ¥899.") states them about its passage's subject: an answer's sentence naming a name of the
+passage's title ("The HomeHub costs £129.", title "Voltway HomeHub – Setup and Troubleshooting", or naming none when
+the question does) states them about what the passage does. Figures the question states and a list's numbering ("1.
+Press ...") are left alone, and so are Chinese questions and sentences (not measured). A sentence opening with a
+pronoun ("It takes 1-3 working days.") also has the words and names of the answer's sentence before it.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ from service.claim_forms import CITATION
 from service.extractive import split_sentences
 from service.grounding import Claim, Grounder
 
+# A sentence opening with a pronoun continues the one before it: "Express shipping to Germany costs €12.99. It takes
+# 1-3 working days." (the second shares no word of its own with "Express delivery (1-3 working days) costs €12.99.").
+_CONTINUES = re.compile(r"\s*(?:it|its|they|their|this|that|these|those|which)\b", re.IGNORECASE)
 _LIST_NUMBER = re.compile(r"^\s*\d{1,2}[.)]\s+", re.MULTILINE)
 _HAS_DIGIT = re.compile(r"\d")
 # A line of only a label and figures, "Price: £129 / €139 / ¥899." or "- Weight: 250 g": a short label, a colon, and
@@ -83,10 +86,15 @@ class FigureContextCheck:
     def verdict(self, answer: str) -> str | None:
         if not self._on:
             return None
+        before: tuple[set[str], frozenset] = (set(), frozenset())  # the previous sentence's words and names
         for sentence in sentences(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
-            words, names = self._words(sentence) | self._question_words, self._named(sentence) or self._question_names
+            own = self._words(sentence), self._named(sentence)
+            words, names = own[0] | self._question_words, own[1] or self._question_names
+            if _CONTINUES.match(sentence):  # "It takes 1-3 working days." is about the sentence before it
+                words, names = words | before[0], own[1] or before[1] or self._question_names
+            before = own
             for claim in self._reader.check(sentence).claims:
                 if claim.kind == "number" and (holder := self._out_of_context(claim, words, names)):
                     return f"{claim.text} stated about other things than its passage sentence ({holder[:120]!r})"

@@ -67,3 +67,15 @@ def test_a_durations_own_unit_is_no_word_in_common():
     working = FigureContextCheck(["Refunds reach PayPal within 3-5 working days."], "when do i get my money")
     assert working.verdict("Your refund reaches PayPal in 3-5 working days. [1]") is None
     assert working.verdict("The link works for 3-5 working days. [1]") is not None  # "working" is the figure's
+
+
+def test_a_sentence_opening_with_a_pronoun_is_about_the_sentence_before_it():
+    # Session 49: asked "how much is express shipping to germany and how fast is it", the 1.5B's right answer was
+    # declined: "It takes 1-3 working days." shares no word of its own with its passage sentence.
+    express = FigureContextCheck(
+        ["Express delivery (1-3 working days) costs €12.99."],
+        "how much is express shipping to germany and how fast is it", ["Express delivery", "Express"],
+    )
+    assert express.verdict("Express shipping to Germany costs €12.99. It takes 1-3 working days. [1]") is None
+    assert express.verdict("Returns to Germany are free. It takes 1-3 working days. [1]") is not None
+    assert express.verdict("Express shipping to Germany costs €12.99. Refunds take 1-3 working days. [1]") is not None
