@@ -18,7 +18,8 @@ it (a number may still be growing into a phone number or a longer amount); `fina
 reads the whole answer for the customer's figure in place of the passages' (`PremiseCheck`) and a passage's figure
 with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55) and
 a Chinese yes about a thing of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。") and
-opening hours put on a day the passages give other hours for (`WeekdayTimesCheck`: "open on Sundays from 09:00").
+opening hours put on a day the passages give other hours for (`WeekdayTimesCheck`: "open on Sundays from 09:00") and
+a day said closed that they give hours for, or open that they say is closed (`OpenDaysCheck`: "not open on Sunday").
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 from service.unmentioned_yes import UnmentionedYesCheck
-from service.weekday_times import WeekdayTimesCheck
+from service.weekday_times import OpenDaysCheck, WeekdayTimesCheck
 
 _CJK = re.compile(rf"[\u3000-\u303f{HAN_RANGES}\uff00-\uffef]")
 # A number (digits, a number word, Chinese numerals) and what is glued to it, at the end of the text.
@@ -111,6 +112,7 @@ class GroundingGuard:
             whole=[
                 PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
                 UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
+                OpenDaysCheck(passages, question, vocabulary),
             ],
             question=question, passages=passages,
         )

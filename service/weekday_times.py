@@ -15,6 +15,15 @@ open daily 10:00-20:00" (not on Sundays) passes. Clauses are `figure_swaps.figur
 Saturday 09:00-17:00" is two). A time that only clauses without days state ("Orders placed before 16:00 UK time") and
 a time the question states are left alone, and so are Chinese answers and questions (the Chinese documents' hours are
 "每天"; not measured).
+
+`OpenDaysCheck` reads the days themselves: asked "is the berlin store open on sunday afternoons?", the 1.5B answered
+"No, the Berlin store is not open on Sunday afternoons." from "... Sunday 11:00-17:00 (local time)" (session 49). Its
+`check(answer)` reports the days an English answer clause says something is closed on ("closed", "not open", "cannot
+call / ring / visit ...") when every passage sentence giving hours (days with times) gives that day hours and no
+passage clause says anything is closed on it (the phone line's "closed Sundays", or its hours for Monday to Saturday
+only, beside the stores' Sunday hours, let "the phone line is not open on Sundays" pass); and the other way round, the
+days an answer clause says something is open on when a passage clause says something is closed on them and none gives
+them hours. A clause stating a time is `WeekdayTimesCheck`'s.
 """
 
 from __future__ import annotations
@@ -101,3 +110,62 @@ class WeekdayTimesCheck:
             return False
         named = [theirs for grounder, theirs in self._clauses if grounder.supported(claim)]
         return bool(named) and not any(days & theirs for theirs in named)
+
+
+# An answer clause saying something is shut: "closed", "not open", "isn't open", "can't ring ... on".
+_SHUT = re.compile(
+    r"\bclosed\b|(?:\bnot|n't|\bnever)\s+(?:be\s+)?open\b"
+    r"|\b(?:cannot|can't|can not|unable to)\s+(?:\w+\s+){0,2}?(?:call|ring|phone|reach|contact|visit|collect|pick)\b",
+    re.IGNORECASE,
+)
+_OPEN = re.compile(r"\bopen\b", re.IGNORECASE)
+# A passage clause saying something is shut on the days it names ("closed Sundays and UK bank holidays").
+_SHUT_IN_PASSAGE = re.compile(r"\bclosed\b|\bnot open\b|\bno (?:service|opening)\b", re.IGNORECASE)
+
+
+class OpenDaysCheck:
+    LABEL = "a day the passages give other opening hours for"
+
+    def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
+        self._terms = forms.terms(frozenset(vocabulary))
+        self._on = not (question and is_mostly_cjk(question, 0.5))
+        # Each passage sentence's hours (the days its clauses give times for), and the days a clause says closed.
+        schedules: list[set[int]] = []
+        shut: set[int] = set()
+        for passage in passages if self._on else ():
+            for sentence in sentences(CITATION.sub(" ", passage)):
+                hours: set[int] = set()
+                for clause in figure_clauses(sentence):
+                    days = days_named(clause)
+                    if _SHUT_IN_PASSAGE.search(clause):
+                        shut |= days
+                    elif days and _times(clause, self._terms):
+                        hours |= days
+                if hours:
+                    schedules.append(hours)
+        # A day every schedule gives hours for is open whatever the answer is about; one that some schedule leaves out
+        # ("Monday-Friday 08:00-20:00, Saturday 09:00-17:00" for the phone line, beside the stores' Sunday hours) may be
+        # the day off of what the answer is about.
+        every = set.intersection(*schedules) if schedules else set()
+        self._not_shut, self._not_open = every - shut, shut - set().union(*schedules)
+
+    def check(self, answer: str) -> GroundingResult:
+        wrong: dict[str, Claim] = {}
+        for sentence in sentences(CITATION.sub(" ", answer)) if self._on else ():
+            if HAN.search(sentence):
+                continue
+            for clause in figure_clauses(sentence):
+                if _times(clause, self._terms):
+                    continue
+                said = self._not_shut if _SHUT.search(clause) else self._not_open if _OPEN.search(clause) else set()
+                for day in sorted(days_named(clause) & said):
+                    wrong.setdefault(f"day:{day}", Claim("day", _day_text(clause, day), f"day:{day}"))
+        return GroundingResult(ok=not wrong, unsupported=list(wrong.values()), claims=list(wrong.values()))
+
+
+def _day_text(clause: str, day: int) -> str:
+    """How `clause` writes `day` (its first single day of that number), else the clause."""
+    for match in _ONE.finditer(clause):
+        if forms.weekday(match.group(1) or match.group(2)) == day:
+            return match.group(0)
+    return clause.strip()

@@ -1,6 +1,6 @@
 """Opening hours put on a day the passages give other hours for (service/weekday_times.py)."""
 
-from service.weekday_times import WeekdayTimesCheck, days_named
+from service.weekday_times import OpenDaysCheck, WeekdayTimesCheck, days_named
 
 STORES = "Opening hours: Monday to Saturday 10:00-20:00, Sunday 11:00-17:00 (local time)."
 PHONE = (
@@ -45,3 +45,33 @@ def test_times_on_their_own_days_and_times_without_days_pass():
     # An English answer about the Chinese documents' hours.
     hotline = WeekdayTimesCheck([PHONE, "客服热线 400-000-0000（每天 09:00–21:00，北京时间）"], "when is the china hotline open")
     assert hotline.check("The China hotline is open daily from 09:00 to 21:00 Beijing time.").unsupported == []
+
+
+def closed_or_open(answer: str, passages=(STORES, PHONE, DISPATCH), question: str = "are you open") -> list[str]:
+    return [c.text for c in OpenDaysCheck(list(passages), question).check(answer).unsupported]
+
+
+def test_a_day_said_closed_that_the_passages_give_hours_for_fails():
+    # Session 49's answers: the Berlin store opens 11:00-17:00 on Sundays, the phone line 09:00-17:00 on Saturdays.
+    assert closed_or_open("No, the Berlin store is not open on Sunday afternoons. [1]", [STORES]) == ["Sunday"]
+    assert closed_or_open("No, you cannot ring me on a Saturday morning about your order. [2]", [PHONE]) == ["Saturday"]
+    assert closed_or_open("The store isn't open on sundays.", [STORES]) == ["sundays"]
+
+
+def test_a_day_said_open_that_the_passages_say_is_closed_fails():
+    assert closed_or_open("Yes, live chat is open on Sundays. [1]", [PHONE]) == ["Sundays"]
+
+
+def test_days_the_passages_agree_with_or_disagree_about_pass():
+    assert closed_or_open("The phone line is closed on Sundays. [2]") == []  # closed Sundays, though stores open then
+    assert closed_or_open("Live chat is open Monday to Saturday. [1]", [PHONE]) == []
+    assert closed_or_open("Orders are not dispatched on Saturdays. [3]", [DISPATCH, STORES]) == []  # not about opening
+    assert closed_or_open("We are closed on Sundays after 17:00. [1]", [STORES]) == []  # a time: WeekdayTimesCheck's
+    assert closed_or_open("周日不营业。", [STORES], "周日营业吗") == []  # Chinese is not read
+
+
+def test_a_day_another_schedule_leaves_out_may_be_the_day_off():
+    # Session 49 (found by replaying dev answers): the phone line's hours, as its passage was cut, name no Sunday.
+    phone_hours = "Hours: Monday–Friday 08:00–20:00, Saturday 09:00–17:00 (UK time)."
+    assert closed_or_open("No, the phone line is not open on Sundays. [1]", [phone_hours, STORES]) == []
+    assert closed_or_open("No, the phone line is not open on Saturdays. [1]", [phone_hours, STORES]) == ["Saturdays"]
