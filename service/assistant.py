@@ -44,7 +44,9 @@ from service.citing import Citations
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.drafts import DraftCheck
-from service.echoes import Echoes, question_lines, restates_the_question, stated_by
+from service.echoes import (
+    Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, restates_the_question, stated_by,
+)
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
@@ -388,7 +390,7 @@ class Assistant:
             if c is not None
         ] if guard else []
         # The same for the first answer and a second look: the passages do not change.
-        unanswered = partial(self._unanswered, question, Echoes(passages), answers_it) if guard else None
+        unanswered = partial(self._unanswered, question, Echoes(passages), passages, answers_it) if guard else None
         if floor is not None:
             params = dataclasses.replace(params, logprobs=True)
 
@@ -436,12 +438,21 @@ class Assistant:
                  "alone" if reading is message else "with the question before it", alone, together)
         return reading
 
-    def _unanswered(self, question: str, passages: Echoes, checks: Sequence, answer: str) -> str | None:
-        """Why a whole generated answer, though every fact in it is in the passages, does not answer the customer's
-        question from them (it is then declined, the closest sentences shown), or None. A restatement of the
-        question the `passages` themselves state ("Click & Collect is free.") is their answer, not a guess."""
-        if restates_the_question(answer, question) and not stated_by(answer, passages):
+    def _unanswered(
+        self, question: str, echoes: Echoes, passages: Sequence[str], checks: Sequence, answer: str,
+    ) -> str | None:
+        """Why a whole generated answer, though every fact in it is in the `passages` (`echoes`: the same, as
+        `stated_by` reads them), does not answer the customer's question from them (it is then declined, the closest
+        sentences shown), or None. A restatement of the question the passages themselves state ("Click & Collect is
+        free.") is their answer, not a guess, and so is a "no" that denies what a passage denies ("No, we do not ship
+        to the USA.")."""
+        if (
+            restates_the_question(answer, question) and not stated_by(answer, echoes)
+            and not denies_as_the_passages_do(answer, passages)
+        ):
             return "an answer that only says the question back, with a yes or no"
+        if contradicts_its_no(answer, question):
+            return "an answer whose no goes on to say yes"
         return next((why for check in checks if (why := check.verdict(answer))), None)
 
     def _sentences_block(self, question: str, used: Sequence, cleaned: dict[int, str] | None = None) -> str | None:

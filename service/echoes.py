@@ -156,3 +156,48 @@ def echoes_a_yes(answer: str, question: str) -> bool:
     rest = opening.group("rest").strip() if opening else ""
     return bool(rest) and restates_the_question(rest, question) and not restates_the_question(answer, question)
 
+
+# A negated verb: "do not ship", "will not ask", "can't currently add", "never charges" (an adverb in -ly between).
+_NEGATED_VERB = re.compile(r"(?:\b(?:not|never|cannot)|n't)\s+(?:\w+ly\s+)?([a-z]{3,})\b", re.IGNORECASE)
+# Words after a negation that say nothing of what is denied ("is not be", "do not have to").
+_NOT_VERBS = frozenset(
+    "be been being have has had do does did get got make made any the all yet also always even".split()
+)
+_NO_OPENING = re.compile(rf"{OPENING_MARKS}no\b", re.IGNORECASE)
+
+
+def _denied(text: str) -> set[str]:
+    """The verbs `text` negates, as `tokenize` stems them."""
+    from knowledge_base.lexical import tokenize
+
+    words = {m.group(1).lower() for m in _NEGATED_VERB.finditer(text.replace("’", "'"))} - _NOT_VERBS
+    return {stem for word in words for stem in tokenize(word)}
+
+
+def denies_as_the_passages_do(answer: str, passages: Iterable[str]) -> bool:
+    """`answer` opens with "No" and denies a verb that a passage denies too: "No, we do not ship to the USA." from
+    "We do not currently ship to other countries outside the UK, the EU, Switzerland and Norway.". Such a "no" said
+    back in the question's words was read in the passages, not guessed (session 49: two right answers of a trial
+    were declined as restatements, "No, the courier will not ask you for import VAT when it arrives." beside "... so
+    the courier will not ask you for any extra charges on delivery"). English only."""
+    if not _NO_OPENING.match(answer) or is_mostly_cjk(answer, 0.5):
+        return False
+    denied = _denied(CITATION.sub(" ", answer))
+    return bool(denied) and any(denied & _denied(passage) for passage in passages)
+
+
+# Any negation: what a "no" needs somewhere in the sentence it opens, unless that sentence says something else.
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable)\b|n't", re.IGNORECASE)
+_NO_THEN_REST = re.compile(rf"{OPENING_MARKS}no\b[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE)
+
+
+def contradicts_its_no(answer: str, question: str) -> bool:
+    """`answer` opens with "No" and its first sentence goes on to say the customer's question back as a yes, with no
+    negation: "No, your laptop warranty still works." for "if i delete my account does my laptop warranty still work"
+    (session 49's trial). Whichever half is right, the customer cannot tell. A "no" followed by something else ("No,
+    the memory is soldered.") or by the question denied ("No, we do not ship to the USA.") is left alone. English
+    only."""
+    opening = _NO_THEN_REST.match(answer)
+    rest = opening.group("rest").strip() if opening else ""
+    return bool(rest) and not _NEGATION.search(rest) and restates_the_question(rest, question)
+

@@ -1,6 +1,6 @@
 """An answer that only repeats the customer's question or the passages' headings says nothing (service.echoes)."""
 
-from service.echoes import Echoes, question_lines
+from service.echoes import Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines
 
 ECHOES = Echoes([
     "bank app shows 2 payments for the same order??",
@@ -125,3 +125,28 @@ def test_a_restatement_the_passages_state_themselves_is_their_answer():
     assert not stated_by("Click & Collect is free. It is open on Sundays.", passages)
     assert not stated_by("Yes.", passages)
     assert not stated_by("[1] 不能。", passages)
+
+
+def test_a_no_that_denies_what_a_passage_denies_was_read_there():
+    # Session 49's trial: two right answers, said back in the question's words, were declined as guessed verdicts.
+    passages = [
+        "We do not currently ship to other countries outside the UK, the EU, Switzerland and Norway.",
+        "Import VAT and duties are paid at checkout, so the courier will not ask you for any extra charges on delivery.",
+    ]
+    assert denies_as_the_passages_do("No, we do not ship to the USA. [1]", passages)
+    assert denies_as_the_passages_do("[2] No, the courier won't ask you for import VAT when it arrives.", passages)
+    # A verb no passage denies, a "no" about having to, a yes, and no passages: guesses as before.
+    assert not denies_as_the_passages_do("No, you cannot plug the HomeHub into the router. [1]", passages)
+    assert not denies_as_the_passages_do("No, you do not have to pay. [1]", passages)
+    assert not denies_as_the_passages_do("Yes, we do not ship to the USA. [1]", passages)
+    assert not denies_as_the_passages_do("No, we do not ship to the USA.", [])
+
+
+def test_a_no_that_goes_on_to_say_the_question_back_as_a_yes_contradicts_itself():
+    question = "if i delete my account does my laptop warranty still work"
+    assert contradicts_its_no("No, your laptop warranty still works. [3]", question)  # session 49's trial
+    assert contradicts_its_no("[1] No. Your laptop warranty still works.", question)
+    assert not contradicts_its_no("No, your laptop warranty does not work any more. [3]", question)  # denied
+    assert not contradicts_its_no("No, the memory is soldered. [1]", "can i add more ram to the nimbus 14 later on")
+    assert not contradicts_its_no("No. [1]", question)
+    assert not contradicts_its_no("Yes, your laptop warranty still works. [3]", question)
