@@ -46,6 +46,7 @@ from service.contacts import KnowledgeBaseContacts
 from service.drafts import DraftCheck
 from service.echoes import (
     Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, restates_the_question, stated_by,
+    yes_the_passages_deny,
 )
 from service.errors import AssistantError
 from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
@@ -453,6 +454,8 @@ class Assistant:
             return "an answer that only says the question back, with a yes or no"
         if contradicts_its_no(answer, question):
             return "an answer whose no goes on to say yes"
+        if denied := yes_the_passages_deny(answer, passages):
+            return f"an answer whose yes allows what the passages deny ({', '.join(sorted(denied))})"
         return next((why for check in checks if (why := check.verdict(answer))), None)
 
     def _sentences_block(self, question: str, used: Sequence, cleaned: dict[int, str] | None = None) -> str | None:

@@ -201,3 +201,27 @@ def contradicts_its_no(answer: str, question: str) -> bool:
     rest = opening.group("rest").strip() if opening else ""
     return bool(rest) and not _NEGATION.search(rest) and restates_the_question(rest, question)
 
+
+# What a yes allows: "you can unplug", "you may still return", "you will be able to collect".
+_ALLOWED_VERB = re.compile(
+    r"\b(?:can|may|could|will|(?:are|is|be) (?:able|allowed) to)\s+(?:\w+ly\s+)?(?:still\s+)?([a-z]{3,})\b", re.IGNORECASE
+)
+_YES_OPENING_WORD = re.compile(rf"{OPENING_MARKS}(?:yes|yeah|yep)\b", re.IGNORECASE)
+
+
+def yes_the_passages_deny(answer: str, passages: Iterable[str]) -> set[str]:
+    """The verbs (`tokenize`'s stems) that `answer`'s opening "Yes" sentence allows ("you can unplug") and a passage
+    denies ("Do not unplug it while the ring light is spinning white.") while the answer denies none of them itself:
+    asked "homehub light spinning white, can i unplug it", the 1.5B answered "Yes, you can unplug the HomeHub when the
+    ring light is solid white." (session 49's trial). Empty when the answer opens otherwise. English only."""
+    if not _YES_OPENING_WORD.match(answer):
+        return set()
+    from knowledge_base.lexical import tokenize
+
+    text = CITATION.sub(" ", answer)
+    first = next(iter(sentences(text)), "")
+    words = {m.group(1).lower() for m in _ALLOWED_VERB.finditer(first)} - _NOT_VERBS
+    allowed = {stem for word in words for stem in tokenize(word)} - _denied(text)
+    denied = set().union(*(_denied(p) for p in passages)) if allowed else set()
+    return allowed & denied
+

@@ -1,6 +1,6 @@
 """An answer that only repeats the customer's question or the passages' headings says nothing (service.echoes)."""
 
-from service.echoes import Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines
+from service.echoes import Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, yes_the_passages_deny
 
 ECHOES = Echoes([
     "bank app shows 2 payments for the same order??",
@@ -150,3 +150,13 @@ def test_a_no_that_goes_on_to_say_the_question_back_as_a_yes_contradicts_itself(
     assert not contradicts_its_no("No, the memory is soldered. [1]", "can i add more ram to the nimbus 14 later on")
     assert not contradicts_its_no("No. [1]", question)
     assert not contradicts_its_no("Yes, your laptop warranty still works. [3]", question)
+
+
+def test_a_yes_that_allows_what_a_passage_denies():
+    passages = ["The HomeHub installs the latest firmware. Do not unplug it while the ring light is spinning white."]
+    # Session 49's trial: "homehub light spinning white, can i unplug it".
+    answer = "Yes, you can unplug the HomeHub when the ring light is solid white. [1]"
+    assert yes_the_passages_deny(answer, passages) == {"unplug"}
+    assert yes_the_passages_deny("Yes, you can restart it. [1]", passages) == set()  # nothing denied
+    assert yes_the_passages_deny("Yes, but do not unplug it until it is solid white; then you can unplug it.", passages) == set()
+    assert yes_the_passages_deny("No, you can't unplug it now. [1]", passages) == set()  # not a yes
