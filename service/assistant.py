@@ -454,7 +454,7 @@ class Assistant:
             return "an answer that only says the question back, with a yes or no"
         if contradicts_its_no(answer, question):
             return "an answer whose no goes on to say yes"
-        if denied := yes_the_passages_deny(answer, passages):
+        if denied := yes_the_passages_deny(answer, question, passages):
             return f"an answer whose yes allows what the passages deny ({', '.join(sorted(denied))})"
         return next((why for check in checks if (why := check.verdict(answer))), None)
 

@@ -187,7 +187,7 @@ def denies_as_the_passages_do(answer: str, passages: Iterable[str]) -> bool:
 
 
 # Any negation: what a "no" needs somewhere in the sentence it opens, unless that sentence says something else.
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable)\b|n't", re.IGNORECASE)
+_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable)\b|n['’]t", re.IGNORECASE)
 _NO_THEN_REST = re.compile(rf"{OPENING_MARKS}no\b[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE)
 
 
@@ -209,11 +209,14 @@ _ALLOWED_VERB = re.compile(
 _YES_OPENING_WORD = re.compile(rf"{OPENING_MARKS}(?:yes|yeah|yep)\b", re.IGNORECASE)
 
 
-def yes_the_passages_deny(answer: str, passages: Iterable[str]) -> set[str]:
+def yes_the_passages_deny(answer: str, question: str, passages: Iterable[str]) -> set[str]:
     """The verbs (`tokenize`'s stems) that `answer`'s opening "Yes" sentence allows ("you can unplug") and a passage
-    denies ("Do not unplug it while the ring light is spinning white.") while the answer denies none of them itself:
+    sentence denies in the customer's own case ("Do not unplug it while the ring light is spinning white.": it shares a
+    word with the `question` that the yes sentence leaves out, "spinning"), while the answer denies none of them itself:
     asked "homehub light spinning white, can i unplug it", the 1.5B answered "Yes, you can unplug the HomeHub when the
-    ring light is solid white." (session 49's trial). Empty when the answer opens otherwise. English only."""
+    ring light is solid white." (session 49's trial). A denial about another case ("Once the order is packed, we cannot
+    change the address." beside "Yes, you can change the address within 60 minutes." to "can i change my delivery
+    address") is the passages' exception, not a contradiction. Empty when the answer opens otherwise. English only."""
     if not _YES_OPENING_WORD.match(answer):
         return set()
     from knowledge_base.lexical import tokenize
@@ -222,6 +225,13 @@ def yes_the_passages_deny(answer: str, passages: Iterable[str]) -> set[str]:
     first = next(iter(sentences(text)), "")
     words = {m.group(1).lower() for m in _ALLOWED_VERB.finditer(first)} - _NOT_VERBS
     allowed = {stem for word in words for stem in tokenize(word)} - _denied(text)
-    denied = set().union(*(_denied(p) for p in passages)) if allowed else set()
-    return allowed & denied
+    if not allowed:
+        return set()
+    asked_only = set(tokenize(question)) - set(tokenize(first))  # the customer's words the yes sentence leaves out
+    contradicted: set[str] = set()
+    for passage in passages:
+        for sentence in sentences(CITATION.sub(" ", passage)):
+            if (verbs := allowed & _denied(sentence)) and asked_only & (set(tokenize(sentence)) - verbs):
+                contradicted |= verbs
+    return contradicted
 

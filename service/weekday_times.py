@@ -114,8 +114,8 @@ class WeekdayTimesCheck:
 
 # An answer clause saying something is shut: "closed", "not open", "isn't open", "can't ring ... on".
 _SHUT = re.compile(
-    r"\bclosed\b|(?:\bnot|n't|\bnever)\s+(?:be\s+)?open\b"
-    r"|\b(?:cannot|can't|can not|unable to)\s+(?:\w+\s+){0,2}?(?:call|ring|phone|reach|contact|visit|collect|pick)\b",
+    r"\bclosed\b|(?:\bnot|n['’]t|\bnever)\s+(?:be\s+)?open\b"
+    r"|\b(?:cannot|can['’]t|can not|unable to)\s+(?:\w+\s+){0,2}?(?:call|ring|phone|reach|contact|visit|collect|pick)\b",
     re.IGNORECASE,
 )
 _OPEN = re.compile(r"\bopen\b", re.IGNORECASE)

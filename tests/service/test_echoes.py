@@ -152,11 +152,22 @@ def test_a_no_that_goes_on_to_say_the_question_back_as_a_yes_contradicts_itself(
     assert not contradicts_its_no("Yes, your laptop warranty still works. [3]", question)
 
 
-def test_a_yes_that_allows_what_a_passage_denies():
+def test_a_yes_that_allows_what_a_passage_denies_in_the_customers_case():
     passages = ["The HomeHub installs the latest firmware. Do not unplug it while the ring light is spinning white."]
     # Session 49's trial: "homehub light spinning white, can i unplug it".
+    question = "homehub light spinning white, can i unplug it"
     answer = "Yes, you can unplug the HomeHub when the ring light is solid white. [1]"
-    assert yes_the_passages_deny(answer, passages) == {"unplug"}
-    assert yes_the_passages_deny("Yes, you can restart it. [1]", passages) == set()  # nothing denied
-    assert yes_the_passages_deny("Yes, but do not unplug it until it is solid white; then you can unplug it.", passages) == set()
-    assert yes_the_passages_deny("No, you can't unplug it now. [1]", passages) == set()  # not a yes
+    assert yes_the_passages_deny(answer, question, passages) == {"unplug"}
+    assert yes_the_passages_deny("Yes, you can restart it. [1]", question, passages) == set()  # nothing denied
+    assert yes_the_passages_deny(
+        "Yes, but do not unplug it until it is solid white; then you can unplug it.", question, passages
+    ) == set()
+    assert yes_the_passages_deny("No, you can’t unplug it now. [1]", question, passages) == set()  # not a yes
+    # The passages' exception for another case than the customer's (found by a review).
+    address = ["You can change the address within 60 minutes. Once the order is packed, we cannot change the address."]
+    yes = "Yes, you can change your delivery address within 60 minutes of ordering. [1]"
+    assert yes_the_passages_deny(yes, "can i change my delivery address", address) == set()
+
+
+def test_a_curly_apostrophe_negates_too():
+    assert not contradicts_its_no("No, you don’t need to pay for the return. [1]", "do i need to pay for the return")

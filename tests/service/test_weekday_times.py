@@ -75,3 +75,8 @@ def test_a_day_another_schedule_leaves_out_may_be_the_day_off():
     phone_hours = "Hours: Monday–Friday 08:00–20:00, Saturday 09:00–17:00 (UK time)."
     assert closed_or_open("No, the phone line is not open on Sundays. [1]", [phone_hours, STORES]) == []
     assert closed_or_open("No, the phone line is not open on Saturdays. [1]", [phone_hours, STORES]) == ["Saturdays"]
+
+
+def test_a_curly_apostrophe_says_closed_too():
+    assert closed_or_open("The store isn’t open on Sundays. [1]", [STORES]) == ["Sundays"]
+    assert closed_or_open("You can’t visit the store on Sundays. [1]", [STORES]) == ["Sundays"]
