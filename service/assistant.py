@@ -449,7 +449,7 @@ class Assistant:
         to the USA.")."""
         if (
             restates_the_question(answer, question) and not stated_by(answer, echoes)
-            and not denies_as_the_passages_do(answer, passages)
+            and not denies_as_the_passages_do(answer, question, passages)
         ):
             return "an answer that only says the question back, with a yes or no"
         if contradicts_its_no(answer, question):

@@ -170,11 +170,11 @@ def _denied(text: str) -> set[str]:
     """The verbs `text` negates, as `tokenize` stems them."""
     from knowledge_base.lexical import tokenize
 
-    words = {m.group(1).lower() for m in _NEGATED_VERB.finditer(text.replace("’", "'"))} - _NOT_VERBS
+    words = {m.group(1).lower() for m in _NEGATED_VERB.finditer(text.replace("’", "'").replace("*", ""))} - _NOT_VERBS
     return {stem for word in words for stem in tokenize(word)}
 
 
-def denies_as_the_passages_do(answer: str, passages: Iterable[str]) -> bool:
+def denies_as_the_passages_do(answer: str, question: str, passages: Iterable[str]) -> bool:
     """`answer` opens with "No" and denies a verb that a passage denies too: "No, we do not ship to the USA." from
     "We do not currently ship to other countries outside the UK, the EU, Switzerland and Norway.". Such a "no" said
     back in the question's words was read in the passages, not guessed (session 49: two right answers of a trial
@@ -182,13 +182,26 @@ def denies_as_the_passages_do(answer: str, passages: Iterable[str]) -> bool:
     the courier will not ask you for any extra charges on delivery"). English only."""
     if not _NO_OPENING.match(answer) or is_mostly_cjk(answer, 0.5):
         return False
-    denied = _denied(CITATION.sub(" ", answer))
-    return bool(denied) and any(denied & _denied(passage) for passage in passages)
+    # What the question itself denies ("if i don't like them") is no reading of the passages, nor are their FAQ
+    # questions' words ("Can I return the Aria X2 if I don't like them?", whose answer is yes).
+    denied = _denied(CITATION.sub(" ", answer)) - _denied(question)
+    return bool(denied) and any(denied & _denied(_without_questions(passage)) for passage in passages)
+
+
+def _without_questions(passage: str) -> str:
+    """`passage` less its lines that are questions (an FAQ entry's question, a heading asking one)."""
+    asked = set(question_lines(passage))
+    return "\n".join(line for line in passage.splitlines() if line not in asked)
 
 
 # Any negation: what a "no" needs somewhere in the sentence it opens, unless that sentence says something else.
-_NEGATION = re.compile(r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable)\b|n['’]t", re.IGNORECASE)
-_NO_THEN_REST = re.compile(rf"{OPENING_MARKS}no\b[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE)
+_NEGATION = re.compile(
+    r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable|only)\b|n['’]t", re.IGNORECASE
+)
+# "No problem, ..." and "No worries" open a yes.
+_NO_THEN_REST = re.compile(
+    rf"{OPENING_MARKS}no\b(?!\s+(?:problem|worries))[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE
+)
 
 
 def contradicts_its_no(answer: str, question: str) -> bool:
@@ -227,11 +240,17 @@ def yes_the_passages_deny(answer: str, question: str, passages: Iterable[str]) -
     allowed = {stem for word in words for stem in tokenize(word)} - _denied(text)
     if not allowed:
         return set()
-    asked_only = set(tokenize(question)) - set(tokenize(first))  # the customer's words the yes sentence leaves out
+    asked = set(tokenize(question))
+    asked_only = asked - set(tokenize(first))  # the customer's words the yes sentence leaves out
     contradicted: set[str] = set()
     for passage in passages:
         for sentence in sentences(CITATION.sub(" ", passage)):
-            if (verbs := allowed & _denied(sentence)) and asked_only & (set(tokenize(sentence)) - verbs):
+            if not (verbs := allowed & _denied(sentence)):
+                continue
+            theirs = set(tokenize(sentence)) - verbs
+            # The customer's case: a word of the question the yes leaves out, or every other word of the question
+            # ("will voltway ask for my card pin" and "Voltway never asks you for your card PIN").
+            if asked_only & theirs or (asked - verbs and asked - verbs <= theirs):
                 contradicted |= verbs
     return contradicted
 

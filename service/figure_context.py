@@ -21,7 +21,8 @@ days", "3-5 working days") are part of the figure, no word of either. A passage 
 passage's title ("The HomeHub costs £129.", title "Voltway HomeHub – Setup and Troubleshooting", or naming none when
 the question does) states them about what the passage does. Figures the question states and a list's numbering ("1.
 Press ...") are left alone, and so are Chinese questions and sentences (not measured). A sentence opening with a
-pronoun ("It takes 1-3 working days.") also has the words and names of the answer's sentence before it.
+pronoun ("It takes 1-3 working days.") is about the answer's sentence before it: its figure is in context in a passage
+sentence that also states a figure of that sentence ("... costs €12.99."), and it names what that sentence names.
 """
 
 from __future__ import annotations
@@ -86,30 +87,37 @@ class FigureContextCheck:
     def verdict(self, answer: str) -> str | None:
         if not self._on:
             return None
-        before: tuple[set[str], frozenset] = (set(), frozenset())  # the previous sentence's words and names
+        before: tuple[frozenset, list[Claim]] = (frozenset(), [])  # the previous sentence's names and figures
         for sentence in sentences(CITATION.sub(" ", _LIST_NUMBER.sub("", answer))):
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
-            own = self._words(sentence), self._named(sentence)
-            words, names = own[0] | self._question_words, own[1] or self._question_names
+            figures = [c for c in self._reader.check(sentence).claims if c.kind == "number"]
+            words, names, companions = self._words(sentence) | self._question_words, self._named(sentence), []
             if _CONTINUES.match(sentence):  # "It takes 1-3 working days." is about the sentence before it
-                words, names = words | before[0], own[1] or before[1] or self._question_names
-            before = own
-            for claim in self._reader.check(sentence).claims:
-                if claim.kind == "number" and (holder := self._out_of_context(claim, words, names)):
+                names, companions = names or before[0], before[1]
+            before = (self._named(sentence), figures)
+            for claim in figures:
+                if holder := self._out_of_context(claim, words, names or self._question_names, companions):
                     return f"{claim.text} stated about other things than its passage sentence ({holder[:120]!r})"
         return None
 
-    def _out_of_context(self, claim: Claim, words: set[str], names: frozenset[frozenset[str]]) -> str | None:
+    def _out_of_context(
+        self, claim: Claim, words: set[str], names: frozenset[frozenset[str]], companions: Sequence[Claim] = (),
+    ) -> str | None:
         """The passage sentence stating `claim` when none that states it shares a word with the answer's sentence
         (whose `words` and `names` are given), nor, for a line of only a label and figures, a name with its passage's
-        title ("The HomeHub costs £129." from "Price: £129 / €139 / ¥899." under "Voltway HomeHub – Setup ...")."""
+        title ("The HomeHub costs £129." from "Price: £129 / €139 / ¥899." under "Voltway HomeHub – Setup ..."), nor
+        states one of the `companions` too (the figures of the sentence a pronoun continues: "Express shipping costs
+        €12.99. It takes 1-3 working days." from "Express delivery (1-3 working days) costs €12.99.")."""
         if self._question.supported(claim):
             return None
-        holders = [(sentence, theirs, about) for sentence, grounder, theirs, about in self._sentences if grounder.supported(claim)]
-        if not holders or any(words & theirs or _same_subject(names, about) for _, theirs, about in holders):
+        holders = [(grounder, theirs, about) for _, grounder, theirs, about in self._sentences if grounder.supported(claim)]
+        if not holders or any(
+            words & theirs or _same_subject(names, about) or any(grounder.supported(c) for c in companions)
+            for grounder, theirs, about in holders
+        ):
             return None
-        return holders[0][0]
+        return next(sentence for sentence, grounder, _, _ in self._sentences if grounder.supported(claim))
 
 
 @lru_cache(maxsize=8)

@@ -118,13 +118,21 @@ _SHUT = re.compile(
     r"|\b(?:cannot|can['’]t|can not|unable to)\s+(?:\w+\s+){0,2}?(?:call|ring|phone|reach|contact|visit|collect|pick)\b",
     re.IGNORECASE,
 )
-_OPEN = re.compile(r"\bopen\b", re.IGNORECASE)
+# "is open", "we're open", "open on Sundays", not "you can open a return in the app".
+_OPEN = re.compile(
+    r"\b(?:is|are|be|being|stays?|remains?)\s+open\b|['’]re\s+open\b|\bopen\s+(?:on|every|daily|at|from|until|till)\b",
+    re.IGNORECASE,
+)
+# What a shut clause says after its days that is about something else: "closed Sunday so call Monday".
+_AFTER_SHUT = re.compile(r"\b(?:so|but|then|instead|until|till|and call|or call)\b|[;,]", re.IGNORECASE)
+# Holidays fall on named days ("closed on Easter Monday"): a clause naming one is about the holiday, not the weekday.
+_HOLIDAY = re.compile(r"\bholidays?\b|\b(?:easter|christmas|whit|good friday|new year)", re.IGNORECASE)
 # A passage clause saying something is shut on the days it names ("closed Sundays and UK bank holidays").
 _SHUT_IN_PASSAGE = re.compile(r"\bclosed\b|\bnot open\b|\bno (?:service|opening)\b", re.IGNORECASE)
 
 
 class OpenDaysCheck:
-    LABEL = "a day the passages give other opening hours for"
+    LABEL = "a day the passages say otherwise of, open or closed"
 
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._terms = forms.terms(frozenset(vocabulary))
@@ -157,8 +165,16 @@ class OpenDaysCheck:
             for clause in figure_clauses(sentence):
                 if _times(clause, self._terms):
                     continue
-                said = self._not_shut if _SHUT.search(clause) else self._not_open if _OPEN.search(clause) else set()
-                for day in sorted(days_named(clause) & said):
+                if _HOLIDAY.search(clause):
+                    continue
+                if shut := _SHUT.search(clause):
+                    # The days the shut words are about: after them, up to what the clause goes on to ("so call ...").
+                    rest = clause[shut.end():]
+                    stop = _AFTER_SHUT.search(rest)
+                    said, about = self._not_shut, rest[: stop.start()] if stop else rest
+                else:
+                    said, about = (self._not_open if _OPEN.search(clause) else set()), clause
+                for day in sorted(days_named(about) & said):
                     wrong.setdefault(f"day:{day}", Claim("day", _day_text(clause, day), f"day:{day}"))
         return GroundingResult(ok=not wrong, unsupported=list(wrong.values()), claims=list(wrong.values()))
 

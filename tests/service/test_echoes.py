@@ -133,13 +133,15 @@ def test_a_no_that_denies_what_a_passage_denies_was_read_there():
         "We do not currently ship to other countries outside the UK, the EU, Switzerland and Norway.",
         "Import VAT and duties are paid at checkout, so the courier will not ask you for any extra charges on delivery.",
     ]
-    assert denies_as_the_passages_do("No, we do not ship to the USA. [1]", passages)
-    assert denies_as_the_passages_do("[2] No, the courier won't ask you for import VAT when it arrives.", passages)
+    assert denies_as_the_passages_do("No, we do not ship to the USA. [1]", "do you ship to the usa", passages)
+    assert denies_as_the_passages_do(
+        "[2] No, the courier won't ask you for import VAT when it arrives.", "will the courier ask me for import vat", passages
+    )
     # A verb no passage denies, a "no" about having to, a yes, and no passages: guesses as before.
-    assert not denies_as_the_passages_do("No, you cannot plug the HomeHub into the router. [1]", passages)
-    assert not denies_as_the_passages_do("No, you do not have to pay. [1]", passages)
-    assert not denies_as_the_passages_do("Yes, we do not ship to the USA. [1]", passages)
-    assert not denies_as_the_passages_do("No, we do not ship to the USA.", [])
+    assert not denies_as_the_passages_do("No, you cannot plug the HomeHub into the router. [1]", "can i plug it in", passages)
+    assert not denies_as_the_passages_do("No, you do not have to pay. [1]", "do i have to pay", passages)
+    assert not denies_as_the_passages_do("Yes, we do not ship to the USA. [1]", "do you ship to the usa", passages)
+    assert not denies_as_the_passages_do("No, we do not ship to the USA.", "do you ship to the usa", [])
 
 
 def test_a_no_that_goes_on_to_say_the_question_back_as_a_yes_contradicts_itself():
@@ -171,3 +173,27 @@ def test_a_yes_that_allows_what_a_passage_denies_in_the_customers_case():
 
 def test_a_curly_apostrophe_negates_too():
     assert not contradicts_its_no("No, you don’t need to pay for the return. [1]", "do i need to pay for the return")
+
+
+def test_what_the_question_or_an_faq_question_denies_is_no_reading_of_the_passages():
+    # Found by a review: the heading's "don't like" is a question whose answer is yes.
+    aria = ["## Can I return the Aria X2 if I don't like them?\nYes. Over-ear headphones can be returned within 30 days."]
+    question = "can i return the aria x2 if i don't like them"
+    assert not denies_as_the_passages_do("No, you cannot return the Aria X2 if you don't like them.", question, aria)
+    # A negation in bold is a negation.
+    assert denies_as_the_passages_do("No, Voltway does not ask for your PIN.", "will you ask for my pin",
+                                     ["Voltway will **never** ask for your PIN."])
+
+
+def test_a_no_with_only_or_no_problem_is_no_contradiction():
+    assert not contradicts_its_no("No, you can only return it within 30 days. [1]", "can i return it after 30 days")
+    assert not contradicts_its_no("No problem, you can cancel your order. [1]", "can i cancel my order")
+
+
+def test_a_yes_that_repeats_the_whole_question_against_a_denial_of_it():
+    # Found by a review: every word of the question is in the denying sentence.
+    payments = ["Voltway never asks you for your card PIN or for a one-time code by phone, e-mail or chat."]
+    yes = "Yes, Voltway will ask for your card PIN to verify you. [1]"
+    assert yes_the_passages_deny(yes, "will voltway ask for my card pin", payments) == {"ask"}
+    hub = ["Do not unplug it while the ring light is spinning white."]
+    assert yes_the_passages_deny("Yes, you can unplug it once the ring light is solid white.", "can i unplug the homehub", hub) == set()

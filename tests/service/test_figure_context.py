@@ -79,3 +79,13 @@ def test_a_sentence_opening_with_a_pronoun_is_about_the_sentence_before_it():
     assert express.verdict("Express shipping to Germany costs €12.99. It takes 1-3 working days. [1]") is None
     assert express.verdict("Returns to Germany are free. It takes 1-3 working days. [1]") is not None
     assert express.verdict("Express shipping to Germany costs €12.99. Refunds take 1-3 working days. [1]") is not None
+
+
+def test_a_pronouns_figure_must_come_from_the_passage_sentence_of_the_figure_before_it():
+    # Found by a review: "cost" borrowed from the first sentence met the Express sentence.
+    eu = FigureContextCheck(
+        ["Express delivery (1-3 working days) costs €12.99.", "Standard delivery (3-6 working days) costs €5.99."],
+        "how much is standard shipping to germany and how long", ["Express delivery", "Express"],
+    )
+    assert eu.verdict("Standard shipping to Germany costs €5.99. It takes 3-6 working days. [2]") is None
+    assert eu.verdict("Standard shipping to Germany costs €5.99. It takes 1-3 working days. [2]") is not None

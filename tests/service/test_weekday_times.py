@@ -80,3 +80,11 @@ def test_a_day_another_schedule_leaves_out_may_be_the_day_off():
 def test_a_curly_apostrophe_says_closed_too():
     assert closed_or_open("The store isn’t open on Sundays. [1]", [STORES]) == ["Sundays"]
     assert closed_or_open("You can’t visit the store on Sundays. [1]", [STORES]) == ["Sundays"]
+
+
+def test_holidays_other_days_in_the_clause_and_open_in_another_sense_pass():
+    # Found by a review.
+    assert closed_or_open("No, the phone line is closed on Easter Monday because it is a UK bank holiday. [1]", [PHONE]) == []
+    assert closed_or_open("We're closed Sunday so call Monday. [1]", [PHONE, STORES]) == []
+    assert closed_or_open("Yes, you can open a return in the app on Sunday. [1]", [PHONE]) == []
+    assert closed_or_open("We're open on Sundays. [1]", [PHONE]) == ["Sundays"]
