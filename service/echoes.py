@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from knowledge_base.lexical import tokenize
 from knowledge_base.text import HAN_RANGES, ends_a_sentence, is_mostly_cjk, says_little, sentence_spans, sentences
 from service.claim_forms import CITATION, EMAIL, URL  # "[2]", "[1, 3]", "【2】": not part of what an answer says
 from service.extractive import is_question
@@ -141,10 +142,10 @@ def restates_the_question(answer: str, question: str, share: float = RESTATEMENT
 # "Yes, <the question said back>" as an answer's first sentence: the 1.5B's default reply to a yes/no question, given
 # whatever the passages say (session 23: of the distinct English answers stored from sessions 16-22 that open this
 # way, 64 were wrong and 7 right; "No, <the question said back>" 17 wrong, 14 right, so a "no" is no guess).
-_YES_OPENING = re.compile(
-    # The first sentence ends at a mark before a space or the end, not inside "voltway.example" or "£3.99".
-    rf"{OPENING_MARKS}(?:yes|yeah|yep)\b[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE
-)
+# The rest of an answer's first sentence after its verdict: it ends at a mark before a space or the end, not inside
+# "voltway.example" or "£3.99".
+_REST_OF_FIRST_SENTENCE = r"[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)"
+_YES_OPENING = re.compile(rf"{OPENING_MARKS}(?:yes|yeah|yep)\b{_REST_OF_FIRST_SENTENCE}", re.IGNORECASE)
 
 
 def echoes_a_yes(answer: str, question: str) -> bool:
@@ -166,12 +167,15 @@ _NOT_VERBS = frozenset(
 _NO_OPENING = re.compile(rf"{OPENING_MARKS}no\b", re.IGNORECASE)
 
 
+def _verbs(pattern: re.Pattern, text: str) -> set[str]:
+    """The verbs `pattern` (group 1) finds in `text`, less `_NOT_VERBS`, as `tokenize` stems them."""
+    words = {m.group(1).lower() for m in pattern.finditer(text)} - _NOT_VERBS
+    return {stem for word in words for stem in tokenize(word)}
+
+
 def _denied(text: str) -> set[str]:
     """The verbs `text` negates, as `tokenize` stems them."""
-    from knowledge_base.lexical import tokenize
-
-    words = {m.group(1).lower() for m in _NEGATED_VERB.finditer(text.replace("’", "'").replace("*", ""))} - _NOT_VERBS
-    return {stem for word in words for stem in tokenize(word)}
+    return _verbs(_NEGATED_VERB, text.replace("’", "'").replace("*", ""))
 
 
 def denies_as_the_passages_do(answer: str, question: str, passages: Iterable[str]) -> bool:
@@ -199,9 +203,7 @@ _NEGATION = re.compile(
     r"\b(?:not|no|never|cannot|none|nothing|neither|nor|without|unable|only)\b|n['’]t", re.IGNORECASE
 )
 # "No problem, ..." and "No worries" open a yes.
-_NO_THEN_REST = re.compile(
-    rf"{OPENING_MARKS}no\b(?!\s+(?:problem|worries))[\s,.!:;-]*(?P<rest>(?:[^.!?\n]|[.!?](?=\S))*)", re.IGNORECASE
-)
+_NO_THEN_REST = re.compile(rf"{OPENING_MARKS}no\b(?!\s+(?:problem|worries)){_REST_OF_FIRST_SENTENCE}", re.IGNORECASE)
 
 
 def contradicts_its_no(answer: str, question: str) -> bool:
@@ -219,7 +221,6 @@ def contradicts_its_no(answer: str, question: str) -> bool:
 _ALLOWED_VERB = re.compile(
     r"\b(?:can|may|could|will|(?:are|is|be) (?:able|allowed) to)\s+(?:\w+ly\s+)?(?:still\s+)?([a-z]{3,})\b", re.IGNORECASE
 )
-_YES_OPENING_WORD = re.compile(rf"{OPENING_MARKS}(?:yes|yeah|yep)\b", re.IGNORECASE)
 
 
 def yes_the_passages_deny(answer: str, question: str, passages: Iterable[str]) -> set[str]:
@@ -230,14 +231,11 @@ def yes_the_passages_deny(answer: str, question: str, passages: Iterable[str]) -
     ring light is solid white." (session 49's trial). A denial about another case ("Once the order is packed, we cannot
     change the address." beside "Yes, you can change the address within 60 minutes." to "can i change my delivery
     address") is the passages' exception, not a contradiction. Empty when the answer opens otherwise. English only."""
-    if not _YES_OPENING_WORD.match(answer):
+    if not _YES_OPENING.match(answer):
         return set()
-    from knowledge_base.lexical import tokenize
-
     text = CITATION.sub(" ", answer)
     first = next(iter(sentences(text)), "")
-    words = {m.group(1).lower() for m in _ALLOWED_VERB.finditer(first)} - _NOT_VERBS
-    allowed = {stem for word in words for stem in tokenize(word)} - _denied(text)
+    allowed = _verbs(_ALLOWED_VERB, first) - _denied(text)
     if not allowed:
         return set()
     asked = set(tokenize(question))

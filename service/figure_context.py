@@ -92,10 +92,11 @@ class FigureContextCheck:
             if HAN.search(sentence):
                 continue  # a Chinese sentence's words are character pairs, which `_words` does not keep
             figures = [c for c in self._reader.check(sentence).claims if c.kind == "number"]
-            words, names, companions = self._words(sentence) | self._question_words, self._named(sentence), []
+            own_names = self._named(sentence)
+            words, names, companions = self._words(sentence) | self._question_words, own_names, []
             if _CONTINUES.match(sentence):  # "It takes 1-3 working days." is about the sentence before it
-                names, companions = names or before[0], before[1]
-            before = (self._named(sentence), figures)
+                names, companions = own_names or before[0], before[1]
+            before = (own_names, figures)
             for claim in figures:
                 if holder := self._out_of_context(claim, words, names or self._question_names, companions):
                     return f"{claim.text} stated about other things than its passage sentence ({holder[:120]!r})"
@@ -111,13 +112,13 @@ class FigureContextCheck:
         €12.99. It takes 1-3 working days." from "Express delivery (1-3 working days) costs €12.99.")."""
         if self._question.supported(claim):
             return None
-        holders = [(grounder, theirs, about) for _, grounder, theirs, about in self._sentences if grounder.supported(claim)]
+        holders = [holder for holder in self._sentences if holder[1].supported(claim)]
         if not holders or any(
             words & theirs or _same_subject(names, about) or any(grounder.supported(c) for c in companions)
-            for grounder, theirs, about in holders
+            for _, grounder, theirs, about in holders
         ):
             return None
-        return next(sentence for sentence, grounder, _, _ in self._sentences if grounder.supported(claim))
+        return holders[0][0]
 
 
 @lru_cache(maxsize=8)
