@@ -19,7 +19,8 @@ reads the whole answer for the customer's figure in place of the passages' (`Pre
 with words the passages put with another figure (`SwappedFigureCheck`: "40 hours with ANC off" where they say 55) and
 a Chinese yes about a thing of the question that no passage holds (`UnmentionedYesCheck`: "是的，笔记本电脑有触摸屏。") and
 opening hours put on a day the passages give other hours for (`WeekdayTimesCheck`: "open on Sundays from 09:00") and
-a day said closed that they give hours for, or open that they say is closed (`OpenDaysCheck`: "not open on Sunday").
+a day said closed that they give hours for, or open that they say is closed (`OpenDaysCheck`: "not open on Sunday") and
+prices only in another currency than the customer's region pays in (`CustomerCurrencyCheck`: "£3.99" to Ireland).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from typing import Protocol
 from knowledge_base.text import HAN_RANGES
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
+from service.customer_currency import CustomerCurrencyCheck
 from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
@@ -112,7 +114,7 @@ class GroundingGuard:
             whole=[
                 PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
                 UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
-                OpenDaysCheck(passages, question, vocabulary),
+                OpenDaysCheck(passages, question, vocabulary), CustomerCurrencyCheck(passages, question, vocabulary),
             ],
             question=question, passages=passages,
         )

@@ -70,3 +70,51 @@ def test_figure_clauses_give_each_figure_of_a_sentence_its_own_words():
     assert figure_clauses("Up to 40 hours with ANC on, up to 55 hours with ANC off; costs £1,099 / €1,249 – 2 colours") == [
         "Up to 40 hours with ANC on", "up to 55 hours with ANC off", "costs £1,099 / €1,249", "2 colours",
     ]
+
+
+EU_FAQ = (
+    "How much does delivery cost in the EU?\nStandard delivery (3-6 working days) costs €5.99 and is free on orders of "
+    "€60 or more. Express delivery (1-3 working days) costs €12.99."
+)
+EU_TABLE = (
+    "Delivery Options > European Union\n| Option | Delivery time | Fee |\n|---|---|---|\n"
+    "| Standard | 3–6 working days | €5.99, free on orders of €60 or more |\n| Express | 1–3 working days | €12.99 |\n"
+    "| Click & Collect (Amsterdam, Berlin) | Usually ready within 2 hours | Free |"
+)
+
+
+def sibling_swaps(answer: str, question: str = "how much is express shipping to germany and how fast is it") -> list[str]:
+    return [claim.text for claim in SwappedFigureCheck([EU_FAQ, EU_TABLE], question, []).check(answer).unsupported]
+
+
+def test_a_figure_of_a_sibling_sentence_or_table_row_is_reported():
+    # Session 49, `make run`: €60 is Standard delivery's threshold; the answer gives it to Express.
+    assert sibling_swaps("Express shipping to Germany costs €12.99 and is free on orders of €60 or more. [1]") == ["€60"]
+    assert sibling_swaps("Express takes 3-6 working days.") == ["6"]
+
+
+def test_figures_said_of_their_own_row_or_of_no_sibling_pass():
+    assert sibling_swaps("Express shipping to Germany costs €12.99 and takes 1-3 working days. [1]") == []
+    assert sibling_swaps("Standard delivery is free on orders of €60 or more, Express costs €12.99.") == []
+    assert sibling_swaps("Orders of €60 or more ship free.") == []
+    # "Berlin" is in the Click & Collect row's parenthesis, not its subject: a destination, not a sibling.
+    assert sibling_swaps("Delivery to Berlin takes 3-6 working days.") == []
+    # The customer's own figure is theirs to repeat.
+    assert sibling_swaps("Express is not free on orders of €60.", "is express free on orders of €60") == []
+
+
+def test_a_sentence_without_a_subject_has_no_siblings():
+    # Session 49's dev rows: "within" of "Investigations are usually completed within 10 working days." is no sibling
+    # of the list line stating 5 working days.
+    tracking = (
+        "Please contact us if tracking has not changed for:\n - 5 working days for UK deliveries, or\n - 7 working days "
+        "for EU deliveries.\n\nInvestigations are usually completed within 10 working days."
+    )
+    check = SwappedFigureCheck([tracking], "tracking hasnt moved for 3 days, uk order. when should i contact you", [])
+    assert check.check("You should contact Voltway within 5 working days of the delivery date.").unsupported == []
+
+
+def test_a_passage_clause_opening_with_a_verb_has_the_words_of_the_clause_before_it():
+    # A review of session 50: "free ... €60" and "Standard delivery ... €5.99" are one subject's, not parallel clauses.
+    answer = "No. Express delivery costs €12.99 whatever the order total; the free delivery from €60 applies to Standard only."
+    assert sibling_swaps(answer, "do i get free express shipping to spain") == []
