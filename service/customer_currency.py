@@ -30,6 +30,7 @@ from knowledge_base.text import is_mostly_cjk, sentences
 from service import claim_forms as forms
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
+from service.figure_swaps import row_subject
 from service.grounding import GroundingResult, figure_class
 
 # A sentence's subject ends where its first figure or parenthesis begins.
@@ -111,9 +112,8 @@ class CustomerCurrencyCheck:
 
 
 def _subject(sentence: str) -> frozenset[str]:
-    """What a passage sentence prices: a table row's first cell, or a sentence's words before its first figure or
-    parenthesis ("Standard delivery (2-4 working days) costs £3.99 ..." -> standard, delivery)."""
-    if sentence.lstrip().startswith("|"):
-        cells = [c for c in sentence.split("|") if c.strip()]
-        sentence = cells[0] if cells else ""
-    return frozenset(w for w in tokenize(_SUBJECT_END.split(sentence, maxsplit=1)[0]) if len(w) > 2)
+    """What a passage sentence prices: a table row's first cell (`figure_swaps.row_subject`), or a sentence's words
+    before its first figure or parenthesis ("Standard delivery (2-4 working days) costs £3.99 ..." -> standard,
+    delivery)."""
+    text = row_subject(sentence) if sentence.lstrip().startswith("|") else _SUBJECT_END.split(sentence, maxsplit=1)[0]
+    return frozenset(w for w in tokenize(text) if len(w) > 2)

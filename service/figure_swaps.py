@@ -101,7 +101,7 @@ class _Line:
     words: frozenset[str]
 
 
-def _row_subject(sentence: str) -> str:
+def row_subject(sentence: str) -> str:
     """A table row's first cell less any parenthesis; "" for a sentence that is no table row."""
     if not sentence.lstrip().startswith("|"):
         return ""
@@ -158,7 +158,7 @@ class SwappedFigureCheck:
         figures = [c for c in (Claim(*f) for f in facts(sentence, self._terms, strict=True)) if _kind(c)]
         return _Line(
             Grounder([sentence], vocabulary=self._vocabulary), frozenset(map(_kind, figures)),
-            frozenset(content_words(tokenize(_row_subject(sentence)))), frozenset(content_words(tokenize(sentence))),
+            frozenset(content_words(tokenize(row_subject(sentence)))), frozenset(content_words(tokenize(sentence))),
         )
 
     def check(self, answer: str) -> GroundingResult:
