@@ -48,14 +48,13 @@ _PLACES = {
 PLACES = {place.replace("-", " "): currency for currency, places in _PLACES.items() for place in places.split()}
 # A place the customer is in or orders to: after "in", "to" or "into" ("from france", "made in china" say nothing of where
 # they pay).
+_PLACE_NAMES = "|".join(sorted(map(re.escape, PLACES), key=len, reverse=True))  # longest first: "northern ireland"
 _PLACE = re.compile(
     r"(?<!made )(?<!manufactured )(?<!produced )(?<!assembled )(?<!designed )(?<!built )\b(?:in|to|into)\s+(?:the\s+)?("
-    + "|".join(sorted(map(re.escape, PLACES), key=len, reverse=True)) + r")(?![\w])", re.IGNORECASE,
+    + _PLACE_NAMES + r")(?![\w])", re.IGNORECASE,
 )
 # Any place named, wherever: two currencies among them leave the customer's unknown ("in ireland with a uk bank card").
-_ANY_PLACE = re.compile(
-    r"(?<![\w.])(" + "|".join(sorted(map(re.escape, PLACES), key=len, reverse=True)) + r")(?![\w])", re.IGNORECASE,
-)
+_ANY_PLACE = re.compile(r"(?<![\w.])(" + _PLACE_NAMES + r")(?![\w])", re.IGNORECASE)
 # Someone else who receives or orders: where they are decides the currency, and the question may not name it.
 _SOMEONE_ELSE = re.compile(
     r"\b(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|wife|husband|partner|girlfriend|boyfriend|"

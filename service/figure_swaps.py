@@ -59,7 +59,7 @@ _PARENTHESIS = re.compile(r"\(.*")
 # What an answer sentence's parts are split at: `figure_clauses`' breaks less "or" ("on orders of €60 or more" is one
 # part), and parentheses, "except" and "unlike" ("3–6 working days (1–3 with Express)").
 _PART_BREAK = re.compile(
-    r"[,;:()](?=\s|$)|[()]|\s[–—-]\s|\s(?:and|but|while|whereas|except|unlike)\s", re.IGNORECASE,
+    r"[,;:](?=\s|$)|[()]|\s[–—-]\s|\s(?:and|but|while|whereas|except|unlike)\s", re.IGNORECASE,
 )
 # A part that opens with a verb has left its subject to the part before it: "... costs €12.99 and is free on orders of
 # €60 or more" ("we inspect returns within 3 working days" has a subject of its own).
@@ -123,18 +123,19 @@ class SwappedFigureCheck:
         self._names = name_words(vocabulary)
         self._on = not (question and is_mostly_cjk(question, 0.5))
         self._question = Grounder([question], vocabulary=vocabulary) if question else None
-        # Each passage sentence that states figures, as its clauses stating one.
+        # Each passage sentence that states figures, as its clauses stating one; and each passage's sentences stating
+        # figures whole, for swaps across table rows, with the words of every row's subject.
         self._sentences: list[list[_Clause]] = []
+        self._passages: list[list[_Line]] = []
         for passage in passages if self._on else ():
+            lines: list[_Line] = []
             for sentence in sentences(CITATION.sub(" ", passage)):
                 stating = [c for c in self._passage_clauses(sentence) if c.figures]
                 if stating:
                     self._sentences.append(stating)
-        # Each passage's sentences stating figures, for swaps across table rows, and the words of every row's subject.
-        self._passages: list[list[_Line]] = []
-        for passage in passages if self._on else ():
-            lines = [self._line(s) for s in sentences(CITATION.sub(" ", passage))]
-            self._passages.append([line for line in lines if line.kinds])
+                if (line := self._line(sentence)) is not None:
+                    lines.append(line)
+            self._passages.append(lines)
         self._row_words = frozenset().union(*(line.subject for lines in self._passages for line in lines))
 
     def _passage_clauses(self, sentence: str) -> list[_Clause]:
@@ -154,8 +155,11 @@ class SwappedFigureCheck:
         figures = tuple(c for c in (Claim(*f) for f in facts(text, self._terms, strict=True)) if _kind(c))
         return _Clause(Grounder([text], vocabulary=self._vocabulary), figures, frozenset(content_words(tokenize(text), self._names)))
 
-    def _line(self, sentence: str) -> _Line:
+    def _line(self, sentence: str) -> _Line | None:
+        """A passage sentence as a `_Line`; None when it states no amount, duration or percentage."""
         figures = [c for c in (Claim(*f) for f in facts(sentence, self._terms, strict=True)) if _kind(c)]
+        if not figures:
+            return None
         return _Line(
             Grounder([sentence], vocabulary=self._vocabulary), frozenset(map(_kind, figures)),
             frozenset(content_words(tokenize(row_subject(sentence)))), frozenset(content_words(tokenize(sentence))),
@@ -211,24 +215,22 @@ class SwappedFigureCheck:
         if self._question is not None and self._question.supported(claim):
             return False
         kind = _kind(claim)
-        rows, siblings = 0, frozenset()
-        for lines in self._passages:
-            for own in (line for line in lines if line.grounder.supported(claim)):
-                if not own.subject:  # a sentence that is no row: it must not name the sibling either
-                    continue
-                rows += 1
-                named = [
-                    (said & other.subject) - own.words for other in lines
-                    if other.subject and kind in other.kinds and not other.grounder.supported(claim)
-                    and own.subject - other.words and (said & own.subject) <= other.words
-                ]
-                if not any(named):
-                    return False
-                siblings = siblings.union(*named)
+        holders = [(lines, line) for lines in self._passages for line in lines if line.grounder.supported(claim)]
+        rows = [(lines, own) for lines, own in holders if own.subject]  # a sentence that is no row has no siblings
         if not rows:
             return False
-        holders = [line for lines in self._passages for line in lines if line.grounder.supported(claim)]
-        return not any(siblings & line.words for line in holders)
+        siblings: set[str] = set()
+        for lines, own in rows:
+            named = [
+                (said & other.subject) - own.words for other in lines
+                if other.subject and kind in other.kinds and not other.grounder.supported(claim)
+                and own.subject - other.words and (said & own.subject) <= other.words
+            ]
+            if not any(named):
+                return False
+            siblings.update(*named)
+        # No sentence stating it, row or not, names the sibling.
+        return not any(siblings & line.words for _, line in holders)
 
 
 def _kind(claim: Claim) -> str | None:
