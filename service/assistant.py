@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import partial
@@ -59,6 +60,7 @@ from service.language import Glossary, TokenCounter, approx_tokens, detect_langu
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
+from service.places import customer_region, for_another_region, region_note
 from service.prompting import defang, fit_messages, last_message
 from service.reply import Reply, Status, rejected_reply
 from service.reranking import RERANK_POOL, by_closest_sentence, reranks
@@ -322,13 +324,14 @@ class Assistant:
         system = prompts.customer_service_system_prompt(self.settings.company, self.settings.instructions)
         cleaned = {id(h): self.clean_passage(h.text, question) for h in hits}  # once, however often fitting retries
         query = query or question
+        asked = self._asked(question, hits, cleaned)
 
         def make_user(used_hits, check_frame=None):
             block = self._sentences_block(query, used_hits, cleaned) if self.settings.prompt_sentences else None
             passages = block or self.passages_block(used_hits, question, cleaned)
             if check_frame is None:
-                return {"role": "user", "content": prompts.grounded_question(language, passages, question)}
-            return {"role": "user", "content": check_frame.format(passages=passages, question=question)}
+                return {"role": "user", "content": prompts.grounded_question(language, passages, asked)}
+            return {"role": "user", "content": check_frame.format(passages=passages, question=asked)}
 
         examples = prompts.worked_examples(language) if language in self.settings.worked_examples else []
         messages, used = self._fit(system, history, make_user, list(hits), params, examples)
@@ -347,7 +350,7 @@ class Assistant:
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
         it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
-        hits = self.prompt_hits(hits, language)
+        hits = self.prompt_hits(hits, language, question)
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check, query=query)
         if prompt is None:
             return rejected_reply("That question is too long for the model's context window; please shorten it.")
@@ -420,10 +423,15 @@ class Assistant:
             chunks = self._stream(prompt.messages, params)
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def prompt_hits(self, hits: Sequence, language: str) -> list:
+    def prompt_hits(self, hits: Sequence, language: str, question: str = "") -> list:
         """The retrieved `hits` an answer's prompt may take, best first: those within the settings' `passage_margin`
-        of the best, and at most `prompt_passages` of them for an answer in `language`."""
-        return close_to_best(hits, self.settings.passage_margin)[: self.settings.prompt_passages.get(language)]
+        of the best, and at most `prompt_passages` of them for an answer in `language`; with `region_passages`, not
+        those headed for another region than the one `question` places the customer in, while one is left."""
+        hits = close_to_best(hits, self.settings.passage_margin)
+        region = customer_region(question) if self.settings.region_passages and question else None
+        if region is not None:
+            hits = [h for h in hits if not for_another_region(passage_heading(h), region)] or hits
+        return hits[: self.settings.prompt_passages.get(language)]
 
     def reading(self, message: str, joined: str, used: Sequence) -> str:
         """What the passages' sentences are chosen for (the quote, the extractive answer, the decline before the
@@ -477,7 +485,16 @@ class Assistant:
         questions it declines whose answer is one sentence of four passages, and answers them from that sentence
         alone (README, "Answers customers can trust", session 16)."""
         block = sentences_block(used, runs)
-        return {"role": "user", "content": prompts.grounded_question(language, block, question)}
+        return {"role": "user", "content": prompts.grounded_question(language, block, self._asked(question, used))}
+
+    def _asked(self, question: str, hits: Sequence, cleaned: dict[int, str] | None = None) -> str:
+        """The question as an answer's prompt gives it: with `region_notes`, followed by where the places it names
+        are, when the `hits` price their region and never name them (`service.places.region_note`)."""
+        if not self.settings.region_notes:
+            return question
+        texts = [f"{passage_label(h)}\n{cleaned[id(h)] if cleaned and id(h) in cleaned else h.text}" for h in hits]
+        note = region_note(question, texts)
+        return f"{question}\n(Note: {note})" if note else question
 
     def confidence_floor(self, params: GenerationParams) -> ConfidenceFloor | None:
         """The floor under an answer's tokens (`service.confidence`): the settings' `min_answer_logprob`, for whichever
@@ -665,6 +682,13 @@ def under_heading(hit, text: str) -> str:
     if heading:
         return f"## {heading}\n{text}"
     return f"# {hit.title}\n{text}" if hit.title else text
+
+
+def passage_heading(hit) -> str:
+    """What a passage is about in a word or two: its own heading's last part ("European Union"), or its title where it
+    has none (an FAQ entry's question)."""
+    heading = getattr(hit, "heading", "") or ""
+    return re.split(r"\s*(?:>|›)\s*", heading)[-1] if heading else hit.title
 
 
 def passage_label(hit) -> str:

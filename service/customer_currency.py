@@ -6,8 +6,8 @@ figure in it is a passage's, so the grounding guard passes it; what is wrong is 
     check = CustomerCurrencyCheck(["UK: £3.99, free from £50. EU: €5.99, free from €60."], "delivery to ireland cost?")
     check.check("Delivery to Ireland costs £3.99.").unsupported  # -> [Claim "£3.99"]
 
-Contract: the customer's currency is the one of the places the question names (a country after "in", "to" or "into":
-"to ireland"; `PLACES`) or the currency it names ("in euros", "£"), when all of them name one currency, no other
+Contract: the customer's currency is the one of the places the question puts them in or orders to
+(`places.customer_places`: "to ireland", "im in utrecht") or the currency it names ("in euros", "£"), when all of them name one currency, no other
 place the question mentions names another ("with a uk bank card"), and the question names no one else who may be elsewhere ("my mum in london", "a gift"). Then
 `check(answer)` reports an answer's amounts when the answer states amounts, none of them in the customer's currency,
 and the passages give those amounts a price in the customer's currency beside them (so they had the customer's price
@@ -28,6 +28,7 @@ from collections.abc import Iterable, Sequence
 from knowledge_base.lexical import tokenize
 from knowledge_base.text import is_mostly_cjk, sentences
 from service import claim_forms as forms
+from service import places
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
 from service.figure_swaps import row_subject
@@ -35,31 +36,6 @@ from service.grounding import GroundingResult, figure_class
 
 # A sentence's subject ends where its first figure or parenthesis begins.
 _SUBJECT_END = re.compile(r"[\d(£€$¥]")
-# Places and the currency a customer there pays in: the euro area's countries, the United Kingdom's, the United States
-# and China. Countries only: their adjectives name languages and keyboards too ("german keyboard", "American Express").
-# "Northern Ireland" is read before "Ireland"; "EU" names no currency (not every member uses the euro).
-_PLACES = {
-    "€": "austria belgium croatia cyprus estonia finland france germany greece ireland italy latvia lithuania luxembourg "
-         "malta netherlands holland portugal slovakia slovenia spain eurozone",
-    "£": "uk u.k. britain england scotland wales northern-ireland",
-    "$": "usa u.s. u.s.a.",
-    "¥": "china",
-}
-PLACES = {place.replace("-", " "): currency for currency, places in _PLACES.items() for place in places.split()}
-# A place the customer is in or orders to: after "in", "to" or "into" ("from france", "made in china" say nothing of where
-# they pay).
-_PLACE_NAMES = "|".join(sorted(map(re.escape, PLACES), key=len, reverse=True))  # longest first: "northern ireland"
-_PLACE = re.compile(
-    r"(?<!made )(?<!manufactured )(?<!produced )(?<!assembled )(?<!designed )(?<!built )\b(?:in|to|into)\s+(?:the\s+)?("
-    + _PLACE_NAMES + r")(?![\w])", re.IGNORECASE,
-)
-# Any place named, wherever: two currencies among them leave the customer's unknown ("in ireland with a uk bank card").
-_ANY_PLACE = re.compile(r"(?<![\w.])(" + _PLACE_NAMES + r")(?![\w])", re.IGNORECASE)
-# Someone else who receives or orders: where they are decides the currency, and the question may not name it.
-_SOMEONE_ELSE = re.compile(
-    r"\b(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|wife|husband|partner|girlfriend|boyfriend|"
-    r"friend|family|aunt|uncle|cousin|grand\w*|colleague|someone|somebody|gift|present)s?\b", re.IGNORECASE,
-)
 # "the United States", "the United Kingdom", "Great Britain" are two words each; "in euros", "pounds", "quid" name it.
 _NAMED_CURRENCY = [
     ("€", re.compile(r"\beuros?\b|\beur\b|€", re.IGNORECASE)),
@@ -71,11 +47,11 @@ _NAMED_CURRENCY = [
 
 def customer_currency(question: str) -> str | None:
     """The currency the question's places and currency words name ("£", "€", "$", "¥"), when they name exactly one."""
-    if not question or is_mostly_cjk(question, 0.5) or _SOMEONE_ELSE.search(question):
+    if not question or is_mostly_cjk(question, 0.5) or places.SOMEONE_ELSE.search(question):
         return None
-    named = {PLACES[m.group(1).lower()] for m in _PLACE.finditer(question)}
+    named = {place.currency for place in places.customer_places(question) if place.currency}
     named |= {currency for currency, pattern in _NAMED_CURRENCY if pattern.search(question)}
-    mentioned = named | {PLACES[m.group(1).lower()] for m in _ANY_PLACE.finditer(question)}
+    mentioned = named | {place.currency for place in places.places_in(question) if place.currency}
     return named.pop() if len(named) == 1 and len(mentioned) == 1 else None
 
 

@@ -235,6 +235,18 @@ class AssistantSettings(BaseSettings):
         "the fallback is a decline) was unsure of its answer, ask once more with only the passages' sentences closest "
         "to the question (the extractive answer's) before declining.",
     )
+    region_notes: bool = Field(
+        True,
+        description="After the customer's question in the prompt, say where the places it names are when the passages "
+        "price their region and never name them (\"Germany is in the European Union (EU).\"): asked the cost of "
+        "shipping to Germany from passages about the EU, the 1.5B said it did not know (service.places).",
+    )
+    region_passages: bool = Field(
+        True,
+        description="When every place the question names is in one region (EU, UK, US) and it names no one else, leave "
+        "out of the prompt the passages whose heading names only other regions (the UK's fees for a customer in "
+        "Ireland), as long as one passage is left (service.places.customer_region).",
+    )
     prompt_sentences: int = Field(
         0, ge=0,
         description="Give the model only this many of the passages' sentences closest to the question (each after the "

@@ -19,6 +19,7 @@ def test_the_customer_currency_is_the_one_their_places_and_currency_words_name()
     assert customer_currency("do u deliver to northern ireland") == "£"
     assert customer_currency("how much is it in euros") == "€"
     assert customer_currency("ship to the united states?") == "$"
+    assert customer_currency("hi im in utrecht, how much is delivery") == "€"  # a city (service.places)
     # Two currencies, none named, or a language's and a card's names: no customer's currency.
     assert customer_currency("im in ireland with a uk bank card, what currency will i pay in") is None
     assert customer_currency("how much is express delivery") is None
