@@ -118,22 +118,25 @@ PLACES: tuple[Place, ...] = tuple(_table())
 _BY_NAME = {p.name.lower(): p for p in PLACES}
 # Longest first, so that "northern ireland" wins over "ireland" and "great britain" over "britain"; a place's name
 # is a whole word ("UK" not in "ukulele", "U.S." not in "u.s.b"), any case ("germany").
-# Not the inner word of another place ("New South Wales", "New England", "Latin America") or a street ("Holland Park").
+# Not the inner word of another place ("New South Wales", "New England", "Latin America"), a street ("Holland Park") or a
+# product's name ("in bordeaux colour").
 _ANY = re.compile(
     r"(?<![\w.])(?<!new )(?<!south )(?<!north )(?<!latin )(?<!central )("
     + "|".join(re.escape(n) for n in sorted(_BY_NAME, key=len, reverse=True))
-    + r")(?![\w])(?!\s+(?:park|road|street|st\b|avenue|lane))",
+    + r")(?![\w])(?!\s+(?:park|road|street|st\b|avenue|lane|colou?r|edition|speaker))",
     re.IGNORECASE,
 )
 # Where the customer is or orders to: a place after "in", "to" or "into" ("from france", "made in china" say nothing of
 # it), in a message about no trip or move ("going on holiday to france", "we just moved from amsterdam", "bought it in
-# the paris store"), and no territory outside the EU's delivery area however its country is ("tenerife, spain").
+# the paris store", "i'll be in berlin next month") nor a parcel's stop ("stuck in the leipzig hub"), and no territory
+# outside the EU's delivery area however its country is ("tenerife, spain").
 _AFTER = re.compile(
     r"(?<!made )(?<!manufactured )(?<!produced )(?<!assembled )(?<!designed )(?<!built )\b(?:in|to|into)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _TRIP_OR_MOVE = re.compile(
-    r"\b(?:holiday|holidays|vacation|trip|travel\w*|flying|fly|visit\w*|moving|moved|move|used to|bought)\b",
+    r"\b(?:holiday|holidays|vacation|trip|travel\w*|flying|fly|visit\w*|moving|moved|move|used to|bought|will be|'ll be|"
+    r"hub|depot|facility|sorting)\b",
     re.IGNORECASE,
 )
 _TERRITORIES = re.compile(
@@ -183,14 +186,22 @@ def customer_places(question: str) -> list[Place]:
 
 def customer_region(question: str) -> str | None:
     """The region ("EU", "UK", "US") of the places the customer is in or orders to (`customer_places`), when they share
-    one and the question mentions no place or region outside it ("can i use my uk gift card on the eu site? moving
-    to dublin"); None otherwise."""
-    regions = {place.region for place in customer_places(question)}
-    if len(regions) != 1 or None in regions or _ELSEWHERE.search(question):
-        return None
+    one and the question mentions no place or region outside it; None otherwise."""
+    places = _one_region_places(question)
+    return places[0].region if places else None
+
+
+def _one_region_places(question: str) -> list[Place]:
+    """`customer_places`, when they share one region (or none, as Switzerland) and the question mentions no place or
+    region outside it ("can i use my uk gift card on the eu site? moving to dublin", "im in ireland but ordering for my
+    uk office", "im in germany, what countries outside the eu do you deliver to?"); else none."""
+    places = customer_places(question)
+    regions = {place.region for place in places}
+    if len(regions) != 1 or _ELSEWHERE.search(question):
+        return []
     mentioned = {place.region for place in places_in(question)} | regions_named(question)
     mentioned |= {"EU"} if _EU_IN_QUESTION.search(question) else set()
-    return regions.pop() if mentioned == regions else None
+    return places if mentioned == regions else []
 
 
 def regions_named(text: str) -> set[str]:
@@ -208,7 +219,8 @@ def for_another_region(heading: str, region: str) -> bool:
 
 
 def region_note(question: str, passages: Sequence[str]) -> str:
-    """What the passages take for granted about where the customer is (`customer_places`): "Germany is in the European
+    """What the passages take for granted about where the customer is (`customer_places`, all in one region and no
+    other mentioned): "Germany is in the European
     Union (EU), so what the passages say about the EU applies to it." where they price the EU and never name Germany;
     "Switzerland is not in the European Union (EU) or the United Kingdom (UK)." where they name those and not
     Switzerland. One sentence per place; "" when there is nothing to add."""
@@ -216,7 +228,7 @@ def region_note(question: str, passages: Sequence[str]) -> str:
     named = [key for key in REGIONS if key in regions_named(joined)]
     mentioned = {place.name for place in places_in(joined)}  # "Northern Ireland" does not name Ireland
     notes = []
-    for place in customer_places(question):
+    for place in _one_region_places(question):
         if place.name in mentioned:
             continue
         if place.region in named:

@@ -37,6 +37,7 @@ def test_a_note_says_where_a_place_is_when_the_passages_price_its_region_and_nev
     assert region_note("germany shipping, i'm from france", [EU_FEES]) == ""
     assert region_note("how much is delivery to great britain", [EU_FEES, UK_FEES]) == ""
     assert region_note("do you deliver to tenerife, spain?", [EU_FEES]) == ""
+    assert region_note("im in ireland but ordering for my uk office, what does delivery cost", [UK_FEES, EU_FEES]) == ""
     assert region_note("hi, how much is shipping to germany?", ["Standard delivery costs €5.99."]) == ""
 
 
@@ -73,6 +74,8 @@ def test_the_customer_region_is_the_one_region_of_every_place_named_and_nobody_e
     assert customer_region("ship to new south wales?") is None
     assert customer_region("im in germany, what countries outside the eu do you deliver to?") is None
     assert customer_region("ordering for a client in paris, how much is shipping") is None
+    assert customer_region("do you have the aria x2 in bordeaux colour?") is None
+    assert customer_region("tracking says my parcel is in the leipzig hub since monday") is None
 
 
 def test_a_heading_about_other_places_is_for_another_region():
