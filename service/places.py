@@ -118,8 +118,8 @@ PLACES: tuple[Place, ...] = tuple(_table())
 _BY_NAME = {p.name.lower(): p for p in PLACES}
 # Longest first, so that "northern ireland" wins over "ireland" and "great britain" over "britain"; a place's name
 # is a whole word ("UK" not in "ukulele", "U.S." not in "u.s.b"), any case ("germany").
-# Not the inner word of another place ("New South Wales", "New England", "Latin America"), a street ("Holland Park") or a
-# product's name ("in bordeaux colour").
+# Not the inner word of another place ("New South Wales", "New England", "Latin America"), a street ("Holland Park")
+# or a product's name ("in bordeaux colour").
 _ANY = re.compile(
     r"(?<![\w.])(?<!new )(?<!south )(?<!north )(?<!latin )(?<!central )("
     + "|".join(re.escape(n) for n in sorted(_BY_NAME, key=len, reverse=True))
@@ -131,12 +131,13 @@ _ANY = re.compile(
 # the paris store", "i'll be in berlin next month") nor a parcel's stop ("stuck in the leipzig hub"), and no territory
 # outside the EU's delivery area however its country is ("tenerife, spain").
 _AFTER = re.compile(
-    r"(?<!made )(?<!manufactured )(?<!produced )(?<!assembled )(?<!designed )(?<!built )\b(?:in|to|into)\s+(?:the\s+)?$",
+    r"(?<!made )(?<!manufactured )(?<!produced )(?<!assembled )(?<!designed )(?<!built )"
+    r"\b(?:in|to|into)\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
 _TRIP_OR_MOVE = re.compile(
-    r"\b(?:holiday|holidays|vacation|trip|travel\w*|flying|fly|visit\w*|moving|moved|move|used to|bought|will be|'ll be|"
-    r"hub|depot|facility|sorting)\b",
+    r"\b(?:holiday|holidays|vacation|trip|travel\w*|flying|fly|visit\w*|moving|moved|move|used to|bought|"
+    r"will be|'ll be|hub|depot|facility|sorting)\b",
     re.IGNORECASE,
 )
 _TERRITORIES = re.compile(
@@ -152,8 +153,8 @@ _OUTSIDE = re.compile(r"\boutside\b|\bnon-|\bother than\b", re.IGNORECASE)
 # Someone else who receives or orders: where they are decides, and the question may not say where they are.
 SOMEONE_ELSE = re.compile(
     r"\b(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|wife|husband|partner|girlfriend|boyfriend|"
-    r"friend|family|aunt|uncle|cousin|niece|nephew|nan|nana|gran|granny|grand\w*|colleague|boss|client|someone|somebody|"
-    r"gift|present)s?\b", re.IGNORECASE,
+    r"friend|family|aunt|uncle|cousin|niece|nephew|nan|nana|gran|granny|grand\w*|colleague|boss|client|someone|"
+    r"somebody|gift|present)s?\b", re.IGNORECASE,
 )
 
 
@@ -235,9 +236,8 @@ def region_note(question: str, passages: Sequence[str]) -> str:
             if REGIONS[place.region][0].startswith(place.country):
                 continue  # the region itself ("The United Kingdom is in the United Kingdom")
             abbr = "USA" if place.region == "US" else place.region
-            notes.append(
-                f"{place.described} is in {REGIONS[place.region][0]}, so what the passages say about the {abbr} applies to it."
-            )
+            region = REGIONS[place.region][0]
+            notes.append(f"{place.described} is in {region}, so what the passages say about the {abbr} applies to it.")
         elif named:
             notes.append(f"{place.described} is not in {' or '.join(REGIONS[key][0] for key in named)}.")
     return " ".join(notes)

@@ -237,15 +237,15 @@ class AssistantSettings(BaseSettings):
     )
     region_notes: bool = Field(
         True,
-        description="After the customer's question in the prompt, say where the places it names are when the passages "
+        description="After the customer's question in the prompt, say where the customer's places are when the passages "
         "price their region and never name them (\"Germany is in the European Union (EU).\"): asked the cost of "
         "shipping to Germany from passages about the EU, the 1.5B said it did not know (service.places).",
     )
     region_passages: bool = Field(
         True,
-        description="When every place the question names is in one region (EU, UK, US) and it names no one else, leave "
-        "out of the prompt the passages whose heading names only other regions (the UK's fees for a customer in "
-        "Ireland), as long as one passage is left (service.places.customer_region).",
+        description="When the places the customer is in or orders to share one region (EU, UK, US) and the message "
+        "mentions no other, leave out of the prompt the passages whose heading is about other places (the UK's fees "
+        "for a customer in Ireland), as long as one passage is left (service.places.customer_region).",
     )
     prompt_sentences: int = Field(
         0, ge=0,
