@@ -7,17 +7,17 @@ figure in it is a passage's, so the grounding guard passes it; what is wrong is 
     check.check("Delivery to Ireland costs £3.99.").unsupported  # -> [Claim "£3.99"]
 
 Contract: the customer's currency is the one of the places the question puts them in or orders to
-(`places.customer_places`: "to ireland", "im in utrecht") or the currency it names ("in euros", "£"), when all of them name one currency, no other
-place the question mentions names another ("with a uk bank card"), and the question names no one else who may be elsewhere ("my mum in london", "a gift"). Then
-`check(answer)` reports an answer's amounts when the answer states amounts, none of them in the customer's currency,
-and the passages give those amounts a price in the customer's currency beside them (so they had the customer's price
-to give): in the same sentence ("£89 / €99"), or in a sentence with the same subject (a table row's first cell, a
-sentence's words before its first figure: the UK table's "| Standard | ... | £3.99 |" and the EU table's "| Standard |
-... | €5.99 |"). An example given only in pounds (a trade-in's "£200 quote becomes £220") has no such price. An answer giving both ("£89 / €99")
-passes; a question naming two currencies ("in ireland with a uk bank card") has no customer's currency; nor has one
-whose places' currency the passages never state (Switzerland's francs where the passages charge Swiss orders in
-euros). Chinese questions are left alone (not measured). Whole answers only: the customer's price may come after the
-other region's.
+(`places.customer_places`: "to ireland", "im in utrecht") or the currency it names ("in euros", "£"), when all of them
+name one currency, no other place the question mentions names another ("with a uk bank card"), and the question names
+no one else who may be elsewhere ("my mum in london", "a gift"). Then `check(answer)` reports an answer's amounts when
+the answer states amounts, none of them in the customer's currency, and the passages give those amounts a price in the
+customer's currency beside them (so they had the customer's price to give): in the same sentence ("£89 / €99"), or in
+a sentence with the same subject (a table row's first cell, a sentence's words before its first figure: the UK table's
+"| Standard | ... | £3.99 |" and the EU table's "| Standard | ... | €5.99 |"). An example given only in pounds (a
+trade-in's "£200 quote becomes £220") has no such price. An answer giving both ("£89 / €99") passes; a question naming
+two currencies ("in ireland with a uk bank card") has no customer's currency; nor has one whose places' currency the
+passages never state (Switzerland's francs where the passages charge Swiss orders in euros). Chinese questions are left
+alone (not measured). Whole answers only: the customer's price may come after the other region's.
 """
 
 from __future__ import annotations
