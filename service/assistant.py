@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 import time
 from collections.abc import Iterator, Sequence
 from functools import partial
@@ -678,17 +677,22 @@ def under_heading(hit, text: str) -> str:
     """A passage's `text` after its section's own heading as a Markdown heading line, which `closest_sentences` may
     match with the question; for a passage under the document's title only, after that title as the text's title
     ("# ..."), which only says what a sentence pointing back at its subject ("They are ...") is about."""
-    heading = section(hit.title, getattr(hit, "heading", "") or "").split(" › ")[-1]
+    heading = own_heading(hit)
     if heading:
         return f"## {heading}\n{text}"
     return f"# {hit.title}\n{text}" if hit.title else text
 
 
+def own_heading(hit) -> str:
+    """A passage's section's own heading: the last part of its heading path without the document's title ("European
+    Union"); "" for a passage under the title only."""
+    return section(hit.title, getattr(hit, "heading", "") or "").split(" › ")[-1]
+
+
 def passage_heading(hit) -> str:
-    """What a passage is about in a word or two: its own heading's last part ("European Union"), or its title where it
-    has none (an FAQ entry's question)."""
-    heading = getattr(hit, "heading", "") or ""
-    return re.split(r"\s*(?:>|›)\s*", heading)[-1] if heading else hit.title
+    """What a passage is about in a word or two: its own heading, or its title where it has none (an FAQ entry's
+    question)."""
+    return own_heading(hit) or hit.title
 
 
 def passage_label(hit) -> str:
