@@ -32,7 +32,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
 from service import prompts
@@ -61,6 +61,7 @@ from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
 from service.places import customer_region, for_another_region, region_note
 from service.prompting import defang, fit_messages, last_message
+from service.quote_verdict import QuoteVerdict
 from service.reply import Reply, Status, rejected_reply
 from service.reranking import RERANK_POOL, by_closest_sentence, reranks
 from service.settings import AssistantSettings
@@ -382,6 +383,10 @@ class Assistant:
             )
 
         floor = self.confidence_floor(params) if guard else None
+        # A decline's quote stands as the answer, in every language, when the model vouches for it as answering the
+        # customer's message (a follow-up: with the question it continues, as it was searched).
+        verdict = self.quote_verdict(params) if guard else None
+        vouch = partial(verdict.vouches, question if query in question else query) if verdict else None
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).
@@ -404,8 +409,8 @@ class Assistant:
         def answer(chunks, messages: list[ChatMessage], second_look=None) -> Reply:
             reply = Reply(
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
-                check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote),
-                decline=partial(self._closest, quote, sources, language), confidence=floor, second_look=second_look,
+                check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote, vouch),
+                decline=partial(self._closest, quote, sources, language, vouch), confidence=floor, second_look=second_look,
                 second_look_for=look_for, unanswered=unanswered,
                 cited_first_moved=True, citations=Citations(passages, self.vocabulary),
             )
@@ -504,12 +509,29 @@ class Assistant:
             return None
         if self.settings.min_answer_logprob is not None:
             return ConfidenceFloor(self.settings.min_answer_logprob)
+        bundled = self._bundled_answering(params)
+        return ConfidenceFloor(bundled.min_answer_logprob) if bundled and bundled.min_answer_logprob is not None else None
+
+    def quote_verdict(self, params: GenerationParams) -> QuoteVerdict | None:
+        """The model's verdict on a decline's quoted sentences (`service.quote_verdict`): with the settings'
+        `min_quote_yes` for whichever model answers, else the calibrated bar of the bundled model the backend serves,
+        for its own answers only. None when `quote_verdict` is off and for models without a calibrated bar."""
+        if not self.settings.quote_verdict:
+            return None
+        bar = self.settings.min_quote_yes
+        if bar is None:
+            bundled = self._bundled_answering(params)
+            bar = bundled.min_quote_yes if bundled else None
+        return None if bar is None else QuoteVerdict(self._stream, params, bar)
+
+    def _bundled_answering(self, params: GenerationParams):
+        """The bundled model (`service.model_registry`) answering with `params`: the backend's base model when it is
+        one and `params` name no other (an adapter's probabilities are its own); else None."""
         try:
             base = getattr(self.backend, "name", None)
         except AssistantError:
             return None  # the server is not reachable: the answer's own request will say so
-        bundled = find_bundled(base) if base and params.model in (None, base) else None
-        return ConfidenceFloor(bundled.min_answer_logprob) if bundled and bundled.min_answer_logprob is not None else None
+        return find_bundled(base) if base and params.model in (None, base) else None
 
     @property
     def vocabulary(self) -> frozenset[str]:
@@ -547,25 +569,35 @@ class Assistant:
             for h in used
         ]
 
-    def _extractive(self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None):
+    def _extractive(
+        self, question: str, used: list, sources: list[Source], language: str, quote: str | None = None,
+        vouch: Callable[[str, str], bool] | None = None,
+    ):
         """The fallback for a generated answer that failed its check: the passages' own best sentences (`quote`,
-        when already chosen) as the answer, in the `extractive_languages`; in others, shown inside the decline."""
+        when already chosen) as the answer, in the `extractive_languages`; in others, shown inside the decline
+        (`_closest`, with `vouch`)."""
         text = quote if quote is not None else self.quote(question, used)
         if not text or language not in self.settings.extractive_languages:
-            return self._closest(text, sources, language)
-        lead, offer = (prompts.in_language(t, language) for t in (prompts.EXTRACTIVE_LEAD, prompts.EXTRACTIVE_OFFER))
-        return "extractive", f"{lead}{text} {offer}", sources
+            return self._closest(text, sources, language, vouch)
+        return _quoted_answer(text, sources, language)
 
-    def _closest(self, quote: str | None, sources: list[Source], language: str):
+    def _closest(
+        self, quote: str | None, sources: list[Source], language: str, vouch: Callable[[str, str], bool] | None = None,
+    ):
         """A decline (status `no_answer`: a gap on the dashboard, a person offered) that shows the passages'
         sentences closest to the question (`quote`), cited; the plain decline without a quote. For when the model
         says the passages do not answer the question, and for a failed answer outside the `extractive_languages`.
+        When `vouch(quote, language)` (the model's verdict, `quote_verdict`) says the sentences answer the question,
+        they are the answer instead, as an extractive one, in any language.
 
         Why the sentences: the 1.5B default says "I do not know" to answerable questions whose answer is one
         passage sentence ("Batteries are covered for the full 2 years if ..."), and a customer would rather read
         it than only be offered a person (README, "Answers customers can trust", session 15)."""
         if not quote:
             return "no_answer", no_answer_text(language), []
+        if vouch is not None and vouch(quote, language):
+            log.info("the model vouches for the quote: an extractive answer instead of the decline")
+            return _quoted_answer(quote, sources, language)
         lead, offer = (prompts.in_language(t, language) for t in (prompts.CLOSEST_LEAD, prompts.OFFER_PERSON))
         return "no_answer", f"{lead}{quote} {offer}", sources
 
@@ -707,6 +739,12 @@ def _headings(hits: Sequence, passages: Sequence[str]) -> list[str]:
     the passages' text."""
     named = [getattr(h, name, "") or "" for h in hits for name in ("title", "heading", "question")]
     return [t for t in named if t] + [line for p in passages for line in question_lines(p)]
+
+
+def _quoted_answer(quote: str, sources: list[Source], language: str):
+    """An extractive answer: the passages' sentences (`quote`, cited) after a lead, a person offered after them."""
+    lead, offer = (prompts.in_language(t, language) for t in (prompts.EXTRACTIVE_LEAD, prompts.EXTRACTIVE_OFFER))
+    return "extractive", f"{lead}{quote} {offer}", sources
 
 
 def no_answer_text(language: str) -> str:

@@ -253,5 +253,15 @@ CLOSEST_LEAD = {
     "zh": "抱歉，帮助中心里没有找到直接的答案，最相关的说明是：",
 }
 
+# The model's verdict on whether the sentences a decline would show answer the question (service.quote_verdict): a
+# question of its own, without the system prompt or the passages, answered by its first token. Calibrated with these
+# exact words (docs/answer-quality.md, session 52); a change of wording needs the bar measured again.
+QUOTE_VERDICT = {
+    "en": 'Customer question: {question}\n\nHelp-centre text: {quote}\n\nDoes this text directly answer the customer\'s '
+    'question? Answer only "Yes" or "No".',
+    "zh": "顾客的问题：{question}\n\n帮助中心的说明：{quote}\n\n这段说明是否直接回答了顾客的问题？只回答“是”或“否”。",
+}
+QUOTE_VERDICT_YES = {"en": "Yes", "zh": "是"}
+
 ANSWER_IN = {"zh": " Answer in Simplified Chinese.", "en": ""}
 WRITE_IN = {"zh": " Write in Simplified Chinese.", "en": ""}

@@ -235,6 +235,18 @@ class AssistantSettings(BaseSettings):
         "the fallback is a decline) was unsure of its answer, ask once more with only the passages' sentences closest "
         "to the question (the extractive answer's) before declining.",
     )
+    quote_verdict: bool = Field(
+        True,
+        description="With the guard: before a decline that shows the passages' closest sentences (the model said it did "
+        "not know, or its answer failed the guard outside the extractive_languages), ask the model whether those "
+        "sentences answer the question, and give them as the answer (status extractive) when it says yes with at least "
+        "min_quote_yes probability (service.quote_verdict).",
+    )
+    min_quote_yes: float | None = Field(
+        None, gt=0.0, le=1.0,
+        description="The bar for quote_verdict, for whichever model answers; default: the bundled model's, calibrated "
+        "for its own verdicts (models without one are not asked).",
+    )
     region_notes: bool = Field(
         True,
         description="After the customer's question in the prompt, say where the customer's places are when the passages "
@@ -275,7 +287,7 @@ class AssistantSettings(BaseSettings):
         'contact points are allowed too, e.g. ["policies/*", "faq.csv"]; default: the sample knowledge base\'s.',
     )
 
-    @field_validator("passage_margin", "min_answer_logprob", "faq_copy_min_similarity", mode="before")
+    @field_validator("passage_margin", "min_answer_logprob", "min_quote_yes", "faq_copy_min_similarity", mode="before")
     @classmethod
     def _none_written_out(cls, value):
         """`ASSISTANT_PASSAGE_MARGIN=none` (or null, or empty) turns an optional check off, as the README says."""
