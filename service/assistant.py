@@ -384,9 +384,11 @@ class Assistant:
 
         floor = self.confidence_floor(params) if guard else None
         # A decline's quote stands as the answer, in every language, when the model vouches for it as answering the
-        # customer's message (a follow-up: with the question it continues, as it was searched).
+        # customer's message itself: never the message joined with the question before it, whose quote may answer that
+        # earlier question (in the browser, "你们发的什么快递 顺丰吗" after a Huabei question was vouched an answer about
+        # Huabei's fees). A real follow-up ("and to germany?") is rarely vouched for alone: it stays the decline.
         verdict = self.quote_verdict(params) if guard else None
-        vouch = partial(verdict.vouches, question if query in question else query) if verdict else None
+        vouch = partial(verdict.vouches, question) if verdict else None
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None
         # Whole-answer checks of whether it answers the question from the passages (each `verdict(answer)`).

@@ -131,3 +131,15 @@ def test_without_the_guard_or_with_the_verdict_off_no_verdict_is_asked():
     backend.enqueue("I do not know.")
     reply = make(backend).chat("When do refunds reach me?", guard=False)
     assert reply.status != "extractive" and backend.verdicts_asked == []
+
+
+def test_the_verdict_is_about_the_customers_message_alone_never_joined_with_the_question_before_it():
+    # A short message is searched with the previous question; its quote may answer that one instead.
+    backend = VerdictBackend("Yes", 0.9)
+    backend.enqueue("I do not know.", "I do not know.")
+    history = [{"role": "user", "content": "How long do I have to return an item?"},
+               {"role": "assistant", "content": "Within 30 days of delivery [1]."}]
+    make(backend).chat("and refunds?", history).collect()
+    [(messages, _)] = backend.verdicts_asked
+    assert "Customer question: and refunds?\n" in messages[0]["content"]
+    assert "How long do I have to return" not in messages[0]["content"]
