@@ -384,10 +384,11 @@ class Assistant:
 
         floor = self.confidence_floor(params) if guard else None
         # A decline's quote stands as the answer, in every language, when the model vouches for it as answering the
-        # customer's message itself: never the message joined with the question before it, whose quote may answer that
-        # earlier question (in the browser, "你们发的什么快递 顺丰吗" after a Huabei question was vouched an answer about
-        # Huabei's fees). A real follow-up ("and to germany?") is rarely vouched for alone: it stays the decline.
-        verdict = self.quote_verdict(params) if guard else None
+        # customer's message, and only a quote chosen for the message itself (or one of its question sentences): one
+        # chosen for the message read with the question before it may answer that earlier question, and the model
+        # vouches for such quotes too (in the browser, "你们发的什么快递 顺丰吗" after a Huabei question, whose words none of
+        # the passages share, got the Huabei fees at a yes of 0.75). Those stay the decline.
+        verdict = self.quote_verdict(params) if guard and query in question else None
         vouch = partial(verdict.vouches, question) if verdict else None
         bar = self.settings.faq_copy_min_similarity
         copies = FaqCopyCheck.for_passages(prompt.used, bar) if guard and bar is not None else None

@@ -133,13 +133,12 @@ def test_without_the_guard_or_with_the_verdict_off_no_verdict_is_asked():
     assert reply.status != "extractive" and backend.verdicts_asked == []
 
 
-def test_the_verdict_is_about_the_customers_message_alone_never_joined_with_the_question_before_it():
-    # A short message is searched with the previous question; its quote may answer that one instead.
+def test_a_quote_chosen_for_a_message_read_with_the_question_before_it_is_never_vouched_for():
+    # A short message is searched and quoted with the previous question; its quote may answer that one instead.
     backend = VerdictBackend("Yes", 0.9)
     backend.enqueue("I do not know.", "I do not know.")
     history = [{"role": "user", "content": "How long do I have to return an item?"},
                {"role": "assistant", "content": "Within 30 days of delivery [1]."}]
-    make(backend).chat("and refunds?", history).collect()
-    [(messages, _)] = backend.verdicts_asked
-    assert "Customer question: and refunds?\n" in messages[0]["content"]
-    assert "How long do I have to return" not in messages[0]["content"]
+    reply = make(backend).chat("and refunds?", history)
+    assert reply.collect().startswith(CLOSEST_LEAD["en"]) and reply.status == "no_answer"
+    assert backend.verdicts_asked == []
