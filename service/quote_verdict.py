@@ -24,18 +24,19 @@ import logging
 import math
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 from service import prompts
 from service.backends import ChatMessage, GenerationParams
+from service.claim_forms import CITATION
 from service.errors import AssistantError
 
 log = logging.getLogger(__name__)
 
-_CITATIONS = re.compile(r"\s*\[\d+\]")
+# A quote's marks ("[1]") with the space before them: the verdict is about the sentences alone.
+_MARKS = re.compile(rf"\s*(?:{CITATION.pattern})", CITATION.flags)
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class QuoteVerdict:
     """Asks the model, through `stream`, whether a quote answers a question; `params` give the model and seed (the
     rest is fixed: greedy, one token, its log-probability)."""
@@ -48,7 +49,7 @@ class QuoteVerdict:
         """True when the model's first token is its yes (`prompts.QUOTE_VERDICT_YES`) with probability at least
         `min_yes`; False otherwise, and when it cannot be told (an error, a backend without log-probabilities)."""
         frame = prompts.in_language(prompts.QUOTE_VERDICT, language)
-        text = _CITATIONS.sub("", quote).strip()
+        text = _MARKS.sub("", quote).strip()
         messages: list[ChatMessage] = [{"role": "user", "content": frame.format(question=question, quote=text)}]
         params = dataclasses.replace(self.params, max_tokens=1, min_tokens=0, temperature=0.0, logprobs=True, stop=())
         try:
