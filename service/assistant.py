@@ -38,6 +38,7 @@ from functools import partial
 from service import prompts
 from service.answerability import checked_stream
 from service.asked_figures import AskedFigureCheck
+from service.bundled_adapters import shipped_adapter
 from service.asks import asks, with_sharper
 from service.backends import ChatBackend, ChatMessage, GenerationParams
 from service.citing import Citations
@@ -94,6 +95,10 @@ class GroundedPrompt:
     check_messages: list[ChatMessage] | None
     used: list
     examples: list[ChatMessage] = dataclasses.field(default_factory=list)  # the worked examples among `messages`
+
+
+# Every way an answer can fail its checks (`Reply`'s `second_look_for`).
+ANY_FAILURE = frozenset({"declined", "unsure", "unsupported", "unanswered", "unvouched"})
 
 
 class Assistant:
@@ -349,7 +354,17 @@ class Assistant:
         """The model's answer from the passages that fit the context window; with `answer_check`, only after the
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
-        it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions."""
+        it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions.
+        With `guard`, a shipped adapter's answer (`_vouched_adapter`) is held until it has passed every check and the
+        base model vouches for it as answering the question; otherwise the base model answers."""
+        # An adapter's answer the base model must vouch for; when it does not, the base answers (the same call, its
+        # params naming no model).
+        adapter = self._vouched_adapter(params) if guard else None
+        base_params = dataclasses.replace(params, model=None)
+        by_base = partial(
+            self._generated, question, query, history, hits, base_params, language, started, retrieval_s, guard=guard,
+            answer_check=answer_check,
+        )
         hits = self.prompt_hits(hits, language, question)
         prompt = self.grounded_prompt(question, history, hits, params, language, with_check=answer_check, query=query)
         if prompt is None:
@@ -409,13 +424,13 @@ class Assistant:
         # the decline (outside the extractive languages), an answer it was unsure of.
         look_for = frozenset({"declined"} | (set() if language in self.settings.extractive_languages else {"unsure"}))
 
-        def answer(chunks, messages: list[ChatMessage], second_look=None) -> Reply:
+        def answer(chunks, messages: list[ChatMessage], second_look=None, second_look_for=look_for, **vouching) -> Reply:
             reply = Reply(
                 "generated", sources=sources, chunks=chunks, started=started, retrieval_s=retrieval_s,
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote, vouch),
                 decline=partial(self._closest, quote, sources, language, vouch), confidence=floor, second_look=second_look,
-                second_look_for=look_for, unanswered=unanswered,
-                cited_first_moved=True, citations=Citations(passages, self.vocabulary),
+                second_look_for=second_look_for, unanswered=unanswered,
+                cited_first_moved=True, citations=Citations(passages, self.vocabulary), **vouching,
             )
             reply.messages, reply.passages = messages, passages
             return reply
@@ -428,7 +443,30 @@ class Assistant:
             chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
         else:
             chunks = self._stream(prompt.messages, params)
+        if adapter is not None:
+            # Held until the base model's verdict; any failure, or no verdict for it, and the base answers instead.
+            base_verdict = QuoteVerdict(self._stream, base_params, adapter.min_vouch)
+            return answer(
+                chunks, prompt.messages, partial(self._base_answer, by_base), ANY_FAILURE, held=True, model=adapter.name,
+                vouch=lambda text: base_verdict.vouches(question, text, language),
+            )
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
+
+    def _vouched_adapter(self, params: GenerationParams):
+        """The shipped adapter `params` name (`service.bundled_adapters`) when its answers are put to the base model's
+        verdict: the settings' `adapter_verdict` is on, it has a calibrated bar and the backend serves its base as the
+        model of requests that name none. Else None."""
+        adapter = shipped_adapter(params.model) if self.settings.adapter_verdict else None
+        if adapter is None or adapter.min_vouch is None:
+            return None
+        base = self._bundled_answering(dataclasses.replace(params, model=None))
+        return adapter if base is not None and base.name == adapter.base else None
+
+    def _base_answer(self, by_base: Callable[[], Reply]) -> Reply:
+        """The base model's reply (`by_base()`) in place of an adapter's answer, marked as the base's."""
+        reply = by_base()
+        reply.model = getattr(self.backend, "name", None)
+        return reply
 
     def prompt_hits(self, hits: Sequence, language: str, question: str = "") -> list:
         """The retrieved `hits` an answer's prompt may take, best first: those within the settings' `passage_margin`

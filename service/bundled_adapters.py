@@ -41,6 +41,10 @@ class BundledAdapter:
     path: Path  # the PEFT adapter folder in the repository
     languages: tuple[str, ...]  # the answer languages it answers by default
     description: str = ""
+    # The base model's verdict on this adapter's answers (`service.quote_verdict`): with the guard, an answer of the
+    # adapter stands only when the base says it answers the question with at least this probability, else the base
+    # answers; calibrated per adapter (docs/models.md, session 53). None: its answers are not put to the base.
+    min_vouch: float | None = None
 
     @property
     def shipped(self) -> bool:
@@ -58,8 +62,14 @@ ADAPTERS: tuple[BundledAdapter, ...] = (
         languages=("zh",),
         description="`make adapter ADAPTER_BASE=qwen2.5-coder-1.5b-instruct`: answers from passages and declines; "
         "Chinese answers only (it answers English ones worse than the base)",
+        min_vouch=0.70,
     ),
 )
+
+
+def shipped_adapter(name: str | None, adapters: Iterable[BundledAdapter] = ADAPTERS) -> BundledAdapter | None:
+    """The shipped adapter served as `name`, or None."""
+    return next((a for a in adapters if a.name == name and a.shipped), None)
 
 
 def adapters_for(model: str, adapters: Iterable[BundledAdapter] = ADAPTERS) -> list[BundledAdapter]:

@@ -256,6 +256,7 @@ def _answer_row(assistant, item: QAItem, desk, **options) -> dict:
         # For calibrating the confidence floor (bench/confidence.py): the model's own answer and how sure it was.
         "generated": reply.generated, "mean_logprob": reply.mean_logprob,
         "looked_again": reply.looked_again,  # it said it did not know and was asked again (service.reply.Reply)
+        "model": reply.model,  # where the reply knows it: an adapter's vouched answer, or the base after it
     }
 
 

@@ -72,7 +72,12 @@ class Reply:
     question back with a yes or no, `service.echoes.restates_the_question`; read as the customer would read it, without
     talk about the passages), an answer it names ends as `decline()` too. With `second_look`, an answer that says it does not know ("declined" in `second_look_for`) or fell below the
     floor ("unsure") ends instead as the reply `second_look()` returns (the question asked again
-    with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set). With
+    with less to read; its outcome, whatever it is, becomes this reply's, and `looked_again` is set); so does one
+    that failed the guard ("unsupported"), an `unanswered` check ("unanswered") or `vouch` ("unvouched") where
+    `second_look_for` names it. With `vouch` (the base model's verdict on an adapter's answer,
+    `service.quote_verdict`), a whole answer that passed every other check stands only when `vouch(text)` says it
+    answers the question; with `held`, nothing of the answer is shown before that (an answer a verdict may still
+    take back is not shown). With
     `cited_first_moved`, an answer that opens with its citation ("[1] 2 年。") is shown with it after its first sentence
     (`service.citation_order`); the checks read the model's own text (`generated`). With `citations` (the passages
     the answer was given, `service.citing.Citations`), a mark whose passage holds none of its sentence's figures is
@@ -99,6 +104,9 @@ class Reply:
         unanswered: Callable[[str], str | None] | None = None,
         cited_first_moved: bool = False,
         citations: Citations | None = None,
+        vouch: Callable[[str], bool] | None = None,
+        held: bool = False,
+        model: str | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -114,7 +122,8 @@ class Reply:
         self.passages: list[str] = []  # the passage texts a generated answer was given (for evaluation)
         self.logprobs: list[float] = []  # of the generated tokens, when the backend gave them
         self.generated = ""  # the model's own answer, as far as it got, whatever replaced it
-        self.looked_again = False  # it said it did not know, and the outcome is `second_look()`'s
+        self.looked_again = False  # the outcome is `second_look()`'s (it said it did not know, ...)
+        self.model = model  # the model whose answer this is, where the caller knows it (None: the request's)
         self._chunks = chunks
         self._fixed = text
         self.text = ""
@@ -130,6 +139,8 @@ class Reply:
         self._unanswered = unanswered
         self._cited_first_moved = cited_first_moved
         self._citations = citations
+        self._vouch = vouch
+        self._held = held
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -172,8 +183,10 @@ class Reply:
                     if self._says_it_does_not_know(raw):  # its own decline, whatever else its sentence names
                         yield from self._on_decline()
                         return
-                    yield self._replace(self._check.final(raw) or ["an unsupported statement"])
+                    yield from self._on_unsupported(self._check.final(raw) or ["an unsupported statement"])
                     return
+                if self._held:
+                    continue
                 delta = self._show(self._as_shown(raw[:shown], final=False))
                 if delta:
                     yield delta
@@ -195,7 +208,7 @@ class Reply:
             return
         unsupported = self._check.final(raw) if self._check is not None else []
         if unsupported:
-            yield self._replace(unsupported)
+            yield from self._on_unsupported(unsupported)
             return
         shown_text = self._as_shown(raw, final=True)
         # Whether it answers the question is judged on what the customer would read: "No, the Berlin store is not open
@@ -203,14 +216,23 @@ class Reply:
         # about the passage goes (session 48).
         unanswered = self._unanswered(shown_text) if self._unanswered is not None else None
         if unanswered:
+            if self._looks_again_for("unanswered"):
+                yield from self._look_again(self._second_look(), unanswered)
+                return
             yield self._declined(unanswered, replaced=unanswered)
             return
         unsure = self._unsure(raw)
         if unsure:
-            if self._second_look is not None and "unsure" in self._second_look_for:
+            if self._looks_again_for("unsure"):
                 yield from self._look_again(self._second_look(), unsure)
                 return
             yield self._replace([unsure], why="unsure")
+            return
+        if self._vouch is not None and not self._vouch(shown_text):
+            if self._looks_again_for("unvouched"):
+                yield from self._look_again(self._second_look(), "not vouched for as an answer to the question")
+                return
+            yield self._declined("not vouched for as an answer to the question")
             return
         if self._citations is not None and not CITATION.search(raw):
             shown_text = _with_marks(shown_text, self._citations.for_answer(raw))
@@ -239,10 +261,21 @@ class Reply:
 
     def _on_decline(self) -> Iterator[str]:
         """The model declined: a second look where one is set for declines, else `decline()`'s reply."""
-        if self._second_look is not None and "declined" in self._second_look_for:
+        if self._looks_again_for("declined"):
             yield from self._look_again(self._second_look(), "it said it does not know")
             return
         yield self._declined("the generated answer says it does not know")
+
+    def _on_unsupported(self, unsupported: list[str]) -> Iterator[str]:
+        """The answer states something its passages do not: a second look where one is set for it, else the
+        fallback."""
+        if self._looks_again_for("unsupported"):
+            yield from self._look_again(self._second_look(), f"unsupported: {', '.join(unsupported)}")
+            return
+        yield self._replace(unsupported)
+
+    def _looks_again_for(self, reason: str) -> bool:
+        return self._second_look is not None and reason in self._second_look_for
 
     def _unsure(self, raw: str) -> str | None:
         """Why the whole answer `raw` counts as one the model was unsure of, or None: its confidence is below the
@@ -257,7 +290,7 @@ class Reply:
     def _settle(self, raw: str) -> str:
         """Before an error message: the held-back rest of a broken-off answer, when it passes its check."""
         shown_text = self._as_shown(raw, final=True)
-        if len(shown_text) <= len(self.text) or (self._check is not None and self._check.final(raw)):
+        if self._held or len(shown_text) <= len(self.text) or (self._check is not None and self._check.final(raw)):
             return ""
         return self._show(shown_text)
 
@@ -287,7 +320,7 @@ class Reply:
 
     def _look_again(self, second: "Reply", reason: str) -> Iterator[str]:
         """Show `second` as it streams, in place of this answer, and end as it ends."""
-        log.info("asking again with less to read: %s", reason)
+        log.info("answering again (%s)", reason)
         self.looked_again = True
         self._chunks = second._chunks  # so that closing this reply mid-stream stops the second generation
         for _ in second:
@@ -296,7 +329,7 @@ class Reply:
             yield self.text
         self.status, self.text, self.sources = second.status, second.text, second.sources
         self.replaced, self.replaced_why, self.error = second.replaced, second.replaced_why, second.error
-        self.logprobs, self.generated = second.logprobs, second.generated
+        self.logprobs, self.generated, self.model = second.logprobs, second.generated, second.model
 
     def _mark_first(self) -> None:
         if self.timings["first_token_s"] is None:

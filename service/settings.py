@@ -247,6 +247,12 @@ class AssistantSettings(BaseSettings):
         description="The bar for quote_verdict, for whichever model answers; default: the bundled model's, calibrated "
         "for its own verdicts (models without one are not asked).",
     )
+    adapter_verdict: bool = Field(
+        True,
+        description="With the guard: an answer from a shipped adapter that has a calibrated bar (the grounded-zh "
+        "adapter of ASSISTANT_BUNDLED_ADAPTERS) is shown only when it passes every check and the base model says it "
+        "answers the question (service.quote_verdict, at the adapter's bar); otherwise the base model answers.",
+    )
     region_notes: bool = Field(
         True,
         description="After the customer's question in the prompt, say where the customer's places are when the passages "

@@ -217,7 +217,7 @@ class CustomerTurn:
     def _store(self) -> int:
         record = turn_record(self.reply, self.desk.assistant.count_tokens, question=self.question, text=self.text,
                              status=self.status, channel=self.channel, scenario=self.scenario, language=self.language,
-                             model=self.model)
+                             model=self.reply.model or self.model)
         return self.desk.save(self.conversation_id, record, create=self.new)
 
 
