@@ -329,7 +329,7 @@ class Reply:
             yield self.text
         self.status, self.text, self.sources = second.status, second.text, second.sources
         self.replaced, self.replaced_why, self.error = second.replaced, second.replaced_why, second.error
-        self.logprobs, self.generated, self.model = second.logprobs, second.generated, second.model
+        self.logprobs, self.generated, self.model = second.logprobs, second.generated, second.model or self.model
 
     def _mark_first(self) -> None:
         if self.timings["first_token_s"] is None:

@@ -81,6 +81,12 @@ def test_an_answer_the_base_does_not_vouch_for_is_never_shown_and_the_base_answe
     assert not any("标准快递" in t for t in texts)
     assert reply.model == BASE
     assert len(base.requests) == 1 and base.requests[0][1].model is None
+    # The base's own second look (it said it did not know first) is still the base's answer.
+    assistant, base, adapter = setup("是", 0.1)
+    adapter.enqueue(ADAPTERS_ANSWER)
+    base.enqueue("不知道。", BASES_ANSWER)
+    reply = assistant.chat(QUESTION)
+    assert reply.collect().startswith("一般 1-3 个工作日送达。") and reply.model == BASE and len(base.requests) == 2
     # The base's own answer is not put to a verdict of its own (it is no adapter's).
     assert len(base.verdicts_asked) == 1
 
