@@ -355,11 +355,11 @@ class Assistant:
         model says they answer the question; with `guard`, checked as it streams and replaced by the passages'
         own sentences when it states something they do not, or (`confidence_floor`) when the model was unsure of
         it. Whatever `guard` says, the answer must keep to the contact allow-list and not repeat the instructions.
-        With `guard`, a shipped adapter's answer (`_vouched_adapter`) is held until it has passed every check and the
+        With `guard`, an adapter's answer (`adapter_bar`) is held until it has passed every check and the
         base model vouches for it as answering the question; otherwise the base model answers."""
         # An adapter's answer the base model must vouch for; when it does not, the base answers (the same call, its
         # params naming no model).
-        adapter = self._vouched_adapter(params) if guard else None
+        vouch_bar = self.adapter_bar(params) if guard else None
         base_params = dataclasses.replace(params, model=None)
         by_base = partial(
             self._generated, question, query, history, hits, base_params, language, started, retrieval_s, guard=guard,
@@ -443,29 +443,34 @@ class Assistant:
             chunks = checked_stream(self._stream, prompt.check_messages, prompt.messages, params)
         else:
             chunks = self._stream(prompt.messages, params)
-        if adapter is not None:
+        if vouch_bar is not None:
             # Held until the base model's verdict; any failure, or no verdict for it, and the base answers instead.
-            base_verdict = QuoteVerdict(self._stream, base_params, adapter.min_vouch)
+            base_verdict = QuoteVerdict(self._stream, base_params, vouch_bar)
             return answer(
-                chunks, prompt.messages, partial(self._base_answer, by_base), ANY_FAILURE, held=True, model=adapter.name,
+                chunks, prompt.messages, partial(self._base_answer, by_base), ANY_FAILURE, held=True, model=params.model,
                 vouch=lambda text: base_verdict.vouches(question, text, language),
             )
         return answer(chunks, prompt.messages, second_look if guard and quote and self.settings.second_look else None)
 
-    def _vouched_adapter(self, params: GenerationParams):
-        """The shipped adapter `params` name (`service.bundled_adapters`) when its answers are put to the base model's
-        verdict: the settings' `adapter_verdict` is on, it has a calibrated bar and the backend serves its base as the
-        model of requests that name none. Else None."""
-        adapter = shipped_adapter(params.model) if self.settings.adapter_verdict else None
-        if adapter is None or adapter.min_vouch is None:
+    def adapter_bar(self, params: GenerationParams) -> float | None:
+        """The bar of the base model's verdict on the answers of the model `params` name (`service.quote_verdict`), where
+        they are put to it (the settings' `adapter_verdict`): the settings' `min_adapter_yes` for any model but the base;
+        else a shipped adapter's calibrated `min_vouch` (`service.bundled_adapters`) where the backend serves its base as
+        the model of requests that name none. None: its answers stand on the guard alone."""
+        if not self.settings.adapter_verdict or params.model is None:
             return None
+        if self.settings.min_adapter_yes is not None:
+            return None if params.model == self._base_name() else self.settings.min_adapter_yes
         base = self._bundled_answering(dataclasses.replace(params, model=None))
-        return adapter if base is not None and base.name == adapter.base else None
+        adapter = shipped_adapter(params.model)
+        if adapter is None or adapter.min_vouch is None or base is None or base.name != adapter.base:
+            return None
+        return adapter.min_vouch
 
     def _base_answer(self, by_base: Callable[[], Reply]) -> Reply:
         """The base model's reply (`by_base()`) in place of an adapter's answer, marked as the base's."""
         reply = by_base()
-        reply.model = getattr(self.backend, "name", None)
+        reply.model = self._base_name()
         return reply
 
     def prompt_hits(self, hits: Sequence, language: str, question: str = "") -> list:
@@ -568,11 +573,15 @@ class Assistant:
     def _bundled_answering(self, params: GenerationParams):
         """The bundled model (`service.model_registry`) answering with `params`: the backend's base model when it is
         one and `params` name no other (an adapter's probabilities are its own); else None."""
+        base = self._base_name()
+        return find_bundled(base) if base and params.model in (None, base) else None
+
+    def _base_name(self) -> str | None:
+        """The name of the model the backend serves to requests that name none; None when it cannot be told."""
         try:
-            base = getattr(self.backend, "name", None)
+            return getattr(self.backend, "name", None)
         except AssistantError:
             return None  # the server is not reachable: the answer's own request will say so
-        return find_bundled(base) if base and params.model in (None, base) else None
 
     @property
     def vocabulary(self) -> frozenset[str]:

@@ -48,6 +48,13 @@ class QuoteVerdict:
     def vouches(self, question: str, quote: str, language: str) -> bool:
         """True when the model's first token is its yes (`prompts.QUOTE_VERDICT_YES`) with probability at least
         `min_yes`; False otherwise, and when it cannot be told (an error, a backend without log-probabilities)."""
+        yes = self.yes_probability(question, quote, language)
+        return yes is not None and yes >= self.min_yes
+
+    def yes_probability(self, question: str, quote: str, language: str) -> float | None:
+        """The probability of the model's first token where that token is its yes, 0.0 where it is anything else;
+        None when it cannot be told (an error, a backend without log-probabilities). For calibrating a bar
+        (`bench/adapter_verdict.py`)."""
         frame = prompts.in_language(prompts.QUOTE_VERDICT, language)
         text = _MARKS.sub("", quote).strip()
         messages: list[ChatMessage] = [{"role": "user", "content": frame.format(question=question, quote=text)}]
@@ -56,12 +63,11 @@ class QuoteVerdict:
             chunks = list(self.stream(messages, params))
         except AssistantError as e:
             log.warning("the quote's verdict could not be asked: %s", e)
-            return False
+            return None
         said = "".join(chunks).strip()
         logprobs = [lp for chunk in chunks for lp in getattr(chunk, "logprobs", ())]
         if not logprobs:
-            return False
-        yes = said.startswith(prompts.in_language(prompts.QUOTE_VERDICT_YES, language))
+            return None
         probability = math.exp(logprobs[0])
         log.info("the model's verdict on the quote: %r at %.3f (bar %.2f)", said, probability, self.min_yes)
-        return yes and probability >= self.min_yes
+        return probability if said.startswith(prompts.in_language(prompts.QUOTE_VERDICT_YES, language)) else 0.0

@@ -253,6 +253,12 @@ class AssistantSettings(BaseSettings):
         "adapter of ASSISTANT_BUNDLED_ADAPTERS) is shown only when it passes every check and the base model says it "
         "answers the question (service.quote_verdict, at the adapter's bar); otherwise the base model answers.",
     )
+    min_adapter_yes: float | None = Field(
+        None, gt=0.0, le=1.0,
+        description="The bar for adapter_verdict for any model an answer names other than the base (an adapter of your "
+        "own, an extra model; calibrate it with bench/adapter_verdict.py); default: a shipped adapter's own bar, and "
+        "no verdict for other models.",
+    )
     region_notes: bool = Field(
         True,
         description="After the customer's question in the prompt, say where the customer's places are when the passages "
@@ -293,7 +299,9 @@ class AssistantSettings(BaseSettings):
         'contact points are allowed too, e.g. ["policies/*", "faq.csv"]; default: the sample knowledge base\'s.',
     )
 
-    @field_validator("passage_margin", "min_answer_logprob", "min_quote_yes", "faq_copy_min_similarity", mode="before")
+    @field_validator(
+        "passage_margin", "min_answer_logprob", "min_quote_yes", "min_adapter_yes", "faq_copy_min_similarity", mode="before"
+    )
     @classmethod
     def _none_written_out(cls, value):
         """`ASSISTANT_PASSAGE_MARGIN=none` (or null, or empty) turns an optional check off, as the README says."""

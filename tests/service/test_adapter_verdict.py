@@ -1,4 +1,4 @@
-"""An adapter's answer put to the base model's verdict (`Assistant._vouched_adapter`): the shipped Chinese adapter's
+"""An adapter's answer put to the base model's verdict (`Assistant.adapter_bar`): the shipped Chinese adapter's
 answer is held until it has passed every check and the base model says it answers the question; otherwise the base
 model answers, and the customer never sees the adapter's text."""
 
@@ -114,10 +114,21 @@ def test_no_verdict_without_the_guard_with_the_setting_off_or_for_a_model_that_i
     assert reply.collect() == ADAPTERS_ANSWER and base.verdicts_asked == []
     base_only = Assistant(BaseBackend(), FakeRetriever([SHIPPING_ZH]),
                           AssistantSettings(company="Voltway", extractive_min_similarity=-1, answer_models={"zh": "mine"}))
-    assert base_only._vouched_adapter(base_only.answer_params(base_only.params(), "zh")) is None
+    assert base_only.adapter_bar(base_only.answer_params(base_only.params(), "zh")) is None
+    assert base_only.adapter_bar(base_only.params()) is None  # the base's own answers
     # An adapter of another base model is not judged by this one.
     other = Assistant(ScriptedBackend(), FakeRetriever([SHIPPING_ZH]), AssistantSettings())
-    assert other._vouched_adapter(GenerationParams(model=ADAPTER.name)) is None
+    assert other.adapter_bar(GenerationParams(model=ADAPTER.name)) is None
+
+
+def test_a_bar_set_puts_any_model_but_the_base_to_the_verdict():
+    assistant, base, adapter = setup("是", 0.62, answer_models={"zh": ADAPTER.name}, min_adapter_yes=0.6)
+    assert assistant.adapter_bar(GenerationParams(model="my-own-adapter")) == 0.6
+    assert assistant.adapter_bar(GenerationParams(model=ADAPTER.name)) == 0.6  # the set bar over the shipped one
+    assert assistant.adapter_bar(GenerationParams(model=BASE)) is None and assistant.adapter_bar(GenerationParams()) is None
+    adapter.enqueue(ADAPTERS_ANSWER)
+    reply = assistant.chat(QUESTION)
+    assert reply.collect().startswith("标准快递") and reply.model == ADAPTER.name  # 0.62 reaches the set 0.6
 
 
 def test_the_conversation_store_records_the_model_whose_answer_the_customer_read(tmp_path):
@@ -135,3 +146,36 @@ def test_the_conversation_store_records_the_model_whose_answer_the_customer_read
             assert [t.model for t in store.turns(turn.conversation_id)] == [model]
     finally:
         store.close()
+
+
+def test_the_verdicts_probability_for_calibrating_a_bar():
+    from service.quote_verdict import QuoteVerdict
+
+    for said, p, expected in (("是", 0.66, 0.66), ("否", 0.9, 0.0)):
+        verdict = QuoteVerdict(BaseBackend(said, p).stream, GenerationParams(), min_yes=1.0)
+        assert abs(verdict.yes_probability(QUESTION, ADAPTERS_ANSWER, "zh") - expected) < 1e-9
+        assert not verdict.vouches(QUESTION, ADAPTERS_ANSWER, "zh")
+    assert QuoteVerdict(ScriptedBackend().stream, GenerationParams(), 0.7).yes_probability("q?", "a.", "zh") is None
+
+
+def test_the_calibration_bench_counts_what_customers_would_read_at_each_bar():
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "adapter_verdict.py"
+    spec = importlib.util.spec_from_file_location("adapter_verdict_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    def row(i, kind, status, correct, declined=False):
+        return {"id": i, "kind": kind, "status": status, "correct": correct, "declined": declined}
+
+    adapter = {"a": row("a", "fact", "generated", True), "b": row("b", "fact", "generated", False),
+               "u": row("u", "unanswerable", "generated", False)}
+    base = {"a": row("a", "fact", "no_answer", False, True), "b": row("b", "fact", "generated", True),
+            "u": row("u", "unanswerable", "no_answer", True, True)}
+    yes = {"a": 0.8, "b": 0.75, "u": 0.6}
+    assert bench.counts(list(base.values())) == (1, 0, 0)
+    assert bench.counts(bench.with_verdict(adapter, base, yes, None)) == (1, 1, 1)
+    assert bench.counts(bench.with_verdict(adapter, base, yes, 0.7)) == (1, 1, 0)
+    assert bench.counts(bench.with_verdict(adapter, base, yes, 0.78)) == (2, 0, 0)
