@@ -38,9 +38,9 @@ from functools import partial
 from service import prompts
 from service.answerability import checked_stream
 from service.asked_figures import AskedFigureCheck
-from service.bundled_adapters import shipped_adapter
 from service.asks import asks, with_sharper
 from service.backends import ChatBackend, ChatMessage, GenerationParams
+from service.bundled_adapters import shipped_adapter
 from service.citing import Citations
 from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts

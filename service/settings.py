@@ -249,9 +249,10 @@ class AssistantSettings(BaseSettings):
     )
     adapter_verdict: bool = Field(
         True,
-        description="With the guard: an answer from a shipped adapter that has a calibrated bar (the grounded-zh "
-        "adapter of ASSISTANT_BUNDLED_ADAPTERS) is shown only when it passes every check and the base model says it "
-        "answers the question (service.quote_verdict, at the adapter's bar); otherwise the base model answers.",
+        description="With the guard: an answer from a model other than the base that has a bar (a shipped adapter's "
+        "calibrated one, as the grounded-zh adapter of ASSISTANT_BUNDLED_ADAPTERS has, or min_adapter_yes) is shown only "
+        "when it passes every check and the base model says it answers the question (service.quote_verdict, at that "
+        "bar); otherwise the base model answers.",
     )
     min_adapter_yes: float | None = Field(
         None, gt=0.0, le=1.0,
