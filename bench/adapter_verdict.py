@@ -27,6 +27,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from service.backends import GenerationParams  # noqa: E402
+from service.evaluation import answered_wrong  # noqa: E402
 from service.quote_verdict import QuoteVerdict  # noqa: E402
 
 BARS = (0.5, 0.6, 0.65, 0.7, 0.72, 0.75, 0.8)
@@ -39,8 +40,7 @@ def load(path: Path) -> dict[str, dict]:
 def counts(rows: list[dict]) -> tuple[int, int, int]:
     """(answerable right, answered wrong, unanswerable answered) over eval rows."""
     right = sum(1 for r in rows if r["kind"] != "unanswerable" and r["correct"])
-    wrong = sum(1 for r in rows if r["kind"] != "unanswerable" and not r["correct"] and not r["declined"]
-                and r["status"] not in ("error", "rejected"))
+    wrong = sum(1 for r in rows if r["kind"] != "unanswerable" and answered_wrong(r))
     uncovered = sum(1 for r in rows if r["kind"] == "unanswerable" and not r["correct"])
     return right, wrong, uncovered
 
