@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import html
 import sys
-import threading
 from functools import partial
 from pathlib import Path
 
@@ -107,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
     from service.process import exit_on_sigterm
     from service.settings import AssistantSettings, Settings, settings_error
     from service.startup import (
-        build_assistant, is_sample_kb, open_knowledge_base, remember_sentences, with_sample_defaults,
+        build_assistant, is_sample_kb, open_knowledge_base, start_remembering_sentences, with_sample_defaults,
     )
     from support.desk import SupportDesk
     from support.store import ConversationStore
@@ -128,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         assistant_settings = with_sample_defaults(assistant_settings, kb)
         title = f"{assistant_settings.company} assistant" if is_sample_kb(kb) else "Helpdesk Assistant"
         # The sentence vectors the guard compares questions with are computed while the model server starts.
-        threading.Thread(target=remember_sentences, args=(kb,), daemon=True, name="remember-sentences").start()
+        start_remembering_sentences(kb)
         with open_backend(settings) as backend:
             assistant = build_assistant(backend, kb, settings, assistant_settings)
             desk = SupportDesk(assistant, ConversationStore.open(settings.store_url), model_name=settings.model)

@@ -3,7 +3,7 @@ defaults that go with the sample, the token counter of the served model, the ass
 the vectors of the knowledge base's sentences (computed in the background).
 
     kb = open_knowledge_base(kb_dir, samples=True)
-    threading.Thread(target=remember_sentences, args=(kb,), daemon=True).start()  # while the model loads
+    start_remembering_sentences(kb)  # in the background, while the model loads
     assistant = build_assistant(backend, kb, settings, assistant_settings)
 
 Contract: with `samples`, an empty knowledge base is built from `samples/kb` once; when the knowledge base
@@ -79,6 +79,19 @@ def remember_sentences(kb, *, batch: int = 16) -> int:
         return 0
     logger.info("remembered the vectors of %d knowledge-base sentences", len(sentences))
     return len(sentences)
+
+
+def start_remembering_sentences(kb) -> threading.Thread:
+    """`remember_sentences(kb)` in a daemon thread, started once the embedding library is imported in the calling
+    thread. Why first: transformers' top-level import is not safe against another thread importing from it meanwhile.
+    With the model server already running, the app built its token counter while this thread was importing it, and
+    `from transformers import AutoTokenizer` failed ("cannot import name 'AutoTokenizer'"), so tokens were counted by
+    estimate; the in-process engine loads its model with the same library at the same moment."""
+    with contextlib.suppress(ImportError):  # a knowledge base without sentence-transformers embeds otherwise
+        import sentence_transformers  # noqa: F401
+    thread = threading.Thread(target=remember_sentences, args=(kb,), daemon=True, name="remember-sentences")
+    thread.start()
+    return thread
 
 
 def is_sample_kb(kb) -> bool:

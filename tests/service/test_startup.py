@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
 from knowledge_base import KBSettings, KnowledgeBase
 from knowledge_base.embeddings import HashEmbedder
 from service.extractive import extractive_answer
@@ -62,3 +69,34 @@ def test_a_failing_knowledge_base_is_not_remembered_and_nothing_is_raised():
             raise OSError("disk gone")
 
     assert remember_sentences(Broken()) == 0
+
+
+# A fresh interpreter: the app's main thread asks transformers for its tokenizer class while the background thread
+# is still loading the embedding model with the same library (what `make run` does when the model server is already
+# up). Without the import first, `from transformers import AutoTokenizer` failed there about 0.2-0.7 s in.
+_WHILE_REMEMBERING = textwrap.dedent("""
+    import time
+    from service import startup
+
+    def remember(kb):
+        from sentence_transformers import SentenceTransformer  # noqa: F401
+        import transformers
+        transformers.AutoModel, transformers.AutoConfig
+
+    startup.remember_sentences = remember
+    thread = startup.start_remembering_sentences(None)
+    time.sleep(0.3)
+    from transformers import AutoTokenizer  # noqa: F401
+    thread.join()
+    print("imported while remembering")
+""")
+
+
+@pytest.mark.slow
+def test_the_main_thread_imports_the_model_library_safely_while_sentences_are_remembered():
+    done = subprocess.run(
+        [sys.executable, "-c", _WHILE_REMEMBERING], capture_output=True, text=True, timeout=300,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "imported while remembering" in done.stdout
