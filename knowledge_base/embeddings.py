@@ -60,19 +60,25 @@ class Embedder(ABC):
         return out
 
 
+def import_sentence_transformers():
+    """sentence-transformers' `SentenceTransformer` class, imported offline (never reach for a model hub at run time:
+    this machine has no network for it) and with bitsandbytes' warning about an optional 4-bit kernel, which
+    embeddings never use, silenced (transformers imports bitsandbytes)."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer
+
+
 class SentenceTransformerEmbedder(Embedder):
     def __init__(self, name: str = DEFAULT_EMBEDDING_MODEL, device: str = "cpu", cache_dir: Path = Path("data/models")):
         """`cache_dir` is where split bundled models are extracted (KBSettings.model_cache in the project)."""
-        # Never reach for a model hub at run time: this machine has no network for it.
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        # transformers imports bitsandbytes, which warns about an optional 4-bit kernel that
-        # embeddings never use; and its weight-loading bar would clutter the CLI's own progress.
-        logging.getLogger("bitsandbytes").setLevel(logging.ERROR)
-        from sentence_transformers import SentenceTransformer
+        SentenceTransformer = import_sentence_transformers()
         from transformers.utils import logging as hf_logging
 
-        hf_logging.disable_progress_bar()
+        hf_logging.disable_progress_bar()  # its weight-loading bar would clutter the CLI's own progress
 
         path = resolve(name, cache_dir)
         try:

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Callable
 
+from knowledge_base.embeddings import import_sentence_transformers
 from service.assistant import Assistant
 from service.backends import ChatBackend
 from service.bundled_adapters import ADAPTERS, answer_models_for
@@ -88,7 +89,7 @@ def start_remembering_sentences(kb) -> threading.Thread:
     `from transformers import AutoTokenizer` failed ("cannot import name 'AutoTokenizer'"), so tokens were counted by
     estimate; the in-process engine loads its model with the same library at the same moment."""
     with contextlib.suppress(ImportError):  # a knowledge base without sentence-transformers embeds otherwise
-        import sentence_transformers  # noqa: F401
+        import_sentence_transformers()
     thread = threading.Thread(target=remember_sentences, args=(kb,), daemon=True, name="remember-sentences")
     thread.start()
     return thread
