@@ -46,28 +46,55 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.drafts import DraftCheck
 from service.echoes import (
-    Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, restates_the_question, stated_by,
+    Echoes,
+    contradicts_its_no,
+    denies_as_the_passages_do,
+    question_lines,
+    restates_the_question,
+    stated_by,
     yes_the_passages_deny,
 )
 from service.errors import AssistantError
-from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
+from service.extractive import (
+    PASSAGE_MARGIN,
+    best_similarities,
+    closest_sentences,
+    is_question,
+    join_sentences,
+    quote_text,
+)
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
 from service.follow_ups import joined_query, merged_hits, reads_alone
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
-from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
+from service.language import (
+    Glossary,
+    TokenCounter,
+    approx_tokens,
+    detect_language,
+    reply_language,
+)
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
 from service.places import customer_region, for_another_region, region_note
 from service.prompting import defang, fit_messages, last_message
 from service.quote_verdict import QuoteVerdict
+from service.repeats import PreviousReply
 from service.reply import Reply, Status, rejected_reply
 from service.reranking import RERANK_POOL, by_closest_sentence, reranks
 from service.settings import AssistantSettings
 from service.small_talk import small_talk, small_talk_reply
-from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, section, to_sources
+from service.sources import (
+    Retriever,
+    Source,
+    close_to_best,
+    faq_match,
+    passage_text,
+    section,
+    to_sources,
+)
 from service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -386,7 +413,7 @@ class Assistant:
         def new_check() -> GroundingGuard:  # one per answer: it follows the stream it checks
             return GroundingGuard.for_answer(
                 passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
-                labels=[defang(passage_label(h)) for h in prompt.used],
+                labels=[defang(passage_label(h)) for h in prompt.used], previous=PreviousReply.of(history, question),
                 contacts=self.contacts.current().checker(question),
                 # The instructions are the system prompt, the fixed wording of the question's frame and the worked
                 # examples' answers (copying one is no answer to this customer).

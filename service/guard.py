@@ -36,6 +36,7 @@ from service.customer_currency import CustomerCurrencyCheck
 from service.echoes import Echoes, echoes_a_yes, stated_by
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
+from service.repeats import PreviousReply
 from service.unmentioned_yes import UnmentionedYesCheck
 from service.weekday_times import OpenDaysCheck, WeekdayTimesCheck
 
@@ -72,7 +73,7 @@ class GroundingGuard:
     def __init__(
         self, checkers: Sequence[Checker], *, settle_chars: int = 12, says_something: bool = True,
         echoes: Echoes | None = None, whole: Sequence[WholeAnswerCheck] = (), labels: Iterable[str] = (),
-        question: str | None = None, passages: Iterable[str] = (),
+        question: str | None = None, passages: Iterable[str] = (), previous: PreviousReply | None = None,
     ):
         self._checkers = list(checkers)
         # "[n] " and a label at the start of the answer or of a line, and something after it; or a line of that
@@ -87,6 +88,7 @@ class GroundingGuard:
         self.settle_chars = settle_chars
         self.says_something = says_something
         self._echoes = echoes
+        self._previous = previous  # the assistant's reply before, which an answer to a new message must not repeat
         self._question = question  # for the echoed "Yes, <the question>" (`echoes_a_yes`)
         self._passages = Echoes(passages)  # ... unless the passages say it themselves (`stated_by`)
         self._checked_upto = 0
@@ -96,12 +98,12 @@ class GroundingGuard:
     def for_answer(
         cls, passages: Sequence[str] | None, question: str = "", vocabulary: Iterable[str] = (), *,
         contacts: Checker | None = None, leaks: Checker | None = None, headings: Iterable[str] = (),
-        labels: Iterable[str] = (),
+        labels: Iterable[str] = (), previous: PreviousReply | None = None,
     ) -> "GroundingGuard":
         """The guard of one answer: grounded in `passages` (None: not checked against them), saying more than
         the question and the passages' `headings` (titles, headings, FAQ questions) repeat, not pasting the
-        passages as the prompt labels them (`labels`), and within the contact allow-list and the leak check where
-        given."""
+        passages as the prompt labels them (`labels`), not the `previous` reply again, and within the contact
+        allow-list and the leak check where given."""
         if passages is None:
             return cls([c for c in (contacts, leaks) if c is not None], says_something=False)
         return cls(
@@ -116,7 +118,7 @@ class GroundingGuard:
                 UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
                 OpenDaysCheck(passages, question, vocabulary), CustomerCurrencyCheck(passages, question, vocabulary),
             ],
-            question=question, passages=passages,
+            question=question, passages=passages, previous=previous,
         )
 
     def _pastes_passages(self, text: str) -> bool:
@@ -135,6 +137,8 @@ class GroundingGuard:
             return None
         if not self._released and self._echoes is not None and self._echoes.may_become_nothing(head):
             return 0  # so far only the question or a heading repeated: it may stay that way
+        if not self._released and self._previous is not None and self._previous.may_become_repeat(head):
+            return 0  # so far only the previous reply again
         release = cut
         for claim in self._unsupported(head):
             start = head.rfind(claim.text)
@@ -156,6 +160,8 @@ class GroundingGuard:
             return ["an answer that only repeats the question or the passages' headings"]
         if self._pastes_passages(text):
             return ["an answer that pastes the passages as the prompt shows them"]
+        if self._previous is not None and self._previous.repeated_by(text):
+            return ["an answer that repeats the previous reply"]
         unsupported = [claim.text for claim in self._unsupported(text)] + [
             f"{claim.text} ({check.LABEL})" for check in self._whole for claim in check.check(text).unsupported
         ]

@@ -439,7 +439,7 @@ def test_with_prompt_sentences_a_follow_up_reads_the_sentences_closest_to_what_w
     # reads are chosen for the same text, so they are the ones the gate found close enough.
     history = [
         {"role": "user", "content": "how long do lockers keep parcels?"},
-        {"role": "assistant", "content": "Lockers keep parcels for 3 days [1]."},
+        {"role": "assistant", "content": "Parcels stay in a locker for 3 days [1]."},
     ]
     assistant, backend = make([LOCKER], answer="Lockers keep parcels for 3 days [1].", prompt_sentences=1)
     reply = assistant.chat("and on sundays?", history)
