@@ -65,7 +65,7 @@ from service.extractive import (
 )
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
-from service.follow_ups import joined_query, merged_hits, reads_alone
+from service.follow_ups import asked_before, joined_query, merged_hits, reads_alone
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
 from service.language import (
@@ -684,7 +684,7 @@ class Assistant:
         message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
         best of both searches, each at its better score, and always hold the best passage for the message alone.
         Any other message is searched as `retrieve_message` does."""
-        query = joined_query(question, last_message(history, "user"))
+        query = joined_query(question, asked_before([m["content"] for m in history if m.get("role") == "user" and m.get("content")]))
         if query is None:
             return self.retrieve_message(question, k)
         hits, relevant = self.retrieve(query, k)

@@ -37,6 +37,34 @@ def joined_query(message: str, previous: str | None) -> str | None:
     return f"{previous} {message}"
 
 
+# A message this short cannot stand alone ("how much", "and standard?", "银行卡呢"): it was read with the question before
+# it, so a follow-up to it follows that question too.
+ELLIPTICAL_WORDS = 3
+ELLIPTICAL_CJK_CHARACTERS = 8
+
+
+def asked_before(previous: Sequence[str]) -> str | None:
+    """What the customer asked before their new message, from their earlier messages (`previous`, oldest first): the
+    last one, joined after the ones before it while it is too short to stand alone (`ELLIPTICAL_WORDS`, two levels at
+    most) and a follow-up of them (`joined_query`). After "do you deliver to ireland" and "how much", "how long does it
+    take" follows "do you deliver to ireland how much"; joined with "how much" alone it was read as a repair's time
+    (session 54). None without earlier messages."""
+    if not previous:
+        return None
+    asked = shortest = previous[-1]
+    for earlier in reversed(previous[-3:-1]):
+        if not _elliptical(shortest) or joined_query(shortest, earlier) is None:
+            break
+        asked, shortest = f"{earlier} {asked}", earlier
+    return asked
+
+
+def _elliptical(message: str) -> bool:
+    if detect_language(message) in ("zh", "ja"):
+        return len(message) <= ELLIPTICAL_CJK_CHARACTERS
+    return len(message.split()) <= ELLIPTICAL_WORDS
+
+
 # How much closer the message alone must come to a sentence than joined with the question before it, to be read
 # alone. The joined text holds the message: where the passages answer the message's own topic, joined comes near that
 # sentence too, a little diluted by the previous question's words, and an elliptical follow-up can come near

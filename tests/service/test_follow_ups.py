@@ -3,7 +3,7 @@ the passages' sentences the assistant quotes."""
 
 from service.assistant import Assistant
 from service.extractive import best_similarities
-from service.follow_ups import joined_query, merged_hits, reads_alone
+from service.follow_ups import asked_before, joined_query, merged_hits, reads_alone
 from service.settings import AssistantSettings
 from tests.fakes import FakePassage, FakeRetriever, scripted_backend
 
@@ -76,3 +76,24 @@ def test_a_question_in_another_language_is_searched_alone():
     history = [{"role": "user", "content": "how do i reset my homehub"}, {"role": "assistant", "content": "Hold it. [1]"}]
     assistant.chat("礼品卡 gift 会过期吗", history).collect()
     assert [q for q, _ in retriever.queries] == ["礼品卡 gift 会过期吗"]
+
+
+def test_a_follow_up_of_a_follow_up_follows_the_question_they_both_follow():
+    # "how much" cannot stand alone: it followed "do you deliver to ireland", and so does the message after it.
+    assert asked_before(["do you deliver to ireland", "how much"]) == "do you deliver to ireland how much"
+    assert asked_before(["退款多久到账", "用支付宝付的", "银行卡呢"]) == "退款多久到账 用支付宝付的 银行卡呢"
+    # A message that stands alone, one in another language, or none: the chain stops there.
+    assert asked_before(["how much is express delivery in the uk", "is click and collect free"]) == "is click and collect free"
+    assert asked_before(["how much is express delivery in the uk", "发票怎么开"]) == "发票怎么开"
+    assert asked_before(["do you deliver to ireland"]) == "do you deliver to ireland" and asked_before([]) is None
+    assert asked_before(["one", "two", "three", "four"]) == "two three four"  # two levels at most
+
+
+def test_a_follow_up_of_a_follow_up_is_searched_with_the_question_before_both():
+    assistant, retriever = _gift_and_hub("[1]")
+    history = [
+        {"role": "user", "content": "how do i reset my homehub"}, {"role": "assistant", "content": "Hold it. [1]"},
+        {"role": "user", "content": "how long"}, {"role": "assistant", "content": "10 seconds. [1]"},
+    ]
+    assistant.chat("and then?", history).collect()
+    assert [q for q, _ in retriever.queries][0] == "how do i reset my homehub how long and then?"
