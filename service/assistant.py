@@ -46,35 +46,17 @@ from service.confidence import ConfidenceFloor
 from service.contacts import KnowledgeBaseContacts
 from service.drafts import DraftCheck
 from service.echoes import (
-    Echoes,
-    contradicts_its_no,
-    denies_as_the_passages_do,
-    question_lines,
-    restates_the_question,
-    stated_by,
+    Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, restates_the_question, stated_by,
     yes_the_passages_deny,
 )
 from service.errors import AssistantError
-from service.extractive import (
-    PASSAGE_MARGIN,
-    best_similarities,
-    closest_sentences,
-    is_question,
-    join_sentences,
-    quote_text,
-)
+from service.extractive import PASSAGE_MARGIN, best_similarities, closest_sentences, is_question, join_sentences, quote_text
 from service.faq_copies import FaqCopyCheck
 from service.figure_context import FigureContextCheck
 from service.follow_ups import asked_before, joined_query, merged_hits, reads_alone
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
-from service.language import (
-    Glossary,
-    TokenCounter,
-    approx_tokens,
-    detect_language,
-    reply_language,
-)
+from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
@@ -86,15 +68,7 @@ from service.reply import Reply, Status, rejected_reply
 from service.reranking import RERANK_POOL, by_closest_sentence, reranks
 from service.settings import AssistantSettings
 from service.small_talk import small_talk, small_talk_reply
-from service.sources import (
-    Retriever,
-    Source,
-    close_to_best,
-    faq_match,
-    passage_text,
-    section,
-    to_sources,
-)
+from service.sources import Retriever, Source, close_to_best, faq_match, passage_text, section, to_sources
 from service.translation import Translator
 
 log = logging.getLogger(__name__)
@@ -684,7 +658,8 @@ class Assistant:
         message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
         best of both searches, each at its better score, and always hold the best passage for the message alone.
         Any other message is searched as `retrieve_message` does."""
-        query = joined_query(question, asked_before([m["content"] for m in history if m.get("role") == "user" and m.get("content")]))
+        asked = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
+        query = joined_query(question, asked_before(asked))
         if query is None:
             return self.retrieve_message(question, k)
         hits, relevant = self.retrieve(query, k)
