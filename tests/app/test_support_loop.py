@@ -18,6 +18,8 @@ def test_answer_starts_a_conversation_and_continues_it_from_the_store(app):
     client = app.client()
     first = client.predict("Can I return my order?", api_name="/answer")
     assert first["turn"] == 1 and len(first["conversation_id"]) == 32
+    # Another answer than the first: the guard fails one that says the reply before again (`service.repeats`).
+    app.backend.enqueue("Refunds reach you within 5 working days [1].")
     second = client.predict("and for headphones?", conversation_id=first["conversation_id"], api_name="/answer")
     assert (second["conversation_id"], second["turn"]) == (first["conversation_id"], 2)
     messages, _ = app.backend.requests[-1]
