@@ -384,10 +384,12 @@ class Assistant:
         sources = self.sources(prompt.used)
         passages = [self.clean_passage(passage_text(h), question) for h in prompt.used]
 
+        previous = PreviousReply.of(history, question)  # the reply before, which an answer must not say again
+
         def new_check() -> GroundingGuard:  # one per answer: it follows the stream it checks
             return GroundingGuard.for_answer(
                 passages if guard else None, question, self.vocabulary, headings=_headings(prompt.used, passages),
-                labels=[defang(passage_label(h)) for h in prompt.used], previous=PreviousReply.of(history, question),
+                labels=[defang(passage_label(h)) for h in prompt.used], previous=previous,
                 contacts=self.contacts.current().checker(question),
                 # The instructions are the system prompt, the fixed wording of the question's frame and the worked
                 # examples' answers (copying one is no answer to this customer).

@@ -30,9 +30,9 @@ def joined_query(message: str, previous: str | None) -> str | None:
     same language, a message too short to tell taking the previous one's: `reply_language`); None otherwise."""
     if previous is None:
         return None
-    language = detect_language(message)
-    short = len(message) <= SHORT_CJK_CHARACTERS if language in ("zh", "ja") else len(message.split()) <= SHORT_WORDS
-    if not short or reply_language(message, previous) != detect_language(previous):
+    if not _short(message, SHORT_WORDS, SHORT_CJK_CHARACTERS):
+        return None
+    if reply_language(message, previous) != detect_language(previous):
         return None
     return f"{previous} {message}"
 
@@ -53,16 +53,17 @@ def asked_before(previous: Sequence[str]) -> str | None:
         return None
     asked = shortest = previous[-1]
     for earlier in reversed(previous[-3:-1]):
-        if not _elliptical(shortest) or joined_query(shortest, earlier) is None:
+        if not _short(shortest, ELLIPTICAL_WORDS, ELLIPTICAL_CJK_CHARACTERS) or joined_query(shortest, earlier) is None:
             break
         asked, shortest = f"{earlier} {asked}", earlier
     return asked
 
 
-def _elliptical(message: str) -> bool:
+def _short(message: str, words: int, cjk_characters: int) -> bool:
+    """At most `words` words long; a Chinese or Japanese message, at most `cjk_characters` characters."""
     if detect_language(message) in ("zh", "ja"):
-        return len(message) <= ELLIPTICAL_CJK_CHARACTERS
-    return len(message.split()) <= ELLIPTICAL_WORDS
+        return len(message) <= cjk_characters
+    return len(message.split()) <= words
 
 
 # How much closer the message alone must come to a sentence than joined with the question before it, to be read
