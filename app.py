@@ -32,6 +32,7 @@ from ui.console import console_tab
 from ui.dashboard import dashboard_tab
 from ui.errors import shown
 from ui.server import serve
+from ui.streams import stoppable
 from ui.tabs import translate_tab, write_tab
 
 
@@ -57,8 +58,8 @@ def build_app(handlers: Handlers, *, title: str = "Helpdesk Assistant") -> gr.Bl
         limited = partial(endpoint, limits=handlers.limits)
         gr.api(limited(handlers.ask), api_name="ask")
         gr.api(limited(handlers.answer), api_name="answer")
-        gr.api(limited(handlers.chat), api_name="chat")
-        gr.api(limited(handlers.translate), api_name="translate")
+        gr.api(limited(stoppable(handlers.chat, ("", []))), api_name="chat")
+        gr.api(limited(stoppable(handlers.translate, "")), api_name="translate")
         gr.api(limited(handlers.generate), api_name="generate")
         gr.api(limited(handlers.search), api_name="search", concurrency_limit=None)
         gr.api(shown(handlers.feedback), api_name="feedback", concurrency_limit=None)

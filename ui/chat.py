@@ -15,6 +15,7 @@ from support.store import REASONS
 from ui.errors import shown
 from ui.clients import current_client
 from ui.render import answer_messages, safe
+from ui.streams import stoppable
 
 REASON_LABELS = {"wrong": "Wrong", "incomplete": "Incomplete", "not_relevant": "Not relevant", "outdated": "Outdated",
                  "other": "Other"}
@@ -180,7 +181,7 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     notice = gr.Markdown("", elem_id="feedback-notice")
     gr.Examples(EXAMPLES, inputs=message)
 
-    answer = shown(partial(bot_turn, handlers))
+    answer = shown(stoppable(partial(bot_turn, handlers), gr.skip()))
     answer_inputs = [last_question, chatbot, history, conversation, answers, *controls.inputs]
     answer_outputs = [chatbot, history, conversation, answers, seen]
     for trigger in (message.submit, send.click):

@@ -13,6 +13,7 @@ from ui.chat import GenerationControls
 from ui.clients import current_client
 from ui.errors import shown
 from ui.render import sources_markdown
+from ui.streams import stoppable
 
 KIND_LABELS = {
     "reply_email": "Reply e-mail", "product_description": "Product description",
@@ -78,7 +79,7 @@ def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:
     button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
     out = gr.Textbox(lines=5, label="Translation", elem_id="translate-out")
     note = gr.Markdown(elem_id="translate-note")
-    run = shown(partial(translate_stream, handlers))
+    run = shown(stoppable(partial(translate_stream, handlers), gr.skip()))
     button.click(run, [text, source, target, controls.temperature, controls.max_tokens, controls.model], [out, note],
                  api_visibility="private")
 
@@ -92,5 +93,5 @@ def write_tab(handlers: Handlers, controls: GenerationControls) -> None:
     button = gr.Button("Write", variant="primary", elem_id="write-btn")
     out = gr.Textbox(lines=8, label="Draft", elem_id="write-out")
     sources = gr.Markdown(elem_id="write-sources")
-    run = shown(partial(generate_stream, handlers))
+    run = shown(stoppable(partial(generate_stream, handlers), gr.skip()))
     button.click(run, [kind, brief, tone, *controls.inputs], [out, sources], api_visibility="private")
