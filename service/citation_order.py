@@ -40,8 +40,9 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"\s*(?:{_TALK_OPENER_EN})\s+(?:the\s+)?"
     r"(?:(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)|(?:provided\s+)?information(?:\s+provided)?"
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
-    rf"\s*(?:the\s+)?(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*(?:(?:clearly|explicitly|also)\s+)?"
-    r"(?:states?|says?|mentions?|explains?|indicates?|notes?)\s+(?:that\s+)?",
+    rf"\s*(?:the\s+)?(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*"
+    r"(?:(?:clearly|explicitly|also|both|all|further|specifically)\s+){0,2}"
+    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|specif(?:y|ies))\s+(?:that\s+)?",
     rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
@@ -58,7 +59,7 @@ _TALK_STARTS = (
 # "This can be found in the [2] Payment Methods passage, under ..."): what follows repeats the passage.
 _POINTER = re.compile(
     r"(?:(?:this|that|the)\s+(?:information|answer|details?)|this|that|it)\s+(?:is|are|can\s+be)\s+(?:clearly\s+)?"
-    r"(?:found|stated|mentioned|provided|given|explained|described|listed)\s+in\s+(?:(?:(?:the\s+)?(?:passages?|sources?)\s*)?"
+    r"(?:found|stated|mentioned|provided|given|explained|described|listed|specified|covered|outlined|detailed)\s+in\s+(?:(?:(?:the\s+)?(?:passages?|sources?)\s*)?"
     rf"{_MARK_LIST}\s*[.!]?|(?:the\s+)?[^.!?\n]{{0,80}}?\b(?:passages?|sources?)\b[^\n]*)"
     rf"|这(?:一点)?在段落\s*{_MARK_LIST}\s*中?有?(?:提到|说明)。?",
     re.I,

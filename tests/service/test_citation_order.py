@@ -54,6 +54,12 @@ ANSWERS = {
     "It costs £30. This can be found in the [2] Payment Methods and Failed Payments passage, under the \"Accepted "
     "payment methods\" section.": "It costs £30. [2]",
     "No. The passage [3] explicitly states that it comes with Windows 11 Home.": "No. It comes with Windows 11 Home. [3]",
+    # Session 55, eval-answers on new questions.
+    "The most is GBP 500 on the UK store. This is specified in the [3] passage.": "The most is GBP 500 on the UK store. [3]",
+    "It is a scam. The passage [3] also explicitly states that Voltway will never charge a fee.":
+        "It is a scam. Voltway will never charge a fee. [3]",
+    "It is a scam. The passages [1] and [3] both say that Voltway never asks for it.":
+        "It is a scam. Voltway never asks for it. [1] [3]",
 }
 
 
