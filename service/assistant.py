@@ -174,6 +174,7 @@ class Assistant:
             return [], False
         embed = getattr(self.retriever, "embed", None)
         rerank = bool(self.settings.sentence_rerank) and embed is not None and reranks(query)
+        query = self.glossary.searched(query)  # the knowledge base's words for the customer's
         hits = list(self.retriever.search(query, k=max(k, RERANK_POOL) if rerank else k))
         relevant = bool(hits) and bool(self.retriever.is_relevant(hits[:k]))
         if rerank and hits:
@@ -608,7 +609,7 @@ class Assistant:
         if embed is None:
             return None
         return closest_sentences(
-            question, self._quotable_texts(used, question, cleaned), embed,
+            self.glossary.searched(question), self._quotable_texts(used, question, cleaned), embed,
             max_sentences=max_sentences or self.settings.extractive_sentences,
             min_similarity=self.settings.extractive_min_similarity if min_similarity is None else min_similarity,
             with_questions=with_questions, passage_margin=passage_margin,

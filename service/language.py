@@ -93,10 +93,13 @@ def token_counter_for(settings, log: Callable[[str], None] = print) -> TokenCoun
 
 @dataclass
 class Glossary:
-    """Terms kept unchanged in translation, and en/zh pairs rendered one fixed way."""
+    """The company's words: terms kept unchanged in translation, en/zh pairs rendered one fixed way, and `synonyms`,
+    the knowledge base's word for each set of words customers use instead ({"门店": ["实体店", "线下店"]}), which
+    searches add (`searched`)."""
 
     terms: list[str] = field(default_factory=list)
     pairs: list[dict[str, str]] = field(default_factory=list)
+    synonyms: dict[str, list[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path | None) -> "Glossary":
@@ -104,11 +107,28 @@ class Glossary:
             return cls()
         try:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
-            return cls([str(t) for t in data.get("terms", [])], [dict(p) for p in data.get("pairs", [])])
+            said_for = data.get("synonyms", {})
+            if any(isinstance(said, str) for said in said_for.values()):
+                raise TypeError("what customers say is a list")
+            synonyms = {str(word): [str(s) for s in said] for word, said in said_for.items()}
+            return cls([str(t) for t in data.get("terms", [])], [dict(p) for p in data.get("pairs", [])], synonyms)
         except (ValueError, AttributeError, TypeError) as e:
             raise AssistantError(
-                f"The glossary {path} is not valid JSON of the form {{\"terms\": [...], \"pairs\": [{{\"en\": ..., \"zh\": ...}}]}}; fix or remove it."
+                f"The glossary {path} is not valid JSON of the form {{\"terms\": [...], \"pairs\": [{{\"en\": ..., \"zh\": ...}}], "
+                f"\"synonyms\": {{\"word\": [\"what customers say\", ...]}}}}; fix or remove it."
             ) from e
+
+    def searched(self, text: str) -> str:
+        """`text` with the knowledge base's words for the customers' words in it (`synonyms`) added at its end, those
+        it already holds left out: "你们有实体店吗" -> "你们有实体店吗 门店". Customers' words match case-insensitively,
+        English ones as whole words. The knowledge base is searched, and its sentences chosen, with what this returns;
+        the model still reads the customer's own words."""
+        lowered = text.lower()
+        added = [
+            word for word, said in self.synonyms.items()
+            if word.lower() not in lowered and any(_holds(lowered, s.lower()) for s in said)
+        ]
+        return " ".join([text, *added]) if added else text
 
     def terms_in(self, text: str) -> list[str]:
         """Terms that occur in `text`, longest first, without those contained in a longer one found."""
@@ -123,3 +143,12 @@ class Glossary:
             return []
         lowered = text.lower()
         return [(p[source], p[target]) for p in self.pairs if p.get(source) and p.get(target) and p[source].lower() in lowered]
+
+
+def _holds(text: str, words: str) -> bool:
+    """Whether lower-cased `text` holds `words`: English ones as whole words, Chinese anywhere."""
+    if not words:
+        return False
+    if words.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])", text) is not None
+    return words in text

@@ -256,6 +256,30 @@ def test_language_detection_by_script():
 GLOSSARY = Glossary(terms=["Voltway", "Voltway Aria X2", "VoltCare+"], pairs=[{"en": "refund", "zh": "退款"}])
 
 
+def test_the_glossarys_synonyms_search_with_the_knowledge_bases_word_and_leave_the_question_as_asked():
+    glossary = Glossary(synonyms={"门店": ["实体店", "线下店"], "Click & Collect": ["pick up in store"]})
+    assert glossary.searched("你们有实体店吗 在哪") == "你们有实体店吗 在哪 门店"
+    assert glossary.searched("门店和实体店一样吗") == "门店和实体店一样吗"  # the word is there already
+    assert glossary.searched("Can I PICK UP IN STORE?") == "Can I PICK UP IN STORE? Click & Collect"
+    assert glossary.searched("can i pick up in stores") == "can i pick up in stores"  # whole words only
+    backend = scripted_backend().enqueue("上海静安店和深圳南山店。 [1]")
+    retriever = FakeRetriever([SHIPPING_ZH])
+    assistant = Assistant(backend, retriever, AssistantSettings(company="Voltway"), glossary=glossary)
+    assistant.chat("你们有实体店吗", guard=False).collect()
+    assert retriever.queries[0][0] == "你们有实体店吗 门店"
+    assert backend.requests[-1][0][-1]["content"].count("你们有实体店吗") == 1
+    assert "你们有实体店吗 门店" not in backend.requests[-1][0][-1]["content"]
+
+
+def test_a_glossary_whose_synonyms_are_not_lists_is_a_one_sentence_error(tmp_path):
+    from service.errors import AssistantError
+
+    path = tmp_path / "glossary.json"
+    path.write_text('{"terms": [], "synonyms": {"门店": "实体店"}}', encoding="utf-8")
+    with pytest.raises(AssistantError, match=r"^The glossary .* is not valid JSON .*; fix or remove it\.$"):
+        Glossary.load(path)
+
+
 def test_translation_detects_the_source_and_keeps_glossary_terms():
     backend = scripted_backend().enqueue("您的 Voltway Aria X2 可以在30天内申请退款。")
     assistant = Assistant(backend, plain_retriever(), AssistantSettings(company="Voltway"), glossary=GLOSSARY)
