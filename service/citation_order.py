@@ -42,7 +42,7 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
     rf"\s*(?:the\s+)?(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*"
     r"(?:(?:clearly|explicitly|also|both|all|further|specifically)\s+){0,2}"
-    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|specif(?:y|ies))\s+(?:that\s+)?",
+    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|specif(?:y|ies))(?:\s*:\s*|\s+(?:that\s+)?)",
     rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",

@@ -60,6 +60,8 @@ ANSWERS = {
         "It is a scam. Voltway will never charge a fee. [3]",
     "It is a scam. The passages [1] and [3] both say that Voltway never asks for it.":
         "It is a scam. Voltway never asks for it. [1] [3]",
+    'You cannot get cash for it. The passage states: "Trade-in payments are never made in cash." [3]':
+        'You cannot get cash for it. "Trade-in payments are never made in cash." [3]',
 }
 
 
