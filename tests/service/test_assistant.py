@@ -271,6 +271,15 @@ def test_the_glossarys_synonyms_search_with_the_knowledge_bases_word_and_leave_t
     assert "你们有实体店吗 门店" not in backend.requests[-1][0][-1]["content"]
 
 
+def test_the_sample_glossarys_synonyms_name_words_the_sample_knowledge_base_uses():
+    """Honest sample data: each word added to a search is one the sample's documents use (else it finds nothing)."""
+    from tests.conftest import REPO
+
+    glossary = Glossary.load(REPO / "samples" / "glossary.json")
+    texts = "\n".join(p.read_text(encoding="utf-8") for p in (REPO / "samples" / "kb").iterdir() if p.suffix != ".pdf")
+    assert glossary.synonyms and [w for w in glossary.synonyms if w not in texts] == []
+
+
 def test_a_glossary_whose_synonyms_are_not_lists_is_a_one_sentence_error(tmp_path):
     from service.errors import AssistantError
 
