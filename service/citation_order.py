@@ -24,6 +24,7 @@ import re
 from service.claim_forms import CITATION
 
 _LEADING_MARKS = re.compile(rf"\s*(?:(?:{CITATION.pattern})\s*)+", CITATION.flags)
+_TRAILING_MARKS = re.compile(rf"(?:\s*(?:{CITATION.pattern}))+\s*$", CITATION.flags)
 # What may still become a leading mark as more of the answer arrives: whitespace, an opened bracket.
 _UNFINISHED_MARK = re.compile(r"\s*(?:[\[【][^\]】\n]{0,12})?")
 # The end of the first sentence: Chinese 。！？ (and closing quotes), . ! ? before a space (a "." before anything
@@ -108,17 +109,32 @@ def _talk_removed(sentence: str) -> tuple[str, str] | None:
     return None
 
 
-def _later_sentence(sentence: str) -> str:
-    """A finished sentence after the first as shown: only its marks when it merely points at passages, without its
-    talk (its marks after it) when it opens with talk about them, else as it is."""
+def _later_sentence(sentence: str, before: str) -> str:
+    """A finished sentence after the first as shown (`before`: what is shown ahead of it): only its marks when it
+    merely points at passages, less those the sentence before it already has ("60 minutes [2]. This can be found in
+    passage [2]." shows one [2]); without its talk (its marks after it) when it opens with talk about them; else as it
+    is."""
     if _POINTER.fullmatch(sentence.strip()):
         ordinals = [f"[{_ORDINALS.index(m.group(1).lower()) + 1}]" for m in _ORDINAL_PASSAGE.finditer(sentence)]
-        return _marks(sentence) or " ".join(ordinals)
+        pointed = (_marks(sentence) or " ".join(ordinals)).split()
+        had = set(_marks(_last_sentence(before)).split())
+        return " ".join(mark for mark in pointed if mark not in had)
     talk = _talk_removed(sentence)
     if talk is None:
         return sentence
     rest, marks = talk
     return f"{rest.rstrip()} {marks}" if marks else rest.rstrip()
+
+
+def _last_sentence(text: str) -> str:
+    """The last sentence of `text` with the marks after it ("It is free. [2]"); marks right after a sentence's end
+    belong to that sentence, not to the next."""
+    body = text.rstrip()
+    core = _TRAILING_MARKS.sub("", body)
+    ends = [m.end() for m in _SENTENCE_END.finditer(core) if m.end() < len(core)]
+    start = ends[-1] if ends else 0
+    leading = _LEADING_MARKS.match(core, start)
+    return body[leading.end() if leading else start:]
 
 
 def _without_later_talk(text: str, final: bool) -> str:
@@ -142,7 +158,7 @@ def _without_later_talk(text: str, final: bool) -> str:
         elif end is None and not final and len(rest) < _TALK_DECIDED_AT:
             return shown + gap  # undecided: shown once it ends
         else:
-            shown += gap + _later_sentence(sentence)
+            shown += gap + _later_sentence(sentence, shown + gap)
         pos = start + len(sentence)
     return shown
 

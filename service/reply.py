@@ -234,7 +234,9 @@ class Reply:
                 return
             yield self._declined("not vouched for as an answer to the question")
             return
-        if self._citations is not None and not CITATION.search(raw):
+        # Uncited: the passages that hold its sentences are cited. An answer citing "the second passage" in words is
+        # shown with its mark already ("... This can be found in the second passage." -> "... [2]").
+        if self._citations is not None and not CITATION.search(shown_text):
             shown_text = _with_marks(shown_text, self._citations.for_answer(raw))
         delta = self._show(shown_text)
         if delta:

@@ -391,6 +391,14 @@ def test_chinese_answers_stream_without_spaces_and_hold_back_numbers():
     assert len(steps) > 2 and not [s for s in steps if s.rstrip().endswith("3")]
 
 
+def test_an_answer_citing_a_passage_in_words_shows_its_mark_once():
+    answer = "You can return any item within 30 days of delivery. This can be found in the first passage."
+    assistant, _ = make([RETURNS, WARRANTY], answer=answer, embeds=False)
+    reply = assistant.chat("How long do I have to return an item?", guard=False)
+    reply.collect()
+    assert reply.text.rstrip() == "You can return any item within 30 days of delivery. [1]"
+
+
 def test_guard_release_points():
     from service.guard import _last_boundary
 

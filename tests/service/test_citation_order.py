@@ -62,6 +62,11 @@ ANSWERS = {
         "It is a scam. Voltway never asks for it. [1] [3]",
     'You cannot get cash for it. The passage states: "Trade-in payments are never made in cash." [3]':
         'You cannot get cash for it. "Trade-in payments are never made in cash." [3]',
+    # A pointer to a passage the sentence before already cites adds nothing; to another one, its mark.
+    "The link lasts 60 minutes [2]. This can be found in passage [2].": "The link lasts 60 minutes [2]. ",
+    "The link lasts 60 minutes. [2] This can be found in passage [2].": "The link lasts 60 minutes. [2] ",
+    "It is free. [1] The link lasts 60 minutes. This can be found in passage [1].":
+        "It is free. [1] The link lasts 60 minutes. [1]",
 }
 
 
