@@ -21,6 +21,16 @@ def is_mostly_cjk(text: str, threshold: float) -> bool:
     """True when more than `threshold` (0 to 1) of `text`'s non-space characters are Han."""
     return len(HAN.findall(text)) > threshold * max(1, len(text.replace(" ", "")))
 
+
+def holds_words(text: str, words: str) -> bool:
+    """Whether lower-cased `text` holds lower-cased `words`: Latin ones as whole words ("no" is not in "norway"),
+    others anywhere (Chinese has no spaces). Empty `words` are held nowhere."""
+    if not words:
+        return False
+    if words.isascii():
+        return re.search(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])", text) is not None
+    return words in text
+
 _QUESTION_END = re.compile(r"[?？][\"'”’)\]」』）*]*$")
 
 

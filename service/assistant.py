@@ -61,7 +61,7 @@ from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
 from service.places import customer_region, for_another_region, region_note
-from service.prompting import defang, fit_messages, last_message
+from service.prompting import contents, defang, fit_messages, last_message
 from service.quote_verdict import QuoteVerdict
 from service.repeats import PreviousReply
 from service.reply import Reply, Status, rejected_reply
@@ -661,8 +661,7 @@ class Assistant:
         message can be a new question ("can i pay with paypal?" after a delivery question); the passages are the
         best of both searches, each at its better score, and always hold the best passage for the message alone.
         Any other message is searched as `retrieve_message` does."""
-        asked = [m["content"] for m in history if m.get("role") == "user" and m.get("content")]
-        query = joined_query(question, asked_before(asked))
+        query = joined_query(question, asked_before(contents(history, "user")))
         if query is None:
             return self.retrieve_message(question, k)
         hits, relevant = self.retrieve(query, k)

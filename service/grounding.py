@@ -31,7 +31,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from knowledge_base.text import HAN
+from knowledge_base.text import HAN, holds_words
 from knowledge_base.vocabulary import is_name_token as _is_strong
 from service import claim_forms as forms
 from service.claims import Claim, ClaimKind, extract_claims, facts, same_phone
@@ -203,7 +203,7 @@ class UnmentionedNameCheck:
             if key in seen or not self._is_name(word):
                 continue
             seen.add(key)
-            if re.search(rf"(?<![a-z0-9]){re.escape(key)}(?![a-z0-9])", self._question):
+            if holds_words(self._question, key):
                 claims.append(Claim("term", word, key))
         unsupported = [c for c in claims if c.key not in self._known]
         return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)

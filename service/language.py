@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.text import HAN as _HAN
+from knowledge_base.text import HAN as _HAN, holds_words
 from service.errors import AssistantError
 
 TokenCounter = Callable[[str], int]
@@ -126,7 +126,7 @@ class Glossary:
         lowered = text.lower()
         added = [
             word for word, said in self.synonyms.items()
-            if word.lower() not in lowered and any(_holds(lowered, s.lower()) for s in said)
+            if word.lower() not in lowered and any(holds_words(lowered, s.lower()) for s in said)
         ]
         return " ".join([text, *added]) if added else text
 
@@ -144,11 +144,3 @@ class Glossary:
         lowered = text.lower()
         return [(p[source], p[target]) for p in self.pairs if p.get(source) and p.get(target) and p[source].lower() in lowered]
 
-
-def _holds(text: str, words: str) -> bool:
-    """Whether lower-cased `text` holds `words`: English ones as whole words, Chinese anywhere."""
-    if not words:
-        return False
-    if words.isascii():
-        return re.search(rf"(?<![a-z0-9]){re.escape(words)}(?![a-z0-9])", text) is not None
-    return words in text

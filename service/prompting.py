@@ -24,9 +24,14 @@ def defang(text: str) -> str:
     return _DELIMITERS.sub("", text)
 
 
+def contents(history: Sequence[ChatMessage] | None, role: str) -> list[str]:
+    """The contents of the non-empty messages of `role` ("user" or "assistant") in `history`, oldest first."""
+    return [m["content"] for m in history or [] if m.get("role") == role and m.get("content")]
+
+
 def last_message(history: Sequence[ChatMessage] | None, role: str) -> str | None:
     """The content of the last non-empty message of `role` ("user" or "assistant") in `history`, or None."""
-    return next((m["content"] for m in reversed(history or []) if m.get("role") == role and m.get("content")), None)
+    return next(iter(reversed(contents(history, role))), None)
 
 
 def exchanges(history: Sequence[ChatMessage]) -> list[list[ChatMessage]]:

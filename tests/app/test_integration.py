@@ -1,6 +1,10 @@
 """The app with its real parts: the knowledge base built from samples/kb (default embedding model + BM25) and the bundled
 model served by a real vLLM server, called through gradio_client like any client would."""
 
+import re
+import time
+
+import httpx
 import pytest
 
 pytestmark = [
@@ -48,8 +52,6 @@ def test_translate_and_generate_produce_text(real_app):
 
 
 def test_model_selector_lists_the_base_model_and_the_served_adapter(real_app):
-    import httpx
-
     config = httpx.get(f"{real_app.url.rstrip('/')}/config", timeout=30).json()
     dropdowns = [c["props"] for c in config["components"] if c.get("type") == "dropdown"]
     choices = [
@@ -94,10 +96,6 @@ class ModelServerCounters:
         self.root_url = root_url
 
     def metric(self, pattern: str) -> float:
-        import re
-
-        import httpx
-
         text = httpx.get(f"{self.root_url}/metrics", timeout=10).text
         values = [float(line.split()[-1]) for line in text.splitlines() if re.match(pattern, line)]
         assert values, f"vLLM's metrics have no {pattern}"
@@ -111,8 +109,6 @@ class ModelServerCounters:
 
     def quiet_for(self, seconds: float, within: float) -> bool:
         """Whether the token count stops changing for `seconds` within `within` seconds."""
-        import time
-
         deadline = time.monotonic() + within
         last, since = self.generated(), time.monotonic()
         while time.monotonic() < deadline:
@@ -137,8 +133,6 @@ def test_a_client_that_leaves_stops_the_generation_on_the_model_server(real_app,
     so the streams open with an empty output at once (`ui.streams.stoppable`); without it, a translation
     cancelled there generated all of its tokens. Timing is polled, not slept: on a loaded 2-core machine the
     cancel may take seconds to reach the app."""
-    import time
-
     counters = ModelServerCounters(vllm_server.root_url)
     assert counters.quiet_for(2, within=120), "the model server was still busy with an earlier test"
     finished_before = counters.finished()
