@@ -187,6 +187,6 @@ def as_shown(text: str, *, final: bool) -> str:
     # Until more follows, a sentence end at the very end of a prefix may still take a closing quote.
     if end is None or (not final and end.end() == len(rest)):
         return f"{rest}{'' if rest[-1].isspace() else ' '}{marks}" if final else rest
-    after = rest[end.end():]
+    after = re.sub(r"^[ \t]+", " ", rest[end.end():])  # "minutes.  [3]": one space after the moved marks
     gap = "" if not after or after[0].isspace() else " "
     return f"{rest[: end.end()]} {marks}{gap}{after}"

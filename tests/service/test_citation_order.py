@@ -67,6 +67,8 @@ ANSWERS = {
     "The link lasts 60 minutes. [2] This can be found in passage [2].": "The link lasts 60 minutes. [2] ",
     "It is free. [1] The link lasts 60 minutes. This can be found in passage [1].":
         "It is free. [1] The link lasts 60 minutes. [1]",
+    # Session 56, make run: the model's double space after its first sentence, once its marks moved there.
+    "[2] The reset link lasts for 60 minutes.  [3]": "The reset link lasts for 60 minutes. [2] [3]",
 }
 
 
