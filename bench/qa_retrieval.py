@@ -10,7 +10,7 @@ passage is not among the first 10 counts 0), in the prompt, in the quote; for th
 are declined before the model (no passage sentence reaches the extractive bar, or the relevance gate); then, as its
 last line, JSON with the same figures.
 A setting to compare goes in the environment, e.g. `ASSISTANT_KB_CJK_LEXICAL_WEIGHT=2.0`; `--quotes FILE` writes
-each question's quote (JSON lines: qa, id, quote), so that two versions' quotes can be compared line by line.
+each question's quote (JSON lines: qa, id, quote, and for an answerable one rank and in_prompt), so that two versions' quotes can be compared line by line.
 
     .venv/bin/python bench/qa_retrieval.py samples/qa_dev.jsonl samples/qa_test.jsonl [--kb data/kb] [--lang zh]
 """
@@ -38,7 +38,8 @@ def main() -> None:
     parser.add_argument("qa", nargs="+", type=Path)
     parser.add_argument("--kb", default="data/kb")
     parser.add_argument("--lang", help="only questions of this language (en, zh)")
-    parser.add_argument("--quotes", type=Path, help="write each question's quote here (JSON lines)")
+    parser.add_argument("--quotes", type=Path, help="write each question's quote here (JSON lines), with, for an answerable one, the "
+                        "rank of the first passage holding its facts and whether the prompt holds them")
     args = parser.parse_args()
     results = {}
     quotes = []
@@ -53,14 +54,15 @@ def main() -> None:
                 kept = a.prompt_hits(hits[: a.settings.top_k], item.lang) if relevant else []
                 prompt = a.grounded_prompt(item.question, history, kept, a.params(), item.lang, query=query) if kept else None
                 quote = _quote(a, item.question, query, prompt.used) if prompt is not None else ""
-                quotes.append({"qa": path.stem, "id": item.id, "quote": quote})
                 if item.kind == "unanswerable":
+                    quotes.append({"qa": path.stem, "id": item.id, "quote": quote})
                     row = results.setdefault(f"{path.stem} {item.lang} unanswerable", {"n": 0, "declined_before_model": 0})
                     row["n"] += 1
                     row["declined_before_model"] += not quote
                     continue
                 rank = answering_rank(hits, item.must)
                 in_prompt = prompt is not None and has_facts(" ".join(passage_text(h) for h in prompt.used), item.must)
+                quotes.append({"qa": path.stem, "id": item.id, "quote": quote, "rank": rank, "in_prompt": in_prompt})
                 row = results.setdefault(
                     f"{path.stem} {item.lang}",
                     {"n": 0, "first": 0, "first_4": 0, "first_10": 0, "mrr": 0.0, "in_prompt": 0, "in_quote": 0},
