@@ -29,9 +29,11 @@ log = logging.getLogger(__name__)
 # faq: a curated FAQ answer, verbatim; generated: the model's answer (checked when a guard is on);
 # extractive: sentences of the passages, because the generated answer stated something they do not;
 # no_answer: the knowledge base does not answer it (a person is offered); small_talk: a fixed reply to a greeting,
-# thanks, a goodbye (service.small_talk); rejected: input refused.
+# thanks, a goodbye (service.small_talk); rejected: input refused; stopped: a stored turn whose answer the customer
+# stopped, or left, before its end (support.desk).
 Status = Literal[
-    "faq", "generated", "extractive", "no_answer", "small_talk", "handoff", "rejected", "error", "busy", "rate_limited"
+    "faq", "generated", "extractive", "no_answer", "small_talk", "handoff", "rejected", "error", "busy", "rate_limited",
+    "stopped",
 ]
 
 FRIENDLY_ERROR = "Sorry, I could not answer just now: {reason} Please try again in a moment."

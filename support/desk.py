@@ -167,7 +167,8 @@ class SupportDesk:
 
 class CustomerTurn:
     """One customer message and its answer. Iterate it once: yields the answer so far; when it ends the turn
-    is stored and `turn`, `status`, `text` and `sources` are final."""
+    is stored and `turn`, `status`, `text` and `sources` are final (closed before its end, it is stored as far as
+    it went, status "stopped")."""
 
     def __init__(self, desk: SupportDesk, conversation_id: str, question: str, reply: Reply, *, channel: str,
                  scenario: str, language: str, model: str, new: bool = False):
@@ -182,9 +183,14 @@ class CustomerTurn:
         return self.reply.sources
 
     def __iter__(self) -> Iterator[str]:
-        for _ in self.reply:
-            self.text = self.reply.text
-            yield self.text
+        answer = iter(self.reply)
+        try:
+            for _ in answer:
+                self.text = self.reply.text
+                yield self.text
+        except GeneratorExit:
+            self._stopped(answer)
+            raise
         self.text, self.status = self.reply.text, self.reply.status
         try:
             if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
@@ -200,6 +206,17 @@ class CustomerTurn:
                 self.conversation_id = None
             self.text += in_language(NOT_SAVED_TEXT, self.language)
             yield self.text
+
+    def _stopped(self, answer) -> None:
+        """Closed mid-answer (the chat's Stop button, a client that left): the model's request ends now, and what the
+        customer saw is stored as a "stopped" turn, so that a new conversation exists for the next message and the
+        dashboard counts answers cut short. Not taken into the conversation's history (not `ANSWERED`)."""
+        answer.close()
+        self.text, self.status = self.reply.text, "stopped"
+        try:
+            self.turn = self._store()
+        except StoreError:
+            log.exception("could not store the stopped turn of conversation %s", self.conversation_id)
 
     def collect(self) -> str:
         for _ in self:

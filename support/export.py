@@ -5,8 +5,8 @@ reads (`{"messages": [{"role": "user" | "assistant", "content"}]}`, one line per
 
 Contract, per conversation (turns of channel `eval`, translations and drafts are never exported):
 - a customer's message and the answer it got form an exchange; a customer's correction replaces the answer
-  it corrects; an answer rated down without a correction is left out with its question; rejected and failed
-  turns, and small talk ("hi", "thanks": fixed replies, not answers), are left out;
+  it corrects; an answer rated down without a correction is left out with its question; rejected, failed and
+  stopped turns, and small talk ("hi", "thanks": fixed replies, not answers), are left out;
 - a message that went to a person (status `handoff`) is paired with the agent's reply that followed it;
   other agents' replies are kept as the assistant's;
 - `rating="up"` keeps only exchanges rated up or corrected; `corrected=True` only those a person corrected
@@ -26,7 +26,7 @@ import sqlalchemy as sa
 from service.redaction import redact
 from support.store import OTHER_SCENARIOS, ConversationStore, StoredTurn, conversations
 
-SKIPPED_STATUSES = ("rejected", "error", "busy", "rate_limited", "small_talk")
+SKIPPED_STATUSES = ("rejected", "error", "busy", "rate_limited", "small_talk", "stopped")
 
 
 def conversation_ids(store: ConversationStore, since: datetime | None = None) -> list[str]:

@@ -31,8 +31,9 @@ from support.store import (
 )
 
 
-# Turns whose latency is no answer's: refusals, handoffs and fixed replies to small talk take no model time.
-UNTIMED = ("rejected", "handoff", "small_talk")
+# Turns whose latency is no answer's: refusals, handoffs and fixed replies to small talk take no model time, and a
+# stopped answer took as long as the customer let it.
+UNTIMED = ("rejected", "handoff", "small_talk", "stopped")
 
 
 def _ratio(part: int, whole: int) -> float | None:

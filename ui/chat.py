@@ -3,6 +3,7 @@ thumbs up/down, handed to a person on request; agents' replies appear without re
 
 from __future__ import annotations
 
+from contextlib import closing
 from dataclasses import dataclass
 from functools import partial
 
@@ -84,9 +85,10 @@ def _answer(handlers: Handlers, question, chatbot, history, conversation, answer
     turn = handlers.customer_turn(question, conversation_id=conversation, history=history, params=params,
                                   k=handlers.checked_k(k), channel="ui")
     conversation = turn.conversation_id
-    for text in turn:
-        # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.
-        yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip()
+    with closing(iter(turn)) as texts:  # stopped (the Stop button), the turn is closed, and stored as it went, now
+        for text in texts:
+            # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.
+            yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip()
     if turn.status in ANSWERED:
         history = history + [{"role": "user", "content": question}, {"role": "assistant", "content": turn.text}]
     shown_messages = answer_messages(turn.text, turn.sources, turn.status)
@@ -169,6 +171,7 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
         )
         send = gr.Button("Send", variant="primary", scale=1, elem_id="send")
     with gr.Row():
+        stop = gr.Button("Stop", size="sm", elem_id="stop")
         regen = gr.Button("Regenerate", size="sm", elem_id="regenerate")
         clear = gr.Button("Clear", size="sm", elem_id="clear")
     with gr.Group(visible=False, elem_id="feedback-panel") as panel:
@@ -184,12 +187,19 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     answer = shown(stoppable(partial(bot_turn, handlers), gr.skip()))
     answer_inputs = [last_question, chatbot, history, conversation, answers, *controls.inputs]
     answer_outputs = [chatbot, history, conversation, answers, seen]
-    for trigger in (message.submit, send.click):
+    answering = [
         trigger(add_user_turn, [message, chatbot], [message, chatbot, last_question], api_visibility="private").then(
             answer, answer_inputs, answer_outputs, api_visibility="private"
         )
-    regen.click(drop_last_exchange, [chatbot, history, last_question], [chatbot, history, last_question],
-                api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
+        for trigger in (message.submit, send.click)
+    ]
+    answering.append(
+        regen.click(drop_last_exchange, [chatbot, history, last_question], [chatbot, history, last_question],
+                    api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
+    )
+    # Stop closes the answer's stream, and with it the model's request (`stoppable`): what was shown stays, and the
+    # unfinished turn is neither stored nor taken into the conversation's history, as when a customer leaves.
+    stop.click(None, None, None, cancels=answering, api_visibility="private")
     clear.click(lambda: ([], [], "", "", {}, None), None, [chatbot, history, last_question, conversation, answers, seen],
                 api_visibility="private")
     def on_like(conversation: str, answers: dict, data: gr.LikeData):  # Gradio passes LikeData by this annotation

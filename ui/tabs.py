@@ -76,12 +76,15 @@ def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:
         # auto: English into Chinese, anything else into English, so pasting either side of a chat just works.
         target = gr.Dropdown([AUTO, *LANGUAGES], value=AUTO, label="To")
     text = gr.Textbox(lines=5, label="Text", max_length=max_chars, elem_id="translate-in")
-    button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
+    with gr.Row():
+        button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
+        stop = gr.Button("Stop", elem_id="translate-stop")
     out = gr.Textbox(lines=5, label="Translation", elem_id="translate-out")
     note = gr.Markdown(elem_id="translate-note")
     run = shown(stoppable(partial(translate_stream, handlers), gr.skip()))
-    button.click(run, [text, source, target, controls.temperature, controls.max_tokens, controls.model], [out, note],
-                 api_visibility="private")
+    running = button.click(run, [text, source, target, controls.temperature, controls.max_tokens, controls.model],
+                           [out, note], api_visibility="private")
+    stop.click(None, None, None, cancels=[running], api_visibility="private")
 
 
 def write_tab(handlers: Handlers, controls: GenerationControls) -> None:
@@ -90,8 +93,11 @@ def write_tab(handlers: Handlers, controls: GenerationControls) -> None:
         kind = gr.Dropdown([(KIND_LABELS[c], c) for c in CONTENT_KINDS], value="reply_email", label="Content")
         tone = gr.Dropdown(list(CONTENT_TONES), value="friendly", label="Tone")
     brief = gr.Textbox(lines=5, label="Customer message, product or topic", max_length=max_chars, elem_id="write-in")
-    button = gr.Button("Write", variant="primary", elem_id="write-btn")
+    with gr.Row():
+        button = gr.Button("Write", variant="primary", elem_id="write-btn")
+        stop = gr.Button("Stop", elem_id="write-stop")
     out = gr.Textbox(lines=8, label="Draft", elem_id="write-out")
     sources = gr.Markdown(elem_id="write-sources")
     run = shown(stoppable(partial(generate_stream, handlers), gr.skip()))
-    button.click(run, [kind, brief, tone, *controls.inputs], [out, sources], api_visibility="private")
+    running = button.click(run, [kind, brief, tone, *controls.inputs], [out, sources], api_visibility="private")
+    stop.click(None, None, None, cancels=[running], api_visibility="private")
