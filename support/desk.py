@@ -208,9 +208,10 @@ class CustomerTurn:
             yield self.text
 
     def _stopped(self, answer) -> None:
-        """Closed mid-answer (the chat's Stop button, a client that left): the model's request ends now, and what the
-        customer saw is stored as a "stopped" turn, so that a new conversation exists for the next message and the
-        dashboard counts answers cut short. Not taken into the conversation's history (not `ANSWERED`)."""
+        """Closed mid-answer (the chat's Stop button, a client that left): the model's request ends now, and the answer
+        as far as it went (what had passed its checks, perhaps a few words more than the page showed) is stored as a
+        "stopped" turn, so that a new conversation exists for the next message and the dashboard counts answers cut
+        short. Not taken into the conversation's history (not `ANSWERED`)."""
         answer.close()
         self.text, self.status = self.reply.text, "stopped"
         try:

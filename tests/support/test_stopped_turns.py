@@ -1,6 +1,6 @@
-"""An answer stopped before its end (the chat's Stop button, an API client that left) is stored as far as the customer
-saw it, with status "stopped": its conversation exists for the next message, the dashboard can count answers cut
-short, and neither the model's history nor the training data take it in."""
+"""An answer stopped before its end (the chat's Stop button, an API client that left) is stored as far as it went,
+with status "stopped": its conversation exists for the next message, the dashboard can count answers cut short, and
+neither the model's history nor the training data take it in."""
 
 import pytest
 
