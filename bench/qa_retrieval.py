@@ -10,7 +10,8 @@ passage is not among the first 10 counts 0), in the prompt, in the quote; for th
 are declined before the model (no passage sentence reaches the extractive bar, or the relevance gate); then, as its
 last line, JSON with the same figures.
 A setting to compare goes in the environment, e.g. `ASSISTANT_KB_CJK_LEXICAL_WEIGHT=2.0`; `--quotes FILE` writes
-each question's quote (JSON lines: qa, id, quote, and for an answerable one rank and in_prompt), so that two versions' quotes can be compared line by line.
+each question's quote (JSON lines: qa, id, quote, and for an answerable one rank and in_prompt), so that two versions'
+quotes can be compared line by line.
 
     .venv/bin/python bench/qa_retrieval.py samples/qa_dev.jsonl samples/qa_test.jsonl [--kb data/kb] [--lang zh]
 """
@@ -38,8 +39,8 @@ def main() -> None:
     parser.add_argument("qa", nargs="+", type=Path)
     parser.add_argument("--kb", default="data/kb")
     parser.add_argument("--lang", help="only questions of this language (en, zh)")
-    parser.add_argument("--quotes", type=Path, help="write each question's quote here (JSON lines), with, for an answerable one, the "
-                        "rank of the first passage holding its facts and whether the prompt holds them")
+    parser.add_argument("--quotes", type=Path, help="write each question's quote here (JSON lines), with, for an "
+                        "answerable one, the rank of the first passage holding its facts and whether the prompt holds them")
     args = parser.parse_args()
     results = {}
     quotes = []

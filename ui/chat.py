@@ -85,7 +85,7 @@ def _answer(handlers: Handlers, question, chatbot, history, conversation, answer
     turn = handlers.customer_turn(question, conversation_id=conversation, history=history, params=params,
                                   k=handlers.checked_k(k), channel="ui")
     conversation = turn.conversation_id
-    with closing(iter(turn)) as texts:  # stopped (the Stop button), the turn is closed, and stored as it went, now
+    with closing(iter(turn)) as texts:  # stopped, the turn is closed (and stored as far as it went) now, not later
         for text in texts:
             # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.
             yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip()
@@ -198,7 +198,8 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
                     api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
     )
     # Stop closes the answer's stream, and with it the model's request (`stoppable`): what was shown stays, and the
-    # unfinished turn is neither stored nor taken into the conversation's history, as when a customer leaves.
+    # unfinished turn is stored as "stopped" (`CustomerTurn`), out of the conversation's history, as when a customer
+    # leaves.
     stop.click(None, None, None, cancels=answering, api_visibility="private")
     clear.click(lambda: ([], [], "", "", {}, None), None, [chatbot, history, last_question, conversation, answers, seen],
                 api_visibility="private")
