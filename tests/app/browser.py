@@ -60,13 +60,19 @@ def ask(page, question: str, timeout_s: float = 180) -> list[str]:
 
 def wait_for_value(page, selector: str, timeout_s: float = 180, settle_s: float = 1.5) -> str:
     """The value of a textarea once it is non-empty and has stopped changing for `settle_s`."""
+    return settled(lambda: page.locator(selector).input_value(), timeout_s, settle_s, what=selector, empty_ok=False)
+
+
+def settled(read, timeout_s: float, settle_s: float, *, what: str = "the text", empty_ok: bool = True) -> str:
+    """What `read()` returns once it has not changed for `settle_s` (and, unless `empty_ok`, is not empty), polled
+    every 0.1 s; an AssertionError when that takes longer than `timeout_s`."""
     deadline = time.monotonic() + timeout_s
     last, since = "", time.monotonic()
     while time.monotonic() < deadline:
-        value = page.locator(selector).input_value()
+        value = read()
         if value != last:
             last, since = value, time.monotonic()
-        elif value and time.monotonic() - since >= settle_s:
+        elif (value or empty_ok) and time.monotonic() - since >= settle_s:
             return value
         time.sleep(0.1)
-    raise AssertionError(f"{selector} stayed {last!r} for {timeout_s} s")
+    raise AssertionError(f"{what} did not settle within {timeout_s} s; last {last[-80:]!r}")

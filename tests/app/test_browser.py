@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tests.app.browser import ask, browser_page, last_bot_text, wait_for_value
+from tests.app.browser import ask, browser_page, last_bot_text, settled, wait_for_value
 
 pytestmark = [
     pytest.mark.integration,
@@ -101,20 +101,6 @@ def test_browser_shows_the_answer_first_and_its_sources_collapsed_below(fake_app
         assert "Returns and refunds › Returns" in opened and "Refunds reach you within 5 working days" in opened
 
 
-def _stops_growing(read, settle_s: float = 2.0) -> str:
-    """What `read()` returns once it has not changed for `settle_s` (it must within 10 s)."""
-    deadline = time.monotonic() + 10
-    last, since = read(), time.monotonic()
-    while time.monotonic() < deadline:
-        time.sleep(0.2)
-        now = read()
-        if now != last:
-            last, since = now, time.monotonic()
-        elif time.monotonic() - since >= settle_s:
-            return now
-    raise AssertionError(f"still growing after 10 s: {last[-80:]!r}")
-
-
 def test_browser_stop_ends_an_answer_or_a_translation_and_the_chat_goes_on(fake_app, monkeypatch):
     # A scripted answer of 120 words at 0.25 s a word (30 s unless stopped); the guard off, so all of it streams.
     monkeypatch.setattr(fake_app.assistant, "settings", fake_app.assistant.settings.model_copy(update={"guard": False}))
@@ -128,7 +114,7 @@ def test_browser_stop_ends_an_answer_or_a_translation_and_the_chat_goes_on(fake_
         page.click("#send")
         page.locator("#chatbot").get_by_text("w3", exact=False).last.wait_for(timeout=30_000)
         page.click("#stop")
-        stopped = _stops_growing(lambda: last_bot_text(page, question))
+        stopped = settled(lambda: last_bot_text(page, question), timeout_s=10, settle_s=2)
         assert "w3" in stopped and "w119" not in stopped and "Sources" not in stopped, stopped
 
         page.get_by_role("tab", name="Translate").click()
@@ -137,7 +123,7 @@ def test_browser_stop_ends_an_answer_or_a_translation_and_the_chat_goes_on(fake_
         page.wait_for_function("document.querySelector('#translate-out textarea').value.includes('w3')",
                                timeout=30_000)
         page.click("#translate-stop")
-        translation = _stops_growing(lambda: page.locator("#translate-out textarea").input_value())
+        translation = settled(lambda: page.locator("#translate-out textarea").input_value(), timeout_s=10, settle_s=2)
         assert "w119" not in translation, translation
 
         # The chat goes on: the next question gets its whole answer.
