@@ -303,23 +303,23 @@ class Reply:
 
     def _replace(self, unsupported: list[str], why: Literal["unsupported", "unsure"] = "unsupported") -> str:
         """Swap the answer for the checked fallback; returns the new text (the whole of it)."""
-        self._mark_first()
         self.replaced, self.replaced_why = list(unsupported), why
         log.warning("answer replaced (%s): %s", why, ", ".join(self.replaced))
         if self._fallback is None:
             self.status, self.text = "no_answer", ""
-            return ""
-        self.status, self.text, self.sources = self._fallback()
+        else:
+            self.status, self.text, self.sources = self._fallback()
+        self._mark_first()  # after the fallback: it may ask the model again, and the customer waits for it
         return self.text
 
     def _declined(self, reason: str, replaced: str = "the passages do not answer the question") -> str:
         """The model said, before or in its answer, that the passages do not answer the question, or its answer
         does not answer it (`unanswered`): `decline()`'s reply (the app's decline, a person offered, with the
         passages' closest sentences when there are any), replacing what was shown."""
-        self._mark_first()
         self.replaced, self.replaced_why = [replaced], "declined"
         log.info("answer declined: %s", reason)
         self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
+        self._mark_first()  # after the decline: it may ask the model again, and the customer waits for it
         return self.text
 
     def _look_again(self, second: "Reply", reason: str) -> Iterator[str]:

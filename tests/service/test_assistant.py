@@ -433,6 +433,29 @@ def test_timings_are_recorded():
     assert 0 <= t["retrieval_s"] <= t["first_token_s"] <= t["total_s"] and t["first_token_s"] >= 0.02
 
 
+def test_the_first_text_of_a_replaced_answer_is_timed_when_its_replacement_is_ready():
+    # A decline or fallback may ask the model again (the quote's verdict) before the customer reads anything.
+    import time
+
+    from service.guard import GroundingGuard
+    from service.reply import Reply
+
+    def slowly(status):
+        def replacement():
+            time.sleep(0.05)
+            return status, "Replaced.", []
+        return replacement
+
+    def checked():
+        return GroundingGuard.for_answer(["Returns take 30 days."])
+
+    declined = Reply("generated", chunks=iter(["I do not know."]), check=checked(), decline=slowly("no_answer"), held=True)
+    failed = Reply("generated", chunks=iter(["3 days."]), check=checked(), fallback=slowly("extractive"))
+    for reply in (declined, failed):
+        assert reply.collect() == "Replaced." and reply.replaced
+        assert reply.timings["first_token_s"] >= 0.05
+
+
 def test_echoed_text_delimiters_are_removed_from_a_translation_even_across_chunks():
     from service.reply import strip_markers
 
