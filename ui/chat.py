@@ -21,6 +21,7 @@ from ui.streams import stoppable
 REASON_LABELS = {"wrong": "Wrong", "incomplete": "Incomplete", "not_relevant": "Not relevant", "outdated": "Outdated",
                  "other": "Other"}
 AGENT_POLL_S = 3.0
+STOPPED_NOTE = "*(stopped)*"
 
 EXAMPLES = [
     "How long do I have to return an item?",
@@ -60,22 +61,25 @@ def generation_controls(handlers: Handlers) -> GenerationControls:
 
 
 def add_user_turn(message: str, chatbot: list):
-    """Show the customer's message at once; returns (textbox, chatbot, the question to answer)."""
+    """Show the customer's message at once; returns (textbox, chatbot, the question to answer, whether an answer is
+    now coming)."""
     if not message or not message.strip():
-        return gr.update(), chatbot, ""
-    return "", chatbot + [{"role": "user", "content": safe(message)}], message
+        return gr.update(), chatbot, "", False
+    return "", chatbot + [{"role": "user", "content": safe(message)}], message, True
 
 
 def bot_turn(handlers: Handlers, question: str, chatbot: list, history: list, conversation: str, answers: dict,
              temperature, max_tokens, k, model):
     """Stream the answer into the chat, then append its sources; the turn is stored (a conversation starts
-    with the first one). Yields (chatbot, history, conversation, answers: {message index: turn}, seen turn)."""
+    with the first one). Yields (chatbot, history, conversation, answers: {message index: turn}, seen turn, whether
+    the answer is still coming: False once it is whole)."""
     if not question:
-        yield chatbot, history, conversation, answers, gr.skip()
+        yield chatbot, history, conversation, answers, gr.skip(), False
         return
     with handlers.admit(current_client(handlers.limits), question) as refusal:
         if refusal:  # over this client's limits: asked to wait, nothing stored
-            yield chatbot + [{"role": "assistant", "content": safe(refusal)}], history, conversation, answers, gr.skip()
+            refused = chatbot + [{"role": "assistant", "content": safe(refusal)}]
+            yield refused, history, conversation, answers, gr.skip(), False
             return
         yield from _answer(handlers, question, chatbot, history, conversation, answers, temperature, max_tokens, k, model)
 
@@ -88,12 +92,36 @@ def _answer(handlers: Handlers, question, chatbot, history, conversation, answer
     with closing(iter(turn)) as texts:  # stopped, the turn is closed (and stored as far as it went) now, not later
         for text in texts:
             # The whole text, not a sum of chunks: an answer that failed its check is replaced as a whole.
-            yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip()
+            yield chatbot + [{"role": "assistant", "content": safe(text)}], history, conversation, answers, gr.skip(), True
     if turn.status in ANSWERED:
         history = history + [{"role": "user", "content": question}, {"role": "assistant", "content": turn.text}]
     shown_messages = answer_messages(turn.text, turn.sources, turn.status)
     answers = {**answers, **{str(len(chatbot) + i): turn.turn for i in range(len(shown_messages))}}
-    yield chatbot + shown_messages, history, conversation, answers, turn.turn
+    yield chatbot + shown_messages, history, conversation, answers, turn.turn, False
+
+
+def mark_stopped(chatbot: list, coming: bool):
+    """After Stop: the answer that was still coming (`coming`) ends with a note that it was stopped, as far as it got
+    (or the note alone, when nothing of it was shown yet). Returns (chatbot, coming: False)."""
+    if not coming:
+        return chatbot, False
+    if chatbot and chatbot[-1]["role"] == "assistant":
+        return chatbot[:-1] + [_with_note(chatbot[-1], STOPPED_NOTE)], False
+    return chatbot + [{"role": "assistant", "content": STOPPED_NOTE}], False
+
+
+def _with_note(message: dict, note: str) -> dict:
+    """`message` with `note` as its last paragraph; its content is text, or (as the browser sends it back) a list of
+    parts whose last text part takes the note."""
+    content = message["content"]
+    if isinstance(content, str):
+        return {**message, "content": f"{content}\n\n{note}"}
+    parts = list(content)
+    for i in range(len(parts) - 1, -1, -1):
+        if isinstance(parts[i], dict) and parts[i].get("type") == "text":
+            parts[i] = {**parts[i], "text": f"{parts[i]['text']}\n\n{note}"}
+            return {**message, "content": parts}
+    return {**message, "content": [*parts, {"type": "text", "text": note}]}
 
 
 def rate(handlers: Handlers, conversation: str, answers: dict, data: gr.LikeData):
@@ -137,14 +165,15 @@ def agent_messages(handlers: Handlers, conversation: str, seen, chatbot: list, h
 
 
 def drop_last_exchange(chatbot: list, history: list, last_question: str):
-    """Before regenerating: the last answer (and its sources) leave the view and the model's history."""
+    """Before regenerating: the last answer (and its sources) leave the view and the model's history. Returns
+    (chatbot, history, the question to answer again, whether an answer is now coming)."""
     if not last_question:
-        return chatbot, history, last_question
+        return chatbot, history, last_question, False
     if history and history[-1]["role"] == "assistant" and history[-2]["content"] == last_question:
         history = history[:-2]
     while chatbot and chatbot[-1]["role"] == "assistant":
         chatbot = chatbot[:-1]
-    return chatbot, history, last_question
+    return chatbot, history, last_question, True
 
 
 # --- layout ---
@@ -163,6 +192,7 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
     conversation = gr.State("")
     answers = gr.State({})  # chatbot message index -> stored turn, for the thumbs
     seen = gr.State(None)  # the last stored turn this page shows
+    coming = gr.State(False)  # an answer is streaming (Stop marks it)
     rated = gr.State(None)
     with gr.Row():
         message = gr.Textbox(
@@ -186,23 +216,22 @@ def chat_tab(handlers: Handlers, controls: GenerationControls) -> None:
 
     answer = shown(stoppable(partial(bot_turn, handlers), gr.skip()))
     answer_inputs = [last_question, chatbot, history, conversation, answers, *controls.inputs]
-    answer_outputs = [chatbot, history, conversation, answers, seen]
+    answer_outputs = [chatbot, history, conversation, answers, seen, coming]
     answering = [
-        trigger(add_user_turn, [message, chatbot], [message, chatbot, last_question], api_visibility="private").then(
-            answer, answer_inputs, answer_outputs, api_visibility="private"
-        )
+        trigger(add_user_turn, [message, chatbot], [message, chatbot, last_question, coming],
+                api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
         for trigger in (message.submit, send.click)
     ]
     answering.append(
-        regen.click(drop_last_exchange, [chatbot, history, last_question], [chatbot, history, last_question],
+        regen.click(drop_last_exchange, [chatbot, history, last_question], [chatbot, history, last_question, coming],
                     api_visibility="private").then(answer, answer_inputs, answer_outputs, api_visibility="private")
     )
     # Stop closes the answer's stream, and with it the model's request (`stoppable`): what was shown stays, and the
     # unfinished turn is stored as "stopped" (`CustomerTurn`), out of the conversation's history, as when a customer
-    # leaves.
-    stop.click(None, None, None, cancels=answering, api_visibility="private")
-    clear.click(lambda: ([], [], "", "", {}, None), None, [chatbot, history, last_question, conversation, answers, seen],
-                api_visibility="private")
+    # leaves; the chat marks it as stopped.
+    stop.click(mark_stopped, [chatbot, coming], [chatbot, coming], cancels=answering, api_visibility="private")
+    clear.click(lambda: ([], [], "", "", {}, None, False), None,
+                [chatbot, history, last_question, conversation, answers, seen, coming], api_visibility="private")
     def on_like(conversation: str, answers: dict, data: gr.LikeData):  # Gradio passes LikeData by this annotation
         return rate(handlers, conversation, answers, data)
 

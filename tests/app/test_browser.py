@@ -116,6 +116,7 @@ def test_browser_stop_ends_an_answer_or_a_translation_and_the_chat_goes_on(fake_
         page.click("#stop")
         stopped = settled(lambda: last_bot_text(page, question), timeout_s=10, settle_s=2)
         assert "w3" in stopped and "w119" not in stopped and "Sources" not in stopped, stopped
+        assert "(stopped)" in stopped and stopped.index("(stopped)") > stopped.index("w3"), stopped
 
         page.get_by_role("tab", name="Translate").click()
         page.fill("#translate-in textarea", "Returns are free within 30 days.")
