@@ -1,6 +1,6 @@
 """The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl, samples/qa_followups.jsonl,
-samples/qa_stories.jsonl, samples/qa_products.jsonl, samples/qa_probe.jsonl and samples/qa_probe2.jsonl: schema,
-honesty, coverage.
+samples/qa_stories.jsonl, samples/qa_products.jsonl, samples/qa_probe.jsonl, samples/qa_probe2.jsonl and
+samples/qa_elapsed.jsonl: schema, honesty, coverage.
 
 qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
 questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
@@ -13,7 +13,10 @@ message of several sentences (`service.asks`). qa_products.jsonl asks about the 
 what comes in the box, which the documents state in lines of a label and figures, tables and long lists: a small dev
 set for those. qa_probe.jsonl (session 44) is 30 questions written after everything else was tuned, on facts no other
 set asks about, measured first as they came: how the assistant does on questions nobody tuned it for; qa_probe2.jsonl (session 56) is
-36 more of those, most of them Chinese, the language the assistant does worst in. The files have
+36 more of those, most of them Chinese, the language the assistant does worst in. qa_elapsed.jsonl (session 57) says how
+long ago the customer bought or received something and asks whether a time limit still allows what they want ("can i
+return a laptop i bought 5 weeks ago"), a kind of question customers ask often and the 1.5B answers by restating the
+question with a yes; written in session 57 and measured as it came. The files have
 the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
@@ -40,8 +43,9 @@ QA_FILES = {
     "dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl",
     "stories": SAMPLES / "qa_stories.jsonl", "products": SAMPLES / "qa_products.jsonl",
     "probe": SAMPLES / "qa_probe.jsonl", "probe2": SAMPLES / "qa_probe2.jsonl",
+    "elapsed": SAMPLES / "qa_elapsed.jsonl",
 }
-MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15, "probe": 30, "probe2": 30}
+MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15, "probe": 30, "probe2": 30, "elapsed": 12}
 SETS = sorted(QA_FILES)
 COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 
