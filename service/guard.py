@@ -34,6 +34,7 @@ from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.customer_currency import CustomerCurrencyCheck
 from service.echoes import Echoes, echoes_a_yes, stated_by
+from service.elapsed import ElapsedLimitCheck
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 from service.repeats import PreviousReply
@@ -117,6 +118,7 @@ class GroundingGuard:
                 PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
                 UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
                 OpenDaysCheck(passages, question, vocabulary), CustomerCurrencyCheck(passages, question, vocabulary),
+                ElapsedLimitCheck(passages, question, vocabulary),
             ],
             question=question, passages=passages, previous=previous,
         )
