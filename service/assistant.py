@@ -434,7 +434,8 @@ class Assistant:
                 check=new_check(), fallback=partial(self._extractive, query, prompt.used, sources, language, quote, vouch),
                 decline=partial(self._closest, quote, sources, language, vouch), confidence=floor, second_look=second_look,
                 second_look_for=second_look_for, unanswered=unanswered,
-                cited_first_moved=True, citations=Citations(passages, self.vocabulary), **vouching,
+                cited_first_moved=True, citations=Citations(passages, self.vocabulary), question=question if guard else None,
+                **vouching,
             )
             reply.messages, reply.passages = messages, passages
             return reply

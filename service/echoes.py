@@ -41,6 +41,20 @@ def _core(text: str) -> str:
     return _WORD.sub(lambda m: _PERSON.get(m.group(), m.group()), core)
 
 
+def after_echoed_question(answer: str, question: str) -> int:
+    """Where `answer` goes on after a first line that only says the customer's `question` back (citations aside), as
+    the 1.5B opens some Chinese answers ("耳机用了两年半 坏了 没买延保 还在保修期吗 [2]\n\n耳机用了两年半，但……"); 0 when its
+    first line is not such an echo, or is not followed by a line break and more text yet. The line is the question's
+    words, not an answer's: the customer does not need to read their question again."""
+    line_end = answer.find("\n")
+    if line_end < 0 or not answer[line_end:].strip():
+        return 0
+    line = CITATION.sub(" ", answer[:line_end]).strip()
+    if not line or not Echoes([question]).says_nothing(line):
+        return 0
+    return line_end + len(answer[line_end:]) - len(answer[line_end:].lstrip())
+
+
 def question_lines(passage: str) -> list[str]:
     """The lines of a passage that are questions (an FAQ's question inside a document's text)."""
     return [line for line in passage.splitlines() if is_question(line.strip())]

@@ -21,6 +21,7 @@ from service.citation_order import as_shown
 from service.citing import Citations
 from service.claim_forms import CITATION
 from service.confidence import ConfidenceFloor, mean_logprob
+from service.echoes import after_echoed_question
 from service.errors import AssistantError
 from service.sources import Source
 
@@ -84,7 +85,9 @@ class Reply:
     (`service.citation_order`); the checks read the model's own text (`generated`). With `citations` (the passages
     the answer was given, `service.citing.Citations`), a mark whose passage holds none of its sentence's figures is
     shown as the mark of the passage that holds them, and an answer that stands without a single mark ends with the
-    marks of the passages that hold it.
+    marks of the passages that hold it. With `question` (the customer's, only with a `check`, which holds back an answer
+    while it only says the question back), a first line that says the question back is not shown
+    (`service.echoes.after_echoed_question`).
     """
 
     def __init__(
@@ -109,6 +112,7 @@ class Reply:
         vouch: Callable[[str], bool] | None = None,
         held: bool = False,
         model: str | None = None,
+        question: str | None = None,
     ):
         self.status: Status = status
         self.sources = sources or []
@@ -143,6 +147,7 @@ class Reply:
         self._citations = citations
         self._vouch = vouch
         self._held = held
+        self._question = question
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -246,6 +251,8 @@ class Reply:
 
     def _as_shown(self, text: str, *, final: bool) -> str:
         """What the customer reads of the answer `text` (so far): each longer prefix extends the shorter's."""
+        if self._question:
+            text = text[after_echoed_question(text, self._question):]
         shown = as_shown(text, final=final) if self._cited_first_moved else text
         return self._citations.corrected(shown, final=final) if self._citations is not None else shown
 

@@ -372,6 +372,18 @@ def test_chinese_questions_are_answered_in_chinese():
     assert "用简体中文" in question and "顾客的问题：标准快递多久送达？" in question  # the Chinese frame
 
 
+def test_an_answer_whose_first_line_says_the_question_back_is_shown_without_it():
+    backend = scripted_backend().enqueue("快递多久能送到 [1]\n\n标准快递一般 1-3 个工作日送达。")
+    assistant, _, _ = make(backend=backend, retriever=plain_retriever([SHIPPING_ZH]))
+    reply = assistant.chat("快递多久能送到")
+    chunks = list(reply)
+    assert "".join(chunks) == reply.text and reply.status == "generated"
+    assert reply.text.startswith("标准快递一般 1-3 个工作日送达。") and "[1]" in reply.text and "多久" not in reply.text
+    # Without the guard nothing is held back while it may be an echo, so nothing is taken out.
+    backend.enqueue("快递多久能送到 [1]\n\n标准快递一般 1-3 个工作日送达。")
+    assert assistant.chat("快递多久能送到", guard=False).collect().startswith("快递多久能送到")
+
+
 def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_and_the_conversation():
     assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH, RETURNS]), worked_examples=["zh"])
     history = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]

@@ -1,6 +1,6 @@
 """An answer that only repeats the customer's question or the passages' headings says nothing (service.echoes)."""
 
-from service.echoes import Echoes, contradicts_its_no, denies_as_the_passages_do, question_lines, yes_the_passages_deny
+from service.echoes import Echoes, after_echoed_question, contradicts_its_no, denies_as_the_passages_do, question_lines, yes_the_passages_deny
 
 ECHOES = Echoes([
     "bank app shows 2 payments for the same order??",
@@ -197,3 +197,15 @@ def test_a_yes_that_repeats_the_whole_question_against_a_denial_of_it():
     assert yes_the_passages_deny(yes, "will voltway ask for my card pin", payments) == {"ask"}
     hub = ["Do not unplug it while the ring light is spinning white."]
     assert yes_the_passages_deny("Yes, you can unplug it once the ring light is solid white.", "can i unplug the homehub", hub) == set()
+
+
+def test_a_first_line_that_says_the_question_back_is_skipped_once_the_answer_goes_on():
+    question = "耳机用了两年半 坏了 没买延保 还在保修期吗"
+    answer = f"{question} [2]\n\n耳机用了两年半，但没有买延保，所以不在保修期内。"
+    assert answer[after_echoed_question(answer, question):] == "耳机用了两年半，但没有买延保，所以不在保修期内。"
+    # Not yet: the line alone, or nothing after its break; not a line of the answer's own, nor an echo without a break.
+    assert after_echoed_question(f"{question} [2]", question) == 0
+    assert after_echoed_question(f"{question} [2]\n\n", question) == 0
+    assert after_echoed_question("不在保修期内。\n\n耳机用了两年半 [2]", question) == 0
+    english = "i think i typed my password into a fake voltway site from a text, what do i do now"
+    assert after_echoed_question("You typed your password into a fake Voltway site from a text. Change it now.", english) == 0
