@@ -33,6 +33,16 @@ _SENTENCE_END = re.compile(r"[。！？][”’」』）)]*|[.!?][\"'”’)\]]*
 
 
 _MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,\s*and|,|and|&|、|和)?\s*)*)"
+# A mark as the subject of talk about its passage: "[2] says that returns are free.", "... [3] indicates that you can".
+_VERB_TALK = (
+    r"(?:(?:clearly|explicitly|also|further|specifically)\s+){0,2}"
+    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|shows?|specif(?:y|ies))(?:\s*:\s*|\s+that\s+)"
+)
+_MARK_SUBJECT_TALK = re.compile(_VERB_TALK, re.I)
+_VERB_STARTS = (
+    "states", "says", "mentions", "explains", "indicates", "notes", "shows", "specifies", "clearly", "explicitly",
+    "also", "further", "specifically",
+)
 # Talk about the passages an answer may open with; group 1 holds the citation marks it names (maybe none).
 # What opens talk about the passages: "According to", "Based on", "根据", ...
 _TALK_OPENER_EN = r"according\s+to|as\s+(?:stated|mentioned|explained|described)\s+in|based\s+on"
@@ -49,6 +59,8 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
     # Only the marks named: "According to [1], ...", "根据 [2]，..."
     rf"\s*(?:{_TALK_OPENER_EN}|{_TALK_OPENER_ZH})\s*(?=[\[【]){_MARK_LIST}\s*(?:的?(?:信息|内容|说明))?\s*[,:，：]\s*",
+    # The marks alone as the subject: "[2] says that ..."
+    rf"\s*(?=[\[【]){_MARK_LIST}\s*{_VERB_TALK}",
 )]
 _TALK_STARTS = (
     "according to", "as stated in", "as mentioned in", "as explained in", "as described in", "based on", "the passage",
@@ -86,7 +98,9 @@ def _may_start(sentence: str, starts: tuple[str, ...]) -> bool:
 def _without_passage_talk(text: str, final: bool) -> str | None:
     """`text` without the talk about passages it opens with (its marks first, "[2] Express delivery ..."); None while
     undecided."""
-    if not _may_start(text.lstrip().lower(), _TALK_STARTS):
+    lead = _LEADING_MARKS.match(text)
+    after_marks = text[lead.end():].lower() if lead else ""
+    if not (_may_start(text.lstrip().lower(), _TALK_STARTS) or (after_marks and _may_start(after_marks, _VERB_STARTS))):
         return text
     if not (final or len(text) >= _TALK_DECIDED_AT or _SENTENCE_END.search(text.lstrip(), 1)):
         return None
@@ -152,11 +166,21 @@ def _without_later_talk(text: str, final: bool) -> str:
         end = _SENTENCE_END.search(rest, 1) if rest else None
         sentence = rest[: end.end()] if end else rest
         opening = rest.lower()
-        held = _may_start(opening, _TALK_STARTS) or _may_start(opening, _POINTER_STARTS)
+        # After marks ("... from a text. [3] indicates that you can ..."), the marks may be the subject of talk.
+        after_marks = bool(CITATION.search(gap))
+        held = (
+            _may_start(opening, _TALK_STARTS) or _may_start(opening, _POINTER_STARTS)
+            or (after_marks and _may_start(opening, _VERB_STARTS))
+        )
+        verb = _MARK_SUBJECT_TALK.match(sentence) if after_marks else None
         if not rest or not held:
             shown += gap + sentence
         elif end is None and not final and len(rest) < _TALK_DECIDED_AT:
             return shown + gap  # undecided: shown once it ends
+        elif verb and sentence[verb.end():].strip():
+            # The verb goes; the marks stay where they are, before the sentence.
+            said = sentence[verb.end():]
+            shown += gap + (said[0].upper() + said[1:] if said[0].isascii() else said)
         else:
             shown += gap + _later_sentence(sentence, shown + gap)
         pos = start + len(sentence)

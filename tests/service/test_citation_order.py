@@ -69,6 +69,13 @@ ANSWERS = {
         "It is free. [1] The link lasts 60 minutes. [1]",
     # Session 56, make run: the model's double space after its first sentence, once its marks moved there.
     "[2] The reset link lasts for 60 minutes.  [3]": "The reset link lasts for 60 minutes. [2] [3]",
+    # Session 57: the marks as the subject of talk about their passage.
+    "[2] says that returns are free. Refunds follow.": "Returns are free. [2] Refunds follow.",
+    "You typed it into a fake site. [3] indicates that you can report it to support@voltway.example.":
+        "You typed it into a fake site. [3] You can report it to support@voltway.example.",
+    "[1] Solid red means a hardware error.": "Solid red means a hardware error. [1]",
+    "[1] States in the EU pay €5.99.": "States in the EU pay €5.99. [1]",
+    "It is free. [2] Also, it is fast.": "It is free. [2] Also, it is fast.",
 }
 
 
