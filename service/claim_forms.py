@@ -314,6 +314,21 @@ def unit_after(text: str, start: int, end: int, value: str) -> tuple[str, bool] 
     return unit, _WORKING.match(written) is not None
 
 
+_NUMBER_IN_TEXT = re.compile(rf"(?<![A-Za-z\d.,])(?:{_NUM}|[{CN_NUMERAL}]+)")
+
+
+def working_day_values(text: str) -> set[str]:
+    """The values (as `number` writes them) of the durations `text` counts in working days, as `unit_after` reads
+    them: "5 working days" -> {"5"}, "1–3 个工作日" -> {"1", "3"}."""
+    values = set()
+    for m in _NUMBER_IN_TEXT.finditer(text):
+        value = number(m.group()) if m.group()[0].isdigit() else str(chinese_number(m.group()))
+        unit = unit_after(text, m.start(), m.end(), value)
+        if unit is not None and unit[1]:
+            values.add(value)
+    return values
+
+
 @lru_cache(maxsize=1024)
 def duration_equivalents(value: str, unit: str, working: bool) -> tuple[tuple[str, str], ...]:
     """The same duration one unit down or up, when exact: 1 year is 12 months, 14 days 2 weeks, 36 hours

@@ -82,11 +82,9 @@ class Duration:
         return self.value * DAYS[self.unit]
 
     def written(self, language: str) -> str:
-        value = f"{self.value:g}"
+        """As a limit reads in `language`: "30 days", "2 年"."""
         singular, plural = _UNIT_NAMES[language][self.unit]
-        if language == "zh":
-            return f"{value} {singular}" + ("多" if self.more else "")
-        return ("over " if self.more else "") + f"{value} {singular if self.value == 1 else plural}"
+        return f"{self.value:g} {singular if self.value == 1 else plural}"
 
 
 def _en_value(text: str) -> float | None:
@@ -140,26 +138,19 @@ def customer_durations(question: str) -> list[Duration]:
 
 
 _KEY = re.compile(r"^dur:(?P<value>[\d.]+):(?P<unit>day|week|month|year)$")
-# "5 working days", "3-5 business days", "1–3 个工作日": both ends of a range.
-_WORKING_DAYS = re.compile(
-    rf"(?P<first>\d+|[{forms.CN_NUMERAL}]+)(?:\s*(?:[-–~至到]|to|and)\s*(?P<last>\d+|[{forms.CN_NUMERAL}]+))?\s*"
-    r"(?:(?:working|business)[\s-]+days?|个?工作日)",
-    re.I,
-)
+_NO_TERMS = forms.terms(frozenset())  # durations only: no vocabulary names to mask
 
 
 def passage_limits(passages: Sequence[str]) -> list[Duration]:
     """The passages' durations in days, weeks, months or years (not working days), smallest first, each once."""
     limits: dict[float, Duration] = {}
     for passage in passages:
-        working = {_zh_value(n) for m in _WORKING_DAYS.finditer(passage) for n in m.group("first", "last") if n}
-        for _, _, key in facts(passage, forms.terms(frozenset()), strict=True):
+        working = forms.working_day_values(passage)
+        for _, _, key in facts(passage, _NO_TERMS, strict=True):
             m = _KEY.match(key)
-            if not m:
+            if not m or (m.group("unit") == "day" and m.group("value") in working):
                 continue
             duration = Duration(float(m.group("value")), m.group("unit"))
-            if duration.unit == "day" and duration.value in working:
-                continue
             limits.setdefault(duration.days, duration)
     return [limits[days] for days in sorted(limits)]
 
@@ -185,7 +176,7 @@ def says_yes(answer: str, limit: Duration) -> bool:
         return False
     if _YES_OPENING.match(answer):
         return True
-    states_limit = any(key == limit.key for _, _, key in facts(first, forms.terms(frozenset()), strict=True))
+    states_limit = any(key == limit.key for _, _, key in facts(first, _NO_TERMS, strict=True))
     return not states_limit and bool(_YES_EN.search(first) or _YES_ZH.match(first))
 
 
@@ -199,9 +190,9 @@ class ElapsedLimitCheck:
 
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._elapsed = [] if _ASKS_IF_LATE.search(question) else customer_durations(question)
-        applying = _applying_limit(passages, question) if self._elapsed else None
-        self._limit = applying[0] if applying else None
-        self._written = applying[0].written("zh" if applying and _HAN.search(applying[1]) else "en") if applying else ""
+        limit, sentence = (_applying_limit(passages, question) if self._elapsed else None) or (None, "")
+        self._limit = limit
+        self._written = limit.written("zh" if _HAN.search(sentence) else "en") if limit else ""
 
     def check(self, answer: str) -> GroundingResult:
         if self._limit is None or not says_yes(answer, self._limit):
