@@ -33,10 +33,11 @@ _SENTENCE_END = re.compile(r"[。！？][”’」』）)]*|[.!?][\"'”’)\]]*
 
 
 _MARK_LIST = rf"((?:(?:{CITATION.pattern})\s*(?:,\s*and|,|and|&|、|和)?\s*)*)"
+# What a passage is said to do in talk about it ("The passage [2] states that ...").
+_TALK_VERBS = r"states?|says?|mentions?|explains?|indicates?|notes?|specif(?:y|ies)"
 # A mark as the subject of talk about its passage: "[2] says that returns are free.", "... [3] indicates that you can".
 _VERB_TALK = (
-    r"(?:(?:clearly|explicitly|also|further|specifically)\s+){0,2}"
-    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|shows?|specif(?:y|ies))(?:\s*:\s*|\s+that\s+)"
+    rf"(?:(?:clearly|explicitly|also|further|specifically)\s+){{0,2}}(?:{_TALK_VERBS}|shows?)(?:\s*:\s*|\s+that\s+)"
 )
 _MARK_SUBJECT_TALK = re.compile(_VERB_TALK, re.I)
 _VERB_STARTS = (
@@ -53,7 +54,7 @@ _PASSAGE_TALK = [re.compile(pattern, re.I) for pattern in (
     rf"|knowledge[\s-]base(?:\s+passages?)?)\s*{_MARK_LIST}\s*[,:]\s*",
     rf"\s*(?:the\s+)?(?:information\s+in\s+(?:the\s+)?)?(?:passages?|sources?)\s*{_MARK_LIST}\s*"
     r"(?:(?:clearly|explicitly|also|both|all|further|specifically)\s+){0,2}"
-    r"(?:states?|says?|mentions?|explains?|indicates?|notes?|specif(?:y|ies))(?:\s*:\s*|\s+(?:that\s+)?)",
+    rf"(?:{_TALK_VERBS})(?:\s*:\s*|\s+(?:that\s+)?)",
     rf"\s*(?:{_TALK_OPENER_ZH})(?:(?:您|你)?(?:所)?提供的)?(?:(?:知识库)?(?:段落|资料)|知识库|信息|内容)\s*{_MARK_LIST}"
     r"\s*(?:的?(?:信息|内容|说明))?\s*[，,：:]\s*",
     rf"\s*(?:知识库)?段落\s*{_MARK_LIST}\s*中?(?:提到|指出|说明|显示|写道)\s*[，,：:]?\s*",
