@@ -35,6 +35,15 @@ def test_the_durations_a_customer_says_have_passed(question, durations):
     assert customer_durations(question) == durations
 
 
+def test_working_days_are_read_as_the_claims_reader_reads_units():
+    from service.claim_forms import working_day_values
+
+    assert working_day_values("Refunds reach you within 3-5 working days.") == {"3", "5"}
+    assert working_day_values("电子发票在发货后 1–3 个工作日内开具，三个工作日内回复。") == {"1", "3"}
+    assert working_day_values("5 to 7 business days") == {"5", "7"}
+    assert working_day_values("Returns within 30 days; the Nimbus 14 ships in 2 weeks.") == set()
+
+
 def test_the_passages_limits_leave_out_working_days_and_keep_each_once():
     assert passage_limits(RETURNS + COVER) == [Duration(30, "day"), Duration(60, "day"), Duration(2, "year")]
     assert passage_limits(["电子发票一般在发货后 1–3 个工作日内发送。订单完成后 180 天内可补开。"]) == [Duration(180, "day")]
