@@ -104,6 +104,7 @@ class _Sentence(NamedTuple):
     asks: str | None  # the question it is part of (`_asking`), None for a sentence that may answer
     under: str | None  # the Markdown heading (level two or more) of its section in the text, None before the first
     about: str | None  # the text's title ("# ..."), when it has one
+    titled: str | None = None  # for a list item, the heading its list follows directly (no sentence between)
 
 
 # An FAQ question may open with what happened ("My parcel says delivered but I haven't got it. What should I do?"): a
@@ -121,6 +122,7 @@ def _sentences(text: str) -> list[_Sentence]:
     lines = text.split("\n")
     sentences: list[_Sentence] = []
     heading = about = None
+    title = None  # the heading line just read, until a sentence follows it: what a list right under it is a list of
     columns: list[str] | None = None  # the header cells of the table being read
     for i, raw in enumerate(lines):
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
@@ -137,13 +139,18 @@ def _sentences(text: str) -> list[_Sentence]:
                 about = line.strip("#").strip() or None
             else:
                 heading = line.strip("#").strip() or None
+            title = line.strip("#").strip() or None
             continue
         if _BULLET.match(line) and not _NUMBERED_TITLE.match(line):
             item = _BULLET.sub("", line, count=1).strip()
-            sentences.append(_Sentence(item, True, item if is_question(item) else None, heading, about))
-        elif _is_heading(line, nxt):
+            sentences.append(_Sentence(item, True, item if is_question(item) else None, heading, about, title))
             continue
-        elif _is_table_line(line):
+        if _is_heading(line, nxt):
+            if not (_UNDERLINE.match(line) or _TABLE_RULE.match(line)):
+                title = line
+            continue
+        title = None
+        if _is_table_line(line):
             sentences.append(_Sentence(_table_row(line, columns), False, None, heading, about))
         else:
             pieces = _split_line(line)
@@ -311,10 +318,12 @@ def join_sentences(sentences: list[str]) -> str:
     return text
 
 
-def _without_fragments(candidates: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
-    """Drop a sentence whose text lies inside a longer candidate: overlapping chunks cut a sentence at a chunk
-    edge, and quoting both the sentence and its cut-off half repeats it."""
-    norms = [re.sub(r"\s+", " ", c[2]).lower().strip(" .。") for c in candidates]
+def _without_fragments(
+    candidates: list[tuple[int, int, str]], led: dict[Place, str] | None = None,
+) -> list[tuple[int, int, str]]:
+    """Drop a sentence whose text, as read (a list item after its lead-in, `led`), lies inside a longer candidate's:
+    overlapping chunks cut a sentence at a chunk edge, and quoting both the sentence and its cut-off half repeats it."""
+    norms = [re.sub(r"\s+", " ", text).lower().strip(" .。") for text in _as_read(candidates, led or {})]
     return [
         c for i, c in enumerate(candidates)
         if not any(j != i and len(norms[j]) > len(norms[i]) and norms[i] in norms[j] for j in range(len(norms)))
@@ -402,7 +411,7 @@ def closest_sentences(
         if question is not None and question not in entries:
             entries.append(question)
             listing = None
-        lead = led.get((p, s))
+        lead = led.get((p, s)) or quotable.titled.get((p, s))
         if lead is None:
             entries.append(sentence)
         else:  # a list item: after its lead-in, or after the item of its list before it ("... when: a; b")
@@ -562,6 +571,12 @@ class _Quotable(NamedTuple):
     led: dict[Place, str]  # for a list item, the lead-in its list follows ("The following are not covered:")
     under: dict[Place, str]  # for a sentence under a Markdown heading (level two or more), that heading
     about: dict[Place, str]  # for a sentence under a title, that title (`_Sentence.about`)
+    # For a list item that only names a thing (`_bare`), in a list right under a heading and led in by no sentence,
+    # that heading as its lead-in ("一、支持的支付方式" -> "支持的支付方式："): quoted before it, as `led` is, but not read
+    # with it (its words would bring the item near any question about its section: "可回收的设备：主流品牌的智能手表" to a
+    # cracked phone's trade-in), and it keeps the item from counting as a fragment of a sentence naming it in passing
+    # ("微信支付" in "支付宝、微信支付 1–3 个工作日到账").
+    titled: dict[Place, str]
 
 
 def _candidates(passages: Sequence[str]) -> _Quotable:
@@ -570,13 +585,14 @@ def _candidates(passages: Sequence[str]) -> _Quotable:
     candidates: list[tuple[int, int, str]] = []
     asked: dict[Place, str | None] = {}  # the question before each sentence
     led: dict[Place, str] = {}  # the lead-in before each list item
+    titles: dict[Place, str] = {}  # the heading before a list item that only names a thing
     under: dict[Place, str] = {}  # the heading of each sentence's section
     about: dict[Place, str] = {}  # the title above each sentence
     seen: set[str] = set()
     for p, passage in enumerate(passages):
         question_before = lead_in = None
         sentences = _sentences(passage)
-        for s, (sentence, item, asks, heading, subject) in enumerate(sentences):
+        for s, (sentence, item, asks, heading, subject, titled) in enumerate(sentences):
             if asks is not None:
                 question_before = asks
                 continue
@@ -587,6 +603,8 @@ def _candidates(passages: Sequence[str]) -> _Quotable:
                     continue
             elif lead_in is not None:
                 led[(p, s)] = lead_in
+            elif titled is not None and not is_question(titled) and _bare(sentence):
+                titles[(p, s)] = _as_lead_in(titled)
             asked[(p, s)] = question_before
             if heading is not None:
                 under[(p, s)] = heading
@@ -597,7 +615,27 @@ def _candidates(passages: Sequence[str]) -> _Quotable:
             if norm not in seen:
                 seen.add(norm)
                 candidates.append((p, s, sentence))
-    return _Quotable(_without_fragments(candidates), asked, led, under, about)
+    return _Quotable(_without_fragments(candidates, led | titles), asked, led, under, about, titles)
+
+
+# A list item this short names a thing rather than saying something ("微信支付", "Up to 128 connected devices."): Chinese
+# characters, or English words.
+BARE_ITEM_CHARS = 20
+BARE_ITEM_WORDS = 6
+
+
+def _bare(item: str) -> bool:
+    """Whether a list item only names a thing (`BARE_ITEM_CHARS`, `BARE_ITEM_WORDS`): read without what its list is
+    of, it tells a customer nothing. A longer item is a sentence of its own, read and quoted as one."""
+    return len(item) <= BARE_ITEM_CHARS if HAN.search(item) else len(item.split()) <= BARE_ITEM_WORDS
+
+
+def _as_lead_in(heading: str) -> str:
+    """A list's heading as the lead-in of its items ("一、支持的支付方式" -> "支持的支付方式："): a list under a heading with no
+    sentence of its own to lead in ("- 微信支付") is a list of what the heading names, and an item quoted without it
+    says nothing to a customer ("微信支付。")."""
+    text = _BULLET.sub("", heading, count=1).strip() if _NUMBERED_TITLE.match(heading) else heading.strip()
+    return text + ("：" if _CJK_END.search(text) else ":")
 
 
 # Added to the score of a sentence that gives the kind of figure the question asks for (`asked_figures`: a duration

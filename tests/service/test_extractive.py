@@ -258,6 +258,37 @@ def test_items_of_one_list_are_quoted_as_one_list_without_their_links():
     assert text == f"{lead} you return an item and choose store credit. [1]"
 
 
+_PAYMENTS = ("## 一、支持的支付方式\n- 支付宝\n - 微信支付\n\n每笔订单最多可使用 3 张礼品卡。",
+             "## 退货后多久能收到退款？\n支付宝、微信支付 1–3 个工作日到账。")
+
+
+def test_a_list_item_naming_a_thing_is_quoted_after_the_heading_its_list_is_under():
+    # Read alone, as the customer's question is compared with it: the heading's words would bring it near any
+    # question about its section.
+    sims = {"微信支付": 0.8, "支付宝": 0.3, "每笔订单最多可使用 3 张礼品卡。": 0.2, "支付宝、微信支付 1–3 个工作日到账。": 0.6}
+    text, used = extractive_answer("q", list(_PAYMENTS), Scripted(sims), max_sentences=1)
+    # Not dropped as a fragment of the refund sentence that names it in passing, and never shown without what its
+    # list is of ("微信支付。" says nothing to a customer).
+    assert (text, used) == ("支持的支付方式：微信支付。 [1]", [1])
+    two, _ = extractive_answer("q", list(_PAYMENTS), Scripted(sims | {"支付宝": 0.7}), max_sentences=2)
+    assert two == "支持的支付方式：支付宝；微信支付。 [1]"
+    # A heading line of a plain-text document, inside the passage, the same.
+    text, _ = extractive_answer("q", ["二、可回收的设备\n- 智能手表"], Scripted({"智能手表": 0.8}))
+    assert text == "可回收的设备：智能手表。 [1]"
+
+
+def test_a_list_item_saying_something_of_its_own_or_under_a_question_is_quoted_alone():
+    sentence = "Returns within 30 days are free and we refund the price you paid to your card."
+    text, _ = extractive_answer("q", [f"## Refunds\n- {sentence}"], Scripted({sentence: 0.8}))
+    assert text == f"{sentence} [1]"
+    # Under a question, a short item follows that question as any short answer does, not as a lead-in.
+    text, _ = extractive_answer("q", ["## Which cards?\n- Visa"], Scripted({"Visa": 0.8}))
+    assert text == "Which cards? Visa. [1]"
+    # A sentence between the heading and the list: the list is not the heading's.
+    text, _ = extractive_answer("q", ["## Payment\nWe take these.\n- Visa"], Scripted({"Visa": 0.8}), max_sentences=1)
+    assert text == "Visa. [1]"
+
+
 def test_chinese_sentences_are_joined_without_spaces():
     passage = "中国站大部分商品自签收次日起 30 天内可申请无理由退货。退货运费由 Voltway 承担。商品需配件齐全。"
     text, used = extractive_answer("退货运费由谁承担？", [passage], BagOfWords(), max_sentences=2, min_similarity=0.2)
