@@ -23,7 +23,7 @@ from .lexical import LexicalIndex
 from .named_subjects import NamedSubjects
 from .settings import KBSettings
 from .store import Snapshot
-from .text import is_mostly_cjk
+from .text import reads_as_chinese
 from .vector_index import VectorIndex, build_faiss_index, concrete_index_type
 
 Mode = Literal["hybrid", "dense", "lexical"]
@@ -90,7 +90,7 @@ class Retrieval:
         # The default embedding model is English-centred: for Chinese queries BM25 over jieba words
         # and character bigrams is the reliable signal, so it gets a larger weight there, and the
         # chunks naming the product or programme the query names are lifted (`named_subjects`).
-        cjk = is_mostly_cjk(query, 0.3)
+        cjk = reads_as_chinese(query, 0.3)
         weight = self.settings.cjk_lexical_weight if cjk else self.settings.lexical_weight
         named = self.subjects.rows_naming(self.subjects.named_in(query)) if cjk else frozenset()
         candidates |= named

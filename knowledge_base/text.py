@@ -3,8 +3,11 @@
 Contract: `HAN_RANGES` is the character-class body of the CJK Unified Ideographs, Extension A and the
 Compatibility Ideographs (no Kana, no punctuation, no full-width forms: callers that need those add
 them); `HAN` matches one such character. `is_mostly_cjk(text, threshold)` is true when Han characters
-are more than `threshold` of the text's characters, spaces not counted. Chunking, BM25, retrieval and
-the service's language detection all use these, so they agree on what Chinese text is. `is_question` is the one
+are more than `threshold` of the text's characters, spaces not counted (how chunking reads a document).
+`reads_as_chinese(text, threshold)` is true when Han characters are more than `threshold` of the text's words, a
+Han character counted as a word and `LETTERS_PER_WORD` Latin letters as one (`han_share`): how a customer's message
+is read, by retrieval, the service's checks and its language detection alike, so that "homehub 支持 matter 吗" is the
+Chinese question it is and not, by its letters, an English one. `is_question` is the one
 rule for a sentence that asks (chunking and the service's extractive answers agree on it too); `sentence_spans` cuts a
 message, an answer or a draft into sentences whose pieces join back into it, and `sentences` gives them as texts.
 """
@@ -20,6 +23,24 @@ HAN = re.compile(f"[{HAN_RANGES}]")
 def is_mostly_cjk(text: str, threshold: float) -> bool:
     """True when more than `threshold` (0 to 1) of `text`'s non-space characters are Han."""
     return len(HAN.findall(text)) > threshold * max(1, len(text.replace(" ", "")))
+
+
+# A Han character carries about a word's worth of meaning; a Latin word is about this many letters.
+LETTERS_PER_WORD = 4
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def han_share(text: str) -> float:
+    """The share of `text`'s words that are Han characters, a Latin word counted as `LETTERS_PER_WORD` letters (digits
+    and punctuation not counted); 0.0 for a text without Han characters."""
+    han = len(HAN.findall(text))
+    return han / (han + len(_LATIN.findall(text)) / LETTERS_PER_WORD) if han else 0.0
+
+
+def reads_as_chinese(text: str, threshold: float) -> bool:
+    """True when more than `threshold` (0 to 1) of a message's words are Han characters (`han_share`): a Chinese
+    question naming products in Latin letters ("aria x2 支持 ldac 吗") is still read as Chinese."""
+    return han_share(text) > threshold
 
 
 def holds_words(text: str, words: str) -> bool:

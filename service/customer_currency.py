@@ -26,7 +26,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from knowledge_base.lexical import tokenize
-from knowledge_base.text import is_mostly_cjk, sentences
+from knowledge_base.text import reads_as_chinese, sentences
 from service import claim_forms as forms
 from service import places
 from service.claim_forms import CITATION
@@ -47,7 +47,7 @@ _NAMED_CURRENCY = [
 
 def customer_currency(question: str) -> str | None:
     """The currency the question's places and currency words name ("£", "€", "$", "¥"), when they name exactly one."""
-    if not question or is_mostly_cjk(question, 0.5) or places.SOMEONE_ELSE.search(question):
+    if not question or reads_as_chinese(question, 0.5) or places.SOMEONE_ELSE.search(question):
         return None
     named = {place.currency for place in places.customer_places(question) if place.currency}
     named |= {currency for currency, pattern in _NAMED_CURRENCY if pattern.search(question)}

@@ -40,7 +40,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from knowledge_base.text import HAN, HAN_RANGES, is_mostly_cjk, is_question, says_little  # noqa: F401 - is_question: part of this module's API
+from knowledge_base.text import HAN, HAN_RANGES, reads_as_chinese, is_question, says_little  # noqa: F401 - is_question: part of this module's API
 from service.asked_figures import figures_asked, states_figure
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -443,7 +443,7 @@ def _answering_section(
     embedding model rates any two Chinese texts alike, `_with_shared_terms`)."""
     candidates, under = quotable.sentences, quotable.under
     headings = list(dict.fromkeys(under.values()))
-    if not headings or is_mostly_cjk(question, 0.3):
+    if not headings or reads_as_chinese(question, 0.3):
         return []
     scores = np.asarray(embed(headings), dtype=np.float32) @ question_vector
     best = int(scores.argmax())
@@ -650,7 +650,7 @@ def _scores(question: str, scores: np.ndarray, quotable: _Quotable) -> np.ndarra
     """Each candidate sentence's score for `question`: its cosine (`scores`, the best of its texts'), for a Chinese
     question the words it shares with the sentence read with the FAQ question it answers and its list's lead-in
     (`_with_shared_terms`), and `ANSWER_KIND_BONUS` for a sentence giving the figure the question asks for."""
-    if is_mostly_cjk(question, 0.3):
+    if reads_as_chinese(question, 0.3):
         asked, led = quotable.asked, quotable.led
         contexts = [f"{asked[(p, s)] or ''} {led.get((p, s), '')} {text}" for p, s, text in quotable.sentences]
         scores = _with_shared_terms(question, scores, contexts)

@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from knowledge_base.lexical import tokenize
-from knowledge_base.text import HAN, is_mostly_cjk, sentences
+from knowledge_base.text import HAN, reads_as_chinese, sentences
 from knowledge_base.vocabulary import NUM_UNIT
 from service.claim_forms import CITATION
 from service.extractive import split_sentences
@@ -58,7 +58,7 @@ class FigureContextCheck:
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         vocabulary = frozenset(vocabulary)
         self._names = name_words(vocabulary)
-        self._on = bool(question) and not is_mostly_cjk(question, 0.5)
+        self._on = bool(question) and not reads_as_chinese(question, 0.5)
         self._reader = Grounder([], vocabulary=vocabulary)  # reads an answer's figures (`check(...).claims`)
         self._question = Grounder([question], vocabulary=vocabulary)
         self._question_names = self._named(question)  # what an answer's sentence naming nothing is about ("It costs ...")

@@ -46,7 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from knowledge_base.lexical import tokenize
-from knowledge_base.text import HAN, is_mostly_cjk, sentences
+from knowledge_base.text import HAN, reads_as_chinese, sentences
 from service import claim_forms as forms
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
@@ -121,7 +121,7 @@ class SwappedFigureCheck:
         self._vocabulary = vocabulary
         self._terms = forms.terms(vocabulary)
         self._names = name_words(vocabulary)
-        self._on = not (question and is_mostly_cjk(question, 0.5))
+        self._on = not (question and reads_as_chinese(question, 0.5))
         self._question = Grounder([question], vocabulary=vocabulary) if question else None
         # Each passage sentence that states figures, as its clauses stating one; and each passage's sentences stating
         # figures whole, for swaps across table rows, with the words of every row's subject.

@@ -190,11 +190,19 @@ class UnmentionedNameCheck:
 
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._question = question.lower()
+        self._question_as_written = question
         self._latin_is_name = bool(HAN.search(question))
         self._known = _NOT_ALNUM.sub("", "\n".join([*passages, *vocabulary]).lower())
 
     def _is_name(self, word: str) -> bool:
         return bool(_CAPITAL_INSIDE.search(word)) or (self._latin_is_name and len(word) >= 3)
+
+    def unheld_names(self) -> list[str]:
+        """The names the question holds (lower case, in its order, each once) that no passage or vocabulary entry holds:
+        what the customer asks about that the passages never speak of, however an answer words it ("touch" said back
+        as "触摸", `service.unmentioned_yes`)."""
+        words = (m.group() for m in _LATIN_WORD.finditer(self._question_as_written))
+        return [name for name in dict.fromkeys(w.lower() for w in words if self._is_name(w)) if name not in self._known]
 
     def check(self, answer: str) -> GroundingResult:
         claims, seen = [], set()

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.text import HAN as _HAN, holds_words
+from knowledge_base.text import HAN as _HAN, LETTERS_PER_WORD, han_share, holds_words
 from service.errors import AssistantError
 
 TokenCounter = Callable[[str], int]
@@ -38,10 +38,10 @@ _LATIN = re.compile(r"[A-Za-z]")
 def detect_language(text: str) -> str:
     """'zh', 'ja' or 'en' by script: Chinese when Han characters are at least a fifth of the letters."""
     han, kana, latin = len(_HAN.findall(text)), len(_KANA.findall(text)), len(_LATIN.findall(text))
-    if kana and kana + han >= 0.2 * (kana + han + latin / 4):
+    if kana and kana + han >= 0.2 * (kana + han + latin / LETTERS_PER_WORD):
         return "ja"
     # A Han character carries about a word's worth of meaning; compare against Latin words, not letters.
-    if han and han >= 0.2 * (han + latin / 4):
+    if han and han_share(text) >= 0.2:
         return "zh"
     return "en"
 

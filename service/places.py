@@ -30,7 +30,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from knowledge_base.text import is_mostly_cjk
+from knowledge_base.text import reads_as_chinese
 
 
 @dataclass(frozen=True)
@@ -172,7 +172,7 @@ SOMEONE_ELSE = re.compile(
 
 def places_in(text: str) -> list[Place]:
     """The places `text` names, in its order, each once; none in a text mostly in Chinese."""
-    if not text or is_mostly_cjk(text, 0.5):
+    if not text or reads_as_chinese(text, 0.5):
         return []
     found: dict[str, Place] = {}
     for m in _ANY.finditer(text):
@@ -185,7 +185,7 @@ def customer_places(question: str) -> list[Place]:
     """The places the question puts the customer in or orders to (after "in", "to" or "into"); none where it tells of a
     trip, a move or a purchase elsewhere, or names a territory the table does not place or someone else."""
     if (
-        not question or is_mostly_cjk(question, 0.5) or SOMEONE_ELSE.search(question)
+        not question or reads_as_chinese(question, 0.5) or SOMEONE_ELSE.search(question)
         or _TRIP_OR_MOVE.search(question) or _TERRITORIES.search(question)
     ):
         return []

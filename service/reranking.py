@@ -24,7 +24,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from knowledge_base.text import is_mostly_cjk
+from knowledge_base.text import reads_as_chinese
 from service.extractive import Embed, passage_similarities
 
 # How many passages retrieval brings for the re-ranking to choose the prompt's from: the answering passage of an
@@ -34,7 +34,7 @@ RERANK_POOL = 10
 
 def reranks(query: str) -> bool:
     """Whether `query`'s passages are re-ranked by their closest sentence (not for a Chinese query)."""
-    return not is_mostly_cjk(query, 0.3)
+    return not reads_as_chinese(query, 0.3)
 
 
 def by_closest_sentence(

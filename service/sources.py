@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from knowledge_base.text import is_mostly_cjk
+from knowledge_base.text import reads_as_chinese
 from service.extractive import share_held
 from service.language import detect_language
 
@@ -122,7 +122,7 @@ def faq_match(hits: Sequence, question: str, language: str, threshold: float, mi
         return None
     if detect_language(best.question) != language:
         return None
-    if is_mostly_cjk(question, 0.3):
+    if reads_as_chinese(question, 0.3):
         held = share_held(best.question, by=question)
         if held is None or held < min_shared:
             return None

@@ -15,7 +15,10 @@ Only a yes: a "no" or "不支持" may be the passages' own inference ("次日达
 are not read: their "Yes, <the question>" is `service.echoes.echoes_a_yes`'s, and English has no part-of-speech tagger
 here to tell a thing asked about from an everyday word ("money", "wifi" for "Wi-Fi"). An answer that only says the
 question back is left to the restatement checks (`service.echoes`); a Latin-script name the question holds is
-`UnmentionedNameCheck`'s.
+`UnmentionedNameCheck`'s where the answer repeats it. Where it does not (it may translate it: "nimbus 14 屏幕是 touch 的吗"
+got "是的，Voltway Nimbus 14 的屏幕是触摸的。" in session 58), a yes to a question naming in Latin letters something no
+passage holds (`UnmentionedNameCheck.unheld_names`) is reported too, with that name: the yes is about what no passage
+says.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from knowledge_base.text import HAN, sentences
 from service.claim_forms import CITATION
 from service.claims import Claim
 from service.echoes import OPENING_MARKS, restates_the_question
-from service.grounding import GroundingResult
+from service.grounding import GroundingResult, UnmentionedNameCheck
 
 # A Chinese verb is a verdict only with a mark right after it ("可以。", "能，"): "可以在签收后 60 天内购买" is not a bare yes.
 YES_VERDICT = re.compile(rf"{OPENING_MARKS}(?:是的|没错|对|是|可以|能|有的|有|会)[,.!:;，。！：；]")
@@ -53,14 +56,18 @@ class UnmentionedYesCheck:
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._known = re.sub(r"\s+", "", "\n".join([*passages, *vocabulary]))
         self._question = question
-        self._nouns = _nouns(question) if HAN.search(question) else set()
+        chinese = bool(HAN.search(question))
+        self._nouns = _nouns(question) if chinese else set()
+        self._unheld = UnmentionedNameCheck(passages, question, vocabulary).unheld_names() if chinese else []
 
     def check(self, answer: str) -> GroundingResult:
-        opening = YES_VERDICT.match(answer) if self._nouns else None
+        opening = YES_VERDICT.match(answer) if self._nouns or self._unheld else None
         first = sentences(CITATION.sub(" ", answer[opening.end():]))[:1] if opening else []
         if not first or restates_the_question(answer, self._question):
             return GroundingResult(ok=True, unsupported=[], claims=[])
         said = re.sub(r"\s+", "", first[0])
         claims = [Claim("term", noun, noun) for noun in sorted(self._nouns) if noun in said]
-        unsupported = [c for c in claims if c.key not in self._known]
+        unheld = [Claim("term", name, name) for name in self._unheld]
+        unsupported = [c for c in claims if c.key not in self._known] + unheld
+        claims += unheld
         return GroundingResult(ok=not unsupported, unsupported=unsupported, claims=claims)

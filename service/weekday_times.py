@@ -31,7 +31,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge_base.text import HAN, is_mostly_cjk, sentences
+from knowledge_base.text import HAN, reads_as_chinese, sentences
 from service import claim_forms as forms
 from service.claim_forms import CITATION
 from service.claims import Claim, facts
@@ -79,7 +79,7 @@ class WeekdayTimesCheck:
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         vocabulary = frozenset(vocabulary)
         self._terms = forms.terms(vocabulary)
-        self._on = not (question and is_mostly_cjk(question, 0.5))
+        self._on = not (question and reads_as_chinese(question, 0.5))
         self._question = Grounder([question], vocabulary=vocabulary) if question else None
         # Each passage clause that states a time and names days: what it states, and those days.
         self._clauses: list[tuple[Grounder, frozenset[int]]] = []
@@ -136,7 +136,7 @@ class OpenDaysCheck:
 
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
         self._terms = forms.terms(frozenset(vocabulary))
-        self._on = not (question and is_mostly_cjk(question, 0.5))
+        self._on = not (question and reads_as_chinese(question, 0.5))
         # Each passage sentence's hours (the days its clauses give times for), and the days a clause says closed.
         schedules: list[set[int]] = []
         shut: set[int] = set()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from knowledge_base.chunking import simple_token_spans
-from knowledge_base.text import HAN, ends_a_sentence, is_mostly_cjk, sentence_spans, sentences
+from knowledge_base.text import HAN, ends_a_sentence, han_share, is_mostly_cjk, reads_as_chinese, sentence_spans, sentences
 
 
 # Unified, Extension A, and two compatibility ideographs (U+FA0E survives the NFKC that queries get).
@@ -27,6 +27,16 @@ def test_mostly_cjk_is_a_strict_share_of_the_non_space_characters():
     assert not is_mostly_cjk("abc 中", 0.3)  # 1 of 4
     assert not is_mostly_cjk("a中", 0.5)  # exactly half is not more than half
     assert not is_mostly_cjk("", 0.3)
+
+
+def test_a_message_reads_as_chinese_by_its_words_a_han_character_a_word_and_four_latin_letters_one():
+    # By characters, a fifth of this question is Han; by words, about half: the Chinese question it is.
+    assert not is_mostly_cjk("homehub 支持 matter 吗", 0.3)
+    assert han_share("homehub 支持 matter 吗") == 3 / (3 + 13 / 4)
+    assert reads_as_chinese("homehub 支持 matter 吗", 0.3)
+    assert reads_as_chinese("快递几天能到", 0.3) and han_share("快递 3 天到？") == 1.0  # digits, marks not counted
+    assert not reads_as_chinese("how do i say 退货 in english when i ring you up", 0.3)
+    assert han_share("how long does delivery take") == 0.0 == han_share("")
 
 
 def test_a_han_character_is_one_simple_token_and_a_hexagram_one_symbol():

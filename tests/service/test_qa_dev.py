@@ -43,9 +43,10 @@ QA_FILES = {
     "dev": SAMPLES / "qa_dev.jsonl", "test": SAMPLES / "qa_test.jsonl", "followups": SAMPLES / "qa_followups.jsonl",
     "stories": SAMPLES / "qa_stories.jsonl", "products": SAMPLES / "qa_products.jsonl",
     "probe": SAMPLES / "qa_probe.jsonl", "probe2": SAMPLES / "qa_probe2.jsonl",
-    "elapsed": SAMPLES / "qa_elapsed.jsonl",
+    "elapsed": SAMPLES / "qa_elapsed.jsonl", "latin_names": SAMPLES / "qa_latin_names.jsonl",
 }
-MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15, "probe": 30, "probe2": 30, "elapsed": 12}
+MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15, "probe": 30, "probe2": 30, "elapsed": 12,
+                 "latin_names": 14}
 SETS = sorted(QA_FILES)
 COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 

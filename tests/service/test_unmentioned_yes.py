@@ -22,6 +22,16 @@ def test_a_yes_about_a_thing_no_passage_mentions_is_reported():
     assert unmentioned([NIMBUS, WARRANTY_ZH], "笔记本有触摸屏吗", "[1] 有，笔记本配备触摸屏和指纹识别。") == ["触摸屏"]
 
 
+def test_a_yes_to_a_question_naming_in_latin_letters_what_no_passage_holds_is_reported_however_it_is_worded():
+    # Session 58: the answer translated the customer's "touch", so no repeated name gave it away.
+    passages = [NIMBUS, WARRANTY_ZH, "摔落、屏幕碎裂等意外损坏不在免费保修范围内。"]
+    assert unmentioned(passages, "nimbus 14 屏幕是 touch 的吗", "是的，Voltway Nimbus 14 的屏幕是触摸的。 [1]") == ["touch"]
+    # Names the passages hold, compared without case, spaces or hyphens ("wifi" is in "Wi-Fi"), are not reported; nor
+    # is a no, which may be the passages' own inference.
+    assert unmentioned([HUB_ZH], "homehub 连 wifi 能用蓝牙吗", "是的，HomeHub 支持 Wi-Fi 和蓝牙连接。 [1]") == []
+    assert unmentioned([NIMBUS], "nimbus 14 屏幕是 touch 的吗", "不是，屏幕不支持触摸。 [1]") == []
+
+
 def test_a_yes_about_what_the_passages_speak_of_passes():
     assert unmentioned([HUB_ZH], "homehub支持蓝牙吗", "是的，HomeHub 支持蓝牙连接。 [1]") == []
     assert unmentioned([TRADE_IN_ZH], "以旧换新是先收新机再寄旧机吗", "[1] 是的，收到新机后 14 天内寄出旧机即可。") == []
