@@ -30,6 +30,7 @@ from collections.abc import Iterable, Sequence
 from typing import Protocol
 
 from knowledge_base.text import HAN_RANGES
+from service.bare_figures import BareFigureCheck
 from service.claim_forms import CITATION
 from service.claim_forms import CN_NUMERAL as _NUMERALS
 from service.customer_currency import CustomerCurrencyCheck
@@ -118,7 +119,7 @@ class GroundingGuard:
                 PremiseCheck(passages, question, vocabulary), SwappedFigureCheck(passages, question, vocabulary),
                 UnmentionedYesCheck(passages, question, vocabulary), WeekdayTimesCheck(passages, question, vocabulary),
                 OpenDaysCheck(passages, question, vocabulary), CustomerCurrencyCheck(passages, question, vocabulary),
-                ElapsedLimitCheck(passages, question, vocabulary),
+                ElapsedLimitCheck(passages, question, vocabulary), BareFigureCheck(passages, question, vocabulary),
             ],
             question=question, passages=passages, previous=previous,
         )
