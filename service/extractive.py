@@ -12,7 +12,8 @@ a cut-off part of another candidate, and returns them in document order (passage
 sentence order), each run of sentences from one passage followed by that passage's citation " [n]"
 (n counts passages from 1), with the passage numbers used. A list item is compared with the question and quoted
 as read after its list's lead-in, the items of one list as one ("Not covered: liquid damage; theft."); the lead-in
-is never quoted for itself. An English sentence listing `LISTED_ITEMS` things or more with commas is compared by the
+is never quoted for itself. An item that only names a thing (`_bare`), in a list right under a heading with no lead-in
+sentence, is compared alone and quoted after that heading ("支持的支付方式：微信支付。"). An English sentence listing `LISTED_ITEMS` things or more with commas is compared by the
 best of itself and each of its items, and quoted whole. A sentence ending in "?" is never quoted: in an FAQ passage ("question\n\nanswer")
 that is the question, not its answer; nor is a sentence of a short line that ends in one ("My parcel arrived
 damaged. What should I do?": the whole line is the question), nor the bold sentence that opens a troubleshooting
@@ -40,7 +41,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from knowledge_base.text import HAN, HAN_RANGES, reads_as_chinese, is_question, says_little  # noqa: F401 - is_question: part of this module's API
+from knowledge_base.text import HAN, HAN_RANGES, is_question, reads_as_chinese, says_little  # noqa: F401 - is_question: part of this module's API
 from service.asked_figures import figures_asked, states_figure
 
 Embed = Callable[[list[str]], np.ndarray]
