@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from knowledge_base.text import HAN, reads_as_chinese
 from service import claim_forms as forms
@@ -40,18 +41,23 @@ class BareFigureCheck:
     LABEL = "a bare figure from a passage about something else"
 
     def __init__(self, passages: Sequence[str], question: str = "", vocabulary: Iterable[str] = ()):
+        self._texts = passages
         self._vocabulary = frozenset(vocabulary)
-        self._on = bool(question) and reads_as_chinese(question, 0.5)
-        self._asked = {t for t in topical_terms(question) if not _DIGITS.fullmatch(t)} if self._on else set()
+        on = bool(question) and reads_as_chinese(question, 0.5)
+        self._asked = {t for t in topical_terms(question) if not _DIGITS.fullmatch(t)} if on else set()
+
+    @cached_property
+    def _passages(self) -> list[tuple[set[str], set[str]]]:
+        """Each passage's figures (read as a passage is: every number it could be read to say) and its words; read
+        only for an answer that is a bare figure, not for every answer the guard is built for."""
         terms = forms.terms(self._vocabulary)
-        # Each passage's figures (read as a passage is: every number it could be read to say) and its words.
-        self._passages = [
+        return [
             ({key for kind, _, key in facts(p, terms, strict=False) if kind == "number"}, topical_terms(p))
-            for p in passages
-        ] if self._on else []
+            for p in self._texts
+        ]
 
     def check(self, answer: str) -> GroundingResult:
-        if not self._on or not self._asked:
+        if not self._asked:  # not a Chinese question, or none with a word of its own
             return GroundingResult(ok=True, unsupported=[], claims=[])
         text = CITATION.sub(" ", answer)
         figures = [c for c in extract_claims(text, self._vocabulary) if c.kind == "number"]
