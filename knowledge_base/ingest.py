@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .chinese_script import writing_of_texts
 from .chunking import CHUNKER_VERSION, Chunker
 from .documents import Chunk, Document
 from .embeddings import Embedder
@@ -218,6 +219,7 @@ def next_snapshot(
         chunk_tokens=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
         vocabulary=vocabulary_of(chunks),
+        chinese_writing=writing_of_texts(c["text"] for c in chunks),
     )
     return Snapshot(
         manifest, documents, _sources(old.sources, changes.new_sources, documents), chunks, all_vectors,

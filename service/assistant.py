@@ -35,6 +35,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 
+from knowledge_base.chinese_script import SIMPLIFIED, Writing, in_writing
 from service import prompts
 from service.answerability import checked_stream
 from service.asked_figures import AskedFigureCheck
@@ -56,7 +57,9 @@ from service.figure_context import FigureContextCheck
 from service.follow_ups import asked_before, joined_query, merged_hits, reads_alone
 from service.guard import GroundingGuard
 from service.injection import has_instructions, without_instructions, without_sentences
-from service.language import Glossary, TokenCounter, approx_tokens, detect_language, reply_language
+from service.language import (
+    Glossary, TokenCounter, approx_tokens, customer_writing, detect_language, in_base_writing, reply_language,
+)
 from service.leaks import LeakCheck
 from service.model_registry import find_bundled
 from service.pasted_questions import PastedQuestionCheck
@@ -271,12 +274,31 @@ class Assistant:
         shall I get a person?" when the knowledge base has nothing relevant or (`guard`) no sentence of the
         passages comes near the question; the same with the passages' sentences closest to the question when the
         model says the passages do not answer it (in its answer, or asked first with `answer_check`). None: the
-        settings decide."""
+        settings decide. A customer who writes Chinese in the other script than the knowledge base (Traditional
+        characters to a Simplified help centre) is read in the base's and answered in theirs (`in_base_writing`)."""
+        history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
+        customer = customer_writing(question, last_message(history, "user"))
+        base = self.base_writing
+        if customer is None or customer == base:
+            return self._chat(question, history, k, params, faq_direct, guard, answer_check)
+        read = [{**m, "content": in_base_writing(m["content"], base)} for m in history]
+        reply = self._chat(in_base_writing(question, base), read, k, params, faq_direct, guard, answer_check)
+        return reply.written_with(lambda text: in_writing(text, customer))
+
+    @property
+    def base_writing(self) -> Writing:
+        """How the knowledge base writes Chinese (Simplified where it holds none that tells)."""
+        return getattr(self.retriever, "chinese_writing", None) or SIMPLIFIED
+
+    def _chat(
+        self, question: str, history: list[ChatMessage], k: int | None, params: GenerationParams | None,
+        faq_direct: bool | None, guard: bool | None, answer_check: bool | None,
+    ) -> Reply:
+        """`chat` for a question and history in the knowledge base's writing."""
         started = time.perf_counter()
         problem = self.check_input(question, "question")
         if problem:
             return rejected_reply(problem)
-        history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
         language = reply_language(question, last_message(history, "user"))
         params = self.answer_params(params or self.params(), language)
         # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a

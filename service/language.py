@@ -1,7 +1,8 @@
 """Text measures the assistant needs: which language a text is in, how many tokens it is, and the
 translation glossary.
 
-Contract: `detect_language` decides by script ("zh", "ja" or "en"), so it needs no model; token counts are
+Contract: `detect_language` decides by script ("zh", "ja" or "en"), so it needs no model; `customer_writing` tells
+Traditional from Simplified Chinese and `in_base_writing` reads a message as the knowledge base writes; token counts are
 either the model tokenizer's (`tokenizer_counter`) or a conservative estimate (`approx_tokens`) that
 over-counts rather than under-counts, so prompts built with it still fit the context window.
 """
@@ -15,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from knowledge_base.chinese_script import Writing, in_writing, writing_of
 from knowledge_base.text import HAN as _HAN, LETTERS_PER_WORD, han_share, holds_words
 from service.errors import AssistantError
 
@@ -59,6 +61,21 @@ def reply_language(message: str, previous: str | None = None) -> str:
     if language != "en" or len(message.split()) > 2 or _HAN.search(message) or _KANA.search(message):
         return language
     return detect_language(previous) if previous else language
+
+
+def customer_writing(message: str, previous: str | None = None) -> Writing | None:
+    """How the customer writes Chinese (`knowledge_base.chinese_script`): `message`'s writing, or for a Chinese message
+    of characters both scripts share ("可以") the `previous` message's; None for a message in another language or one
+    that does not tell."""
+    if detect_language(message) != "zh":
+        return None
+    return writing_of(message) or (writing_of(previous) if previous and detect_language(previous) == "zh" else None)
+
+
+def in_base_writing(text: str, base: Writing) -> str:
+    """`text` as the knowledge base writes Chinese where it is Chinese; any other text as it is (Japanese keeps its
+    kanji)."""
+    return in_writing(text, base) if detect_language(text) == "zh" else text
 
 
 def approx_tokens(text: str) -> int:

@@ -132,7 +132,8 @@ class Reply:
         self.model = model  # the model whose answer this is, where the caller knows it (None: the request's)
         self._chunks = chunks
         self._fixed = text
-        self.text = ""
+        self._text = ""  # what is shown, in the knowledge base's writing (`text` is it as the customer reads it)
+        self._writing: Callable[[str], str] | None = None
         self._started = started if started is not None else time.perf_counter()
         self.timings = {"retrieval_s": retrieval_s, "first_token_s": None, "model_first_token_s": None, "total_s": None}
         self._on_done = on_done
@@ -148,6 +149,21 @@ class Reply:
         self._vouch = vouch
         self._held = held
         self._question = question
+
+    @property
+    def text(self) -> str:
+        """What to show the customer so far (the whole of it once the iteration ends)."""
+        return self._writing(self._text) if self._writing is not None else self._text
+
+    @text.setter
+    def text(self, value: str) -> None:
+        self._text = value
+
+    def written_with(self, rewrite: Callable[[str], str]) -> "Reply":
+        """This reply with its `text` given through `rewrite` (the customer's writing of Chinese,
+        `knowledge_base.chinese_script`); the checks, and the chunks it yields, read the text as the assistant wrote it."""
+        self._writing = rewrite
+        return self
 
     def __iter__(self) -> Iterator[str]:
         try:
@@ -170,7 +186,7 @@ class Reply:
         self._mark_first()
         for i, word in enumerate(self._fixed.split(" ")):
             chunk = word if i == 0 else " " + word
-            self.text += chunk
+            self._text += chunk
             yield chunk
 
     def _stream(self) -> Iterator[str]:
@@ -258,10 +274,10 @@ class Reply:
 
     def _show(self, shown_text: str) -> str:
         """Shows `shown_text`, which extends what is shown; the part not shown before ("" when nothing is new)."""
-        if len(shown_text) <= len(self.text):
+        if len(shown_text) <= len(self._text):
             return ""
         self._mark_first()
-        delta, self.text = shown_text[len(self.text) :], shown_text
+        delta, self._text = shown_text[len(self._text) :], shown_text
         return delta
 
     def _says_it_does_not_know(self, raw: str) -> bool:
@@ -301,7 +317,7 @@ class Reply:
     def _settle(self, raw: str) -> str:
         """Before an error message: the held-back rest of a broken-off answer, when it passes its check."""
         shown_text = self._as_shown(raw, final=True)
-        if self._held or len(shown_text) <= len(self.text) or (self._check is not None and self._check.final(raw)):
+        if self._held or len(shown_text) <= len(self._text) or (self._check is not None and self._check.final(raw)):
             return ""
         return self._show(shown_text)
 
@@ -313,11 +329,11 @@ class Reply:
         self.replaced, self.replaced_why = list(unsupported), why
         log.warning("answer replaced (%s): %s", why, ", ".join(self.replaced))
         if self._fallback is None:
-            self.status, self.text = "no_answer", ""
+            self.status, self._text = "no_answer", ""
         else:
-            self.status, self.text, self.sources = self._fallback()
+            self.status, self._text, self.sources = self._fallback()
         self._mark_first()  # after the fallback: it may ask the model again, and the customer waits for it
-        return self.text
+        return self._text
 
     def _declined(self, reason: str, replaced: str = "the passages do not answer the question") -> str:
         """The model said, before or in its answer, that the passages do not answer the question, or its answer
@@ -325,9 +341,9 @@ class Reply:
         passages' closest sentences when there are any), replacing what was shown."""
         self.replaced, self.replaced_why = [replaced], "declined"
         log.info("answer declined: %s", reason)
-        self.status, self.text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
+        self.status, self._text, self.sources = self._decline() if self._decline else ("no_answer", "", [])
         self._mark_first()  # after the decline: it may ask the model again, and the customer waits for it
-        return self.text
+        return self._text
 
     def _look_again(self, second: "Reply", reason: str) -> Iterator[str]:
         """Show `second` as it streams, in place of this answer, and end as it ends."""
@@ -336,9 +352,9 @@ class Reply:
         self._chunks = second._chunks  # so that closing this reply mid-stream stops the second generation
         for _ in second:
             self._mark_first()
-            self.text = second.text
-            yield self.text
-        self.status, self.text, self.sources = second.status, second.text, second.sources
+            self._text = second._text
+            yield self._text
+        self.status, self._text, self.sources = second.status, second._text, second.sources
         self.replaced, self.replaced_why, self.error = second.replaced, second.replaced_why, second.error
         self.logprobs, self.generated, self.model = second.logprobs, second.generated, second.model or self.model
 
@@ -351,8 +367,8 @@ class Reply:
         self.status = "error"
         self.error = reason
         message = FRIENDLY_ERROR.format(reason=reason.rstrip(".") + ".")
-        prefix = "\n\n" if self.text else ""
-        self.text += prefix + message
+        prefix = "\n\n" if self._text else ""
+        self._text += prefix + message
         return prefix + message
 
     def collect(self) -> str:

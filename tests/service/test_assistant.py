@@ -384,6 +384,38 @@ def test_an_answer_whose_first_line_says_the_question_back_is_shown_without_it()
     assert assistant.chat("快递多久能送到", guard=False).collect().startswith("快递多久能送到")
 
 
+def test_a_customer_writing_traditional_characters_is_read_in_the_bases_simplified_and_answered_in_traditional():
+    backend = scripted_backend().enqueue("标准快递一般 1-3 个工作日送达。[1]")
+    retriever = plain_retriever([SHIPPING_ZH])
+    assistant, _, _ = make(backend=backend, retriever=retriever)
+    history = [{"role": "user", "content": "你們有實體店嗎"}, {"role": "assistant", "content": "有，門店自提[1]"}]
+    reply = assistant.chat("標準快遞多久送達？", history)
+    chunks = list(reply)
+    assert retriever.queries[0][0].endswith("标准快递多久送达？")  # searched as the base writes (after the history's)
+    messages = backend.requests[-1][0]
+    assert "顾客的问题：标准快递多久送达？" in messages[-1]["content"]
+    assert [m["content"] for m in messages[1:3]] == ["你们有实体店吗", "有，门店自提[1]"]
+    assert reply.status == "generated" and reply.text == "標準快遞一般 1-3 個工作日送達。[1]"  # in the customer's
+    assert "".join(chunks) == reply.generated == "标准快递一般 1-3 个工作日送达。[1]"  # the checks read the base's
+    # A fixed reply is the customer's writing too; a message of shared characters takes the one before it.
+    declined = make(retriever=plain_retriever([SHIPPING_ZH], threshold=0.99))[0].chat("可以嗎", history).collect()
+    assert "轉接人工客服" in declined
+
+
+def test_a_simplified_question_to_a_traditional_base_is_read_in_traditional_and_answered_in_simplified():
+    backend = scripted_backend().enqueue("請攜帶取件碼和身份證件到門店提貨。[1]")
+    pickup = FakePassage("pickup.md", "門店自提", "/kb/pickup.md", "收到短信後，請攜帶取件碼和身份證件到門店提貨。")
+    retriever = plain_retriever([pickup])
+    retriever.chinese_writing = "zh-Hant-TW"
+    assistant, _, _ = make(backend=backend, retriever=retriever)
+    reply = assistant.chat("门店自提要带什么证件？")
+    assert reply.collect() == "请携带取件码和身份证件到门店提货。[1]" and retriever.queries[0][0] == "門店自提要帶什麼證件？"
+    # A customer writing as the base does, or not in Chinese, is read as written.
+    assistant.chat("門店自提要帶什麼證件？").collect()
+    assistant.chat("What do I bring to collect my order?").collect()
+    assert [q for q, _ in retriever.queries[-2:]] == ["門店自提要帶什麼證件？", "What do I bring to collect my order?"]
+
+
 def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_and_the_conversation():
     assistant, backend, _ = make(retriever=plain_retriever([SHIPPING_ZH, RETURNS]), worked_examples=["zh"])
     history = [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]
