@@ -8,9 +8,9 @@ customer's.
 Contract: a writing is a BCP 47 tag, one of `WRITINGS`: "zh-Hans" (Simplified), "zh-Hant-TW", "zh-Hant-HK" (the
 Traditional characters of Taiwan and of Hong Kong, which differ in a few, 裡/裏, 為/爲) and "zh-Hant" (OpenCC's own
 Traditional standard). `writing_of(text)` is the one `text` is written in, or None when none of its characters tells
-(no Han characters, or only characters both scripts share: "可以", "手机" does tell); `in_writing(text, writing)`
-rewrites `text`'s Han characters in `writing`, phrase by phrase (OpenCC's tables: 头发 -> 頭髮, 干燥 -> 乾燥), and leaves
-everything else as it is. Conversion keeps a text's length in all but rare phrases; nothing here relies on it.
+(no Han characters, or only characters both scripts share: "可以", "手机" does tell); `in_writing(text, writing,
+source)` rewrites `text`'s Han characters in `writing`, phrase by phrase (OpenCC's tables: 头发 -> 頭髮, 干燥 -> 乾燥), and
+Taiwan's words too where it reads Taiwan's writing into Simplified (簡訊 -> 短信), leaving everything else as it is.
 """
 
 from __future__ import annotations
@@ -26,8 +26,13 @@ SIMPLIFIED: Writing = "zh-Hans"
 # used, then Hong Kong's, then OpenCC's standard (the older printed forms).
 TRADITIONAL: tuple[Writing, ...] = ("zh-Hant-TW", "zh-Hant-HK", "zh-Hant")
 WRITINGS: tuple[Writing, ...] = (SIMPLIFIED, *TRADITIONAL)
-# The OpenCC configuration that writes Simplified text in each writing (Traditional text is made Simplified first).
+# The OpenCC configuration that writes Simplified characters in each Traditional writing, character by character.
 _FROM_SIMPLIFIED = {"zh-Hant-TW": "s2tw", "zh-Hant-HK": "s2hk", "zh-Hant": "s2t"}
+# Taiwan's words for some things differ from the mainland's: 簡訊 for 短信 (a text message), 螢幕 for 屏幕, 支援 for 支持
+# (supports), 軟體 for 软件. Read into Simplified, they become the mainland's; Hong Kong's are mostly the mainland's
+# already. Not the other way: OpenCC's mainland-to-Taiwan phrases are a computing glossary that garbles ordinary text
+# (统一社会信用代码 -> 統一社會信用程式碼, 笔记本电脑 -> 膝上型電腦, 类型 -> 型別), so text written for Taiwan keeps its words.
+_INTO_SIMPLIFIED_WORDS = {"zh-Hant-TW": "tw2sp", "zh-Hant-HK": "hk2s"}
 # Enough of a knowledge base's text to tell its writing, without converting the whole of a large base.
 SAMPLE_CHARS = 20_000
 
@@ -39,12 +44,14 @@ def _converter(config: str) -> Callable[[str], str]:
     return OpenCC(config).convert
 
 
-def in_writing(text: str, writing: Writing) -> str:
-    """`text` with its Han characters written in `writing` (any Chinese in, Simplified or Traditional)."""
-    if not HAN.search(text):
+def in_writing(text: str, writing: Writing, source: Writing | None = None) -> str:
+    """`text` with its Han characters written in `writing`; from Taiwan's or Hong Kong's `source` writing into
+    Simplified, their words too. Any other way (and from a `source` not known), characters only."""
+    if not HAN.search(text) or source == writing:
         return text
-    simplified = _converter("t2s")(text)
-    return simplified if writing == SIMPLIFIED else _converter(_FROM_SIMPLIFIED[writing])(simplified)
+    if writing == SIMPLIFIED:
+        return _converter(_INTO_SIMPLIFIED_WORDS.get(source, "t2s"))(text)
+    return _converter(_FROM_SIMPLIFIED[writing])(_converter("t2s")(text))
 
 
 def writing_of(text: str) -> Writing | None:

@@ -281,9 +281,9 @@ class Assistant:
         base = self.base_writing
         if customer is None or customer == base:
             return self._chat(question, history, k, params, faq_direct, guard, answer_check)
-        read = [{**m, "content": in_base_writing(m["content"], base)} for m in history]
-        reply = self._chat(in_base_writing(question, base), read, k, params, faq_direct, guard, answer_check)
-        return reply.written_with(lambda text: in_writing(text, customer))
+        read = [{**m, "content": in_base_writing(m["content"], base, customer)} for m in history]
+        reply = self._chat(in_writing(question, base, customer), read, k, params, faq_direct, guard, answer_check)
+        return reply.written_with(lambda text: in_writing(text, customer, base))
 
     @property
     def base_writing(self) -> Writing:

@@ -153,7 +153,11 @@ class Reply:
     @property
     def text(self) -> str:
         """What to show the customer so far (the whole of it once the iteration ends)."""
-        return self._writing(self._text) if self._writing is not None else self._text
+        return self.as_read(self._text)
+
+    def as_read(self, text: str) -> str:
+        """`text`, written as the assistant writes, as this reply's customer reads it (`written_with`)."""
+        return self._writing(text) if self._writing is not None else text
 
     @text.setter
     def text(self, value: str) -> None:

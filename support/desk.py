@@ -195,7 +195,7 @@ class CustomerTurn:
         try:
             if self.status == "no_answer" and not self.new and self._no_answers_before() >= NO_ANSWER_LIMIT - 1:
                 self.desk.store.open_ticket(self.conversation_id, "no_answer", note=self.question)
-                self.text, self.status = in_language(NO_ANSWER_HANDOFF_TEXT, self.language), "handoff"
+                self.text, self.status = self.reply.as_read(in_language(NO_ANSWER_HANDOFF_TEXT, self.language)), "handoff"
                 yield self.text
             self.turn = self._store()
         except StoreError:
@@ -204,7 +204,7 @@ class CustomerTurn:
             log.exception("could not store a turn of conversation %s", self.conversation_id)
             if self.new:
                 self.conversation_id = None
-            self.text += in_language(NOT_SAVED_TEXT, self.language)
+            self.text += self.reply.as_read(in_language(NOT_SAVED_TEXT, self.language))
             yield self.text
 
     def _stopped(self, answer) -> None:

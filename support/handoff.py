@@ -4,7 +4,7 @@ Contract: `asks_for_person(message)` is true when the customer asks for a human,
 ("talk to a human", "can I speak to an agent", "real person please", "转人工", "人工客服", "找真人"); a
 question *about* people that does not ask for one ("do your agents speak French?") is not. `NO_ANSWER_LIMIT`
 "don't know" answers in a row also hand the conversation over, and so does a "yes" (or "ok", "好的") to an answer
-that offered a person (`accepts_offer`).
+that offered a person (`accepts_offer`). Chinese is read in Simplified characters, whichever the customer writes.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from knowledge_base.chinese_script import SIMPLIFIED, in_writing
 from service.prompts import PERSON_OFFERS
 from service.small_talk import small_talk
 
@@ -54,18 +55,18 @@ NO_ANSWER_HANDOFF_TEXT = {
 def offers_a_person(answer: str | None) -> bool:
     """`answer` (the assistant's last) ended by offering a person ("Would you like me to hand this conversation to a
     person on our support team?")."""
-    text = (answer or "").rstrip()
+    text = in_writing((answer or "").rstrip(), SIMPLIFIED)  # shown in Traditional characters to who writes them
     return any(text.endswith(offer) for offer in PERSON_OFFERS)
 
 
 def accepts_offer(message: str, last_answer: Callable[[], str | None], company: str = "") -> bool:
     """The customer says yes ("yes please", "ok", "好的") to an answer that offered a person; `last_answer()` is read
     only for a yes (it may cost a query)."""
-    return small_talk(message, company) in ("yes", "ack") and offers_a_person(last_answer())
+    return small_talk(in_writing(message, SIMPLIFIED), company) in ("yes", "ack") and offers_a_person(last_answer())
 
 
 def asks_for_person(message: str) -> bool:
     text = message or ""
-    if _ASKS_ZH.search(text):
+    if _ASKS_ZH.search(in_writing(text, SIMPLIFIED)):
         return True
     return bool(_ASKS_EN.search(text)) and not _ABOUT_PEOPLE.search(text)

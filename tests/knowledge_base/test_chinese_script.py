@@ -28,6 +28,14 @@ def test_a_text_is_rewritten_character_by_character_and_phrase_by_phrase_leaving
     assert in_writing(simplified, "zh-Hans") == simplified and in_writing("plain English", "zh-Hant") == "plain English"
 
 
+def test_taiwans_words_are_read_as_the_mainlands_but_text_written_for_taiwan_keeps_its_words():
+    assert in_writing("簡訊驗證碼多久過期？螢幕有支援觸控嗎", "zh-Hans", "zh-Hant-TW") == "短信验证码多久过期？屏幕有支持触摸吗"
+    assert in_writing("簡訊", "zh-Hans") == "简讯"  # a writing not known: characters only
+    # OpenCC's mainland-to-Taiwan phrases would write 统一社会信用代码 as 統一社會信用程式碼: characters only.
+    assert in_writing("短信验证码和统一社会信用代码 [1]", "zh-Hant-TW", "zh-Hans") == "短信驗證碼和統一社會信用代碼 [1]"
+    assert in_writing("退貨", "zh-Hant-TW", "zh-Hant-TW") == "退貨"
+
+
 def test_a_knowledge_base_is_written_as_most_of_its_chinese_is():
     english, simplified, traditional = "Returns are free.", "退货运费由 Voltway 承担。", "退貨運費由 Voltway 承擔。"
     assert writing_of_texts([english, simplified, english]) == "zh-Hans"

@@ -1,6 +1,6 @@
 """The answer-evaluation sets, samples/qa_dev.jsonl, samples/qa_test.jsonl, samples/qa_followups.jsonl,
-samples/qa_stories.jsonl, samples/qa_products.jsonl, samples/qa_probe.jsonl, samples/qa_probe2.jsonl and
-samples/qa_elapsed.jsonl: schema, honesty, coverage.
+samples/qa_stories.jsonl, samples/qa_products.jsonl, samples/qa_probe.jsonl, samples/qa_probe2.jsonl,
+samples/qa_elapsed.jsonl, samples/qa_latin_names.jsonl and samples/qa_traditional.jsonl: schema, honesty, coverage.
 
 qa_dev.jsonl is the dev set, used freely while tuning the product. qa_test.jsonl is held out: its
 questions ask about other facts than the dev set's, it is never used to choose settings (prompts,
@@ -16,8 +16,10 @@ set asks about, measured first as they came: how the assistant does on questions
 36 more of those, most of them Chinese, the language the assistant does worst in. qa_elapsed.jsonl (session 57) says how
 long ago the customer bought or received something and asks whether a time limit still allows what they want ("can i
 return a laptop i bought 5 weeks ago"), a kind of question customers ask often and the 1.5B answers by restating the
-question with a yes; written in session 57 and measured as it came. The files have
-the same format and get the same checks here.
+question with a yes; written in session 57 and measured as it came. qa_latin_names.jsonl (session 58) asks in Chinese
+about products named in Latin letters ("homehub 支持 matter 吗"); qa_traditional.jsonl (session 59) asks in Traditional
+characters and Taiwan's words (簡訊 for 短信, 螢幕 for 屏幕, 門市 for 门店), each expected fact given in both writings (the
+Simplified one is the document's). The files have the same format and get the same checks here.
 
 Each line is a customer question with `must`: groups of alternatives, every group needing one
 alternative in a correct answer (case-insensitive substring). Here, without any model, we check
@@ -44,9 +46,10 @@ QA_FILES = {
     "stories": SAMPLES / "qa_stories.jsonl", "products": SAMPLES / "qa_products.jsonl",
     "probe": SAMPLES / "qa_probe.jsonl", "probe2": SAMPLES / "qa_probe2.jsonl",
     "elapsed": SAMPLES / "qa_elapsed.jsonl", "latin_names": SAMPLES / "qa_latin_names.jsonl",
+    "traditional": SAMPLES / "qa_traditional.jsonl",
 }
 MIN_QUESTIONS = {"dev": 50, "test": 40, "followups": 20, "stories": 10, "products": 15, "probe": 30, "probe2": 30, "elapsed": 12,
-                 "latin_names": 14}
+                 "latin_names": 14, "traditional": 14}
 SETS = sorted(QA_FILES)
 COVERING = ["dev", "test"]  # the sets that cover every document, every kind in every language
 

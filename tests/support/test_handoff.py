@@ -33,6 +33,12 @@ def test_offers_and_acceptances():
     assert asks_for_person("ok, can I talk to a person?") and asks_for_person("转人工")
 
 
+def test_a_customer_writing_traditional_characters_asks_for_and_accepts_a_person_the_same_way():
+    assert asks_for_person("我要轉人工") and asks_for_person("請幫我轉接客服人員") and not asks_for_person("退貨運費誰出")
+    offer = "抱歉，我在幫助中心裡沒有找到這個問題的答案。需要我為您轉接人工客服嗎？"
+    assert offers_a_person(offer) and accepts_offer("好的", lambda: offer) and accepts_offer("好啊", lambda: offer)
+
+
 def test_a_yes_to_the_offer_of_a_person_opens_a_ticket(desk):
     first = desk.answer("Does VoltCare cover water damage?", channel="ui")
     first.collect()
