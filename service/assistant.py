@@ -275,20 +275,29 @@ class Assistant:
         passages comes near the question; the same with the passages' sentences closest to the question when the
         model says the passages do not answer it (in its answer, or asked first with `answer_check`). None: the
         settings decide. A customer who writes Chinese in the other script than the knowledge base (Traditional
-        characters to a Simplified help centre) is read in the base's and answered in theirs (`in_base_writing`)."""
+        characters to a Simplified help centre) is read in the base's (`in_base_writing`), and every reply is shown in
+        the customer's writing (`customers_writing`)."""
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
-        customer = customer_writing(question, last_message(history, "user"))
-        base = self.base_writing
-        if customer is None or customer == base:
-            return self._chat(question, history, k, params, faq_direct, guard, answer_check)
-        read = [{**m, "content": in_base_writing(m["content"], base, customer)} for m in history]
-        reply = self._chat(in_writing(question, base, customer), read, k, params, faq_direct, guard, answer_check)
-        return reply.written_with(lambda text: in_writing(text, customer, base))
+        customer, base = customer_writing(question, last_message(history, "user")), self.base_writing
+        if customer is not None and customer != base:
+            history = [{**m, "content": in_base_writing(m["content"], base, customer)} for m in history]
+            question = in_writing(question, base, customer)
+        reply = self._chat(question, history, k, params, faq_direct, guard, answer_check)
+        shown = self.customers_writing(customer)
+        return reply if shown is None else reply.written_with(shown)
 
     @property
     def base_writing(self) -> Writing:
         """How the knowledge base writes Chinese (Simplified where it holds none that tells)."""
         return getattr(self.retriever, "chinese_writing", None) or SIMPLIFIED
+
+    def customers_writing(self, customer: Writing | None) -> Callable[[str], str] | None:
+        """How a text the assistant shows (an answer in the base's writing, or one of the app's own texts, written in
+        Simplified characters) reads in the `customer`'s writing (`service.language.customer_writing`); None where
+        it reads as written. Characters only: a reader in Taiwan reads the base's words in Taiwan's characters."""
+        if customer is None or customer == self.base_writing == SIMPLIFIED:
+            return None
+        return partial(in_writing, writing=customer)
 
     def _chat(
         self, question: str, history: list[ChatMessage], k: int | None, params: GenerationParams | None,

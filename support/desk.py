@@ -30,7 +30,7 @@ import sqlalchemy as sa
 
 from service.assistant import Assistant
 from service.backends import ChatMessage, GenerationParams
-from service.language import detect_language, reply_language
+from service.language import customer_writing, detect_language, reply_language
 from service.prompting import last_message
 from service.prompts import in_language
 from service.reply import Reply
@@ -87,11 +87,13 @@ class SupportDesk:
             if history is None:
                 history = self.store.history(conversation_id, ANSWERED)
         language = reply_language(question or "", last_message(history, "user"))
+        # The desk's own texts as the customer writes Chinese (`Assistant.chat` shows its replies so).
+        shown = self.assistant.customers_writing(customer_writing(question or "", last_message(history, "user")))
         problem = self.assistant.check_input(question, "question")
         if problem:
             reply = Reply("rejected", text=problem)
         elif not new and self.store.open_ticket_of(conversation_id) is not None:
-            reply = Reply("handoff", text=in_language(WAITING_TEXT, language))
+            reply = _shown(Reply("handoff", text=in_language(WAITING_TEXT, language)), shown)
         elif asks_for_person(question) or accepts_offer(
             question, partial(self._last_answer, conversation_id, history, new), self.assistant.settings.company
         ):
@@ -99,7 +101,7 @@ class SupportDesk:
                 self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
                 new = False
             self.store.open_ticket(conversation_id, "requested", note=question)
-            reply = Reply("handoff", text=in_language(HANDOFF_TEXT, language))
+            reply = _shown(Reply("handoff", text=in_language(HANDOFF_TEXT, language)), shown)
         else:
             reply = self.assistant.chat(question, history or [], k=k, params=params, **stages)
         # The model that answers: the request's, else the one the settings give the answer's language.
@@ -249,3 +251,8 @@ def turn_record(reply: Reply, count_tokens, *, question: str | None, text: str, 
         prompt_tokens=sum(count_tokens(m["content"]) for m in reply.messages) if reply.messages else None,
         answer_tokens=count_tokens(text) if reply.messages else None,
     )
+
+
+def _shown(reply: Reply, shown) -> Reply:
+    """`reply` shown through `shown` (`Assistant.customers_writing`), where there is one."""
+    return reply if shown is None else reply.written_with(shown)

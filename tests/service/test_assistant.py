@@ -414,6 +414,8 @@ def test_a_simplified_question_to_a_traditional_base_is_read_in_traditional_and_
     assistant.chat("門店自提要帶什麼證件？").collect()
     assistant.chat("What do I bring to collect my order?").collect()
     assert [q for q, _ in retriever.queries[-2:]] == ["門店自提要帶什麼證件？", "What do I bring to collect my order?"]
+    retriever.threshold = 0.99  # nothing relevant: the app's own decline, written in Simplified, reads as they write
+    assert "需要我為您轉接人工客服嗎" in assistant.chat("門店幾點關門？").collect()
 
 
 def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_and_the_conversation():

@@ -87,3 +87,12 @@ def test_an_ok_in_a_chinese_conversation_is_answered_in_chinese(desk):
     history = [{"role": "user", "content": "VoltCare 包括进水吗"}, {"role": "assistant", "content": NO_ANSWER["zh"]}]
     turn = desk.answer("OK", history=history, channel="api")
     assert turn.collect().startswith("已为您转接人工客服") and turn.status == "handoff"
+
+
+def test_a_customer_writing_traditional_characters_is_offered_and_handed_to_a_person_in_them(desk):
+    declined = desk.answer("VoltCare 包括進水嗎", channel="api")
+    text = declined.collect()
+    assert declined.status == "no_answer" and text.endswith("需要我為您轉接人工客服嗎？")
+    history = [{"role": "user", "content": "VoltCare 包括進水嗎"}, {"role": "assistant", "content": text}]
+    turn = desk.answer("好的", history=history, channel="api")
+    assert turn.collect().startswith("已為您轉接人工客服") and turn.status == "handoff"
