@@ -207,8 +207,8 @@ class Handlers:
         return [t.as_dict() for t in self.desk.store.turns(conversation_id, _int_or_none(after_turn) or 0)]
 
     def translate(self, text: str, target: str = "en", source: str = "auto", *, client: str = LOCAL) -> Iterator[str]:
-        """Translate `text` into `target` (en, zh, fr, de, es, ja, or auto: Chinese for English text, English for
-        the rest); `source` is auto-detected unless given.
+        """Translate `text` into `target` (en, zh, zh-Hant-TW, zh-Hant-HK, fr, de, es, ja, or auto: Chinese for English
+        text, English for the rest); `source` is auto-detected unless given.
         Streams the translation so far (a caller that leaves stops the model); `predict` returns the whole."""
         with self.admit(client, text) as refusal:
             if refusal:

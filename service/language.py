@@ -25,6 +25,8 @@ TokenCounter = Callable[[str], int]
 LANGUAGES = {
     "en": "English",
     "zh": "Chinese (Simplified)",
+    "zh-Hant-TW": "Chinese (Traditional, Taiwan)",
+    "zh-Hant-HK": "Chinese (Traditional, Hong Kong)",
     "fr": "French",
     "de": "German",
     "es": "Spanish",
@@ -32,6 +34,9 @@ LANGUAGES = {
 }
 
 AUTO = "auto"  # a source to detect, or a target chosen from the source (`target_for`)
+# The language codes of Chinese, each its writing (`knowledge_base.chinese_script`): one language, as the model writes
+# it ("zh"), and in Traditional characters (the model's Simplified text rewritten).
+CHINESE_WRITINGS: dict[str, Writing] = {"zh": "zh-Hans", "zh-Hant-TW": "zh-Hant-TW", "zh-Hant-HK": "zh-Hant-HK"}
 
 _KANA = re.compile(r"[\u3040-\u30ff]")
 _LATIN = re.compile(r"[A-Za-z]")
@@ -46,6 +51,15 @@ def detect_language(text: str) -> str:
     if han and han_share(text) >= 0.2:
         return "zh"
     return "en"
+
+
+def chinese_code(text: str) -> str:
+    """The language code of Chinese `text` (`CHINESE_WRITINGS`): "zh" unless it is written in Traditional characters
+    (OpenCC's own standard counted as Taiwan's)."""
+    writing = writing_of(text)
+    if writing is None or writing == "zh-Hans":
+        return "zh"
+    return "zh-Hant-HK" if writing == "zh-Hant-HK" else "zh-Hant-TW"
 
 
 def target_for(source: str) -> str:

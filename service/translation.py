@@ -1,5 +1,9 @@
 """Translation between the app's languages (Chinese and English first), with the company's glossary.
 
+Chinese is one language in two writings: a text in Traditional characters is read by the model as written, a
+translation into Traditional characters is the model's Simplified one rewritten (`knowledge_base.chinese_script`), and
+between Simplified and Traditional no model is asked.
+
 The source language is detected by script unless given; the model is told which glossary terms to keep as
 written and how to render glossary pairs, and `Reply.glossary_missing` lists kept terms its output lost.
 The text is delimited as data: a text that says "ignore your instructions" is translated, not obeyed.
@@ -10,10 +14,14 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable, Iterator
+from functools import partial
 
+from knowledge_base.chinese_script import in_writing
 from service import prompts
 from service.backends import ChatMessage, GenerationParams
-from service.language import AUTO, LANGUAGES, Glossary, TokenCounter, detect_language, target_for
+from service.language import (
+    AUTO, CHINESE_WRITINGS, LANGUAGES, Glossary, TokenCounter, chinese_code, detect_language, target_for,
+)
 from service.prompting import defang
 from service.reply import Reply, rejected_reply, strip_markers
 from service.settings import AssistantSettings
@@ -48,16 +56,22 @@ class Translator:
             return rejected_reply(problem)
         if target not in LANGUAGES and target != AUTO:
             return rejected_reply(f"Unknown target language {target!r}; choose auto or one of {', '.join(LANGUAGES)}.")
-        source = detect_language(text) if source in (None, "", AUTO) else source
+        if source in (None, "", AUTO):
+            source = detect_language(text)
+            source = chinese_code(text) if source == "zh" else source
         if source not in LANGUAGES:
             return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
         target = target_for(source) if target == AUTO else target
-        if source == target:
-            reply = Reply("generated", text=text, started=started)
+        if source in CHINESE_WRITINGS and target in CHINESE_WRITINGS:
+            # Chinese in another writing is not a translation: OpenCC's tables rewrite it exactly, with no model.
+            converted = in_writing(text, CHINESE_WRITINGS[target], CHINESE_WRITINGS[source])
+            reply = Reply("generated", text=converted, started=started)
             reply.languages = (source, target)
             return reply
         keep = self.glossary.terms_in(text)
-        messages = self._messages(text, source, target, keep)
+        # The model reads and writes Chinese in Simplified characters; Traditional targets are its text rewritten.
+        as_model = {code: "zh" if code in CHINESE_WRITINGS else code for code in (source, target)}
+        messages = self._messages(text, source, as_model[target], keep)
         # A translation is about as long as its source; Chinese to English may double the token count.
         needed = min(2 * self.count_tokens(text) + 16, self.context_window // 2)
         if params.max_tokens < needed:
@@ -69,6 +83,8 @@ class Translator:
         # Small models often echo the <text> delimiters around their translation; those never reach the user.
         chunks = strip_markers(self._stream(messages, params), (prompts.TEXT_OPEN, prompts.TEXT_CLOSE))
         reply = Reply("generated", chunks=chunks, started=started, on_done=check)
+        if target != as_model[target]:
+            reply.written_with(partial(in_writing, writing=CHINESE_WRITINGS[target]))
         reply.messages = messages
         reply.languages = (source, target)
         return reply
@@ -80,7 +96,7 @@ class Translator:
         notes = []
         if keep:
             notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
-        pairs = self.glossary.pairs_in(text, source, target)
+        pairs = self.glossary.pairs_in(text, "zh" if source in CHINESE_WRITINGS else source, target)
         if pairs:
             notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
         user = f"{prompts.TEXT_OPEN}\n{defang(text)}\n{prompts.TEXT_CLOSE}"

@@ -337,6 +337,23 @@ def test_zh_to_en_translation_is_detected():
     assert "from Chinese (Simplified) into English" in backend.requests[-1][0][0]["content"]
 
 
+def test_chinese_in_traditional_characters_is_a_writing_of_chinese_not_another_language():
+    assistant, backend, _ = make(backend=scripted_backend().enqueue("您的订单已发货，标准快递一般 1-3 个工作日送达。"))
+    # Into Traditional characters: the model writes Simplified, the reply reads in Taiwan's characters.
+    reply = assistant.translate("Your order has shipped.", target="zh-Hant-TW")
+    assert reply.collect() == "您的訂單已發貨，標準快遞一般 1-3 個工作日送達。" and reply.languages == ("en", "zh-Hant-TW")
+    assert "from English into Chinese (Simplified)" in backend.requests[-1][0][0]["content"]
+    # From them: detected as such, read by the model as written.
+    assistant.translate("您的訂單已發貨。", target="auto").collect()
+    assert "from Chinese (Traditional, Taiwan) into English" in backend.requests[-1][0][0]["content"]
+    # Between the writings no model is asked: OpenCC's tables rewrite it.
+    asked = len(backend.requests)
+    simplified = assistant.translate("退貨運費由 Voltway 承擔。", target="zh")
+    assert simplified.collect() == "退货运费由 Voltway 承担。" and simplified.languages == ("zh-Hant-TW", "zh")
+    assert assistant.translate("退货运费由 Voltway 承担。", target="zh-Hant-HK").collect() == "退貨運費由 Voltway 承擔。"
+    assert len(backend.requests) == asked
+
+
 @pytest.mark.parametrize("kind", ["reply_email", "product_description", "social_post", "faq_entry"])
 def test_content_generation_is_grounded_in_retrieved_facts(kind):
     assistant, backend, retriever = make()
