@@ -62,12 +62,20 @@ def writing_of(text: str) -> Writing | None:
         return None
     simplified = _converter("t2s")(text)
     traditional_only = _differences(text, simplified)
-    simplified_only = _differences(text, _converter("s2t")(text))
+    simplified_only = _differences(_unmarked(text), _unmarked(_converter("s2t")(text)))
     if traditional_only == simplified_only == 0:
         return None
     if simplified_only >= traditional_only:
         return SIMPLIFIED
-    return min(TRADITIONAL, key=lambda w: _differences(text, _converter(_FROM_SIMPLIFIED[w])(simplified)))
+    return min(
+        TRADITIONAL, key=lambda w: _differences(_unmarked(text), _unmarked(_converter(_FROM_SIMPLIFIED[w])(simplified)))
+    )
+
+
+def _unmarked(text: str) -> str:
+    """`text` with 臺 as 台: the two tell nothing. OpenCC writes 臺 in Traditional text, where Taiwan and Hong Kong
+    mostly write 台 (台灣) and the mainland writes 台 too."""
+    return text.replace("臺", "台")
 
 
 def writing_of_texts(texts) -> Writing | None:

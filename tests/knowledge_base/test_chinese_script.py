@@ -11,6 +11,8 @@ from knowledge_base.chinese_script import SAMPLE_CHARS, in_writing, writing_of, 
     ("裏面有什麼配件", "zh-Hant-HK"),  # 裏 is Hong Kong's (and OpenCC's); Taiwan writes 裡
     ("裡面有什麼配件", "zh-Hant-TW"),
     ("homehub 支援 matter 嗎", "zh-Hant-TW"),  # one telling character is enough
+    ("可以寄到台灣嗎", "zh-Hant-TW"),  # 台 or 臺 tells nothing, neither the script nor the place
+    ("台灣", "zh-Hant-TW"),
     ("可以", None),  # characters both scripts share tell nothing
     ("Can I return it?", None),
     ("", None),
