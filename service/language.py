@@ -86,7 +86,7 @@ def customer_writing(message: str, previous: str | None = None) -> Writing | Non
     return writing_of(message) or (writing_of(previous) if previous and detect_language(previous) == "zh" else None)
 
 
-def in_base_writing(text: str, base: Writing, customer: Writing) -> str:
+def in_base_writing(text: str, base: Writing, customer: Writing | None = None) -> str:
     """`text` as the knowledge base writes Chinese where it is Chinese, read as written in its own writing or, where it
     does not tell, in the `customer`'s; any other text as it is (Japanese keeps its kanji)."""
     return in_writing(text, base, writing_of(text) or customer) if detect_language(text) == "zh" else text

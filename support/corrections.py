@@ -6,7 +6,8 @@ next customer who asks the same question gets it as a direct FAQ answer.
 Contract: the entry is one row `{id, question, answer, author, date}` appended to
 `<knowledge base>/corrections/corrections.jsonl`, an ordinary FAQ file, which is then ingested (incremental:
 the other documents are untouched). Entries are attributed and dated; an admin removes one like any document.
-Empty text is a `StoreError` and changes nothing.
+Empty text is a `StoreError` and changes nothing. Chinese is saved in the knowledge base's writing of it
+(`knowledge_base.chinese_script`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
+from knowledge_base.chinese_script import SIMPLIFIED
+from service.language import in_base_writing
 from support.store import StoreError
 
 _append_lock = threading.Lock()
@@ -33,6 +36,10 @@ def save_faq_entry(kb, question: str, answer: str, *, author: str) -> str:
         raise StoreError("An FAQ entry needs both the customer's question and the right answer.")
     if kb is None:
         raise StoreError("This app runs without a knowledge base; start it with --kb DIR.")
+    # Written as the base writes Chinese, as customers' questions are read: a Taiwanese customer's question and the
+    # person's answer in Traditional characters then match the next customer's, whichever they write.
+    base = getattr(kb, "chinese_writing", None) or SIMPLIFIED
+    question, answer = in_base_writing(question, base), in_base_writing(answer, base)
     now = datetime.now(UTC)
     doc_id = f"correction-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     row = {"id": doc_id, "question": question, "answer": answer, "author": author, "date": now.isoformat(timespec="seconds")}

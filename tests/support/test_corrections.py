@@ -46,6 +46,18 @@ def test_a_saved_correction_is_the_next_customers_direct_answer(kb, tmp_path):
     assert {doc_id, second} <= {d.doc_id for d in kb.documents()}  # the first entry stays
 
 
+def test_a_correction_in_traditional_characters_is_saved_as_the_base_writes_and_read_back_in_them(kb, tmp_path):
+    backend = scripted_backend()
+    desk = SupportDesk(Assistant(backend, kb, AssistantSettings(company="Voltway")), ConversationStore.open(sqlite_url(tmp_path)))
+    save_faq_entry(kb, "退貨要自己出運費嗎", "不用，退貨運費由 Voltway 承擔。", author="alice")
+    row = json.loads(corrections_file(kb).read_text(encoding="utf-8").splitlines()[-1])
+    assert (row["question"], row["answer"]) == ("退货要自己出运费吗", "不用，退货运费由 Voltway 承担。")
+    traditional = desk.answer("退貨要自己出運費嗎", channel="api")
+    assert traditional.collect().startswith("不用，退貨運費由 Voltway 承擔。") and traditional.status == "faq"
+    simplified = desk.answer("退货要自己出运费吗", channel="api")
+    assert simplified.collect().startswith("不用，退货运费由 Voltway 承担。") and not backend.requests
+
+
 def test_an_empty_entry_is_refused_and_changes_nothing(kb):
     before = len(kb.documents())
     with pytest.raises(StoreError, match="needs both"):
