@@ -8,9 +8,10 @@ sentences because the model's answer failed its checks (`quoted`: status `extrac
 app for, such quotes answered 3 of 11, docs/answer-quality.md, session 44), questions that went to a person
 because the assistant could not answer them twice in a row, and answers the customer rated down; turns of
 the `eval` channel are left out. Questions are grouped greedily by the cosine similarity of their embeddings
-(`embed(texts) -> unit vectors`, the knowledge base's embedder): a question joins the first group whose first
-question it is at least `similarity` close to. Groups come newest first (by their latest question), each with
-its count, up to `max_examples` distinct examples, the reasons counted, and when it was last asked.
+(`embed(texts) -> unit vectors`, the knowledge base's embedder; Chinese read in Simplified characters, whichever the
+customer wrote): a question joins the first group whose first question it is at least `similarity` close to. Groups
+come newest first (by their latest question), each with its count, up to `max_examples` distinct examples, the reasons
+counted, and when it was last asked.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from datetime import datetime
 import numpy as np
 import sqlalchemy as sa
 
+from knowledge_base.chinese_script import SIMPLIFIED, in_writing
 from support.store import ConversationStore, _utc, conversations, feedback, tickets, turns
 
 
@@ -73,7 +75,8 @@ def knowledge_gaps(
     signals = gap_signals(store, since)
     if not signals:
         return []
-    vectors = np.asarray(embed([question for _, question, _ in signals]), dtype=np.float32)
+    # Chinese in either writing, read in one: "退貨運費誰出" and "退货运费谁出" are the same question.
+    vectors = np.asarray(embed([in_writing(question, SIMPLIFIED) for _, question, _ in signals]), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     gaps: list[Gap] = []
     leaders: list[np.ndarray] = []

@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime, timedelta
 
+import numpy as np
 import sqlalchemy as sa
 
 from knowledge_base.embeddings import HashEmbedder
@@ -47,3 +48,20 @@ def test_unanswered_quoted_handed_over_and_disliked_questions_grouped_newest_fir
                      {"t": datetime(2025, 1, 1, tzinfo=UTC)})
     recent = knowledge_gaps(store, embed, since=datetime.now(UTC) - timedelta(days=1), similarity=0.5)
     assert not any("voltcare" in g.question for g in recent) and any("crypto" in g.question for g in recent)
+
+
+def test_a_question_in_traditional_characters_joins_the_same_question_in_simplified_ones(tmp_path):
+    store = ConversationStore.open(sqlite_url(tmp_path))
+    for question in ("退货运费谁出", "退貨運費誰出", "可以寄到香港吗"):
+        store.add_turn(store.new_conversation("api"), TurnRecord(channel="api", scenario="chat", question=question,
+                                                                  answer="...", status="no_answer"))
+
+    def same_text_same_vector(texts):  # only texts written the same come close
+        index = {t: i for i, t in enumerate(dict.fromkeys(texts))}
+        return np.eye(len(index))[[index[t] for t in texts]]
+
+    gaps = knowledge_gaps(store, same_text_same_vector, similarity=0.9)
+    assert sorted(g.count for g in gaps) == [1, 2]
+    freight = next(g for g in gaps if g.count == 2)
+    assert set(freight.examples) == {"退货运费谁出", "退貨運費誰出"}
+    store.close()
