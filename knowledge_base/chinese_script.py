@@ -8,9 +8,9 @@ customer's.
 Contract: a writing is a BCP 47 tag, one of `WRITINGS`: "zh-Hans" (Simplified), "zh-Hant-TW", "zh-Hant-HK" (the
 Traditional characters of Taiwan and of Hong Kong, which differ in a few, 裡/裏, 為/爲) and "zh-Hant" (OpenCC's own
 Traditional standard). `writing_of(text)` is the one `text` is written in, or None when none of its characters tells
-(no Han characters, or only characters both scripts share: "可以", "手机" does tell); `in_writing(text, writing,
-source)` rewrites `text`'s Han characters in `writing`, phrase by phrase (OpenCC's tables: 头发 -> 頭髮, 干燥 -> 乾燥), and
-Taiwan's words too where it reads Taiwan's writing into Simplified (簡訊 -> 短信), leaving everything else as it is.
+(no Han characters, or only characters both scripts share: "可以", "手机" does tell); `in_writing(text, writing)`
+rewrites `text`'s Han characters in `writing`, phrase by phrase where a character stands for two (OpenCC's tables:
+头发 -> 頭髮, 干燥 -> 乾燥), leaving everything else as it is; words stay the writer's (Taiwan's 簡訊 stays 簡訊, 简讯).
 """
 
 from __future__ import annotations
@@ -28,11 +28,9 @@ TRADITIONAL: tuple[Writing, ...] = ("zh-Hant-TW", "zh-Hant-HK", "zh-Hant")
 WRITINGS: tuple[Writing, ...] = (SIMPLIFIED, *TRADITIONAL)
 # The OpenCC configuration that writes Simplified characters in each Traditional writing, character by character.
 _FROM_SIMPLIFIED = {"zh-Hant-TW": "s2tw", "zh-Hant-HK": "s2hk", "zh-Hant": "s2t"}
-# Taiwan's words for some things differ from the mainland's: 簡訊 for 短信 (a text message), 螢幕 for 屏幕, 支援 for 支持
-# (supports), 軟體 for 软件. Read into Simplified, they become the mainland's; Hong Kong's are mostly the mainland's
-# already. Not the other way: OpenCC's mainland-to-Taiwan phrases are a computing glossary that garbles ordinary text
-# (统一社会信用代码 -> 統一社會信用程式碼, 笔记本电脑 -> 膝上型電腦, 类型 -> 型別), so text written for Taiwan keeps its words.
-_INTO_SIMPLIFIED_WORDS = {"zh-Hant-TW": "tw2sp", "zh-Hant-HK": "hk2s"}
+# Characters only, never words: OpenCC's Taiwan phrase tables are a computing glossary that rewrites ordinary text,
+# both ways (开启 -> 打开, 查询 -> 查找, 抬头 -> 擡头 into Simplified; 统一社会信用代码 -> 統一社會信用程式碼 out of it).
+# A customer's own words for the base's (Taiwan's 簡訊 for 短信) are the glossary's synonyms, as any customer's words are.
 # Enough of a knowledge base's text to tell its writing, without converting the whole of a large base.
 SAMPLE_CHARS = 20_000
 
@@ -44,25 +42,25 @@ def _converter(config: str) -> Callable[[str], str]:
     return OpenCC(config).convert
 
 
-def in_writing(text: str, writing: Writing, source: Writing | None = None) -> str:
-    """`text` with its Han characters written in `writing`; from Taiwan's or Hong Kong's `source` writing into
-    Simplified, their words too. Any other way (and from a `source` not known), characters only."""
-    if not HAN.search(text) or source == writing:
+def in_writing(text: str, writing: Writing) -> str:
+    """`text` with its Han characters written in `writing` (from either script), character by character and phrase by
+    phrase where a character stands for two (头发 -> 頭髮)."""
+    if not HAN.search(text):
         return text
-    if writing == SIMPLIFIED:
-        return _converter(_INTO_SIMPLIFIED_WORDS.get(source, "t2s"))(text)
-    return _converter(_FROM_SIMPLIFIED[writing])(_converter("t2s")(text))
+    simplified = _converter("t2s")(text)
+    return simplified if writing == SIMPLIFIED else _converter(_FROM_SIMPLIFIED[writing])(simplified)
 
 
 def writing_of(text: str) -> Writing | None:
-    """The writing of `text`: Traditional where more of its characters change in Simplified than change the other
-    way, then the Traditional writing its Simplified form comes back to most closely (ties in `TRADITIONAL`'s order);
-    Simplified where more change into Traditional; None where no character changes either way."""
+    """The writing of `text`: Traditional where more of its characters change in Simplified than are Simplified only
+    (changed by every Traditional writing: OpenCC's own standard alone writes 吃 as 喫), then the Traditional writing its
+    Simplified form comes back to most closely (ties in `TRADITIONAL`'s order); Simplified where at least as many are
+    Simplified only; None where no character tells."""
     if not HAN.search(text):
         return None
     simplified = _converter("t2s")(text)
     traditional_only = _differences(text, simplified)
-    simplified_only = _differences(_unmarked(text), _unmarked(_converter("s2t")(text)))
+    simplified_only = _changed_by_all(_unmarked(text), [_unmarked(_converter(c)(text)) for c in _FROM_SIMPLIFIED.values()])
     if traditional_only == simplified_only == 0:
         return None
     if simplified_only >= traditional_only:
@@ -70,6 +68,14 @@ def writing_of(text: str) -> Writing | None:
     return min(
         TRADITIONAL, key=lambda w: _differences(_unmarked(text), _unmarked(_converter(_FROM_SIMPLIFIED[w])(simplified)))
     )
+
+
+def _changed_by_all(text: str, rewritten: list[str]) -> int:
+    """How many of `text`'s characters every one of its `rewritten` forms changes (forms of another length: the fewest
+    differences of any)."""
+    if any(len(r) != len(text) for r in rewritten):
+        return min(_differences(text, r) for r in rewritten)
+    return sum(all(r[i] != ch for r in rewritten) for i, ch in enumerate(text))
 
 
 def _unmarked(text: str) -> str:

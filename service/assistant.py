@@ -101,6 +101,10 @@ class GroundedPrompt:
     examples: list[ChatMessage] = dataclasses.field(default_factory=list)  # the worked examples among `messages`
 
 
+# The last messages of a conversation a prompt can hold (two turns of the customer's fit a 2048-token window, with
+# passages): the ones read in the knowledge base's writing of Chinese.
+READ_HISTORY_MESSAGES = 8
+
 # Every way an answer can fail its checks (`Reply`'s `second_look_for`).
 ANY_FAILURE = frozenset({"declined", "unsure", "unsupported", "unanswered", "unvouched"})
 
@@ -277,13 +281,20 @@ class Assistant:
         settings decide. A customer who writes Chinese in the other script than the knowledge base (Traditional
         characters to a Simplified help centre) is read in the base's (`in_base_writing`), and every reply is shown in
         the customer's writing (`customers_writing`)."""
+        problem = self.check_input(question, "question")
+        if problem:
+            return rejected_reply(problem)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
-        customer, base = customer_writing(question, last_message(history, "user")), self.base_writing
-        if customer is not None and customer != base:
-            history = [{**m, "content": in_base_writing(m["content"], base, customer)} for m in history]
-            question = in_writing(question, base, customer)
-        reply = self._chat(question, history, k, params, faq_direct, guard, answer_check)
+        customer = customer_writing(question, last_message(history, "user"))
         shown = self.customers_writing(customer)
+        if shown is not None:
+            base = self.base_writing
+            # The messages the prompt can hold (the rest is trimmed anyway): a long history is not rewritten whole.
+            recent = len(history) - READ_HISTORY_MESSAGES
+            history = [m if i < recent else {**m, "content": in_base_writing(m["content"], base)}
+                       for i, m in enumerate(history)]
+            question = in_writing(question, base)
+        reply = self._chat(question, history, k, params, faq_direct, guard, answer_check)
         return reply if shown is None else reply.written_with(shown)
 
     @property
@@ -293,9 +304,10 @@ class Assistant:
 
     def customers_writing(self, customer: Writing | None) -> Callable[[str], str] | None:
         """How a text the assistant shows (an answer in the base's writing, or one of the app's own texts, written in
-        Simplified characters) reads in the `customer`'s writing (`service.language.customer_writing`); None where
-        it reads as written. Characters only: a reader in Taiwan reads the base's words in Taiwan's characters."""
-        if customer is None or customer == self.base_writing == SIMPLIFIED:
+        Simplified characters) reads in the `customer`'s writing (`service.language.customer_writing`); None where the
+        customer writes as the base does (a base written in Traditional characters keeps its own, 台北 not 臺北, and the
+        app's texts stay Simplified) or does not tell. Characters only: a reader in Taiwan reads the base's words."""
+        if customer is None or customer == self.base_writing:
             return None
         return partial(in_writing, writing=customer)
 
@@ -303,11 +315,8 @@ class Assistant:
         self, question: str, history: list[ChatMessage], k: int | None, params: GenerationParams | None,
         faq_direct: bool | None, guard: bool | None, answer_check: bool | None,
     ) -> Reply:
-        """`chat` for a question and history in the knowledge base's writing."""
+        """`chat` for a question (checked) and history in the knowledge base's writing."""
         started = time.perf_counter()
-        problem = self.check_input(question, "question")
-        if problem:
-            return rejected_reply(problem)
         language = reply_language(question, last_message(history, "user"))
         params = self.answer_params(params or self.params(), language)
         # Sentences that instruct the assistant ("ignore your instructions", "you are now ...") are not a

@@ -32,9 +32,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from knowledge_base.chinese_script import SIMPLIFIED
 from service.claim_forms import CITATION
 from service.errors import AssistantError
 from service.grounding import Grounder
+from service.language import in_base_writing
 
 KINDS = ("fact", "multi", "unanswerable")
 DECLINED_STATUSES = ("no_answer", "handoff")
@@ -140,12 +142,14 @@ def _alternative(alt: str) -> re.Pattern:
 def declines(text: str, status: str) -> bool:
     """The app declined (or handed the question on), or the model's own answer says it does not know. An
     extractive answer (passage sentences) is an answer, never a decline."""
-    return status in DECLINED_STATUSES or (status == "generated" and bool(_DECLINES.search(text)))
+    read = in_base_writing(text, SIMPLIFIED)  # the patterns are Simplified: an answer in Traditional characters too
+    return status in DECLINED_STATUSES or (status == "generated" and bool(_DECLINES.search(read)))
 
 
 def judge(item: QAItem, text: str, status: str) -> bool:
     if item.kind == "unanswerable":
-        return status in DECLINED_STATUSES or (declines(text, status) and bool(_OFFERS_PERSON.search(text)))
+        offers = _OFFERS_PERSON.search(in_base_writing(text, SIMPLIFIED))
+        return status in DECLINED_STATUSES or (declines(text, status) and bool(offers))
     # A decline is never a right answer, whatever passage sentences it shows.
     return (status not in ("error", "rejected", *DECLINED_STATUSES) and has_facts(text, item.must)
             and not says_any(text, item.must_not))

@@ -77,19 +77,25 @@ def reply_language(message: str, previous: str | None = None) -> str:
     return detect_language(previous) if previous else language
 
 
+# How much of a message tells its writing: a few sentences do, and the reading stays cheap for a long one.
+WRITING_SAMPLE_CHARS = 400
+
+
 def customer_writing(message: str, previous: str | None = None) -> Writing | None:
-    """How the customer writes Chinese (`knowledge_base.chinese_script`): `message`'s writing, or for a Chinese message
-    of characters both scripts share ("可以") the `previous` message's; None for a message in another language or one
-    that does not tell."""
-    if detect_language(message) != "zh":
+    """How the customer writes Chinese (`knowledge_base.chinese_script`) where the reply is Chinese
+    (`reply_language`): `message`'s writing, or for a message that does not tell ("可以", "OK" in a Chinese
+    conversation) the `previous` message's; None where the reply is in another language or nothing tells."""
+    if reply_language(message, previous) != "zh":
         return None
-    return writing_of(message) or (writing_of(previous) if previous and detect_language(previous) == "zh" else None)
+    return writing_of(message[:WRITING_SAMPLE_CHARS]) or (
+        writing_of(previous[:WRITING_SAMPLE_CHARS]) if previous else None
+    )
 
 
-def in_base_writing(text: str, base: Writing, customer: Writing | None = None) -> str:
-    """`text` as the knowledge base writes Chinese where it is Chinese, read as written in its own writing or, where it
-    does not tell, in the `customer`'s; any other text as it is (Japanese keeps its kanji)."""
-    return in_writing(text, base, writing_of(text) or customer) if detect_language(text) == "zh" else text
+def in_base_writing(text: str, base: Writing) -> str:
+    """`text` as the knowledge base writes Chinese where it is Chinese; any other text as it is (Japanese keeps its
+    kanji)."""
+    return in_writing(text, base) if detect_language(text) == "zh" else text
 
 
 def approx_tokens(text: str) -> int:

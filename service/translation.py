@@ -62,10 +62,10 @@ class Translator:
         if source not in LANGUAGES:
             return rejected_reply(f"Unknown source language {source!r}; choose auto or one of {', '.join(LANGUAGES)}.")
         target = target_for(source) if target == AUTO else target
-        if source in CHINESE_WRITINGS and target in CHINESE_WRITINGS:
+        if source == target or (source in CHINESE_WRITINGS and target in CHINESE_WRITINGS):
             # Chinese in another writing is not a translation: OpenCC's tables rewrite it exactly, with no model.
-            converted = in_writing(text, CHINESE_WRITINGS[target], CHINESE_WRITINGS[source])
-            reply = Reply("generated", text=converted, started=started)
+            same = text if source == target else in_writing(text, CHINESE_WRITINGS[target])
+            reply = Reply("generated", text=same, started=started)
             reply.languages = (source, target)
             return reply
         keep = self.glossary.terms_in(text)
@@ -96,7 +96,8 @@ class Translator:
         notes = []
         if keep:
             notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
-        pairs = self.glossary.pairs_in(text, "zh" if source in CHINESE_WRITINGS else source, target)
+        chinese = source in CHINESE_WRITINGS  # the glossary's Chinese is Simplified
+        pairs = self.glossary.pairs_in(in_writing(text, "zh-Hans") if chinese else text, "zh" if chinese else source, target)
         if pairs:
             notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
         user = f"{prompts.TEXT_OPEN}\n{defang(text)}\n{prompts.TEXT_CLOSE}"

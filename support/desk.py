@@ -87,13 +87,11 @@ class SupportDesk:
             if history is None:
                 history = self.store.history(conversation_id, ANSWERED)
         language = reply_language(question or "", last_message(history, "user"))
-        # The desk's own texts as the customer writes Chinese (`Assistant.chat` shows its replies so).
-        shown = self.assistant.customers_writing(customer_writing(question or "", last_message(history, "user")))
         problem = self.assistant.check_input(question, "question")
         if problem:
             reply = Reply("rejected", text=problem)
         elif not new and self.store.open_ticket_of(conversation_id) is not None:
-            reply = _shown(Reply("handoff", text=in_language(WAITING_TEXT, language)), shown)
+            reply = Reply("handoff", text=self._as_written(in_language(WAITING_TEXT, language), question, history))
         elif asks_for_person(question) or accepts_offer(
             question, partial(self._last_answer, conversation_id, history, new), self.assistant.settings.company
         ):
@@ -101,7 +99,7 @@ class SupportDesk:
                 self.store.add_conversation(conversation_id, channel)  # the ticket needs it now
                 new = False
             self.store.open_ticket(conversation_id, "requested", note=question)
-            reply = _shown(Reply("handoff", text=in_language(HANDOFF_TEXT, language)), shown)
+            reply = Reply("handoff", text=self._as_written(in_language(HANDOFF_TEXT, language), question, history))
         else:
             reply = self.assistant.chat(question, history or [], k=k, params=params, **stages)
         # The model that answers: the request's, else the one the settings give the answer's language.
@@ -129,7 +127,8 @@ class SupportDesk:
         self.store.require(conversation_id)
         ticket = self.store.open_ticket(conversation_id, kind, note=(reason or "").strip())
         language = self._language_of(conversation_id)
-        message = in_language(HANDOFF_TEXT, language)
+        asked = [t.question for t in self.store.turns(conversation_id) if t.question]
+        message = self._as_written(in_language(HANDOFF_TEXT, language), *asked[-1:])
         turn = self.store.add_turn(conversation_id, TurnRecord(
             channel=self._channel_of(conversation_id), scenario="handoff", answer=message, status="handoff",
             language=language,
@@ -161,6 +160,12 @@ class SupportDesk:
     def _channel_of(self, conversation_id: str) -> str:
         turns = self.store.turns(conversation_id)
         return turns[0].channel if turns else "api"
+
+    def _as_written(self, text: str, question: str = "", history: list[ChatMessage] | None = None) -> str:
+        """One of the desk's own `text`s as the customer who wrote `question` after `history` writes Chinese
+        (`Assistant.chat` shows its replies so)."""
+        shown = self.assistant.customers_writing(customer_writing(question or "", last_message(history, "user")))
+        return text if shown is None else shown(text)
 
     def _language_of(self, conversation_id: str) -> str:
         languages = [t.language for t in self.store.turns(conversation_id) if t.question and t.language]
@@ -252,7 +257,3 @@ def turn_record(reply: Reply, count_tokens, *, question: str | None, text: str, 
         answer_tokens=count_tokens(text) if reply.messages else None,
     )
 
-
-def _shown(reply: Reply, shown) -> Reply:
-    """`reply` shown through `shown` (`Assistant.customers_writing`), where there is one."""
-    return reply if shown is None else reply.written_with(shown)

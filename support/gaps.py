@@ -24,7 +24,8 @@ from datetime import datetime
 import numpy as np
 import sqlalchemy as sa
 
-from knowledge_base.chinese_script import SIMPLIFIED, in_writing
+from knowledge_base.chinese_script import SIMPLIFIED
+from service.language import in_base_writing
 from support.store import ConversationStore, _utc, conversations, feedback, tickets, turns
 
 
@@ -76,7 +77,7 @@ def knowledge_gaps(
     if not signals:
         return []
     # Chinese in either writing, read in one: "退貨運費誰出" and "退货运费谁出" are the same question.
-    vectors = np.asarray(embed([in_writing(question, SIMPLIFIED) for _, question, _ in signals]), dtype=np.float32)
+    vectors = np.asarray(embed([in_base_writing(question, SIMPLIFIED) for _, question, _ in signals]), dtype=np.float32)
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
     gaps: list[Gap] = []
     leaders: list[np.ndarray] = []

@@ -1,5 +1,7 @@
 """Simplified and Traditional Chinese told apart and each written in the other (OpenCC's tables)."""
 
+import json
+
 import pytest
 
 from knowledge_base.chinese_script import SAMPLE_CHARS, in_writing, writing_of, writing_of_texts
@@ -13,6 +15,7 @@ from knowledge_base.chinese_script import SAMPLE_CHARS, in_writing, writing_of, 
     ("homehub 支援 matter 嗎", "zh-Hant-TW"),  # one telling character is enough
     ("可以寄到台灣嗎", "zh-Hant-TW"),  # 台 or 臺 tells nothing, neither the script nor the place
     ("台灣", "zh-Hant-TW"),
+    ("可以吃嗎", "zh-Hant-TW"),  # only OpenCC's own standard writes 吃 as 喫: not a Simplified character
     ("可以", None),  # characters both scripts share tell nothing
     ("Can I return it?", None),
     ("", None),
@@ -30,12 +33,11 @@ def test_a_text_is_rewritten_character_by_character_and_phrase_by_phrase_leaving
     assert in_writing(simplified, "zh-Hans") == simplified and in_writing("plain English", "zh-Hant") == "plain English"
 
 
-def test_taiwans_words_are_read_as_the_mainlands_but_text_written_for_taiwan_keeps_its_words():
-    assert in_writing("簡訊驗證碼多久過期？螢幕有支援觸控嗎", "zh-Hans", "zh-Hant-TW") == "短信验证码多久过期？屏幕有支持触摸吗"
-    assert in_writing("簡訊", "zh-Hans") == "简讯"  # a writing not known: characters only
-    # OpenCC's mainland-to-Taiwan phrases would write 统一社会信用代码 as 統一社會信用程式碼: characters only.
-    assert in_writing("短信验证码和统一社会信用代码 [1]", "zh-Hant-TW", "zh-Hans") == "短信驗證碼和統一社會信用代碼 [1]"
-    assert in_writing("退貨", "zh-Hant-TW", "zh-Hant-TW") == "退貨"
+def test_words_stay_the_writers_only_characters_change():
+    # OpenCC's Taiwan phrase tables would write 开启 as 打开 and 抬头 as 擡头, and 统一社会信用代码 as 統一社會信用程式碼.
+    assert in_writing("怎麼開啟兩步驗證 發票抬頭 查詢物流", "zh-Hans") == "怎么开启两步验证 发票抬头 查询物流"
+    assert in_writing("统一社会信用代码", "zh-Hant-TW") == "統一社會信用代碼"
+    assert in_writing("簡訊", "zh-Hans") == "简讯"  # Taiwan's word for 短信 stays Taiwan's: the glossary's job
 
 
 def test_a_knowledge_base_is_written_as_most_of_its_chinese_is():
@@ -53,4 +55,6 @@ def test_a_knowledge_base_keeps_its_writing_from_ingest(open_kb, tmp_path):
     kb = open_kb()
     kb.ingest([tmp_path / "returns.md"])
     assert kb.chinese_writing == "zh-Hant-TW"
-    assert open_kb().chinese_writing == "zh-Hant-TW"  # opened again: kept in its manifest
+    manifests = list(kb.settings.kb_dir.glob("gen-*/manifest.json"))
+    assert manifests and all(json.loads(m.read_text(encoding="utf-8"))["chinese_writing"] == "zh-Hant-TW" for m in manifests)
+    assert open_kb().chinese_writing == "zh-Hant-TW"

@@ -346,12 +346,17 @@ def test_chinese_in_traditional_characters_is_a_writing_of_chinese_not_another_l
     # From them: detected as such, read by the model as written.
     assistant.translate("您的訂單已發貨。", target="auto").collect()
     assert "from Chinese (Traditional, Taiwan) into English" in backend.requests[-1][0][0]["content"]
-    # Between the writings no model is asked: OpenCC's tables rewrite it.
+    # Between the writings, or into the text's own language, no model is asked.
     asked = len(backend.requests)
+    assert assistant.translate("Your order has shipped.", target="en").collect() == "Your order has shipped."
     simplified = assistant.translate("退貨運費由 Voltway 承擔。", target="zh")
     assert simplified.collect() == "退货运费由 Voltway 承担。" and simplified.languages == ("zh-Hant-TW", "zh")
     assert assistant.translate("退货运费由 Voltway 承担。", target="zh-Hant-HK").collect() == "退貨運費由 Voltway 承擔。"
     assert len(backend.requests) == asked
+    # The glossary's Chinese is Simplified: its pairs are found in a text in Traditional characters too.
+    glossary = Glossary(pairs=[{"en": "return window", "zh": "退货期"}])
+    Assistant(backend, None, glossary=glossary).translate("退貨期是多久？", target="en").collect()
+    assert "退货期 -> return window" in backend.requests[-1][0][1]["content"]
 
 
 @pytest.mark.parametrize("kind", ["reply_email", "product_description", "social_post", "faq_entry"])
@@ -415,13 +420,14 @@ def test_a_customer_writing_traditional_characters_is_read_in_the_bases_simplifi
     assert reply.status == "generated" and reply.text == "標準快遞一般 1-3 個工作日送達。[1]"  # in the customer's
     assert "".join(chunks) == reply.generated == "标准快递一般 1-3 个工作日送达。[1]"  # the checks read the base's
     # A fixed reply is the customer's writing too; a message of shared characters takes the one before it.
-    declined = make(retriever=plain_retriever([SHIPPING_ZH], threshold=0.99))[0].chat("可以嗎", history).collect()
-    assert "轉接人工客服" in declined
+    declined = make(retriever=plain_retriever([SHIPPING_ZH], threshold=0.99))[0].chat("你们卖车吗", history).collect()
+    assert declined.endswith("需要我为您转接人工客服吗？")  # written in Simplified: read as written
+    assert assistant.chat("可以", history).collect() == "好的。請問還有什麼可以幫您？"  # small talk, in theirs
 
 
 def test_a_simplified_question_to_a_traditional_base_is_read_in_traditional_and_answered_in_simplified():
     backend = scripted_backend().enqueue("請攜帶取件碼和身份證件到門店提貨。[1]")
-    pickup = FakePassage("pickup.md", "門店自提", "/kb/pickup.md", "收到短信後，請攜帶取件碼和身份證件到門店提貨。")
+    pickup = FakePassage("pickup.md", "門店自提", "/kb/pickup.md", "台北門市：收到短信後，請攜帶取件碼和身份證件到門店提貨。")
     retriever = plain_retriever([pickup])
     retriever.chinese_writing = "zh-Hant-TW"
     assistant, _, _ = make(backend=backend, retriever=retriever)
@@ -431,8 +437,9 @@ def test_a_simplified_question_to_a_traditional_base_is_read_in_traditional_and_
     assistant.chat("門店自提要帶什麼證件？").collect()
     assistant.chat("What do I bring to collect my order?").collect()
     assert [q for q, _ in retriever.queries[-2:]] == ["門店自提要帶什麼證件？", "What do I bring to collect my order?"]
-    retriever.threshold = 0.99  # nothing relevant: the app's own decline, written in Simplified, reads as they write
-    assert "需要我為您轉接人工客服嗎" in assistant.chat("門店幾點關門？").collect()
+    # A customer writing as the base does reads the base's own text as it is (台北, where a round trip writes 臺北).
+    backend.enqueue("台北門市：請攜帶取件碼和身份證件到門店提貨。[1]")
+    assert assistant.chat("台北門市怎麼取貨？").collect() == "台北門市：請攜帶取件碼和身份證件到門店提貨。[1]"
 
 
 def test_a_language_with_worked_examples_shows_them_between_the_system_prompt_and_the_conversation():

@@ -96,3 +96,5 @@ def test_a_customer_writing_traditional_characters_is_offered_and_handed_to_a_pe
     history = [{"role": "user", "content": "VoltCare 包括進水嗎"}, {"role": "assistant", "content": text}]
     turn = desk.answer("好的", history=history, channel="api")
     assert turn.collect().startswith("已為您轉接人工客服") and turn.status == "handoff"
+    ok = desk.answer("OK", history=history, channel="api")  # a Latin "OK" in their conversation: their writing
+    assert ok.collect().startswith("已為您轉接人工客服") and ok.status == "handoff"
