@@ -50,11 +50,12 @@ def main() -> None:
             for item in load_qa(path):
                 if args.lang and item.lang != args.lang:
                     continue
-                history = item.history or []
-                query, hits, relevant = a.retrieve_in_conversation(item.question, history, DEPTH)
+                # As the app reads them: Chinese in the knowledge base's writing (Traditional characters folded).
+                question, history, _ = a.as_base_writes(item.question, item.history or [])
+                query, hits, relevant = a.retrieve_in_conversation(question, history, DEPTH)
                 kept = a.prompt_hits(hits[: a.settings.top_k], item.lang) if relevant else []
-                prompt = a.grounded_prompt(item.question, history, kept, a.params(), item.lang, query=query) if kept else None
-                quote = _quote(a, item.question, query, prompt.used) if prompt is not None else ""
+                prompt = a.grounded_prompt(question, history, kept, a.params(), item.lang, query=query) if kept else None
+                quote = _quote(a, question, query, prompt.used) if prompt is not None else ""
                 if item.kind == "unanswerable":
                     quotes.append({"qa": path.stem, "id": item.id, "quote": quote})
                     row = results.setdefault(f"{path.stem} {item.lang} unanswerable", {"n": 0, "declined_before_model": 0})

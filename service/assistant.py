@@ -285,17 +285,24 @@ class Assistant:
         if problem:
             return rejected_reply(problem)
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and m.get("content")]
-        customer = customer_writing(question, last_message(history, "user"))
-        shown = self.customers_writing(customer)
-        if shown is not None:
-            base = self.base_writing
-            # The messages the prompt can hold (the rest is trimmed anyway): a long history is not rewritten whole.
-            recent = len(history) - READ_HISTORY_MESSAGES
-            history = [m if i < recent else {**m, "content": in_base_writing(m["content"], base)}
-                       for i, m in enumerate(history)]
-            question = in_writing(question, base)
+        question, history, shown = self.as_base_writes(question, history)
         reply = self._chat(question, history, k, params, faq_direct, guard, answer_check)
         return reply if shown is None else reply.written_with(shown)
+
+    def as_base_writes(
+        self, question: str, history: list[ChatMessage],
+    ) -> tuple[str, list[ChatMessage], Callable[[str], str] | None]:
+        """(question, history, shown): the customer's question and history as the knowledge base writes Chinese, and
+        how the replies read in the customer's writing (`customers_writing`; None: as written, and the question and
+        history are returned as they are)."""
+        shown = self.customers_writing(customer_writing(question, last_message(history, "user")))
+        if shown is None:
+            return question, history, None
+        base = self.base_writing
+        # The messages the prompt can hold (the rest is trimmed anyway): a long history is not rewritten whole.
+        recent = len(history) - READ_HISTORY_MESSAGES
+        history = [m if i < recent else {**m, "content": in_base_writing(m["content"], base)} for i, m in enumerate(history)]
+        return in_writing(question, base), history, shown
 
     @property
     def base_writing(self) -> Writing:
