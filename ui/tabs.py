@@ -72,9 +72,11 @@ def _generate(handlers: Handlers, kind, brief, tone, temperature, max_tokens, k,
 def translate_tab(handlers: Handlers, controls: GenerationControls) -> None:
     max_chars = handlers.assistant.settings.max_input_chars
     with gr.Row():
-        source = gr.Dropdown([AUTO, *LANGUAGES], value=AUTO, label="From")
+        # Named, not coded ("Chinese (Traditional, Taiwan)", not "zh-Hant-TW"); the API takes the codes.
+        languages = [(name, code) for code, name in LANGUAGES.items()]
+        source = gr.Dropdown([(AUTO, AUTO), *languages], value=AUTO, label="From")
         # auto: English into Chinese, anything else into English, so pasting either side of a chat just works.
-        target = gr.Dropdown([AUTO, *LANGUAGES], value=AUTO, label="To")
+        target = gr.Dropdown([(AUTO, AUTO), *languages], value=AUTO, label="To")
     text = gr.Textbox(lines=5, label="Text", max_length=max_chars, elem_id="translate-in")
     with gr.Row():
         button = gr.Button("Translate", variant="primary", elem_id="translate-btn")
