@@ -126,11 +126,12 @@ class SupportDesk:
         telling the customer so."""
         self.store.require(conversation_id)
         ticket = self.store.open_ticket(conversation_id, kind, note=(reason or "").strip())
-        language = self._language_of(conversation_id)
-        asked = [t.question for t in self.store.turns(conversation_id) if t.question]
+        turns = self.store.turns(conversation_id)
+        language = _language_of(turns)
+        asked = [t.question for t in turns if t.question]
         message = self._as_written(in_language(HANDOFF_TEXT, language), *asked[-1:])
         turn = self.store.add_turn(conversation_id, TurnRecord(
-            channel=self._channel_of(conversation_id), scenario="handoff", answer=message, status="handoff",
+            channel=_channel_of(turns), scenario="handoff", answer=message, status="handoff",
             language=language,
         ))
         return Handoff(ticket.id, conversation_id, "handoff", message, turn)
@@ -142,7 +143,7 @@ class SupportDesk:
             raise StoreError("Type a reply first.")
         ticket = self.store.ticket(ticket_id)
         return self.store.add_turn(ticket.conversation_id, TurnRecord(
-            channel=self._channel_of(ticket.conversation_id), scenario="agent", author=f"agent:{agent}",
+            channel=_channel_of(self.store.turns(ticket.conversation_id)), scenario="agent", author=f"agent:{agent}",
             answer=text, status="agent", language=detect_language(text),
         ))
 
@@ -157,19 +158,11 @@ class SupportDesk:
             return stored
         return last_message(history, "assistant")
 
-    def _channel_of(self, conversation_id: str) -> str:
-        turns = self.store.turns(conversation_id)
-        return turns[0].channel if turns else "api"
-
     def _as_written(self, text: str, question: str = "", history: list[ChatMessage] | None = None) -> str:
         """One of the desk's own `text`s as the customer who wrote `question` after `history` writes Chinese
         (`Assistant.chat` shows its replies so)."""
         shown = self.assistant.customers_writing(customer_writing(question or "", last_message(history, "user")))
         return text if shown is None else shown(text)
-
-    def _language_of(self, conversation_id: str) -> str:
-        languages = [t.language for t in self.store.turns(conversation_id) if t.question and t.language]
-        return languages[-1] if languages else "en"
 
 
 class CustomerTurn:
@@ -257,3 +250,13 @@ def turn_record(reply: Reply, count_tokens, *, question: str | None, text: str, 
         answer_tokens=count_tokens(text) if reply.messages else None,
     )
 
+
+def _channel_of(turns: list) -> str:
+    """The channel of a conversation's stored `turns` (its first turn's)."""
+    return turns[0].channel if turns else "api"
+
+
+def _language_of(turns: list) -> str:
+    """The language of a conversation's stored `turns`: its last question's."""
+    languages = [t.language for t in turns if t.question and t.language]
+    return languages[-1] if languages else "en"
