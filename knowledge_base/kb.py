@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .chinese_script import writing_of_texts
+from .chinese_script import SIMPLIFIED, Writing, writing_of_texts
 from .documents import Passage
 from .embeddings import Embedder, EmbeddingCache, build_embedder
 from .errors import KnowledgeBaseError, KnowledgeBaseNotFoundError, ManifestMismatchError
@@ -163,12 +163,12 @@ class KnowledgeBase:
         return frozenset(names)
 
     @property
-    def chinese_writing(self) -> str | None:
+    def chinese_writing(self) -> Writing:
         """How the base writes Chinese ("zh-Hans", or a Traditional writing: `chinese_script`), told at ingest from its
-        text; None when it holds no Chinese that tells."""
+        text; Simplified where it holds no Chinese that tells."""
         if "chinese_writing" not in self._snap.manifest:  # a base written before the writing was kept
             self._snap.manifest["chinese_writing"] = writing_of_texts(c["text"] for c in self._snap.chunks)
-        return self._snap.manifest["chinese_writing"]
+        return self._snap.manifest["chinese_writing"] or SIMPLIFIED
 
     def documents(self) -> list[DocumentInfo]:
         return [

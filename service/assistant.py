@@ -306,8 +306,9 @@ class Assistant:
 
     @property
     def base_writing(self) -> Writing:
-        """How the knowledge base writes Chinese (Simplified where it holds none that tells)."""
-        return getattr(self.retriever, "chinese_writing", None) or SIMPLIFIED
+        """How the knowledge base writes Chinese (`KnowledgeBase.chinese_writing`; Simplified for a retriever that does
+        not say)."""
+        return getattr(self.retriever, "chinese_writing", SIMPLIFIED)
 
     def customers_writing(self, customer: Writing | None) -> Callable[[str], str] | None:
         """How a text the assistant shows (an answer in the base's writing, or one of the app's own texts, written in

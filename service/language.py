@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from knowledge_base.chinese_script import Writing, in_writing, writing_of
+from knowledge_base.chinese_script import SIMPLIFIED, Writing, in_writing, writing_of
 from knowledge_base.text import HAN as _HAN, LETTERS_PER_WORD, han_share, holds_words
 from service.errors import AssistantError
 
@@ -56,10 +56,8 @@ def detect_language(text: str) -> str:
 def chinese_code(text: str) -> str:
     """The language code of Chinese `text` (`CHINESE_WRITINGS`): "zh" unless it is written in Traditional characters
     (OpenCC's own standard counted as Taiwan's)."""
-    writing = writing_of(text)
-    if writing is None or writing == "zh-Hans":
-        return "zh"
-    return "zh-Hant-HK" if writing == "zh-Hant-HK" else "zh-Hant-TW"
+    codes = {writing: code for code, writing in CHINESE_WRITINGS.items()}
+    return codes.get(writing_of(text) or SIMPLIFIED, "zh-Hant-TW")
 
 
 def target_for(source: str) -> str:

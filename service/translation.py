@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterator
 from functools import partial
 
-from knowledge_base.chinese_script import in_writing
+from knowledge_base.chinese_script import SIMPLIFIED, in_writing
 from service import prompts
 from service.backends import ChatMessage, GenerationParams
 from service.language import (
@@ -97,7 +97,7 @@ class Translator:
         if keep:
             notes.append(prompts.GLOSSARY_KEEP.format(terms=", ".join(keep)))
         chinese = source in CHINESE_WRITINGS  # the glossary's Chinese is Simplified
-        pairs = self.glossary.pairs_in(in_writing(text, "zh-Hans") if chinese else text, "zh" if chinese else source, target)
+        pairs = self.glossary.pairs_in(in_writing(text, SIMPLIFIED) if chinese else text, "zh" if chinese else source, target)
         if pairs:
             notes.append(prompts.GLOSSARY_PAIRS.format(pairs="; ".join(f"{a} -> {b}" for a, b in pairs)))
         user = f"{prompts.TEXT_OPEN}\n{defang(text)}\n{prompts.TEXT_CLOSE}"

@@ -18,7 +18,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from knowledge_base.chinese_script import SIMPLIFIED
 from service.language import in_base_writing
 from support.store import StoreError
 
@@ -38,8 +37,7 @@ def save_faq_entry(kb, question: str, answer: str, *, author: str) -> str:
         raise StoreError("This app runs without a knowledge base; start it with --kb DIR.")
     # Written as the base writes Chinese, as customers' questions are read: a Taiwanese customer's question and the
     # person's answer in Traditional characters then match the next customer's, whichever they write.
-    base = getattr(kb, "chinese_writing", None) or SIMPLIFIED
-    question, answer = in_base_writing(question, base), in_base_writing(answer, base)
+    question, answer = in_base_writing(question, kb.chinese_writing), in_base_writing(answer, kb.chinese_writing)
     now = datetime.now(UTC)
     doc_id = f"correction-{now:%Y%m%d}-{uuid.uuid4().hex[:8]}"
     row = {"id": doc_id, "question": question, "answer": answer, "author": author, "date": now.isoformat(timespec="seconds")}
