@@ -774,7 +774,11 @@ class Assistant:
             }
 
         params = params or self.params()
-        messages, used = self._fit(system, [], make_user, hits, params)
+        examples = (
+            prompts.content_examples(kind, language, self.settings.company, tone, _BRIEF_LABELS[kind])
+            if self.settings.content_examples else []
+        )
+        messages, used = self._fit(system, [], make_user, hits, params, examples)
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
         check = DraftCheck([passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company)

@@ -204,6 +204,64 @@ CONTENT_NO_FACTS = (
     "brackets instead.\n\n"
 )
 
+# Worked reply e-mails before the brief of a reply e-mail (ASSISTANT_CONTENT_EXAMPLES, on by default), about the
+# made-up points programme of the answers' worked examples (its figures are in no passage, so a draft that copies
+# them has them marked for checking, service.drafts). Session 60 (docs/answer-quality.md): with the task's wording
+# alone the bundled 1.5B wrote 8 of 16 drafts (8 briefs, seeds 1 and 2) partly or wholly as the customer ("I opened
+# my Voltway Aria X2 headphones last week and I am not satisfied with the sound quality"), most often when the brief
+# is the customer's own message, and signed Chinese ones "[您的名字] [您的职位]"; after these, none of 16. English has
+# two, the customer's message and a colleague's note about it, the two ways a brief is written: with the first
+# alone, two drafts answered a note ("customer asks whether they can return opened Aria X2 headphones") with the
+# opposite of the passage.
+REPLY_EMAIL_EXAMPLES = {
+    "en": [
+        (
+            "hi i have loads of points, can i turn them into cash? and do they expire?",
+            "Hello,\n\nThank you for contacting {company}. Points can't be exchanged for cash, but you can use them at "
+            "checkout: every 100 points take £1 off your order. They are valid for 12 months and then expire, so it's "
+            "worth using them before then.\n\nIf there is anything else we can help with, just reply to this e-mail."
+            "\n\nBest regards,\nThe {company} support team",
+        ),
+        (
+            "customer asks how to become a Gold member",
+            "Hello,\n\nThank you for getting in touch with {company}. You become a Gold member once you spend £500 in a "
+            "year. Gold members get free delivery on every order and a birthday voucher.\n\nIf you have any other "
+            "questions, just reply to this e-mail.\n\nBest regards,\nThe {company} support team",
+        ),
+    ],
+    "zh": [
+        (
+            "我的积分能换成现金吗 会过期吗",
+            "您好！\n\n感谢您联系 {company}。积分不能兑换现金，但结算时可以抵扣，100 积分抵 1 元。积分有效期为 12 个月，到期自动清零，"
+            "建议您在到期前使用。\n\n如还有其他问题，欢迎直接回复本邮件。\n\n祝好！\n{company} 客服团队",
+        ),
+    ],
+}
+_CONTENT_EXAMPLES = {"reply_email": REPLY_EMAIL_EXAMPLES}
+_EXAMPLE_PASSAGES = {"en": WORKED_EXAMPLE_PASSAGES_EN, "zh": WORKED_EXAMPLE_PASSAGES_ZH}
+
+
+def content_examples(kind: str, language: str, company: str, tone: str, label: str) -> list[dict]:
+    """The worked exchanges (user and assistant messages, the user's in `CONTENT_REQUEST`'s frame with `tone`, a key
+    of `CONTENT_TONES`, and the brief's `label`) to go before a draft of `kind` in `language` (English for a language
+    without its own); [] for a kind without examples."""
+    examples = _CONTENT_EXAMPLES.get(kind)
+    if not examples:
+        return []
+    language = language if language in examples else "en"
+    request = dict(
+        facts=CONTENT_FACTS.format(passages=_EXAMPLE_PASSAGES[language]),
+        task=CONTENT_TASKS[kind].format(company=company), tone=CONTENT_TONES[tone],
+        language_hint=WRITE_IN.get(language, ""), label=label,
+    )
+    messages = []
+    for brief, reply in examples[language]:
+        messages += [
+            {"role": "user", "content": CONTENT_REQUEST.format(brief=brief, **request)},
+            {"role": "assistant", "content": reply.format(company=company)},
+        ]
+    return messages
+
 
 def in_language(texts: dict[str, str], language: str) -> str:
     """`texts`' text in `language`, or its English one for a language it has none in."""

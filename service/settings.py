@@ -175,6 +175,12 @@ class AssistantSettings(BaseSettings):
         'bundled 1.5B they turn Chinese declines into right answers and wrong ones alike, and English answers worse '
         '(docs/answer-quality.md, sessions 35 and 36).',
     )
+    content_examples: bool = Field(
+        True,
+        description="Show the model worked reply e-mails before a reply e-mail's brief (service.prompts."
+        "REPLY_EMAIL_EXAMPLES): without them the bundled 1.5B wrote half its reply drafts as the customer "
+        "(docs/answer-quality.md, session 60). Off for a model that needs no examples, to save their prompt tokens.",
+    )
     max_passage_chars: int = Field(900, ge=100, description="Longest passage text put into a prompt.")
     snippet_chars: int = Field(220, ge=40, description="Length of the source snippets shown under an answer.")
     max_tokens: int = Field(256, ge=1, description="Default answer length in tokens.")

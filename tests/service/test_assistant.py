@@ -371,6 +371,33 @@ def test_content_generation_is_grounded_in_retrieved_facts(kind):
     assert "Voltway" in messages[0]["content"]
 
 
+def test_a_reply_email_is_drafted_after_worked_replies_in_the_briefs_language():
+    # Without them the bundled 1.5B wrote half its reply drafts as the customer (session 60).
+    assistant, backend, _ = make()
+    assistant.generate("reply_email", "Customer asks whether returns are free", tone="professional").collect()
+    messages = backend.requests[-1][0]
+    roles = [m["role"] for m in messages]
+    assert roles == ["system", "user", "assistant", "user", "assistant", "user"]
+    assert "The Voltway support team" in messages[2]["content"] and "professional" in messages[1]["content"]
+    assert "Membership > Points" in messages[1]["content"]  # the examples' own made-up facts, not the base's
+    assert "within 30 days" in messages[-1]["content"]
+
+    assistant.generate("reply_email", "顾客问退货运费谁出").collect()
+    messages = backend.requests[-1][0]
+    assert [m["role"] for m in messages] == ["system", "user", "assistant", "user"]
+    assert "Voltway 客服团队" in messages[2]["content"] and "积分规则" in messages[1]["content"]
+
+
+@pytest.mark.parametrize("kind", ["product_description", "social_post", "faq_entry"])
+def test_other_drafts_and_a_reply_with_examples_off_have_none(kind):
+    assistant, backend, _ = make()
+    assistant.generate(kind, "Customer asks whether returns are free").collect()
+    assert [m["role"] for m in backend.requests[-1][0]] == ["system", "user"]
+    assistant.settings = assistant.settings.model_copy(update={"content_examples": False})
+    assistant.generate("reply_email", "Customer asks whether returns are free").collect()
+    assert [m["role"] for m in backend.requests[-1][0]] == ["system", "user"]
+
+
 def test_content_generation_without_facts_says_to_use_placeholders():
     assistant, backend, _ = make(retriever=plain_retriever(threshold=0.99))
     reply = assistant.generate("social_post", "our new quantum toaster")
