@@ -224,10 +224,13 @@ def regions_named(text: str) -> set[str]:
 
 def for_another_region(heading: str, region: str) -> bool:
     """Whether a passage's `heading` is about places outside `region`: it names regions or places ("United Kingdom",
-    "International: Switzerland and Norway") and none of them is, or is in, `region`."""
-    if _OUTSIDE.search(heading):  # "Customers outside the EU" is for the customers of other regions
-        return False
+    "International: Switzerland and Norway") and none of them is, or is in, `region`; or it is for those outside the
+    places it names ("Do you ship outside the UK and EU?", "Non-EU customers") and `region` is one of them."""
     named = regions_named(heading) | {place.region or place.country for place in places_in(heading)}
+    if _OUTSIDE.search(heading):
+        # Its answer is for the customers of other regions: to "can you ship to germany?" the 1.5B answered from
+        # "Do you ship outside the UK and EU?" that Germany is served for Switzerland's and Norway's €19.99.
+        return region in named
     return bool(named) and region not in named
 
 

@@ -276,7 +276,8 @@ class AssistantSettings(BaseSettings):
         True,
         description="When the places the customer is in or orders to share one region (EU, UK, US) and the message "
         "mentions no other, leave out of the prompt the passages whose heading is about other places (the UK's fees "
-        "for a customer in Ireland), as long as one passage is left (service.places.customer_region).",
+        "for a customer in Ireland) or for the customers outside theirs (\"Do you ship outside the UK and EU?\" for "
+        "one in Germany), as long as one passage is left (service.places.customer_region).",
     )
     prompt_sentences: int = Field(
         0, ge=0,

@@ -83,7 +83,9 @@ def test_a_heading_about_other_places_is_for_another_region():
     assert for_another_region("How much does delivery cost in the UK?", "EU")
     assert for_another_region("International: Switzerland and Norway", "EU")
     assert not for_another_region("European Union", "EU")
-    assert not for_another_region("Do you ship outside the UK and EU?", "EU")  # names the customer's too
+    assert for_another_region("Do you ship outside the UK and EU?", "EU")  # for the customers of neither
+    assert for_another_region("Non-EU customers", "EU")
+    assert not for_another_region("Do you ship outside the EU?", "UK")
     assert not for_another_region("Free delivery thresholds", "EU")  # names no place
     assert not for_another_region("CONTACT US", "EU")
     assert not for_another_region("Customers outside the EU", "UK")
@@ -106,3 +108,16 @@ def test_passages_headed_for_another_region_stay_out_of_the_prompt_while_one_is_
     assistant, backend, _ = make(retriever=plain_retriever([uk, eu]), region_passages=False)
     assistant.chat("whats standard delivery to ireland cost").collect()
     assert "£3.99" in backend.requests[-1][0][-1]["content"]
+
+
+def test_a_passage_for_the_customers_outside_the_customers_region_stays_out_of_the_prompt():
+    # The 1.5B answered "can you ship to germany?" from it: "Yes, we ship to Germany from the EU store for €19.99".
+    outside = FakePassage("intl", "Do you ship outside the UK and EU?", "faq.csv",
+                          "We ship to Switzerland and Norway from the EU store for €19.99 (5-8 working days).")
+    eu = FakePassage("eu", "How much does delivery cost in the EU?", "faq.csv", "Standard delivery costs €5.99.")
+    assistant, backend, _ = make(retriever=plain_retriever([outside, eu]))
+    assistant.chat("can you ship to germany?").collect()
+    user = backend.requests[-1][0][-1]["content"]
+    assert "€5.99" in user and "€19.99" not in user
+    assistant.chat("do you ship to switzerland?").collect()  # no region of its own: every passage stays
+    assert "€19.99" in backend.requests[-1][0][-1]["content"]
