@@ -19,7 +19,8 @@ kind of their own (the customer's "14 months" given as the warranty), read sente
 sentences that take it so (not where the draft says the customer's situation back, the figure followed by the word the
 brief follows it with: "you bought it 14 months ago"); a passage's figure given with the words the passages put with
 another figure (`SwappedFigureCheck`, "up to 40 hours with ANC off" where they say 55), marked in its sentence; and a
-name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A
+name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A hashtag spelling a name of the
+vocabulary without its spaces ("#AriaX2") is that name, marked only where the name would be. A
 duration is marked with its unit ("14 months"); a number only where it stands alone, not inside a longer number or a
 word ("140", "X14"). Needs no model; never raises on odd text.
 
@@ -52,6 +53,7 @@ class DraftCheck:
             Grounder([*passages, company], question=brief, vocabulary=vocabulary),
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
+        self._hashtag_names = {_squeezed(name): name for name in (*vocabulary, company) if name}
         self._premise = PremiseCheck(passages, brief, vocabulary)
         self._swaps = SwappedFigureCheck(passages, brief, vocabulary)
         self._brief = brief
@@ -64,7 +66,8 @@ class DraftCheck:
         whole = (0, len(draft))
         for check in self._checks:
             for claim in check.check(draft).unsupported:
-                found.setdefault((claim.kind, claim.key, whole), (claim, whole))
+                if not self._a_stated_name_as_hashtag(draft, claim):
+                    found.setdefault((claim.kind, claim.key, whole), (claim, whole))
         for start, end in sentence_spans(draft):
             sentence = draft[start:end]
             taken = [c for c in self._premise.check(sentence).unsupported if not _said_back(sentence, c, self._brief)]
@@ -84,6 +87,22 @@ class DraftCheck:
             if written not in flagged:
                 flagged.append(written)
         return "".join(text) + draft[done:], flagged
+
+
+    def _a_stated_name_as_hashtag(self, draft: str, claim: Claim) -> bool:
+        """Whether `claim` stands in `draft` only as hashtags spelling a name of the knowledge base's vocabulary (or the
+        company's) without its spaces, a name the passages or the brief state: "#AriaX2" is "Aria X2", not a code the
+        facts lack. A name they do not state ("#Nimbus14" in a post about the Aria X2) stays marked."""
+        name = self._hashtag_names.get(_squeezed(claim.text))
+        spots = list(_occurrences(draft, claim, (0, len(draft))))
+        if name is None or not spots or any(draft[start - 1:start] != "#" for start, _ in spots):
+            return False
+        return self._checks[0].check(name).ok
+
+
+def _squeezed(name: str) -> str:
+    """A name as a hashtag writes it: lower case, without spaces, hyphens or dots."""
+    return re.sub(r"[\s.-]+", "", name).lower()
 
 
 def _said_back(sentence: str, claim: Claim, brief: str) -> bool:

@@ -65,3 +65,13 @@ def test_chinese_figures_and_the_company_name_it_signs_with():
     check = DraftCheck(["退货运费由 Voltway 承担，30 天内可以退。"], "退货运费谁出？", ["Voltway"], company="Voltway 客服团队")
     text, unchecked = check.marked("30 天内可以退，运费 ¥15。\n\nVoltway 客服团队")
     assert text == "30 天内可以退，运费 [check: ¥15]。\n\nVoltway 客服团队" and unchecked == ["¥15"]
+
+
+def test_a_hashtag_spelling_a_stated_name_is_that_name():
+    # The bundled 1.5B's social post about the Aria X2 ended "#[check: AriaX2]": a code no passage states.
+    vocabulary = [*VOCABULARY, "Voltway Aria X2", "HomeHub"]  # as the sample base's vocabulary has them
+    check = DraftCheck(PASSAGES[:1], "Aria X2 headphones, 2-year warranty", vocabulary, company="Voltway")
+    text, unchecked = check.marked("Meet the Aria X2! #AriaX2 #Voltway #VoltwayAriaX2 #Nimbus14 #HomeHub")
+    assert text == "Meet the Aria X2! #AriaX2 #Voltway #VoltwayAriaX2 #[check: Nimbus14] #[check: HomeHub]"
+    assert unchecked == ["Nimbus14", "HomeHub"]  # names the passages do not state, in this post about the Aria X2
+    assert check.marked("The AriaX2 is new. #AriaX2")[1] == ["AriaX2"]  # written so outside a hashtag: a code
