@@ -20,7 +20,8 @@ sentences that take it so (not where the draft says the customer's situation bac
 brief follows it with: "you bought it 14 months ago"); a passage's figure given with the words the passages put with
 another figure (`SwappedFigureCheck`, "up to 40 hours with ANC off" where they say 55), marked in its sentence; and a
 name the brief asks about that no passage mentions (`UnmentionedNameCheck`). A hashtag spelling a name of the
-vocabulary without its spaces ("#AriaX2") is that name, marked only where the name would be. A
+vocabulary without its spaces ("#AriaX2") is that name, marked only where the name would be; a number is never
+marked inside a name of the vocabulary ("Nimbus 14" where "14 英寸" is marked). A
 duration is marked with its unit ("14 months"); a number only where it stands alone, not inside a longer number or a
 word ("140", "X14"). Needs no model; never raises on odd text.
 
@@ -54,6 +55,10 @@ class DraftCheck:
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
         self._hashtag_names = {_squeezed(name): name for name in (*vocabulary, company) if name}
+        numbered = sorted((n for n in vocabulary if re.search(r"\d", n)), key=len, reverse=True)
+        self._numbered_names = re.compile(
+            "|".join(rf"(?<![A-Za-z0-9]){_name_pattern(n)}(?![A-Za-z0-9])" for n in numbered), re.I,
+        ) if numbered else None
         self._premise = PremiseCheck(passages, brief, vocabulary)
         self._swaps = SwappedFigureCheck(passages, brief, vocabulary)
         self._brief = brief
@@ -76,7 +81,12 @@ class DraftCheck:
         return list(found.values())
 
     def marked(self, draft: str) -> tuple[str, list[str]]:
-        spans = sorted({span for claim, within in self.unsupported(draft) for span in _occurrences(draft, claim, within)})
+        # A number is not marked inside a name of the vocabulary ("Nimbus 14" in a draft whose "14 英寸" is marked).
+        names = [m.span() for m in self._numbered_names.finditer(draft)] if self._numbered_names else []
+        spans = sorted({
+            (start, end) for claim, within in self.unsupported(draft) for start, end in _occurrences(draft, claim, within)
+            if not any(n_start <= start and end <= n_end and (start, end) != (n_start, n_end) for n_start, n_end in names)
+        })
         text, done, flagged = [], 0, []
         for start, end in spans:
             if start < done:
@@ -98,6 +108,11 @@ class DraftCheck:
         if name is None or not spots or any(draft[start - 1:start] != "#" for start, _ in spots):
             return False
         return self._checks[0].check(name).ok
+
+
+def _name_pattern(name: str) -> str:
+    """A name as a pattern, any run of spaces where it has one."""
+    return r"\s+".join(map(re.escape, name.split()))
 
 
 def _squeezed(name: str) -> str:

@@ -75,3 +75,10 @@ def test_a_hashtag_spelling_a_stated_name_is_that_name():
     assert text == "Meet the Aria X2! #AriaX2 #Voltway #VoltwayAriaX2 #[check: Nimbus14] #[check: HomeHub]"
     assert unchecked == ["Nimbus14", "HomeHub"]  # names the passages do not state, in this post about the Aria X2
     assert check.marked("The AriaX2 is new. #AriaX2")[1] == ["AriaX2"]  # written so outside a hashtag: a code
+
+
+def test_a_number_inside_a_name_is_not_marked_where_the_same_number_elsewhere_is():
+    # A Chinese product description of the Nimbus 14 from passages that never give its screen size.
+    check = DraftCheck(["以旧换新支持回收您的旧手机。"], "Voltway Nimbus 14 笔记本电脑", VOCABULARY, company="Voltway")
+    text, unchecked = check.marked("Voltway Nimbus 14 笔记本电脑配备 14 英寸大屏幕。")
+    assert text == "Voltway Nimbus 14 笔记本电脑配备 [check: 14] 英寸大屏幕。" and unchecked == ["14"]
