@@ -779,6 +779,8 @@ class Assistant:
             if self.settings.content_examples else []
         )
         messages, used = self._fit(system, [], make_user, hits, params, examples)
+        if messages is None and examples:  # a long brief goes without the examples rather than not at all
+            messages, used = self._fit(system, [], make_user, hits, params)
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
         check = DraftCheck([passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company)

@@ -162,6 +162,9 @@ _TERRITORIES = re.compile(
 # heading for the customers of other regions ("Customers outside the EU").
 _ELSEWHERE = re.compile(r"\boutside\b|\babroad\b|\binternational\w*|\bother countr\w*|\boverseas\b", re.IGNORECASE)
 _OUTSIDE = re.compile(r"\boutside\b|\bnon-|\bother than\b", re.IGNORECASE)
+# A heading for the customers outside the regions it names ("Do you ship outside the UK and EU?"), not for remote parts
+# of one ("outside mainland UK") or for things from elsewhere ("Non-EU cards").
+_FOR_OUTSIDERS = re.compile(r"\boutside\s+(?:of\s+)?(?:the\s+)?(?!mainland\b)", re.IGNORECASE)
 # Someone else who receives or orders: where they are decides, and the question may not say where they are.
 SOMEONE_ELSE = re.compile(
     r"\b(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|wife|husband|partner|girlfriend|boyfriend|"
@@ -225,12 +228,13 @@ def regions_named(text: str) -> set[str]:
 def for_another_region(heading: str, region: str) -> bool:
     """Whether a passage's `heading` is about places outside `region`: it names regions or places ("United Kingdom",
     "International: Switzerland and Norway") and none of them is, or is in, `region`; or it is for those outside the
-    places it names ("Do you ship outside the UK and EU?", "Non-EU customers") and `region` is one of them."""
+    regions it names ("Do you ship outside the UK and EU?") and `region` is one of them. Other headings saying
+    "outside", "non-" or "other than" are kept ("Delivery outside mainland UK", "Non-EU cards")."""
     named = regions_named(heading) | {place.region or place.country for place in places_in(heading)}
     if _OUTSIDE.search(heading):
         # Its answer is for the customers of other regions: to "can you ship to germany?" the 1.5B answered from
         # "Do you ship outside the UK and EU?" that Germany is served for Switzerland's and Norway's €19.99.
-        return region in named
+        return bool(_FOR_OUTSIDERS.search(heading)) and region in named
     return bool(named) and region not in named
 
 

@@ -388,6 +388,15 @@ def test_a_reply_email_is_drafted_after_worked_replies_in_the_briefs_language():
     assert "Voltway 客服团队" in messages[2]["content"] and "积分规则" in messages[1]["content"]
 
 
+def test_a_reply_email_whose_brief_leaves_no_room_for_the_examples_goes_without_them():
+    # A model with a window of 1,024 tokens; a brief of about 320 of them leaves no room for the examples.
+    assistant, backend, _ = make(context_window=1024)
+    reply = assistant.generate("reply_email", "My order arrived damaged. " * 40)
+    reply.collect()
+    assert reply.status == "generated"
+    assert [m["role"] for m in backend.requests[-1][0]] == ["system", "user"]
+
+
 @pytest.mark.parametrize("kind", ["product_description", "social_post", "faq_entry"])
 def test_other_drafts_and_a_reply_with_examples_off_have_none(kind):
     assistant, backend, _ = make()

@@ -84,8 +84,10 @@ def test_a_heading_about_other_places_is_for_another_region():
     assert for_another_region("International: Switzerland and Norway", "EU")
     assert not for_another_region("European Union", "EU")
     assert for_another_region("Do you ship outside the UK and EU?", "EU")  # for the customers of neither
-    assert for_another_region("Non-EU customers", "EU")
+    assert for_another_region("Returns from outside the EU", "EU")
     assert not for_another_region("Do you ship outside the EU?", "UK")
+    assert not for_another_region("Delivery to addresses outside mainland UK", "UK")  # remote parts of the UK
+    assert not for_another_region("Non-EU cards", "EU")  # a card from elsewhere, any customer's
     assert not for_another_region("Free delivery thresholds", "EU")  # names no place
     assert not for_another_region("CONTACT US", "EU")
     assert not for_another_region("Customers outside the EU", "UK")
