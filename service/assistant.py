@@ -778,12 +778,19 @@ class Assistant:
             prompts.content_examples(kind, language, self.settings.company, tone, _BRIEF_LABELS[kind])
             if self.settings.content_examples else []
         )
-        messages, used = self._fit(system, [], make_user, hits, params, examples)
-        if messages is None and examples:  # a long brief goes without the examples rather than not at all
-            messages, used = self._fit(system, [], make_user, hits, params)
+        messages, used = self._fit(system, [], make_user, hits, params)
+        shown = None
+        if messages is not None and examples:
+            # The examples only where they cost no passage: the facts come first, and a long brief goes without them.
+            shown, shown_used = self._fit(system, [], make_user, hits, params, examples)
+            if shown is not None and len(shown_used) == len(used):
+                messages = shown
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
-        check = DraftCheck([passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company)
+        check = DraftCheck(
+            [passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company,
+            example_terms=prompts.EXAMPLE_TERMS if messages is shown else (),
+        )
 
         def mark_unchecked(reply: Reply) -> None:
             reply.text, reply.unchecked = check.marked(reply.text)

@@ -42,14 +42,26 @@ from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 MARK = "[check: {}]"
+_HAN_TERM = re.compile(r"[\u4e00-\u9fff]")
 
 
 class DraftCheck:
     """The passages and the brief of one draft, indexed once."""
 
-    def __init__(self, passages: Sequence[str], brief: str = "", vocabulary: Iterable[str] = (), company: str = ""):
-        """`company`: the name the draft signs with, which no passage need state."""
+    def __init__(
+        self, passages: Sequence[str], brief: str = "", vocabulary: Iterable[str] = (), company: str = "",
+        example_terms: Iterable[str] = (),
+    ):
+        """`company`: the name the draft signs with, which no passage need state; `example_terms`: the words of the
+        made-up facts of worked examples the model was shown (`prompts.EXAMPLE_TERMS`): a draft sentence using one
+        that no passage uses copied an example, whatever the brief asks ("can i turn my points into cash?" drew the
+        example's "Points can't be exchanged for cash ..."), and is marked whole."""
         vocabulary = frozenset(vocabulary)
+        stated = "\n".join(passages).lower()
+        unstated = [t for t in example_terms if t.lower() not in stated]
+        self._copied = re.compile(
+            "|".join(t if _HAN_TERM.search(t) else rf"\b{re.escape(t)}\b" for t in unstated), re.I,
+        ) if unstated else None
         self._checks = (
             Grounder([*passages, company], question=brief, vocabulary=vocabulary),
             UnmentionedNameCheck(passages, brief, vocabulary),
@@ -75,6 +87,10 @@ class DraftCheck:
                     found.setdefault((claim.kind, claim.key, whole), (claim, whole))
         for start, end in sentence_spans(draft):
             sentence = draft[start:end]
+            copied = self._copied.search(sentence) if self._copied else None
+            if copied and sentence.strip():
+                claim = Claim("term", sentence.strip(), f"example:{copied.group().lower()}")
+                found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))
             taken = [c for c in self._premise.check(sentence).unsupported if not _said_back(sentence, c, self._brief)]
             for claim in [*taken, *self._swaps.check(sentence).unsupported]:
                 found.setdefault((claim.kind, claim.key, (start, end)), (claim, (start, end)))

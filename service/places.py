@@ -160,11 +160,16 @@ _TERRITORIES = re.compile(
 
 # A question about other places than the customer's own ("what countries outside the eu do you deliver to?"), and a
 # heading for the customers of other regions ("Customers outside the EU").
-_ELSEWHERE = re.compile(r"\boutside\b|\babroad\b|\binternational\w*|\bother countr\w*|\boverseas\b", re.IGNORECASE)
+_ELSEWHERE = re.compile(
+    r"\boutside\b|\babroad\b|\binternational\w*|\bother countr\w*|\boverseas\b|\b(?:which|what) countr\w*"
+    r"|\bwhere (?:else )?(?:do|can|will|does) (?:you|u|voltway) (?:ship|deliver|send|post)", re.IGNORECASE,
+)
 _OUTSIDE = re.compile(r"\boutside\b|\bnon-|\bother than\b", re.IGNORECASE)
 # A heading for the customers outside the regions it names ("Do you ship outside the UK and EU?"), not for remote parts
 # of one ("outside mainland UK") or for things from elsewhere ("Non-EU cards").
 _FOR_OUTSIDERS = re.compile(r"\boutside\s+(?:of\s+)?(?:the\s+)?(?!mainland\b)", re.IGNORECASE)
+# Where the places "outside" names end: "Outside the UK: VAT-free orders for EU businesses" is outside the UK only.
+_PHRASE_END = re.compile(r"[:?!,;()]")
 # Someone else who receives or orders: where they are decides, and the question may not say where they are.
 SOMEONE_ELSE = re.compile(
     r"\b(?:mum|mom|mother|dad|father|parents?|brother|sister|son|daughter|wife|husband|partner|girlfriend|boyfriend|"
@@ -228,14 +233,23 @@ def regions_named(text: str) -> set[str]:
 def for_another_region(heading: str, region: str) -> bool:
     """Whether a passage's `heading` is about places outside `region`: it names regions or places ("United Kingdom",
     "International: Switzerland and Norway") and none of them is, or is in, `region`; or it is for those outside the
-    regions it names ("Do you ship outside the UK and EU?") and `region` is one of them. Other headings saying
-    "outside", "non-" or "other than" are kept ("Delivery outside mainland UK", "Non-EU cards")."""
-    named = regions_named(heading) | {place.region or place.country for place in places_in(heading)}
+    regions it names ("Do you ship outside the UK and EU?", "Returns from outside the EU": no place named before
+    "outside") and `region` is one of them. Other headings saying "outside", "non-" or "other than" are kept
+    ("Delivery outside mainland UK", "Non-EU cards", "EU addresses outside the EU VAT area")."""
+    named = _named(heading)
     if _OUTSIDE.search(heading):
         # Its answer is for the customers of other regions: to "can you ship to germany?" the 1.5B answered from
         # "Do you ship outside the UK and EU?" that Germany is served for Switzerland's and Norway's €19.99.
-        return bool(_FOR_OUTSIDERS.search(heading)) and region in named
+        outside = _FOR_OUTSIDERS.search(heading)
+        if outside is None or _named(heading[: outside.start()]):
+            return False
+        return region in _named(_PHRASE_END.split(heading[outside.end():], maxsplit=1)[0])
     return bool(named) and region not in named
+
+
+def _named(text: str) -> set[str]:
+    """The regions `text` names, and the regions (or, outside every region, the countries) of the places it names."""
+    return regions_named(text) | {place.region or place.country for place in places_in(text)}
 
 
 def region_note(question: str, passages: Sequence[str]) -> str:

@@ -238,6 +238,9 @@ REPLY_EMAIL_EXAMPLES = {
     ],
 }
 _CONTENT_EXAMPLES = {"reply_email": REPLY_EMAIL_EXAMPLES}
+# The words of the examples' made-up programme: a draft that uses one no passage uses copied an example's facts
+# (service.drafts; asked "can i turn my points into cash?", the 1.5B answered with the example's own reply).
+EXAMPLE_TERMS = ("points", "point", "Gold member", "Gold members", "birthday voucher", "积分", "金卡", "生日礼券")
 _EXAMPLE_PASSAGES = {"en": WORKED_EXAMPLE_PASSAGES_EN, "zh": WORKED_EXAMPLE_PASSAGES_ZH}
 
 

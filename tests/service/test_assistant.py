@@ -395,6 +395,21 @@ def test_a_reply_email_whose_brief_leaves_no_room_for_the_examples_goes_without_
     reply.collect()
     assert reply.status == "generated"
     assert [m["role"] for m in backend.requests[-1][0]] == ["system", "user"]
+    # Nor where they would take a passage's room: the facts come first.
+    passages = [FakePassage("a", "Returns", "faq.csv", "Returns are free within 30 days of delivery. " * 13),
+                FakePassage("b", "Refunds", "faq.csv", "Refunds take 3-5 working days. " * 18)]
+    for window, shown in ((1300, False), (1600, True)):
+        assistant, backend, _ = make(retriever=plain_retriever(passages), context_window=window)
+        assistant.generate("reply_email", "Customer asks whether returns are free").collect()
+        messages = backend.requests[-1][0]
+        assert ("Membership > Points" in messages[1]["content"]) is shown
+        assert "within 30 days" in messages[-1]["content"] and "Refunds take" in messages[-1]["content"]
+
+
+def test_a_reply_that_copies_the_examples_programme_is_marked():
+    assistant, _, _ = make(backend=scripted_backend().enqueue("Hello,\n\nPoints can't be exchanged for cash.\n\nBye"))
+    reply = assistant.generate("reply_email", "can i turn my points into cash?")
+    assert "[check: Points can't be exchanged for cash.]" in reply.collect()
 
 
 @pytest.mark.parametrize("kind", ["product_description", "social_post", "faq_entry"])

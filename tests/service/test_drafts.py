@@ -82,3 +82,16 @@ def test_a_number_inside_a_name_is_not_marked_where_the_same_number_elsewhere_is
     check = DraftCheck(["以旧换新支持回收您的旧手机。"], "Voltway Nimbus 14 笔记本电脑", VOCABULARY, company="Voltway")
     text, unchecked = check.marked("Voltway Nimbus 14 笔记本电脑配备 14 英寸大屏幕。")
     assert text == "Voltway Nimbus 14 笔记本电脑配备 [check: 14] 英寸大屏幕。" and unchecked == ["14"]
+
+
+def test_a_sentence_using_the_worked_examples_made_up_programme_is_marked_whole():
+    # Asked "can i turn my points into cash?" with no passage on points, the 1.5B copied the example's reply.
+    terms = ("points", "Gold member", "积分")
+    check = DraftCheck(PASSAGES, "hi, do you have a loyalty programme? can i turn my points into cash?", VOCABULARY,
+                       company="Voltway", example_terms=terms)
+    text, unchecked = check.marked("Hello, thanks for asking. Points can't be exchanged for cash. Best regards")
+    assert text == "Hello, thanks for asking. [check: Points can't be exchanged for cash.] Best regards"
+    assert unchecked == ["Points can't be exchanged for cash."]
+    # A knowledge base that has a points programme states it: nothing to mark.
+    check = DraftCheck(["Members earn points on every order."], "points?", example_terms=terms)
+    assert check.marked("You earn points on every order.") == ("You earn points on every order.", [])

@@ -73,6 +73,9 @@ def test_the_customer_region_is_the_one_region_of_every_place_named_and_nobody_e
     assert customer_region("do you deliver to tenerife, spain?") is None
     assert customer_region("ship to new south wales?") is None
     assert customer_region("im in germany, what countries outside the eu do you deliver to?") is None
+    # Where the company ships at all is asked wherever the customer is (the FAQ on other countries answers it).
+    assert customer_region("im in dublin. which countries do you ship to?") is None
+    assert customer_region("i live in germany, where do you ship?") is None
     assert customer_region("ordering for a client in paris, how much is shipping") is None
     assert customer_region("do you have the aria x2 in bordeaux colour?") is None
     assert customer_region("tracking says my parcel is in the leipzig hub since monday") is None
@@ -88,6 +91,11 @@ def test_a_heading_about_other_places_is_for_another_region():
     assert not for_another_region("Do you ship outside the EU?", "UK")
     assert not for_another_region("Delivery to addresses outside mainland UK", "UK")  # remote parts of the UK
     assert not for_another_region("Non-EU cards", "EU")  # a card from elsewhere, any customer's
+    # Places named before "outside", or after the places it is outside of, are what the heading is about.
+    assert not for_another_region("EU addresses outside the EU VAT area", "EU")
+    assert not for_another_region("Outside the UK: VAT-free orders for EU businesses", "EU")
+    assert not for_another_region("Ireland and Northern Ireland: outside Great Britain", "UK")
+    assert not for_another_region("Non-returnable items in the EU", "EU")
     assert not for_another_region("Free delivery thresholds", "EU")  # names no place
     assert not for_another_region("CONTACT US", "EU")
     assert not for_another_region("Customers outside the EU", "UK")
