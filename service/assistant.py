@@ -779,18 +779,16 @@ class Assistant:
             if self.settings.content_examples else []
         )
         messages, used = self._fit(system, [], make_user, hits, params)
-        shown = None
-        if messages is not None and examples:
-            # The examples only where they cost no passage: the facts come first, and a long brief goes without them.
-            shown, shown_used = self._fit(system, [], make_user, hits, params, examples)
-            if shown is not None and len(shown_used) == len(used):
-                messages = shown
         if messages is None:
             return rejected_reply("That brief is too long for the model's context window; please shorten it.")
+        # The examples only where they cost no passage: the facts come first, and a long brief goes without them.
+        shown, shown_used = self._fit(system, [], make_user, hits, params, examples) if examples else (None, [])
+        with_examples = shown is not None and len(shown_used) == len(used)
         check = DraftCheck(
             [passage_text(h) for h in used], brief, self.vocabulary, company=self.settings.company,
-            example_terms=prompts.EXAMPLE_TERMS if messages is shown else (),
+            example_terms=prompts.EXAMPLE_TERMS if with_examples else (),
         )
+        messages = shown if with_examples else messages
 
         def mark_unchecked(reply: Reply) -> None:
             reply.text, reply.unchecked = check.marked(reply.text)

@@ -36,13 +36,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from knowledge_base.text import sentence_spans
+from knowledge_base.text import HAN, sentence_spans
+from service import claim_forms as forms
 from service.claim_forms import duration_unit_end
 from service.figure_swaps import SwappedFigureCheck
 from service.grounding import Claim, Grounder, PremiseCheck, UnmentionedNameCheck
 
 MARK = "[check: {}]"
-_HAN_TERM = re.compile(r"[\u4e00-\u9fff]")
 
 
 class DraftCheck:
@@ -60,17 +60,14 @@ class DraftCheck:
         stated = "\n".join(passages).lower()
         unstated = [t for t in example_terms if t.lower() not in stated]
         self._copied = re.compile(
-            "|".join(t if _HAN_TERM.search(t) else rf"\b{re.escape(t)}\b" for t in unstated), re.I,
+            "|".join(t if HAN.search(t) else rf"\b{re.escape(t)}\b" for t in unstated), re.I,
         ) if unstated else None
         self._checks = (
             Grounder([*passages, company], question=brief, vocabulary=vocabulary),
             UnmentionedNameCheck(passages, brief, vocabulary),
         )
         self._hashtag_names = {_squeezed(name): name for name in (*vocabulary, company) if name}
-        numbered = sorted((n for n in vocabulary if re.search(r"\d", n)), key=len, reverse=True)
-        self._numbered_names = re.compile(
-            "|".join(rf"(?<![A-Za-z0-9]){_name_pattern(n)}(?![A-Za-z0-9])" for n in numbered), re.I,
-        ) if numbered else None
+        self._names = forms.terms(vocabulary)
         self._premise = PremiseCheck(passages, brief, vocabulary)
         self._swaps = SwappedFigureCheck(passages, brief, vocabulary)
         self._brief = brief
@@ -98,7 +95,7 @@ class DraftCheck:
 
     def marked(self, draft: str) -> tuple[str, list[str]]:
         # A number is not marked inside a name of the vocabulary ("Nimbus 14" in a draft whose "14 英寸" is marked).
-        names = [m.span() for m in self._numbered_names.finditer(draft)] if self._numbered_names else []
+        names = [m.span() for m in self._names.find(draft)]
         spans = sorted({
             (start, end) for claim, within in self.unsupported(draft) for start, end in _occurrences(draft, claim, within)
             if not any(n_start <= start and end <= n_end and (start, end) != (n_start, n_end) for n_start, n_end in names)
@@ -114,7 +111,6 @@ class DraftCheck:
                 flagged.append(written)
         return "".join(text) + draft[done:], flagged
 
-
     def _a_stated_name_as_hashtag(self, draft: str, claim: Claim) -> bool:
         """Whether `claim` stands in `draft` only as hashtags spelling a name of the knowledge base's vocabulary (or the
         company's) without its spaces, a name the passages or the brief state: "#AriaX2" is "Aria X2", not a code the
@@ -124,11 +120,6 @@ class DraftCheck:
         if name is None or not spots or any(draft[start - 1:start] != "#" for start, _ in spots):
             return False
         return self._checks[0].check(name).ok
-
-
-def _name_pattern(name: str) -> str:
-    """A name as a pattern, any run of spaces where it has one."""
-    return r"\s+".join(map(re.escape, name.split()))
 
 
 def _squeezed(name: str) -> str:

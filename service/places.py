@@ -236,7 +236,6 @@ def for_another_region(heading: str, region: str) -> bool:
     regions it names ("Do you ship outside the UK and EU?", "Returns from outside the EU": no place named before
     "outside") and `region` is one of them. Other headings saying "outside", "non-" or "other than" are kept
     ("Delivery outside mainland UK", "Non-EU cards", "EU addresses outside the EU VAT area")."""
-    named = _named(heading)
     if _OUTSIDE.search(heading):
         # Its answer is for the customers of other regions: to "can you ship to germany?" the 1.5B answered from
         # "Do you ship outside the UK and EU?" that Germany is served for Switzerland's and Norway's €19.99.
@@ -244,6 +243,7 @@ def for_another_region(heading: str, region: str) -> bool:
         if outside is None or _named(heading[: outside.start()]):
             return False
         return region in _named(_PHRASE_END.split(heading[outside.end():], maxsplit=1)[0])
+    named = _named(heading)
     return bool(named) and region not in named
 
 
